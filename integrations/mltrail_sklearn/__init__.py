@@ -1,0 +1,38 @@
+"""mltrail's sklearn integration: the model flavor (save/log/load) and autologging.
+
+Reached as ``mltrail.sklearn``::
+
+    import mltrail
+    mltrail.sklearn.log_model(model, artifact_path="model")
+    mltrail.sklearn.autolog()
+
+Names load lazily so that ``import mltrail.sklearn`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    # flavor: save/log/load (module _flavor)
+    "save_model": "._flavor",
+    "log_model": "._flavor",
+    "load_model": "._flavor",
+    "FLAVOR_NAME": "._flavor",
+    # autologging (module _autolog)
+    "integration": "._autolog",
+    "autolog": "._autolog",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = list(_LAZY)

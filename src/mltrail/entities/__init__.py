@@ -1,0 +1,42 @@
+"""Plain data classes shared by every layer (MLflow's names).
+
+>>> from mltrail.entities import ViewType, RunStatus, Metric
+"""
+
+from .enums import LifecycleStage, ModelVersionStage, ModelVersionStatus, RunStatus, ViewType
+from .registry import ModelVersion, RegisteredModel, StageTransition
+from .tracking import (
+    Experiment,
+    ExperimentTag,
+    FileInfo,
+    Metric,
+    PagedList,
+    Param,
+    Run,
+    RunData,
+    RunInfo,
+    RunInputs,
+    RunTag,
+)
+
+__all__ = [
+    "Experiment",
+    "ExperimentTag",
+    "FileInfo",
+    "LifecycleStage",
+    "Metric",
+    "ModelVersion",
+    "ModelVersionStage",
+    "ModelVersionStatus",
+    "PagedList",
+    "Param",
+    "RegisteredModel",
+    "Run",
+    "RunData",
+    "RunInfo",
+    "RunInputs",
+    "RunStatus",
+    "RunTag",
+    "StageTransition",
+    "ViewType",
+]

@@ -1,0 +1,148 @@
+"""The interfaces every store implements.
+
+A store is picked by the tracking URI's scheme (see :func:`mltrail.store.get_tracking_store`):
+``sqlite://``, ``postgresql://``, ``mysql://`` -> ``store.sql``; ``http(s)://`` -> ``store.rest``.
+Stores validate every input before writing and raise :class:`mltrail.exceptions.MltrailError`
+subclasses whose message names the offending value and the rule it broke.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Optional, Sequence
+
+from ..entities import (
+    Experiment,
+    Metric,
+    PagedList,
+    Param,
+    Run,
+    RunInfo,
+    RunTag,
+    ViewType,
+)
+
+SEARCH_MAX_RESULTS_DEFAULT = 1000
+SEARCH_MAX_RESULTS_THRESHOLD = 50000
+
+
+class TrackingStore(abc.ABC):
+    """Experiments, runs, params, metrics and tags."""
+
+    #: Absolute artifact root (path or URI) for experiments created without one.
+    default_artifact_root: str
+
+    # -- experiments ---------------------------------------------------------
+    @abc.abstractmethod
+    def create_experiment(
+        self, name: str, artifact_location: Optional[str] = None, tags: Optional[dict[str, str]] = None
+    ) -> str:
+        """Create an experiment and return its id (a string). Name must be unique."""
+
+    @abc.abstractmethod
+    def get_experiment(self, experiment_id: str) -> Experiment:
+        """Raise ResourceNotFoundError for an unknown id."""
+
+    @abc.abstractmethod
+    def get_experiment_by_name(self, name: str) -> Optional[Experiment]:
+        """Return None when no experiment (active or deleted) has that name."""
+
+    @abc.abstractmethod
+    def search_experiments(
+        self,
+        view_type: ViewType = ViewType.ACTIVE_ONLY,
+        max_results: int = SEARCH_MAX_RESULTS_DEFAULT,
+        filter_string: Optional[str] = None,
+        order_by: Optional[Sequence[str]] = None,
+        page_token: Optional[str] = None,
+    ) -> PagedList:
+        """Experiments matching ``filter_string`` (name/tags/attributes), paged."""
+
+    @abc.abstractmethod
+    def rename_experiment(self, experiment_id: str, new_name: str) -> None: ...
+
+    @abc.abstractmethod
+    def delete_experiment(self, experiment_id: str) -> None:
+        """Soft delete: the experiment and its runs move to lifecycle stage 'deleted'."""
+
+    @abc.abstractmethod
+    def restore_experiment(self, experiment_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def set_experiment_tag(self, experiment_id: str, key: str, value: str) -> None: ...
+
+    # -- runs ----------------------------------------------------------------
+    @abc.abstractmethod
+    def create_run(
+        self,
+        experiment_id: str,
+        user_id: str,
+        start_time: Optional[int],
+        tags: Sequence[RunTag] = (),
+        run_name: Optional[str] = None,
+        status: str = "RUNNING",
+    ) -> Run:
+        """Create a RUNNING run (a readable generated name when none is given).
+
+        The run name is also stored as tag ``mltrail.runName``; a tag
+        ``mltrail.parentRunId`` in ``tags`` makes it a child run.
+        """
+
+    @abc.abstractmethod
+    def get_run(self, run_id: str) -> Run:
+        """Raise ResourceNotFoundError for an unknown id."""
+
+    @abc.abstractmethod
+    def update_run_info(
+        self,
+        run_id: str,
+        run_status: Optional[str] = None,
+        end_time: Optional[int] = None,
+        run_name: Optional[str] = None,
+    ) -> RunInfo: ...
+
+    @abc.abstractmethod
+    def delete_run(self, run_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def restore_run(self, run_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def log_metric(self, run_id: str, metric: Metric) -> None:
+        """One committed transaction. NaN and +-inf are stored faithfully."""
+
+    @abc.abstractmethod
+    def log_param(self, run_id: str, param: Param) -> None:
+        """Re-logging the same value is fine; a different value raises InvalidParameterError."""
+
+    @abc.abstractmethod
+    def set_tag(self, run_id: str, tag: RunTag) -> None: ...
+
+    @abc.abstractmethod
+    def delete_tag(self, run_id: str, key: str) -> None: ...
+
+    @abc.abstractmethod
+    def log_batch(
+        self,
+        run_id: str,
+        metrics: Sequence[Metric] = (),
+        params: Sequence[Param] = (),
+        tags: Sequence[RunTag] = (),
+    ) -> None:
+        """All or nothing, in one transaction."""
+
+    @abc.abstractmethod
+    def get_metric_history(self, run_id: str, metric_key: str) -> list[Metric]:
+        """Every logged value of the metric, ordered by step, timestamp."""
+
+    @abc.abstractmethod
+    def search_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: Optional[str] = None,
+        run_view_type: ViewType = ViewType.ACTIVE_ONLY,
+        max_results: int = SEARCH_MAX_RESULTS_DEFAULT,
+        order_by: Optional[Sequence[str]] = None,
+        page_token: Optional[str] = None,
+    ) -> PagedList:
+        """Runs matching MLflow's filter grammar, ordered, paged (``PagedList.token``)."""

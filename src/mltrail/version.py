@@ -1,0 +1,3 @@
+"""The installed mltrail version."""
+
+VERSION = "0.1.0"
