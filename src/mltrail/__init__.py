@@ -54,7 +54,7 @@ for _name in _FLUENT:
 # Later layers add names here as they land (models, registry, autologging).
 _LAZY.update(
     {
-        "register_model": "mltrail.fluent",
+        "register_model": "mltrail.fluent.registry",
         "autolog": "mltrail.autologging",
     }
 )
