@@ -1,0 +1,91 @@
+"""Autologging: the plugin API behind ``mltrail.autolog()`` and ``mltrail.<framework>.autolog()``.
+
+Users call::
+
+    import mltrail
+    mltrail.autolog()                  # every installed integration, any import order
+    mltrail.sklearn.autolog(max_tuning_runs=3)
+    mltrail.autolog(disable=True)      # every original callable restored exactly
+
+Writing an integration (for a framework outside this repository too)
+--------------------------------------------------------------------
+1. Subclass :class:`Integration`, patch in ``patch()`` with ``self.wrap``;
+   each hook gets an :class:`AutologCall` whose ``call_original()`` runs the
+   framework, and buffers params/metrics/tags written in one transaction::
+
+       # toyml_mltrail/__init__.py
+       from mltrail.autologging import AutologCall, Integration
+
+       class ToyIntegration(Integration):
+           name = "toy"
+           framework = "toyml"
+           min_version, max_version = "1.0", "2"
+
+           def patch(self, toyml):
+               self.wrap(toyml.Model, "train", self._log_train)
+
+           def _log_train(self, call: AutologCall) -> None:
+               call.log_params({"lr": call.kwargs.get("lr", 0.1)})
+               model = call.call_original()
+               call.log_metrics({"loss": model.loss})
+
+       integration = ToyIntegration()
+
+       def autolog(**config):
+           integration.autolog(**config)
+
+2. Register it in the plugin's own ``pyproject.toml``::
+
+       [project.entry-points."mltrail.integrations"]
+       toy = "toyml_mltrail"
+
+   ``mltrail.toy.autolog()`` and ``mltrail.autolog()`` then reach it
+   (tests/autologging/test_third_party_plugin.py installs such a plugin
+   from a temporary dist-info and checks exactly this).
+
+The runtime rules (never break the user's code, outermost call wins, reuse
+the active run, one transaction per call) live in :class:`AutologCall`;
+:func:`new_scope` opens a scope for designed child runs (hyperopt trials).
+"""
+
+from __future__ import annotations
+
+from ._calls import (
+    AUTOLOGGING_TAG,
+    PARENT_RUN_TAG,
+    AutologCall,
+    current_call,
+    in_autologged_call,
+    is_autolog_run_active,
+    new_scope,
+    start_autolog_run,
+)
+from ._config import SHARED_DEFAULTS, AutologConfig, resolve_config
+from ._integration import Integration
+from ._patching import PatchSet
+from ._reporting import forget_warnings, logger, warn_once
+from ._universal import autolog, integrations
+from ._versions import is_supported, release_tuple
+
+__all__ = [
+    "AUTOLOGGING_TAG",
+    "PARENT_RUN_TAG",
+    "AutologCall",
+    "AutologConfig",
+    "Integration",
+    "PatchSet",
+    "SHARED_DEFAULTS",
+    "autolog",
+    "current_call",
+    "forget_warnings",
+    "in_autologged_call",
+    "integrations",
+    "is_autolog_run_active",
+    "is_supported",
+    "logger",
+    "new_scope",
+    "release_tuple",
+    "resolve_config",
+    "start_autolog_run",
+    "warn_once",
+]

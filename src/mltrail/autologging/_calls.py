@@ -1,0 +1,432 @@
+"""One autologged call: the runtime rules every patch obeys, in one place.
+
+An integration's hook receives an :class:`AutologCall` and calls the
+framework through :meth:`AutologCall.call_original`::
+
+    def _log_fit(call: AutologCall) -> None:
+        call.log_params(call.instance.get_params())        # buffered
+        model = call.call_original()                       # the user's fit
+        call.log_metrics({"training_score": 0.93})         # buffered
+        call.safely("log the model", log_my_model, model)  # a failure here is warned, not raised
+
+The machinery around the hook implements DESIGN.md's runtime rules:
+
+1. Errors in the hook (or in the store) are caught, reported once on logger
+   ``mltrail.autologging`` and the original result is returned untouched; an
+   error raised by the framework propagates unchanged and a run the call
+   created ends FAILED.
+2. The outermost call wins: while a call runs, patched calls inside it (on
+   this thread / context) go straight to the original. :func:`new_scope`
+   lets designed child runs (a hyperopt trial) autolog again inside it.
+3. An active run is reused (unless ``exclusive=True`` and a user created it);
+   otherwise the call starts its own run and ends it FINISHED or FAILED.
+6. Params, metrics and tags are buffered and written with one ``log_batch``
+   (one store transaction) when the call ends, or on :meth:`AutologCall.flush`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import math
+import time
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Optional
+
+from ._reporting import describe_error, warn_once
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._config import AutologConfig
+    from ._integration import Integration
+
+#: MLflow's limits; longer values are truncated with a note, never rejected.
+MAX_PARAM_VALUE_LENGTH = 6000
+MAX_TAG_VALUE_LENGTH = 8000
+MAX_KEY_LENGTH = 250
+#: Tag set on runs autologging writes to (value: the integration name).
+AUTOLOGGING_TAG = "mltrail.autologging"
+#: Tag naming the parent run of a child run.
+PARENT_RUN_TAG = "mltrail.parentRunId"
+
+_current: contextvars.ContextVar[Optional["AutologCall"]] = contextvars.ContextVar(
+    "mltrail_autolog_call", default=None
+)
+
+
+_NOT_CALLED, _RETURNED, _RAISED = 0, 1, 2
+#: ``ActiveRun.owner`` of runs the user started (mltrail.fluent's convention).
+_USER_OWNER = "user"
+
+
+def current_call() -> Optional["AutologCall"]:
+    """The autologged call running in this context, or None.
+
+    >>> current_call() is None   # outside any autologged call
+    True
+    """
+    return _current.get()
+
+
+def in_autologged_call() -> bool:
+    """True while an autologged call runs in this context (inner patched calls then do nothing)."""
+    return _current.get() is not None
+
+
+@contextlib.contextmanager
+def new_scope() -> Iterator[None]:
+    """Let autologged calls inside the block act as outermost calls (designed child runs).
+
+    A hyperopt integration wraps each trial in ``new_scope()`` after starting
+    the trial's run, so that an autologged ``fit`` in the objective logs to
+    that trial's run instead of being swallowed by the ``fmin`` call::
+
+        with mltrail.start_run(nested=True):
+            with new_scope():
+                model.fit(X, y)      # autologged into the nested run
+    """
+    token = _current.set(None)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def is_autolog_run_active() -> bool:
+    """True when the active run was started by autologging (not by the user).
+
+    >>> is_autolog_run_active()   # no run active
+    False
+    """
+    from .. import fluent
+
+    owner = fluent.active_run_owner()
+    return owner is not None and owner != _USER_OWNER
+
+
+def start_autolog_run(integration_name: str, **start_run_kwargs: Any):
+    """``mltrail.start_run(**start_run_kwargs)`` for a run owned by autologging.
+
+    The run is tagged ``mltrail.autologging=<integration_name>`` and its
+    fluent owner is the integration, so ``exclusive=True`` still logs to it.
+    Use it for designed child runs (a hyperopt trial); end it with
+    ``mltrail.end_run``.
+
+        run = start_autolog_run("hyperopt", nested=True, run_name="trial-3")
+    """
+    from .. import fluent
+
+    tags = dict(start_run_kwargs.pop("tags", None) or {})
+    tags.setdefault(AUTOLOGGING_TAG, integration_name)
+    start_run_kwargs.setdefault("owner", integration_name)
+    return fluent.start_run(tags=tags, **start_run_kwargs)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _clip(text: str, limit: int) -> tuple[str, bool]:
+    if len(text) <= limit:
+        return text, False
+    note = f"... [truncated by mltrail autologging from {len(text)} characters]"
+    return text[: limit - len(note)] + note, True
+
+
+def _to_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return str(value)
+    except Exception as exc:  # a value whose __str__/__repr__ raises
+        return f"<unprintable {type(value).__name__}: {describe_error(exc)}>"
+
+
+class AutologCall:
+    """The context of one outermost autologged call, handed to an integration's hook.
+
+    Attributes: ``integration``, ``config`` (the AutologConfig in force),
+    ``wrapped`` (the original callable, bound), ``instance`` (the object the
+    method was called on, or None), ``args`` / ``kwargs`` (as the user passed
+    them), ``run_id`` (the run being logged to), ``created_run`` (True when
+    this call started that run), ``experiment_id``.
+    """
+
+    __slots__ = (
+        "integration", "config", "wrapped", "instance", "args", "kwargs",
+        "run_id", "experiment_id", "created_run", "notes",
+        "_state", "_result", "_error", "_params", "_metrics", "_tags", "_failures", "_client",
+    )
+
+    def __init__(
+        self,
+        integration: "Integration",
+        config: "AutologConfig",
+        wrapped: Callable[..., Any],
+        instance: Any,
+        args: tuple,
+        kwargs: dict,
+    ) -> None:
+        self.integration = integration
+        self.config = config
+        self.wrapped = wrapped
+        self.instance = instance
+        self.args = args
+        self.kwargs = kwargs
+        self.run_id: Optional[str] = None
+        self.experiment_id: Optional[str] = None
+        self.created_run = False
+        #: Free-form notes the hook may keep between phases.
+        self.notes: dict[str, Any] = {}
+        self._state = _NOT_CALLED
+        self._result: Any = None
+        self._error: Optional[BaseException] = None
+        self._params: dict[str, str] = {}
+        self._metrics: list[tuple[str, float, int, int]] = []
+        self._tags: dict[str, str] = {}
+        self._failures: list[str] = []
+        self._client = None
+
+    # -- the framework call -------------------------------------------------
+    def call_original(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the framework's callable (with the user's arguments when none are given).
+
+        Its result is what the user gets back, whatever the hook does later;
+        its exception propagates to the user unchanged.
+        """
+        if not args and not kwargs:
+            args, kwargs = self.args, self.kwargs
+        try:
+            result = self.wrapped(*args, **kwargs)
+        except BaseException as exc:
+            self._state = _RAISED
+            self._error = exc
+            raise
+        self._state = _RETURNED
+        self._result = result
+        return result
+
+    @property
+    def original_called(self) -> bool:
+        """True once :meth:`call_original` has run (returned or raised)."""
+        return self._state != _NOT_CALLED
+
+    @property
+    def result(self) -> Any:
+        """What the original returned (None before it returns)."""
+        return self._result
+
+    # -- buffered logging (one transaction at the end) -----------------------
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        """Buffer params; values become strings, over-long ones are truncated with a note."""
+        truncated = []
+        for key, value in params.items():
+            text, clipped = _clip(_to_text(value), MAX_PARAM_VALUE_LENGTH)
+            if clipped:
+                truncated.append(str(key))
+            self._params[_clip(str(key), MAX_KEY_LENGTH)[0]] = text
+        if truncated:
+            self.note(
+                f"truncated the values of params {', '.join(truncated)} "
+                f"to {MAX_PARAM_VALUE_LENGTH} characters (the value ends with a note saying so)"
+            )
+
+    def log_metrics(self, metrics: Mapping[str, Any], step: int = 0, timestamp: Optional[int] = None) -> None:
+        """Buffer metrics (NaN and inf are kept; values that are not numbers are skipped with a note)."""
+        ts = _now_ms() if timestamp is None else timestamp
+        skipped = []
+        for key, value in metrics.items():
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                skipped.append(str(key))
+                continue
+            self._metrics.append((str(key), number, ts, int(step)))
+        if skipped:
+            self.note(f"skipped metrics {', '.join(skipped)} (their values are not numbers)")
+
+    def set_tags(self, tags: Mapping[str, Any]) -> None:
+        """Buffer tags (values become strings, over-long ones are truncated)."""
+        for key, value in tags.items():
+            self._tags[str(key)] = _clip(_to_text(value), MAX_TAG_VALUE_LENGTH)[0]
+
+    def flush(self) -> None:
+        """Write the buffered params, metrics and tags now, in one ``log_batch`` transaction.
+
+        Called automatically when the call ends; call it yourself to write
+        periodic batches during a long call (per-iteration metrics).
+        A failure is noted (warned at the end of the call), never raised.
+        """
+        if self.run_id is None or not (self._params or self._metrics or self._tags):
+            return
+        params, metrics, tags = self._params, self._metrics, self._tags
+        self._params, self._metrics, self._tags = {}, [], {}
+        self.safely("write params, metrics and tags", self._write_batch, params, metrics, tags)
+
+    def _write_batch(self, params: dict, metrics: list, tags: dict) -> None:
+        from ..entities import Metric, Param, RunTag
+        from ..exceptions import InvalidParameterError
+
+        metric_objs = [Metric(k, v, ts, step) for k, v, ts, step in metrics]
+        tag_objs = [RunTag(k, v) for k, v in tags.items()]
+        param_objs = [Param(k, v) for k, v in params.items()]
+        try:
+            self.client.log_batch(self.run_id, metrics=metric_objs, params=param_objs, tags=tag_objs)
+        except InvalidParameterError as exc:
+            if not param_objs or "param" not in str(exc).lower():
+                raise
+            # A reused run already holds some of these params with other values
+            # (two fits in one user run): keep the metrics and tags at least.
+            self.client.log_batch(self.run_id, metrics=metric_objs, params=(), tags=tag_objs)
+            self.note_failure("log params (the run already has different values for them)", exc)
+
+    # -- helpers for hooks ------------------------------------------------------
+    @property
+    def client(self):
+        """A ``mltrail.Client`` for this call's tracking URI (created once per call)."""
+        if self._client is None:
+            from .. import fluent
+            from ..client import Client
+
+            active = fluent.active_run()
+            self._client = active.client if active is not None else Client()
+        return self._client
+
+    def safely(self, what: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run one optional logging step; on error note ``what`` failed (and why) and return None.
+
+        >>> call.safely("log the model", log_model, model, "model")
+        """
+        try:
+            return function(*args, **kwargs)
+        except Exception as exc:
+            self.note_failure(what, exc)
+            return None
+
+    def note_failure(self, what: str, exc: BaseException) -> None:
+        """Remember that ``what`` could not be done and why; reported in the call's one warning."""
+        self._failures.append(f"could not {what}: {describe_error(exc)}")
+
+    def note(self, text: str) -> None:
+        """Add ``text`` to the call's one warning (something logged differently than asked)."""
+        self._failures.append(text)
+
+    def log_child_run(
+        self,
+        run_name: Optional[str] = None,
+        params: Optional[Mapping[str, Any]] = None,
+        metrics: Optional[Mapping[str, Any]] = None,
+        tags: Optional[Mapping[str, Any]] = None,
+    ) -> Optional[str]:
+        """Create a finished child run of this call's run with params/metrics/tags; return its id.
+
+        Used for designed child runs known after the call (one per
+        GridSearchCV candidate). A failure is noted, never raised.
+        """
+        if self.run_id is None:
+            return None
+        return self.safely("create a child run", self._create_child, run_name, params, metrics, tags)
+
+    def _create_child(self, run_name, params, metrics, tags) -> str:
+        from ..entities import RunStatus
+
+        child = AutologCall(self.integration, self.config, self.wrapped, None, (), {})
+        child_tags = {PARENT_RUN_TAG: self.run_id, AUTOLOGGING_TAG: self.integration.name}
+        child_tags.update(self.config.extra_tags or {})
+        child_tags.update(tags or {})
+        run = self.client.create_run(
+            self.experiment_id, tags={k: _to_text(v) for k, v in child_tags.items()}, run_name=run_name
+        )
+        child.run_id = run.info.run_id
+        child._client = self._client
+        child.log_params(params or {})
+        child.log_metrics(metrics or {})
+        child._write_batch(child._params, child._metrics, {})
+        self.client.set_terminated(child.run_id, RunStatus.FINISHED.value)
+        self._failures.extend(child._failures)
+        return child.run_id
+
+    # -- the machinery (called by the patch wrapper) ----------------------------
+    def _execute(self, hook: Callable[["AutologCall"], Any]) -> Any:
+        token = _current.set(self)
+        try:
+            try:
+                proceed = self._acquire_run()
+            except Exception as exc:
+                self.note_failure("start or find a run", exc)
+                proceed = False
+            if not proceed:
+                self._report()
+                return self.wrapped(*self.args, **self.kwargs)
+            try:
+                hook(self)
+            except BaseException as exc:
+                if self._state == _RAISED:
+                    self._finish(failed=True)
+                    if exc is self._error:
+                        raise
+                    raise self._error from None
+                if not isinstance(exc, Exception):  # KeyboardInterrupt/SystemExit in our code
+                    self._finish(failed=True)
+                    raise
+                self.note_failure("autolog", exc)
+            if self._state == _RAISED:  # the hook swallowed the framework's error: re-raise it
+                self._finish(failed=True)
+                raise self._error
+            if self._state == _NOT_CALLED:
+                try:
+                    self.call_original()
+                except BaseException:
+                    self._finish(failed=True)
+                    raise
+            self._finish(failed=False)
+            return self._result
+        finally:
+            _current.reset(token)
+
+    def _acquire_run(self) -> bool:
+        from .. import fluent
+
+        active = fluent.active_run()
+        if active is not None:
+            if self.config.exclusive and active.owner == _USER_OWNER:
+                return False  # leave the user's run alone
+            self.created_run = False
+        else:
+            active = start_autolog_run(self.integration.name)
+            self.created_run = True
+        self.run_id = active.info.run_id
+        self.experiment_id = active.info.experiment_id
+        self._client = active.client
+        tags = {AUTOLOGGING_TAG: self.integration.name}
+        if self.config.extra_tags:
+            tags.update(self.config.extra_tags)
+        self.set_tags(tags)
+        return True
+
+    def _finish(self, failed: bool) -> None:
+        try:
+            self.flush()
+            if self.created_run:
+                self.safely("end the run", self._end_run, "FAILED" if failed else "FINISHED")
+        finally:
+            self._report()
+
+    def _end_run(self, status: str) -> None:
+        from .. import fluent
+
+        active = fluent.active_run()
+        if active is not None and active.info.run_id == self.run_id:
+            fluent.end_run(status)
+        else:
+            self.client.set_terminated(self.run_id, status)
+
+    def _report(self) -> None:
+        if not self._failures:
+            return
+        failures, self._failures = self._failures, []
+        warn_once(
+            f"mltrail autologging ({self.integration.name}): "
+            + "; ".join(dict.fromkeys(failures))
+            + ". The result of your call is unaffected.",
+            silent=bool(self.config.get("silent")),
+        )
+
