@@ -1,0 +1,269 @@
+"""The scikit-learn model flavor: save_model, log_model, load_model (``mltrail.sklearn``).
+
+    >>> info = mltrail.sklearn.log_model(pipeline, artifact_path="model", input_example=X_val[:5])
+    >>> pipe = mltrail.sklearn.load_model(info.model_uri)           # the estimator again
+    >>> mltrail.pyfunc.load_model(info.model_uri).predict(df_val)
+
+Serialization formats: ``"cloudpickle"`` (default), ``"pickle"`` and
+``"skops"`` (when skops is installed). Loading a skops file never executes
+arbitrary code: types outside skops' trusted defaults are refused unless the
+caller lists them in ``skops_trusted_types``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from typing import Any, Optional, Sequence, Union
+
+from mltrail.exceptions import InvalidParameterError
+from mltrail.models.environment import installed_version
+from mltrail.models.loading import open_model
+from mltrail.models.model import Model
+from mltrail.models.model_info import ModelInfo
+from mltrail.models.saving import Flavor, SavedData, log_model_folder, save_model_folder
+from mltrail.models.serialization import PICKLE_FORMATS, dump_pickle, load_pickle
+from mltrail.models.signature import ModelSignature
+
+FLAVOR_NAME = "sklearn"
+SERIALIZATION_CLOUDPICKLE = "cloudpickle"
+SERIALIZATION_PICKLE = "pickle"
+SERIALIZATION_SKOPS = "skops"
+SUPPORTED_SERIALIZATION_FORMATS = (SERIALIZATION_CLOUDPICKLE, SERIALIZATION_PICKLE, SERIALIZATION_SKOPS)
+
+_FLAVOR = Flavor(FLAVOR_NAME, "mltrail_sklearn._flavor")
+_FILE_NAMES = {SERIALIZATION_CLOUDPICKLE: "model.pkl", SERIALIZATION_PICKLE: "model.pkl", SERIALIZATION_SKOPS: "model.skops"}
+_SERIALIZER_DISTRIBUTION = {SERIALIZATION_CLOUDPICKLE: "cloudpickle", SERIALIZATION_SKOPS: "skops"}
+
+
+def _check_model(sk_model: Any, serialization_format: str, pyfunc_predict_fn: str) -> None:
+    if serialization_format not in SUPPORTED_SERIALIZATION_FORMATS:
+        raise InvalidParameterError(
+            f"serialization_format={serialization_format!r} is not one of {list(SUPPORTED_SERIALIZATION_FORMATS)}"
+        )
+    if serialization_format == SERIALIZATION_SKOPS and installed_version("skops") is None:
+        raise InvalidParameterError("serialization_format='skops' needs the skops package: pip install skops")
+    if isinstance(sk_model, type) or not (hasattr(sk_model, "fit") and hasattr(sk_model, "get_params")):
+        raise InvalidParameterError(
+            f"sk_model of type {type(sk_model).__name__} is not a scikit-learn estimator "
+            "(expected an object with fit and get_params, such as a Pipeline or a fitted model)"
+        )
+    if not callable(getattr(sk_model, pyfunc_predict_fn, None)):
+        raise InvalidParameterError(
+            f"pyfunc_predict_fn={pyfunc_predict_fn!r}: {type(sk_model).__name__} has no such method"
+        )
+
+
+def _skops_modules(path: str) -> set[str]:
+    """Top-level modules a skops file references (its schema.json lists each object's ``__module__``)."""
+    modules: set[str] = set()
+    with zipfile.ZipFile(path) as zf:
+        schema = json.loads(zf.read("schema.json"))
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            module = node.get("__module__")
+            if isinstance(module, str):
+                modules.add(module.split(".", 1)[0])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return modules
+
+
+def _writer(sk_model: Any, serialization_format: str, pyfunc_predict_fn: str):
+    def write(folder: str) -> SavedData:
+        file_name = _FILE_NAMES[serialization_format]
+        path = os.path.join(folder, file_name)
+        if serialization_format == SERIALIZATION_SKOPS:
+            import skops.io
+
+            skops.io.dump(sk_model, path)
+            modules = _skops_modules(path)
+        else:
+            modules = dump_pickle(sk_model, path, serialization_format)
+        import sklearn
+
+        requirements = ["scikit-learn"]
+        if serialization_format in _SERIALIZER_DISTRIBUTION:
+            requirements.append(_SERIALIZER_DISTRIBUTION[serialization_format])
+        return SavedData(
+            flavor_conf={
+                "pickled_model": file_name,
+                "sklearn_version": sklearn.__version__,
+                "serialization_format": serialization_format,
+                "code": None,
+            },
+            pyfunc_conf={"model_path": file_name, "predict_fn": pyfunc_predict_fn},
+            modules=modules,
+            requirements=tuple(requirements),
+        )
+
+    return write
+
+
+def save_model(
+    sk_model: Any,
+    path: Union[str, "os.PathLike[str]"],
+    serialization_format: str = SERIALIZATION_CLOUDPICKLE,
+    signature: Union[ModelSignature, bool, None] = None,
+    input_example: Any = None,
+    pip_requirements: Union[None, str, Sequence[str]] = None,
+    extra_pip_requirements: Union[None, str, Sequence[str]] = None,
+    pyfunc_predict_fn: str = "predict",
+    metadata: Optional[dict[str, Any]] = None,
+    mlflow_model: Optional[Model] = None,
+    *,
+    run_id: Optional[str] = None,
+    artifact_path: Optional[str] = None,
+) -> Model:
+    """Save ``sk_model`` as a model folder at ``path`` (which must not exist or be empty).
+
+    >>> mltrail.sklearn.save_model(pipe, "out/model", input_example=X[:5])
+    """
+    _check_model(sk_model, serialization_format, pyfunc_predict_fn)
+    return save_model_folder(
+        path,
+        _FLAVOR,
+        _writer(sk_model, serialization_format, pyfunc_predict_fn),
+        signature=signature,
+        input_example=input_example,
+        pip_requirements=pip_requirements,
+        extra_pip_requirements=extra_pip_requirements,
+        metadata=metadata,
+        predict=getattr(sk_model, pyfunc_predict_fn),
+        run_id=run_id,
+        artifact_path=artifact_path,
+        mlmodel=mlflow_model,
+    )
+
+
+def log_model(
+    sk_model: Any,
+    artifact_path: Optional[str] = None,
+    serialization_format: str = SERIALIZATION_CLOUDPICKLE,
+    registered_model_name: Optional[str] = None,
+    signature: Union[ModelSignature, bool, None] = None,
+    input_example: Any = None,
+    pip_requirements: Union[None, str, Sequence[str]] = None,
+    extra_pip_requirements: Union[None, str, Sequence[str]] = None,
+    pyfunc_predict_fn: str = "predict",
+    metadata: Optional[dict[str, Any]] = None,
+    *,
+    name: Optional[str] = None,
+    run_id: Optional[str] = None,
+    **_ignored: Any,
+) -> ModelInfo:
+    """Log ``sk_model`` to the active run (one is started when none is) under ``artifact_path``.
+
+    ``name`` is MLflow 3's name for ``artifact_path``. The folder is built
+    completely before anything is logged.
+
+    >>> info = mltrail.sklearn.log_model(pipe, artifact_path="model", input_example=X[:5])
+    >>> info.model_uri
+    'runs:/5f3c.../model'
+    """
+    _check_model(sk_model, serialization_format, pyfunc_predict_fn)
+    path = artifact_path or name or "model"
+
+    def save(local: str, run_id: str, artifact_path: str) -> Model:
+        return save_model(
+            sk_model,
+            local,
+            serialization_format=serialization_format,
+            signature=signature,
+            input_example=input_example,
+            pip_requirements=pip_requirements,
+            extra_pip_requirements=extra_pip_requirements,
+            pyfunc_predict_fn=pyfunc_predict_fn,
+            metadata=metadata,
+            run_id=run_id,
+            artifact_path=artifact_path,
+        )
+
+    return log_model_folder(path, save, registered_model_name=registered_model_name, run_id=run_id)
+
+
+def _load_skops(path: str, trusted: Optional[Sequence[str]]) -> Any:
+    import skops.io
+
+    try:
+        untrusted = skops.io.get_untrusted_types(file=path)
+    except (zipfile.BadZipFile, KeyError, ValueError, json.JSONDecodeError) as e:
+        raise InvalidParameterError(f"Model file {path!r} is not a valid skops file (corrupt or truncated): {e}") from None
+    refused = sorted(set(untrusted) - set(trusted or ()))
+    if refused:
+        raise InvalidParameterError(
+            f"Model file {path!r} references types skops does not trust by default: {refused}. "
+            "Loading never runs code from untrusted types; if you trust them, pass "
+            f"skops_trusted_types={refused} to load_model"
+        )
+    try:
+        return skops.io.load(path, trusted=list(untrusted) or None)
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as e:
+        raise InvalidParameterError(f"Model file {path!r} is not a valid skops file (corrupt or truncated): {e}") from None
+
+
+def _read(folder: str, conf: dict[str, Any], skops_trusted_types: Optional[Sequence[str]] = None) -> Any:
+    fmt = conf.get("serialization_format", SERIALIZATION_CLOUDPICKLE)
+    path = os.path.join(folder, conf.get("pickled_model", _FILE_NAMES.get(fmt, "model.pkl")))
+    if fmt == SERIALIZATION_SKOPS:
+        return _load_skops(path, skops_trusted_types)
+    if fmt not in PICKLE_FORMATS:
+        raise InvalidParameterError(
+            f"Model at {folder!r}: MLmodel records serialization_format {fmt!r}, "
+            f"which is not one of {list(SUPPORTED_SERIALIZATION_FORMATS)}"
+        )
+    return load_pickle(path, fmt)
+
+
+def load_model(
+    model_uri: str,
+    dst_path: Optional[str] = None,
+    verify: Optional[bool] = None,
+    skops_trusted_types: Optional[Sequence[str]] = None,
+) -> Any:
+    """Load the scikit-learn model at ``model_uri`` (runs:/, models:/, a path): the estimator that was logged.
+
+    ``verify=False`` skips the integrity check; ``skops_trusted_types`` lists
+    extra types a skops file may contain.
+
+    >>> pipe = mltrail.sklearn.load_model(f"runs:/{run_id}/model")
+    """
+    with open_model(model_uri, FLAVOR_NAME, dst_path, verify) as (folder, _mlmodel, conf):
+        return _read(folder, conf, skops_trusted_types)
+
+
+class _SklearnPyfunc:
+    """pyfunc wrapper: calls the recorded predict function."""
+
+    def __init__(self, model: Any, predict_fn: str) -> None:
+        self.raw_model = model
+        self._predict = getattr(model, predict_fn)
+        # A model fit on arrays warns when given a DataFrame: give it the values.
+        self._wants_array = not hasattr(model, "feature_names_in_")
+
+    def predict(self, data: Any, params: Optional[dict[str, Any]] = None) -> Any:
+        if self._wants_array and hasattr(data, "to_numpy"):
+            data = data.to_numpy()
+        return self._predict(data)
+
+
+def _load_pyfunc(data_path: str) -> _SklearnPyfunc:
+    """pyfunc loader: ``data_path`` is the model file (or the model folder)."""
+    folder = data_path if os.path.isdir(data_path) else os.path.dirname(data_path)
+    mlmodel = Model.load(folder)
+    conf = mlmodel.flavors.get(FLAVOR_NAME) or {"pickled_model": os.path.basename(data_path)}
+    predict_fn = (mlmodel.flavors.get("python_function") or {}).get("predict_fn") or "predict"
+    return _SklearnPyfunc(_read(folder, conf), predict_fn)
+
+
+__all__ = [
+    "FLAVOR_NAME",
+    "SUPPORTED_SERIALIZATION_FORMATS",
+    "load_model",
+    "log_model",
+    "save_model",
+]

@@ -1,0 +1,39 @@
+"""Model packaging: the MLmodel format, signatures, environments, pyfunc, URIs, serving.
+
+>>> from mltrail.models import Model, infer_signature, ModelSignature
+>>> sig = infer_signature(X_train, model.predict(X_train))
+>>> Model.load("path/to/model").flavors
+
+Names resolve lazily: importing this package does not import YAML, numpy or pandas.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "Model": ".model",
+    "ModelInfo": ".model_info",
+    "ModelSignature": ".signature",
+    "Schema": ".signature",
+    "ColSpec": ".signature",
+    "TensorSpec": ".signature",
+    "infer_signature": ".signature",
+    "get_model_info": ".model_info",
+    "resolve_model_uri": ".uri",
+    "set_registry_resolver": ".uri",
+    "download_model": ".uri",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = list(_LAZY)

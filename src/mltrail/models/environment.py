@@ -1,0 +1,282 @@
+"""Environment capture: the pip requirements a model really needs, and its env files.
+
+Requirements come from what the serialized model references, not from a
+guess: :func:`modules_referenced_by_pickle` walks a pickle's global
+references (``GLOBAL`` / ``STACK_GLOBAL`` opcodes) without loading it, each
+referenced module's top-level package is mapped to its installed distribution
+(``importlib.metadata.packages_distributions``) and pinned to the installed
+version. No subprocess is started and every lookup is cached per process::
+
+    >>> from mltrail.models.environment import infer_requirements
+    >>> infer_requirements({"sklearn", "numpy"}, ["cloudpickle"])
+    ['cloudpickle==3.1.2', 'numpy==2.4.6', 'scikit-learn==1.9.1']
+
+A referenced module that is importable but belongs to no installed
+distribution (a ``my_transformers.py`` beside the training script) cannot be
+pip-installed; it is recorded by name as a comment in ``requirements.txt`` so
+whoever deploys the model knows to ship that code with it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import pickletools
+import platform
+import sys
+import threading
+from dataclasses import dataclass, field
+from typing import Iterable, Optional, Sequence, Union
+
+from ..exceptions import InvalidParameterError
+
+CONDA_ENV_FILE = "conda.yaml"
+PYTHON_ENV_FILE = "python_env.yaml"
+REQUIREMENTS_FILE = "requirements.txt"
+
+# Modules that are part of the interpreter (never a pip requirement).
+_STDLIB = frozenset(sys.stdlib_module_names) | {"__builtin__", "__main__", "builtins"}
+_lock = threading.Lock()
+_packages_distributions: Optional[dict[str, list[str]]] = None
+
+
+def modules_referenced_by_pickle(data: bytes) -> set[str]:
+    """Top-level modules whose globals a pickle references (without unpickling it).
+
+    >>> import pickle, collections
+    >>> modules_referenced_by_pickle(pickle.dumps(collections.OrderedDict()))
+    {'collections'}
+    """
+    memo: dict[int, object] = {}
+    recent: list[object] = []  # the last two values pushed (strings matter)
+    modules: set[str] = set()
+    for opcode, arg, _pos in pickletools.genops(data):
+        name = opcode.name
+        if name in ("SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE"):
+            recent.append(arg)
+        elif name == "MEMOIZE":
+            memo[len(memo)] = recent[-1] if recent else None
+            continue
+        elif name in ("BINPUT", "LONG_BINPUT", "PUT"):
+            memo[int(arg)] = recent[-1] if recent else None
+            continue
+        elif name in ("BINGET", "LONG_BINGET", "GET"):
+            recent.append(memo.get(int(arg)))
+        elif name == "GLOBAL" or name == "INST":
+            modules.add(str(arg).split(" ", 1)[0].split(".", 1)[0])
+            recent.append(None)
+        elif name == "STACK_GLOBAL":
+            module = recent[-2] if len(recent) >= 2 else None
+            if isinstance(module, str):
+                modules.add(module.split(".", 1)[0])
+            recent.append(None)
+        elif name in ("FRAME", "PROTO", "STOP", "MARK", "POP", "POP_MARK"):
+            continue
+        else:
+            recent.append(None)
+        if len(recent) > 8:
+            del recent[:-2]
+    return {m for m in modules if m}
+
+
+def packages_distributions() -> dict[str, list[str]]:
+    """Top-level import name -> distribution names (computed once per process)."""
+    global _packages_distributions
+    if _packages_distributions is None:
+        with _lock:
+            if _packages_distributions is None:
+                from importlib.metadata import packages_distributions as _pd
+
+                _packages_distributions = dict(_pd())
+    return _packages_distributions
+
+
+@functools.lru_cache(maxsize=None)
+def installed_version(distribution: str) -> Optional[str]:
+    """The installed version of ``distribution``, or None when it is not installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return None
+
+
+def _normalise_name(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """Pinned pip requirements plus the local modules no distribution provides."""
+
+    pip: tuple[str, ...]
+    local_modules: tuple[str, ...] = field(default=())
+
+
+@functools.lru_cache(maxsize=256)
+def _infer_cached(modules: frozenset[str], always: tuple[str, ...]) -> Requirements:
+    dists: dict[str, str] = {}
+    local: set[str] = set()
+    mapping = None
+    for top in sorted(modules):
+        if top in _STDLIB:
+            continue
+        if mapping is None:
+            mapping = packages_distributions()
+        owners = mapping.get(top)
+        if owners:
+            for dist in owners:
+                dists.setdefault(_normalise_name(dist), dist)
+        elif top in sys.modules or _is_importable(top):
+            # Importable but not installed as a distribution (a local module
+            # next to the training code): pip cannot install it, so it is
+            # recorded by name, as a comment in requirements.txt.
+            local.add(top)
+    for dist in always:
+        dists.setdefault(_normalise_name(dist), dist)
+    pins = []
+    for key in sorted(dists):
+        dist = dists[key]
+        version = installed_version(dist)
+        pins.append(f"{dist}=={version}" if version else dist)
+    return Requirements(tuple(pins), tuple(sorted(local)))
+
+
+def _is_importable(top: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def infer_requirements(modules: Iterable[str], always: Sequence[str] = ()) -> list[str]:
+    """Pinned requirements for the top-level ``modules`` plus the distributions in ``always``.
+
+    >>> infer_requirements({"numpy", "os"}, ["cloudpickle"])
+    ['cloudpickle==3.1.2', 'numpy==2.4.6']
+    """
+    return list(_infer_cached(frozenset(modules), tuple(always)).pip)
+
+
+def resolve_requirements(
+    modules: Iterable[str],
+    always: Sequence[str],
+    pip_requirements: Union[None, str, Sequence[str]] = None,
+    extra_pip_requirements: Union[None, str, Sequence[str]] = None,
+) -> Requirements:
+    """The requirements to write: inferred, replaced by ``pip_requirements`` or extended by ``extra_pip_requirements``.
+
+    Either argument may be a list of requirement strings or the path of a
+    requirements file. Giving both is an error.
+    """
+    if pip_requirements is not None and extra_pip_requirements is not None:
+        raise InvalidParameterError(
+            "pip_requirements and extra_pip_requirements cannot both be given: "
+            "pip_requirements replaces the inferred requirements, extra_pip_requirements extends them"
+        )
+    if pip_requirements is not None:
+        return Requirements(tuple(_requirement_lines(pip_requirements, "pip_requirements")))
+    inferred = _infer_cached(frozenset(modules), tuple(always))
+    if extra_pip_requirements is None:
+        return inferred
+    extra = _requirement_lines(extra_pip_requirements, "extra_pip_requirements")
+    names = {_requirement_name(r) for r in extra}
+    kept = [r for r in inferred.pip if _requirement_name(r) not in names]
+    return Requirements(tuple(kept + extra), inferred.local_modules)
+
+
+def _requirement_lines(value: Union[str, Sequence[str]], argument: str) -> list[str]:
+    if isinstance(value, (str, os.PathLike)):
+        path = os.fspath(value)
+        if not os.path.isfile(path):
+            raise InvalidParameterError(
+                f"{argument}={path!r}: expected a list of requirement strings or the path of an existing requirements file"
+            )
+        with open(path, encoding="utf-8") as f:
+            lines = [ln.strip() for ln in f]
+        return [ln for ln in lines if ln and not ln.startswith("#")]
+    lines = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise InvalidParameterError(f"{argument}: {item!r} is not a requirement string such as 'numpy==2.0'")
+        lines.append(item.strip())
+    return lines
+
+
+def _requirement_name(req: str) -> str:
+    name = req
+    for sep in ("==", ">=", "<=", "~=", "!=", ">", "<", "[", ";", " ", "@"):
+        name = name.split(sep, 1)[0]
+    return _normalise_name(name)
+
+
+@functools.lru_cache(maxsize=1)
+def _build_dependencies() -> tuple[str, ...]:
+    deps = []
+    for dist in ("pip", "setuptools", "wheel"):
+        version = installed_version(dist)
+        if version:
+            deps.append(f"{dist}=={version}")
+    return tuple(deps)
+
+
+def python_version() -> str:
+    """The running interpreter's version, e.g. ``'3.12.3'``."""
+    return platform.python_version()
+
+
+def write_environment_files(directory: str, requirements: Requirements) -> dict[str, str]:
+    """Write requirements.txt, python_env.yaml and conda.yaml into ``directory``.
+
+    Returns the python_function ``env`` entry (``{"conda": ..., "virtualenv": ...}``).
+    The YAML is small and fixed in shape, so it is written directly rather than
+    through a YAML emitter.
+    """
+    lines = list(requirements.pip)
+    req_text = "\n".join(lines)
+    if requirements.local_modules:
+        req_text += (
+            "\n# Local modules the model references that no installed distribution provides;"
+            "\n# ship their code with the model: " + ", ".join(requirements.local_modules)
+        )
+    with open(os.path.join(directory, REQUIREMENTS_FILE), "w", encoding="utf-8") as f:
+        f.write(req_text + "\n")
+    pyver = python_version()
+    build = "".join(f"- {_yaml_str(d)}\n" for d in _build_dependencies())
+    with open(os.path.join(directory, PYTHON_ENV_FILE), "w", encoding="utf-8") as f:
+        f.write(f"python: {pyver}\nbuild_dependencies:\n{build}dependencies:\n- -r requirements.txt\n")
+    pip_version = installed_version("pip")
+    pip_dep = f"pip=={pip_version}" if pip_version else "pip"
+    with open(os.path.join(directory, CONDA_ENV_FILE), "w", encoding="utf-8") as f:
+        f.write(
+            "channels:\n- conda-forge\ndependencies:\n"
+            f"- python={pyver}\n- {pip_dep}\n- pip:\n"
+            + "".join(f"  - {_yaml_str(r)}\n" for r in lines)
+            + "name: mltrail-env\n"
+        )
+    return {"conda": CONDA_ENV_FILE, "virtualenv": PYTHON_ENV_FILE}
+
+
+def _yaml_str(value: str) -> str:
+    """Quote a requirement for YAML when it contains characters YAML would misread."""
+    if any(c in value for c in ":#{}[],&*!|>'\"%@`") or value.startswith(("-", "?")):
+        return "'" + value.replace("'", "''") + "'"
+    return value
+
+
+__all__ = [
+    "CONDA_ENV_FILE",
+    "PYTHON_ENV_FILE",
+    "REQUIREMENTS_FILE",
+    "Requirements",
+    "infer_requirements",
+    "installed_version",
+    "modules_referenced_by_pickle",
+    "packages_distributions",
+    "python_version",
+    "resolve_requirements",
+    "write_environment_files",
+]

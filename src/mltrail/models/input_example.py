@@ -1,0 +1,105 @@
+"""Input examples: a few rows saved beside the model as ``input_example.json``.
+
+DataFrames and lists of dicts are saved in pandas' ``split`` orientation
+(``{"columns": [...], "data": [[...]]}``), numpy arrays as ``{"inputs": [...]}``
+(the TF-serving form the scoring server also accepts), so the file can be
+POSTed to ``/invocations`` as it is::
+
+    >>> info = save_input_example(folder, X_val[:5])
+    >>> load_input_example(folder, info)      # a DataFrame again
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from typing import Any, Optional
+
+from ..exceptions import InvalidParameterError
+
+INPUT_EXAMPLE_FILE = "input_example.json"
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain-JSON form of a cell (numpy scalars, NaN -> None, bytes -> base64, timestamps -> ISO)."""
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (bytes, bytearray)):
+        import base64
+
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def example_to_dataframe_or_array(example: Any) -> Any:
+    """The example as a DataFrame (tabular forms) or a numpy array."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(example, (pd.DataFrame, np.ndarray)):
+        return example
+    if isinstance(example, pd.Series):
+        return example.to_frame()
+    if isinstance(example, list) and example and all(isinstance(r, dict) for r in example):
+        return pd.DataFrame.from_records(example)
+    if isinstance(example, dict):
+        return pd.DataFrame({k: v if isinstance(v, (list, tuple, np.ndarray)) else [v] for k, v in example.items()})
+    if isinstance(example, (list, tuple)):
+        return np.asarray(example)
+    if type(example).__module__.startswith("scipy.sparse"):
+        return example.toarray()
+    raise InvalidParameterError(
+        f"input_example of type {type(example).__name__} is not supported: give a pandas DataFrame, "
+        "a numpy array, a list of dicts or a dict of columns"
+    )
+
+
+def save_input_example(directory: str, example: Any) -> dict[str, Any]:
+    """Write ``input_example.json`` into ``directory``; return the MLmodel ``saved_input_example_info``."""
+    import numpy as np
+
+    data = example_to_dataframe_or_array(example)
+    if isinstance(data, np.ndarray):
+        payload: Any = {"inputs": [_jsonable_row(r) for r in data.tolist()] if data.ndim > 1 else [_jsonable(v) for v in data.tolist()]}
+        info = {"artifact_path": INPUT_EXAMPLE_FILE, "type": "ndarray", "format": "tf-serving"}
+    else:
+        payload = {
+            "columns": [str(c) for c in data.columns],
+            "data": [[_jsonable(v) for v in row] for row in data.itertuples(index=False, name=None)],
+        }
+        info = {"artifact_path": INPUT_EXAMPLE_FILE, "type": "dataframe", "pandas_orient": "split"}
+    with open(os.path.join(directory, INPUT_EXAMPLE_FILE), "w", encoding="utf-8") as f:
+        json.dump(payload, f, allow_nan=False)
+    return info
+
+
+def _jsonable_row(row: Any) -> Any:
+    if isinstance(row, list):
+        return [_jsonable_row(v) for v in row]
+    return _jsonable(row)
+
+
+def load_input_example(directory: str, info: Optional[dict[str, Any]]) -> Any:
+    """Read back the saved example (a DataFrame or a numpy array), or None when none was saved."""
+    if not info:
+        return None
+    path = os.path.join(directory, info.get("artifact_path", INPUT_EXAMPLE_FILE))
+    with open(path, encoding="utf-8") as f:
+        payload = json.load(f)
+    if info.get("type") == "ndarray":
+        import numpy as np
+
+        return np.asarray(payload["inputs"] if isinstance(payload, dict) else payload)
+    import pandas as pd
+
+    return pd.DataFrame(payload["data"], columns=payload["columns"])
+
+
+__all__ = ["INPUT_EXAMPLE_FILE", "load_input_example", "save_input_example"]

@@ -1,0 +1,110 @@
+"""Integrity of a model folder: the sha256 and size of every file, checked on load.
+
+The MLmodel file records ``files: {relative/path: {sha256: ..., size: ...}}``
+for every file in the folder except MLmodel itself. Loading compares the
+folder against it and refuses a folder where a file was changed, added or
+removed, naming the file::
+
+    >>> files = hash_folder("/tmp/model")
+    >>> verify_folder("/tmp/model", files)       # raises ModelIntegrityError when tampered
+
+People who edit model folders on purpose opt out with ``verify=False`` on the
+load functions, or for a whole process with ``MLTRAIL_VERIFY_MODELS=false``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Optional
+
+from ..exceptions import ModelIntegrityError
+
+MLMODEL_FILE_NAME = "MLmodel"
+VERIFY_ENV = "MLTRAIL_VERIFY_MODELS"
+_CHUNK = 1 << 20
+
+
+def file_digest(path: str) -> tuple[str, int]:
+    """Return ``(sha256 hex, size in bytes)`` of the file at ``path``."""
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(_CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            h.update(chunk)
+    return h.hexdigest(), size
+
+
+def _walk(root: str) -> list[str]:
+    """Relative POSIX paths of every file under ``root`` except the top-level MLmodel."""
+    found = []
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
+        with os.scandir(os.path.join(root, rel_dir) if rel_dir else root) as it:
+            for entry in it:
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(rel)
+                elif rel != MLMODEL_FILE_NAME:
+                    found.append(rel)
+    return sorted(found)
+
+
+def hash_folder(root: str) -> dict[str, dict[str, object]]:
+    """``{relative path: {"sha256": hex, "size": bytes}}`` for every file except MLmodel."""
+    out: dict[str, dict[str, object]] = {}
+    for rel in _walk(root):
+        digest, size = file_digest(os.path.join(root, rel))
+        out[rel] = {"sha256": digest, "size": size}
+    return out
+
+
+def verification_enabled(verify: Optional[bool] = None) -> bool:
+    """``verify`` when given, else the ``MLTRAIL_VERIFY_MODELS`` environment variable (default on)."""
+    if verify is not None:
+        return bool(verify)
+    value = os.environ.get(VERIFY_ENV, "").strip().lower()
+    return value not in ("0", "false", "no", "off")
+
+
+def verify_folder(root: str, files: dict[str, dict[str, object]]) -> None:
+    """Raise :class:`ModelIntegrityError` naming the first changed, added or removed file.
+
+    >>> verify_folder(path, Model.load(path).files)
+    """
+    present = set(_walk(root))
+    expected = set(files)
+    hint = f" (load with verify=False or set {VERIFY_ENV}=false to skip this check)"
+    missing = sorted(expected - present)
+    if missing:
+        raise ModelIntegrityError(
+            f"Model folder {root!r} is incomplete: file {missing[0]!r} listed in MLmodel is missing" + hint
+        )
+    added = sorted(present - expected)
+    if added:
+        raise ModelIntegrityError(
+            f"Model folder {root!r} was modified: file {added[0]!r} is not listed in MLmodel (it was added after saving)"
+            + hint
+        )
+    for rel in sorted(expected):
+        info = files[rel] or {}
+        path = os.path.join(root, rel)
+        size = os.path.getsize(path)
+        if info.get("size") is not None and int(info["size"]) != size:  # type: ignore[arg-type]
+            raise ModelIntegrityError(
+                f"Model folder {root!r} was modified: file {rel!r} has {size} bytes, MLmodel records {info['size']}"
+                + hint
+            )
+        digest, _ = file_digest(path)
+        if digest != info.get("sha256"):
+            raise ModelIntegrityError(
+                f"Model folder {root!r} was modified: file {rel!r} does not match its sha256 in MLmodel" + hint
+            )
+
+
+__all__ = ["MLMODEL_FILE_NAME", "VERIFY_ENV", "file_digest", "hash_folder", "verification_enabled", "verify_folder"]

@@ -1,0 +1,72 @@
+"""What every flavor's load_model shares: fetch the folder, read MLmodel, check integrity.
+
+>>> with open_model("runs:/5f3c.../model", flavor="sklearn") as (folder, mlmodel, conf):
+...     model = read_the_file(os.path.join(folder, conf["pickled_model"]))
+
+A model downloaded into a temporary folder is removed when the block ends
+(the loaded object lives in memory); a ``dst_path`` given by the caller, or a
+model that already is a local folder, is left in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from typing import Any, Iterator, Optional
+
+from ..exceptions import InvalidParameterError
+from .integrity import verification_enabled, verify_folder
+from .model import Model
+from .uri import download_model, local_path_of, resolve_model_uri
+
+
+def _checked_model(folder: str, verify: Optional[bool]) -> Model:
+    mlmodel = Model.load(folder)
+    if verification_enabled(verify) and mlmodel.files is not None:
+        verify_folder(folder, mlmodel.files)
+    return mlmodel
+
+
+def flavor_conf(mlmodel: Model, flavor: str, where: str) -> dict[str, Any]:
+    """The MLmodel entry of ``flavor``; raise naming the flavors present when it is absent."""
+    conf = mlmodel.flavors.get(flavor)
+    if not isinstance(conf, dict):
+        raise InvalidParameterError(
+            f"Model at {where!r} has no {flavor!r} flavor (its MLmodel lists: {sorted(mlmodel.flavors)}); "
+            "load it with the flavor it was logged with, or with mltrail.pyfunc.load_model"
+        )
+    return conf
+
+
+@contextlib.contextmanager
+def open_model(
+    model_uri: str,
+    flavor: Optional[str] = None,
+    dst_path: Optional[str] = None,
+    verify: Optional[bool] = None,
+) -> Iterator[tuple[str, Model, dict[str, Any]]]:
+    """Yield ``(local folder, Model, flavor conf)`` for ``model_uri``, integrity checked.
+
+    ``verify=False`` (or ``MLTRAIL_VERIFY_MODELS=false``) skips the hash check.
+    """
+    model_uri = os.fspath(model_uri)
+    resolved = resolve_model_uri(model_uri)
+    temp: Optional[str] = None
+    if local_path_of(resolved) is None and dst_path is None:
+        temp = tempfile.mkdtemp(prefix="mltrail-load-")
+        dst_path = temp
+    try:
+        folder = download_model(resolved, dst_path)
+        if os.path.isfile(folder) and os.path.basename(folder) == "MLmodel":
+            folder = os.path.dirname(folder)
+        mlmodel = _checked_model(folder, verify)
+        conf = flavor_conf(mlmodel, flavor, model_uri) if flavor else {}
+        yield folder, mlmodel, conf
+    finally:
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+__all__ = ["flavor_conf", "open_model"]

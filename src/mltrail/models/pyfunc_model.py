@@ -1,0 +1,127 @@
+"""pyfunc: load any logged model as a ``PyFuncModel`` with one ``predict``.
+
+Every flavor records in MLmodel's ``python_function`` entry the module that
+loads it (``loader_module``); that module's ``_load_pyfunc(data_path)``
+returns an object with ``predict(data, params=None)``. ``PyFuncModel`` checks
+the input against the model's signature first, naming the missing column or
+the column with the wrong type::
+
+    >>> model = mltrail.pyfunc.load_model(f"runs:/{run_id}/model")
+    >>> model.predict(df_val)                     # DataFrame, numpy array or list of dicts
+    array([0, 1, 1, ...])
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any, Optional
+
+from ..exceptions import InvalidParameterError
+from .loading import flavor_conf, open_model
+from .model import Model
+from .schema_enforcement import enforce_schema
+from .signature import Schema
+
+FLAVOR_NAME = "python_function"
+
+
+class PyFuncModel:
+    """A loaded model with a framework-independent ``predict``.
+
+    >>> model.predict([{"x": 1.0, "y": 2.0}])
+    """
+
+    def __init__(self, model_meta: Model, model_impl: Any, loader_module: Optional[str] = None) -> None:
+        if not hasattr(model_impl, "predict"):
+            raise InvalidParameterError(f"pyfunc implementation {type(model_impl).__name__} has no predict method")
+        self._model_meta = model_meta
+        self._model_impl = model_impl
+        self._input_schema: Optional[Schema] = model_meta.get_input_schema()
+        self.loader_module = loader_module
+
+    @property
+    def metadata(self) -> Model:
+        """The model's MLmodel contents (signature, run_id, flavors...)."""
+        return self._model_meta
+
+    def predict(self, data: Any, params: Optional[dict[str, Any]] = None) -> Any:
+        """Predict on a pandas DataFrame, numpy array, list of dicts or dict of columns.
+
+        Input is checked against the signature; the result is what the
+        underlying model returns (numpy array, Series or DataFrame).
+        """
+        data = enforce_schema(data, self._input_schema)
+        return self._model_impl.predict(data, params=params)
+
+    def get_raw_model(self) -> Any:
+        """The framework object under the wrapper (an sklearn estimator, an xgboost Booster...)."""
+        raw = getattr(self._model_impl, "raw_model", None)
+        return raw if raw is not None else self._model_impl
+
+    unwrap_python_model = get_raw_model
+
+    def __repr__(self) -> str:
+        meta = self._model_meta
+        return (
+            f"PyFuncModel(flavor={self.loader_module!r}, run_id={meta.run_id!r}, "
+            f"artifact_path={meta.artifact_path!r})"
+        )
+
+
+def _import_loader(name: str, where: str) -> Any:
+    # Models written by MLflow name mlflow.<flavor>; ours answers as mltrail.<flavor>.
+    candidates = [name]
+    if name.startswith("mlflow."):
+        candidates.append("mltrail." + name[len("mlflow."):])
+    for candidate in candidates:
+        try:
+            return importlib.import_module(candidate)
+        except ImportError:
+            continue
+    raise InvalidParameterError(
+        f"Model at {where!r}: MLmodel's python_function flavor names loader module {name!r}, "
+        "which is not installed (unknown flavor)"
+    )
+
+
+def load_model(
+    model_uri: str,
+    suppress_warnings: bool = False,
+    dst_path: Optional[str] = None,
+    verify: Optional[bool] = None,
+) -> PyFuncModel:
+    """Load the model at ``model_uri`` (runs:/, models:/, a path) as a :class:`PyFuncModel`.
+
+    ``verify=False`` skips the integrity check of the folder's files.
+
+    >>> model = load_model("runs:/5f3c.../model")
+    >>> model.predict(df)
+    """
+    with open_model(model_uri, None, dst_path, verify) as (folder, mlmodel, _):
+        conf = flavor_conf(mlmodel, FLAVOR_NAME, model_uri)
+        loader_name = conf.get("loader_module")
+        if not isinstance(loader_name, str) or not loader_name:
+            raise InvalidParameterError(
+                f"Model at {model_uri!r}: MLmodel's python_function flavor records no loader_module"
+            )
+        module = _import_loader(loader_name, model_uri)
+        loader = getattr(module, "_load_pyfunc", None)
+        if loader is None:
+            raise InvalidParameterError(
+                f"Model at {model_uri!r}: loader module {loader_name!r} has no _load_pyfunc function"
+            )
+        data_path = os.path.join(folder, conf["model_path"]) if conf.get("model_path") else folder
+        impl = loader(data_path)
+    return PyFuncModel(mlmodel, impl, loader_name)
+
+
+def get_model_dependencies(model_uri: str) -> str:
+    """Path of the downloaded model's ``requirements.txt`` (for ``pip install -r``)."""
+    from .uri import download_model
+
+    folder = download_model(model_uri)
+    return os.path.join(folder, "requirements.txt")
+
+
+__all__ = ["FLAVOR_NAME", "PyFuncModel", "get_model_dependencies", "load_model"]

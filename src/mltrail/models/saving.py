@@ -1,0 +1,216 @@
+"""What every flavor's save_model / log_model shares.
+
+A flavor only writes its model file(s) and says what it wrote (a
+:class:`SavedData`); :func:`save_model_folder` does the rest in one place:
+input example, signature, environment files, MLmodel with the hash of every
+file. The folder is built in a temporary directory beside the destination and
+renamed into place at the end, so an error leaves nothing half-written.
+:func:`log_model_folder` saves into a temporary directory and logs the folder
+to the run as artifacts::
+
+    def save_model(sk_model, path, **kw):
+        return save_model_folder(path, FLAVOR, lambda d: _write(sk_model, d), **kw)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Sequence, Union
+
+from ..exceptions import InvalidParameterError, ResourceAlreadyExistsError
+from .environment import python_version, resolve_requirements, write_environment_files
+from .integrity import hash_folder
+from .model import Model
+from .model_info import ModelInfo
+from .signature import ModelSignature
+
+Requirements = Union[None, str, Sequence[str]]
+
+
+@dataclass
+class SavedData:
+    """What a flavor wrote into the model folder.
+
+    ``flavor_conf``: the framework flavor's MLmodel entry; ``pyfunc_conf``:
+    extra python_function entries (``model_path``...); ``modules``: top-level
+    modules the serialized model references; ``requirements``: distributions
+    always needed (the framework, the serializer).
+    """
+
+    flavor_conf: dict[str, Any]
+    pyfunc_conf: dict[str, Any] = field(default_factory=dict)
+    modules: set[str] = field(default_factory=set)
+    requirements: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Flavor:
+    """A flavor's identity: its MLmodel key and the module pyfunc loads it with."""
+
+    name: str
+    loader_module: str
+
+
+def _check_destination(path: str) -> None:
+    if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
+        raise ResourceAlreadyExistsError(
+            f"Cannot save a model to {path!r}: the path exists and is not an empty folder"
+        )
+
+
+def _check_requirement_args(pip_requirements: Requirements, extra_pip_requirements: Requirements) -> None:
+    if pip_requirements is not None and extra_pip_requirements is not None:
+        raise InvalidParameterError(
+            "pip_requirements and extra_pip_requirements cannot both be given: "
+            "pip_requirements replaces the inferred requirements, extra_pip_requirements extends them"
+        )
+
+
+def _signature_for(
+    signature: Union[ModelSignature, bool, None],
+    input_example: Any,
+    predict: Optional[Callable[[Any], Any]],
+) -> Optional[ModelSignature]:
+    if signature is False:
+        return None
+    if isinstance(signature, ModelSignature):
+        return signature
+    if signature not in (None, True):
+        raise InvalidParameterError(
+            f"signature={signature!r}: expected a ModelSignature (see mltrail.models.infer_signature), None or False"
+        )
+    if input_example is None:
+        return None
+    from .input_example import example_to_dataframe_or_array
+    from .signature import infer_signature
+
+    example = example_to_dataframe_or_array(input_example)
+    output = None
+    if predict is not None:
+        try:
+            output = predict(example)
+        except Exception:  # the model may not accept the example; keep the input schema
+            output = None
+    try:
+        return infer_signature(example, output)
+    except InvalidParameterError:
+        return infer_signature(example) if output is not None else None
+
+
+def save_model_folder(
+    path: Union[str, "os.PathLike[str]"],
+    flavor: Flavor,
+    write: Callable[[str], SavedData],
+    *,
+    signature: Union[ModelSignature, bool, None] = None,
+    input_example: Any = None,
+    pip_requirements: Requirements = None,
+    extra_pip_requirements: Requirements = None,
+    metadata: Optional[dict[str, Any]] = None,
+    predict: Optional[Callable[[Any], Any]] = None,
+    run_id: Optional[str] = None,
+    artifact_path: Optional[str] = None,
+    mlmodel: Optional[Model] = None,
+) -> Model:
+    """Build a complete model folder at ``path`` atomically and return its :class:`Model`.
+
+    ``write(tmp_dir)`` writes the flavor's model file(s) and returns a
+    :class:`SavedData`. ``predict`` (optional) infers the output schema from
+    the input example when no signature is given.
+    """
+    path = os.path.abspath(os.fspath(path))
+    _check_destination(path)
+    _check_requirement_args(pip_requirements, extra_pip_requirements)
+    if metadata is not None and not isinstance(metadata, dict):
+        raise InvalidParameterError(f"metadata={metadata!r}: expected a dict of JSON-compatible values")
+    parent = os.path.dirname(path)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".mltrail-save-", dir=parent)
+    try:
+        data = write(tmp)
+        model = mlmodel or Model()
+        model.run_id = run_id
+        model.artifact_path = artifact_path
+        model.metadata = metadata
+        if input_example is not None:
+            from .input_example import save_input_example
+
+            model.saved_input_example_info = save_input_example(tmp, input_example)
+        model.signature = _signature_for(signature, input_example, predict)
+        requirements = resolve_requirements(
+            data.modules, data.requirements, pip_requirements, extra_pip_requirements
+        )
+        env = write_environment_files(tmp, requirements)
+        model.add_flavor(
+            "python_function",
+            loader_module=flavor.loader_module,
+            python_version=python_version(),
+            env=env,
+            **data.pyfunc_conf,
+        )
+        model.add_flavor(flavor.name, **data.flavor_conf)
+        model.files = hash_folder(tmp)
+        model.model_size_bytes = sum(int(f["size"]) for f in model.files.values())  # type: ignore[arg-type]
+        model.save(os.path.join(tmp, "MLmodel"))
+        if os.path.isdir(path):
+            os.rmdir(path)  # empty (checked above)
+        os.rename(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return model
+
+
+def _register(model_uri: str, name: str) -> Any:
+    """Register ``model_uri`` as a new version of ``name`` through the registry (fluent ``register_model``)."""
+    try:
+        from ..fluent import register_model  # type: ignore[attr-defined]
+    except ImportError as e:
+        from .uri import RegistryUnavailableError
+
+        raise RegistryUnavailableError(
+            f"Cannot register the model as {name!r}: the model registry is not available in this installation ({e})"
+        ) from None
+    return register_model(model_uri, name)
+
+
+def log_model_folder(
+    artifact_path: str,
+    save: Callable[..., Model],
+    *,
+    registered_model_name: Optional[str] = None,
+    run_id: Optional[str] = None,
+) -> ModelInfo:
+    """Save with ``save(local_path, run_id=..., artifact_path=...)`` into a temp dir, log it to the run.
+
+    Uses the active run (starting one when none is active, like MLflow) unless
+    ``run_id`` is given. Nothing is logged when saving fails.
+    """
+    if not isinstance(artifact_path, str) or not artifact_path.strip("/") or ".." in artifact_path.split("/"):
+        raise InvalidParameterError(
+            f"artifact_path={artifact_path!r}: expected a relative path inside the run's artifacts, such as 'model'"
+        )
+    artifact_path = artifact_path.strip("/")
+    from .. import fluent
+
+    if run_id is None:
+        run = fluent.active_run() or fluent.start_run()
+        run_id = run.info.run_id
+    with tempfile.TemporaryDirectory(prefix="mltrail-model-") as tmp:
+        local = os.path.join(tmp, os.path.basename(artifact_path))
+        model = save(local, run_id=run_id, artifact_path=artifact_path)
+        from ..client import Client
+
+        Client().log_artifacts(run_id, local, artifact_path)
+    model_uri = f"runs:/{run_id}/{artifact_path}"
+    info = ModelInfo.from_model(model, model_uri)
+    if registered_model_name is not None:
+        version = _register(model_uri, registered_model_name)
+        info.registered_model_version = getattr(version, "version", None)
+    return info
+
+
+__all__ = ["Flavor", "SavedData", "log_model_folder", "save_model_folder"]

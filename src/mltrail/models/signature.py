@@ -1,0 +1,277 @@
+"""Model signatures: the columns (or tensors) a model takes and returns.
+
+A signature is stored in MLmodel in MLflow's format (JSON strings under
+``signature: {inputs, outputs, params}``) and checked by pyfunc before every
+prediction. :func:`infer_signature` builds one from example data::
+
+    >>> from mltrail.models import infer_signature
+    >>> sig = infer_signature(X_train, model.predict(X_train))
+    >>> sig.inputs.input_names()
+    ['sepal_length', 'sepal_width', 'petal_length', 'petal_width']
+
+Supported inputs: pandas DataFrames and Series (named columns), lists of
+dicts (records), dicts of columns, numpy arrays (tensors).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Optional, Sequence, Union
+
+from ..exceptions import InvalidParameterError
+
+#: MLflow's column types, with the numpy dtype each one is held in.
+DATA_TYPES: dict[str, str] = {
+    "boolean": "bool",
+    "integer": "int32",
+    "long": "int64",
+    "float": "float32",
+    "double": "float64",
+    "string": "object",
+    "binary": "object",
+    "datetime": "datetime64[ns]",
+}
+
+
+@dataclass(frozen=True)
+class ColSpec:
+    """One column: ``ColSpec("double", "sepal_length")``; ``name`` None for unnamed output."""
+
+    type: str
+    name: Optional[str] = None
+    required: bool = True
+
+    def __post_init__(self) -> None:
+        if self.type not in DATA_TYPES:
+            raise InvalidParameterError(
+                f"Column type {self.type!r} is not one of {sorted(DATA_TYPES)}"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"type": self.type}
+        if self.name is not None:
+            d["name"] = self.name
+        d["required"] = self.required
+        return d
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """A tensor: numpy ``dtype`` name and ``shape`` where -1 means any size."""
+
+    dtype: str
+    shape: tuple[int, ...]
+    name: Optional[str] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"type": "tensor", "tensor-spec": {"dtype": self.dtype, "shape": list(self.shape)}}
+        if self.name is not None:
+            d["name"] = self.name
+        return d
+
+
+Spec = Union[ColSpec, TensorSpec]
+
+
+@dataclass(frozen=True)
+class Schema:
+    """An ordered list of column or tensor specs (not mixed)."""
+
+    inputs: tuple[Spec, ...]
+
+    def __init__(self, inputs: Sequence[Spec]) -> None:
+        inputs = tuple(inputs)
+        if not inputs:
+            raise InvalidParameterError("A schema needs at least one column or tensor spec")
+        kinds = {type(s) for s in inputs}
+        if len(kinds) > 1:
+            raise InvalidParameterError("A schema cannot mix column specs and tensor specs")
+        names = [s.name for s in inputs]
+        if any(n is not None for n in names) and any(n is None for n in names):
+            raise InvalidParameterError("A schema's specs must be all named or all unnamed")
+        object.__setattr__(self, "inputs", inputs)
+
+    def is_tensor_spec(self) -> bool:
+        return isinstance(self.inputs[0], TensorSpec)
+
+    def has_input_names(self) -> bool:
+        return self.inputs[0].name is not None
+
+    def input_names(self) -> list[Optional[str]]:
+        return [s.name for s in self.inputs]
+
+    def required_input_names(self) -> list[str]:
+        return [s.name for s in self.inputs if isinstance(s, ColSpec) and s.required and s.name is not None]
+
+    def input_types(self) -> list[str]:
+        return [s.type if isinstance(s, ColSpec) else s.dtype for s in self.inputs]
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        return [s.to_dict() for s in self.inputs]
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_json(cls, text: str) -> "Schema":
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_dict(cls, items: list[dict[str, Any]]) -> "Schema":
+        specs: list[Spec] = []
+        for item in items:
+            if item.get("type") == "tensor":
+                ts = item["tensor-spec"]
+                specs.append(TensorSpec(ts["dtype"], tuple(int(x) for x in ts["shape"]), item.get("name")))
+            else:
+                specs.append(ColSpec(item["type"], item.get("name"), bool(item.get("required", True))))
+        return cls(specs)
+
+
+@dataclass(frozen=True)
+class ModelSignature:
+    """Input schema, optional output schema and optional params (a list of dicts)."""
+
+    inputs: Optional[Schema] = None
+    outputs: Optional[Schema] = None
+    params: Optional[list[dict[str, Any]]] = field(default=None)
+
+    def to_dict(self) -> dict[str, Optional[str]]:
+        """MLflow's MLmodel form: each part a JSON string (or None)."""
+        return {
+            "inputs": self.inputs.to_json() if self.inputs else None,
+            "outputs": self.outputs.to_json() if self.outputs else None,
+            "params": json.dumps(self.params) if self.params else None,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ModelSignature":
+        def load(v: Any) -> Optional[Schema]:
+            if not v:
+                return None
+            return Schema.from_json(v) if isinstance(v, str) else Schema.from_dict(v)
+
+        params = d.get("params")
+        if isinstance(params, str):
+            params = json.loads(params)
+        return cls(load(d.get("inputs")), load(d.get("outputs")), params or None)
+
+
+def _dtype_to_type(dtype: Any, values: Any = None) -> str:
+    """MLflow column type for a numpy/pandas dtype (object columns look at their values)."""
+    import numpy as np
+
+    kind = getattr(dtype, "kind", "O")
+    if kind == "b":
+        return "boolean"
+    if kind in "iu":
+        if np.dtype(dtype).itemsize <= 4 and not (kind == "u" and np.dtype(dtype).itemsize == 4):
+            return "integer"
+        return "long"
+    if kind == "f":
+        return "float" if np.dtype(dtype).itemsize <= 4 else "double"
+    if kind == "M":
+        return "datetime"
+    if kind == "S":
+        return "binary"
+    if kind == "U":
+        return "string"
+    name = getattr(dtype, "name", "")
+    if name in ("str", "string"):
+        return "string"
+    if name == "category":
+        return _dtype_to_type(dtype.categories.dtype, dtype.categories)
+    if name == "boolean":
+        return "boolean"
+    if name.startswith(("Int", "UInt")):
+        return "long" if name.endswith("64") else "integer"
+    if name.startswith("Float"):
+        return "double" if name.endswith("64") else "float"
+    if values is not None:
+        for v in values:
+            if v is None or (isinstance(v, float) and v != v):
+                continue
+            if isinstance(v, str):
+                return "string"
+            if isinstance(v, (bytes, bytearray)):
+                return "binary"
+            if isinstance(v, bool):
+                return "boolean"
+            if isinstance(v, int):
+                return "long"
+            if isinstance(v, float):
+                return "double"
+            break
+    raise InvalidParameterError(
+        f"Cannot infer a column type from dtype {dtype!s}: supported are booleans, integers, floats, strings, bytes and datetimes"
+    )
+
+
+def _schema_of(data: Any, what: str) -> Schema:
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
+        data = pd.DataFrame.from_records(data)
+    elif isinstance(data, dict):
+        if all(isinstance(v, np.ndarray) for v in data.values()):
+            return Schema([TensorSpec(v.dtype.name, (-1, *v.shape[1:]), str(k)) for k, v in data.items()])
+        data = pd.DataFrame({k: v if isinstance(v, (list, tuple, np.ndarray, pd.Series)) else [v] for k, v in data.items()})
+    elif isinstance(data, (list, tuple)):
+        data = np.asarray(data)
+    if isinstance(data, pd.Series):
+        name = None if data.name is None else str(data.name)
+        return Schema([ColSpec(_dtype_to_type(data.dtype, data.values), name)])
+    if isinstance(data, pd.DataFrame):
+        specs = [
+            ColSpec(_dtype_to_type(data.dtypes.iloc[i], data.iloc[:, i].values), str(col))
+            for i, col in enumerate(data.columns)
+        ]
+        return Schema(specs)
+    if isinstance(data, np.ndarray):
+        if data.dtype.kind == "O":
+            raise InvalidParameterError(
+                f"Cannot infer the {what} schema from a numpy array of dtype object: use a DataFrame for mixed columns"
+            )
+        return Schema([TensorSpec(data.dtype.name, (-1, *data.shape[1:]))])
+    if _is_sparse(data):
+        return Schema([TensorSpec(data.dtype.name, (-1, *data.shape[1:]))])
+    raise InvalidParameterError(
+        f"Cannot infer the {what} schema from {type(data).__name__}: expected a pandas DataFrame or Series, "
+        "a numpy array, a list of dicts or a dict of columns"
+    )
+
+
+def _is_sparse(data: Any) -> bool:
+    return type(data).__module__.startswith("scipy.sparse") and hasattr(data, "shape")
+
+
+def _param_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "long"
+    if isinstance(value, float):
+        return "double"
+    if isinstance(value, str):
+        return "string"
+    raise InvalidParameterError(f"Param value {value!r}: params must be booleans, integers, floats or strings")
+
+
+def infer_signature(model_input: Any = None, model_output: Any = None, params: Optional[dict[str, Any]] = None) -> ModelSignature:
+    """Infer a :class:`ModelSignature` from example input, output and inference params.
+
+    >>> sig = infer_signature(df_train, model.predict(df_train))
+    >>> sig.to_dict()["inputs"]
+    '[{"type": "double", "name": "x", "required": true}, ...]'
+    """
+    inputs = _schema_of(model_input, "input") if model_input is not None else None
+    outputs = _schema_of(model_output, "output") if model_output is not None else None
+    param_specs = None
+    if params:
+        param_specs = [{"name": k, "type": _param_type(v), "default": v, "shape": None} for k, v in params.items()]
+    return ModelSignature(inputs, outputs, param_specs)
+
+
+__all__ = ["ColSpec", "DATA_TYPES", "ModelSignature", "Schema", "TensorSpec", "infer_signature"]
