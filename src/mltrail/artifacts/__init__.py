@@ -1,0 +1,83 @@
+"""Artifact repositories: where a run's files live, picked by the URI's scheme.
+
+A run's artifact URI (``run.info.artifact_uri``) names a folder; the
+repository for it logs files into it, lists and downloads them::
+
+    from mltrail.artifacts import get_artifact_repository
+    repo = get_artifact_repository(run.info.artifact_uri)
+    repo.log_artifact("model.pkl", artifact_path="models")
+    [f.path for f in repo.list_artifacts("models")]   # ['models/model.pkl']
+
+Plain absolute paths and ``file://`` URIs are stored on the local disk
+(:class:`LocalArtifactRepository`). Other schemes are looked up in
+``REPOSITORY_CLASSES`` ("scheme" -> "module:Class"); a scheme whose
+implementation is not installed raises a clear error naming it.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ..exceptions import InvalidParameterError
+from .base import ArtifactRepository
+from .local import LocalArtifactRepository
+
+# scheme -> "module:Class". Implementations load on first use.
+REPOSITORY_CLASSES: dict[str, str] = {
+    "file": "mltrail.artifacts.local:LocalArtifactRepository",
+    "s3": "mltrail.artifacts.s3:S3ArtifactRepository",
+    "mltrail-artifacts": "mltrail.artifacts.proxied:ProxiedArtifactRepository",
+    "http": "mltrail.artifacts.proxied:ProxiedArtifactRepository",
+    "https": "mltrail.artifacts.proxied:ProxiedArtifactRepository",
+}
+
+
+def artifact_uri_scheme(uri: str) -> str:
+    """The scheme of an artifact URI; ``"file"`` for a plain path.
+
+    >>> artifact_uri_scheme("/data/artifacts"), artifact_uri_scheme("s3://bucket/x")
+    ('file', 's3')
+    """
+    if "://" not in uri:
+        return "file"
+    return uri.split("://", 1)[0].lower()
+
+
+def get_artifact_repository(uri: str) -> ArtifactRepository:
+    """Return the repository serving the artifact folder ``uri``.
+
+    >>> repo = get_artifact_repository("/tmp/mltrail-artifacts/0/abc/artifacts")
+    >>> type(repo).__name__
+    'LocalArtifactRepository'
+    """
+    if not isinstance(uri, str) or not uri:
+        raise InvalidParameterError(f"Invalid artifact URI {uri!r}: must be a non-empty path or URI")
+    scheme = artifact_uri_scheme(uri)
+    if scheme == "file":
+        return LocalArtifactRepository(uri)
+    target = REPOSITORY_CLASSES.get(scheme)
+    if target is None:
+        raise InvalidParameterError(
+            f"Unsupported artifact URI {uri!r}: scheme {scheme!r} is not one of "
+            f"{', '.join(sorted(REPOSITORY_CLASSES))} (or a plain absolute path)"
+        )
+    module_name, class_name = target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        raise InvalidParameterError(
+            f"Artifact URI {uri!r}: {scheme}:// artifact storage is not available in this "
+            f"version of mltrail (only local paths and file:// are)"
+        ) from None
+    return getattr(module, class_name)(uri)
+
+
+__all__ = [
+    "ArtifactRepository",
+    "LocalArtifactRepository",
+    "REPOSITORY_CLASSES",
+    "artifact_uri_scheme",
+    "get_artifact_repository",
+]

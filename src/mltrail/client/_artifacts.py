@@ -1,0 +1,136 @@
+"""Artifact methods of :class:`mltrail.client.Client`: log, list and download a run's files.
+
+    client.log_artifact(run_id, "vectorizer.pkl", artifact_path="extra_artifacts")
+    client.log_dict(run_id, {"alpha": 0.1}, "config.yaml")
+    [f.path for f in client.list_artifacts(run_id)]   # ['config.yaml', 'extra_artifacts']
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import TYPE_CHECKING, Any, Optional
+
+from ..artifacts import ArtifactRepository, get_artifact_repository
+from ..artifacts.base import normalize_artifact_path
+from ..entities import FileInfo, LifecycleStage
+from ..exceptions import InvalidParameterError, InvalidStateError
+from . import _payloads
+
+if TYPE_CHECKING:
+    from ..entities import Run
+
+
+class ArtifactClientMixin:
+    """Needs ``get_run(run_id)`` from the client it is mixed into."""
+
+    def get_run(self, run_id: str) -> "Run":  # provided by Client
+        raise NotImplementedError
+
+    def _artifact_repo(self, run_id: str, writing: bool) -> ArtifactRepository:
+        run = self.get_run(run_id)
+        if writing and run.info.lifecycle_stage == LifecycleStage.DELETED:
+            raise InvalidStateError(
+                f"Cannot log artifacts to run {run_id!r}: the run is deleted (restore it with "
+                f"client.restore_run({run_id!r}) first)"
+            )
+        return get_artifact_repository(run.info.artifact_uri)
+
+    def log_artifact(self, run_id: str, local_path: str, artifact_path: Optional[str] = None) -> None:
+        """Copy a local file into the run's artifacts (under the folder ``artifact_path``).
+
+        >>> client.log_artifact(run_id, "vectorizer.pkl", artifact_path="extra_artifacts")
+        """
+        self._artifact_repo(run_id, True).log_artifact(local_path, artifact_path)
+
+    def log_artifacts(self, run_id: str, local_dir: str, artifact_path: Optional[str] = None) -> None:
+        """Copy the contents of a local folder into the run's artifacts.
+
+        >>> client.log_artifacts(run_id, "outputs", artifact_path="outputs")
+        """
+        self._artifact_repo(run_id, True).log_artifacts(local_dir, artifact_path)
+
+    def _log_bytes(self, run_id: str, data: bytes, artifact_file: str) -> None:
+        self._artifact_repo(run_id, True).log_bytes(data, artifact_file)
+
+    def log_text(self, run_id: str, text: str, artifact_file: str) -> None:
+        """Store ``text`` as the artifact file ``artifact_file`` (UTF-8).
+
+        >>> client.log_text(run_id, "all good", "notes/summary.txt")
+        """
+        self._check_file(artifact_file)
+        self._log_bytes(run_id, _payloads.text_bytes(text, artifact_file), artifact_file)
+
+    def log_dict(self, run_id: str, dictionary: Any, artifact_file: str) -> None:
+        """Store a dict/list as JSON, or YAML when ``artifact_file`` ends in .yaml/.yml.
+
+        >>> client.log_dict(run_id, {"alpha": 0.1, "layers": [64, 32]}, "config.yaml")
+        """
+        self._check_file(artifact_file)
+        self._log_bytes(run_id, _payloads.dict_bytes(dictionary, artifact_file), artifact_file)
+
+    def log_figure(
+        self, run_id: str, figure: Any, artifact_file: str, *, save_kwargs: Optional[dict[str, Any]] = None
+    ) -> None:
+        """Store a matplotlib figure (any savefig format) or a plotly figure (.html/.json).
+
+        >>> fig, ax = plt.subplots(); ax.plot([1, 2, 3])
+        >>> client.log_figure(run_id, fig, "plots/curve.png")
+        """
+        self._check_file(artifact_file)
+        self._log_bytes(run_id, _payloads.figure_bytes(figure, artifact_file, save_kwargs), artifact_file)
+
+    def log_image(
+        self,
+        run_id: str,
+        image: Any,
+        artifact_file: Optional[str] = None,
+        key: Optional[str] = None,
+        step: Optional[int] = None,
+        timestamp: Optional[int] = None,
+        synchronous: Optional[bool] = None,
+    ) -> None:
+        """Store a numpy array (uint8 0..255 or float 0..1; HxW, HxWx3, HxWx4) or a PIL image.
+
+        Give ``artifact_file`` (format from its extension), or ``key`` (and
+        ``step``) to store ``images/<key>/step_<step>.png``.
+
+        >>> client.log_image(run_id, np.zeros((32, 32, 3), dtype=np.uint8), "images/black.png")
+        """
+        if artifact_file is None:
+            if key is None:
+                raise InvalidParameterError("log_image needs artifact_file or key: both are None")
+            safe_key = normalize_artifact_path(str(key))
+            artifact_file = f"images/{safe_key}/step_{int(step or 0)}.png"
+        self._check_file(artifact_file)
+        self._log_bytes(run_id, _payloads.image_bytes(image, artifact_file), artifact_file)
+
+    @staticmethod
+    def _check_file(artifact_file: str) -> None:
+        if not normalize_artifact_path(artifact_file):
+            raise InvalidParameterError(f"Invalid artifact file {artifact_file!r}: must name a file")
+
+    def list_artifacts(self, run_id: str, path: Optional[str] = None) -> list[FileInfo]:
+        """Entries directly under ``path`` (the run's artifact root when None).
+
+        >>> [(f.path, f.is_dir) for f in client.list_artifacts(run_id)]
+        [('extra_artifacts', True)]
+        """
+        return self._artifact_repo(run_id, False).list_artifacts(path)
+
+    def download_artifacts(self, run_id: str, path: str, dst_path: Optional[str] = None) -> str:
+        """Local path of an artifact file or folder (copied to ``dst_path`` when given).
+
+        >>> client.download_artifacts(run_id, "extra_artifacts", "/tmp/out")
+        '/tmp/out/extra_artifacts'
+        """
+        return self._artifact_repo(run_id, False).download_artifacts(path, dst_path)
+
+    def get_artifact_uri(self, run_id: str, artifact_path: Optional[str] = None) -> str:
+        """URI of the run's artifact folder, or of ``artifact_path`` inside it.
+
+        >>> client.get_artifact_uri(run_id, "model")
+        '/work/mltrail-artifacts/1/<run_id>/artifacts/model'
+        """
+        root = self.get_run(run_id).info.artifact_uri
+        path = normalize_artifact_path(artifact_path)
+        return posixpath.join(root, path) if path else root

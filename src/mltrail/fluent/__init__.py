@@ -1,0 +1,96 @@
+"""The fluent API re-exported by ``mltrail``: an active run per thread/context and module-level logging.
+
+    import mltrail as mlflow
+    mlflow.set_tracking_uri("sqlite:///mlflow.db")
+    mlflow.set_experiment("nyc-taxi-experiment")
+    with mlflow.start_run():
+        mlflow.log_param("alpha", 0.01)
+        mlflow.log_metric("rmse", 6.9)
+
+Helpers for integrations (not in MLflow): :func:`active_run_id`,
+:func:`active_run_owner`, :func:`current_run`, :func:`log_run_data` and
+``start_run(owner=...)``.
+"""
+
+from ..config import get_tracking_uri, set_tracking_uri
+from ._experiments import (
+    create_experiment,
+    delete_experiment,
+    get_experiment,
+    get_experiment_by_name,
+    search_experiments,
+    set_experiment,
+    set_experiment_tag,
+    set_experiment_tags,
+)
+from ._logging import (
+    delete_tag,
+    get_artifact_uri,
+    log_artifact,
+    log_artifacts,
+    log_dict,
+    log_figure,
+    log_image,
+    log_metric,
+    log_metrics,
+    log_param,
+    log_params,
+    log_run_data,
+    log_text,
+    set_tag,
+    set_tags,
+)
+from ._runs import (
+    ActiveRun,
+    active_run,
+    active_run_id,
+    active_run_owner,
+    current_run,
+    delete_run,
+    end_run,
+    get_parent_run,
+    get_run,
+    last_active_run,
+    start_run,
+)
+from ._search import search_runs
+
+__all__ = [
+    "ActiveRun",
+    "active_run",
+    "active_run_id",
+    "active_run_owner",
+    "create_experiment",
+    "current_run",
+    "delete_experiment",
+    "delete_run",
+    "delete_tag",
+    "end_run",
+    "get_artifact_uri",
+    "get_experiment",
+    "get_experiment_by_name",
+    "get_parent_run",
+    "get_run",
+    "get_tracking_uri",
+    "last_active_run",
+    "log_artifact",
+    "log_artifacts",
+    "log_dict",
+    "log_figure",
+    "log_image",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "log_run_data",
+    "log_text",
+    "search_experiments",
+    "search_runs",
+    "set_experiment",
+    "set_experiment_tag",
+    "set_experiment_tags",
+    "set_tag",
+    "set_tags",
+    "set_tracking_uri",
+    "start_run",
+]

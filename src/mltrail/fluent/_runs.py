@@ -1,0 +1,304 @@
+"""Fluent run lifecycle: start, end, resume, nest; the active run of this thread/context.
+
+    import mltrail as mlflow
+    with mlflow.start_run(run_name="baseline") as run:      # FINISHED on exit,
+        mlflow.log_param("alpha", 0.01)                      # FAILED on an exception
+        with mlflow.start_run(nested=True):                  # child: tag mltrail.parentRunId
+            mlflow.log_metric("rmse", 6.9)
+
+The stack of active runs lives in a ``ContextVar``: each thread and each
+asyncio task has its own. Runs still active when the process exits are ended
+(FINISHED; FAILED after an uncaught exception, KILLED after Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import sys
+import threading
+from typing import Any, Mapping, Optional
+
+from .._system_tags import NOTE_CONTENT, PARENT_RUN_ID, run_context_tags
+from ..client import Client
+from ..client._values import make_tags
+from ..entities import LifecycleStage, Run, RunStatus
+from ..exceptions import InvalidParameterError, InvalidStateError
+from . import _state
+from ._experiments import active_experiment_id
+
+_logger = logging.getLogger("mltrail")
+
+USER_OWNER = "user"
+
+
+class ActiveRun(Run):
+    """The run returned by :func:`start_run`; a context manager that ends it.
+
+    Its ``info``/``data`` are a snapshot taken when the run started (use
+    :func:`get_run` for fresh data). ``owner`` says who started it: ``"user"``,
+    or the name an integration passed to ``start_run(owner=...)``.
+
+    >>> with mlflow.start_run() as run:
+    ...     print(run.info.run_id)
+    """
+
+    def __init__(self, run: Run, client: Client, owner: str = USER_OWNER) -> None:
+        Run.__init__(self, run.info, run.data, run.inputs)
+        self._client = client
+        self._run_id = run.info.run_id
+        self.owner = owner
+
+    @property
+    def client(self) -> Client:
+        """The client (hence the tracking store) this run logs through."""
+        return self._client
+
+    def __enter__(self) -> "ActiveRun":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is None:
+            _end(self, RunStatus.FINISHED.value, raise_errors=True)
+        else:
+            status = RunStatus.KILLED if issubclass(exc_type, KeyboardInterrupt) else RunStatus.FAILED
+            _end(self, status.value, raise_errors=False)
+        return False
+
+
+# Runs active in any thread, by id: ended at process exit.
+_live: dict[str, ActiveRun] = {}
+_atexit_lock = threading.Lock()
+_atexit_registered = False
+_uncaught: Optional[type] = None
+
+
+def _record_uncaught(previous_hook):
+    def hook(exc_type, exc, tb):
+        global _uncaught
+        _uncaught = exc_type
+        previous_hook(exc_type, exc, tb)
+
+    return hook
+
+
+def _register_exit_handler() -> None:
+    global _atexit_registered
+    if _atexit_registered:
+        return
+    with _atexit_lock:
+        if not _atexit_registered:
+            atexit.register(_end_runs_at_exit)
+            sys.excepthook = _record_uncaught(sys.excepthook)
+            _atexit_registered = True
+
+
+def _end_runs_at_exit() -> None:
+    status = RunStatus.FINISHED
+    if _uncaught is not None:
+        status = RunStatus.KILLED if issubclass(_uncaught, KeyboardInterrupt) else RunStatus.FAILED
+    stack = _state.active_runs.get()
+    leftovers = list(reversed(stack)) + [r for r in list(_live.values()) if all(r is not s for s in stack)]
+    for run in leftovers:
+        try:
+            _end(run, status.value, raise_errors=False)
+        except Exception:  # pragma: no cover - best effort at interpreter exit
+            pass
+
+
+def _end(run: ActiveRun, status: str, raise_errors: bool) -> None:
+    """End ``run`` and any run nested above it in this context's stack."""
+    stack = _state.active_runs.get()
+    position = next((i for i, r in enumerate(stack) if r is run), None)
+    if position is None:
+        to_end = [run]
+    else:
+        to_end = list(reversed(stack[position:]))
+        _state.active_runs.set(stack[:position])
+    error: Optional[BaseException] = None
+    for r in to_end:
+        _live.pop(r._run_id, None)
+        try:
+            r._client.set_terminated(r._run_id, status)
+        except Exception as exc:
+            if raise_errors and error is None:
+                error = exc
+            else:
+                _logger.warning("mltrail: could not end run %s: %s", r._run_id, exc)
+    _state.last_run.set((run._client, run._run_id))
+    if error is not None:
+        raise error
+
+
+def start_run(
+    run_id: Optional[str] = None,
+    experiment_id: Optional[str] = None,
+    run_name: Optional[str] = None,
+    nested: bool = False,
+    parent_run_id: Optional[str] = None,
+    tags: Optional[Mapping[str, Any]] = None,
+    description: Optional[str] = None,
+    log_system_metrics: Optional[bool] = None,
+    *,
+    owner: str = USER_OWNER,
+) -> ActiveRun:
+    """Start a run (or resume ``run_id``) and make it the active run of this thread/context.
+
+    Starting a second run while one is active needs ``nested=True`` (the
+    child gets tag ``mltrail.parentRunId``); ``parent_run_id`` names the
+    parent explicitly. System tags (user, source, git commit, Python version)
+    are set on new runs. ``owner`` lets integrations mark runs they started
+    (see :func:`active_run_owner`). ``log_system_metrics`` is accepted for
+    MLflow compatibility and ignored.
+
+    >>> with mlflow.start_run(run_name="baseline", tags={"team": "taxi"}) as run:
+    ...     mlflow.log_metric("rmse", 6.9)
+    """
+    stack = _state.active_runs.get()
+    if stack and not nested and parent_run_id is None:
+        raise InvalidStateError(
+            f"Run with id {stack[-1]._run_id} is already active: end it with mltrail.end_run() before "
+            f"starting another run, or start a child run with start_run(nested=True)"
+        )
+    parent = parent_run_id
+    if parent is not None and stack and stack[-1]._run_id != parent:
+        raise InvalidParameterError(
+            f"parent_run_id {parent!r} does not match the active run {stack[-1]._run_id!r}: a child run "
+            f"must be started under the active run (or with no run active)"
+        )
+    if parent is None and nested and stack:
+        parent = stack[-1]._run_id
+    client = _state.client_for()
+    extra = {t.key: t.value for t in make_tags(tags)}
+    if description is not None:
+        extra[NOTE_CONTENT] = str(description)
+    if run_id is not None:
+        run = _resume(client, run_id, experiment_id, run_name, extra)
+    else:
+        exp_id = str(experiment_id) if experiment_id is not None else active_experiment_id(client)
+        all_tags = run_context_tags()
+        all_tags.update(extra)
+        if parent is not None:
+            client.get_run(parent)  # an unknown parent is an error, not a dangling tag
+            all_tags[PARENT_RUN_ID] = parent
+        run = client.create_run(exp_id, tags=all_tags, run_name=run_name)
+    active = ActiveRun(run, client, owner)
+    _state.active_runs.set(stack + (active,))
+    _live[active._run_id] = active
+    _register_exit_handler()
+    return active
+
+
+def _resume(client: Client, run_id: str, experiment_id: Optional[str], run_name: Optional[str], tags: dict) -> Run:
+    existing = client.get_run(run_id)
+    if existing.info.lifecycle_stage == LifecycleStage.DELETED:
+        raise InvalidStateError(
+            f"Cannot resume run {run_id!r}: the run is deleted (restore it with "
+            f"MlflowClient().restore_run({run_id!r}) first)"
+        )
+    if experiment_id is not None and str(experiment_id) != existing.info.experiment_id:
+        raise InvalidParameterError(
+            f"Cannot resume run {run_id!r} in experiment {str(experiment_id)!r}: the run belongs to "
+            f"experiment {existing.info.experiment_id!r}"
+        )
+    client.update_run(run_id, RunStatus.RUNNING.value, name=run_name)
+    if tags:
+        client.log_batch(run_id, tags=make_tags(tags))
+    return client.get_run(run_id)
+
+
+def end_run(status: str = "FINISHED") -> None:
+    """End the active run of this thread/context (no-op when none is active).
+
+    >>> mlflow.start_run(); mlflow.end_run("KILLED")
+    """
+    stack = _state.active_runs.get()
+    if stack:
+        _end(stack[-1], RunStatus.to_string(status), raise_errors=True)
+
+
+def active_run() -> Optional[ActiveRun]:
+    """The active run of this thread/context, or None.
+
+    >>> mlflow.active_run() is None
+    True
+    """
+    stack = _state.active_runs.get()
+    return stack[-1] if stack else None
+
+
+def active_run_id() -> Optional[str]:
+    """Id of the active run, or None; cheap enough to call on every training step.
+
+    >>> with mlflow.start_run() as run:
+    ...     assert mltrail.fluent.active_run_id() == run.info.run_id
+    """
+    stack = _state.active_runs.get()
+    return stack[-1]._run_id if stack else None
+
+
+def active_run_owner() -> Optional[str]:
+    """Who started the active run: ``"user"`` (start_run, or implicitly by a log_* call),
+    an integration's ``owner`` name, or None when no run is active.
+
+    >>> with mlflow.start_run():
+    ...     mltrail.fluent.active_run_owner()
+    'user'
+    """
+    stack = _state.active_runs.get()
+    return stack[-1].owner if stack else None
+
+
+def last_active_run() -> Optional[Run]:
+    """The active run, else the run most recently ended in this context (fresh from the store).
+
+    >>> with mlflow.start_run(): mlflow.log_metric("rmse", 6.9)
+    >>> mlflow.last_active_run().data.metrics
+    {'rmse': 6.9}
+    """
+    stack = _state.active_runs.get()
+    if stack:
+        return stack[-1]._client.get_run(stack[-1]._run_id)
+    last = _state.last_run.get()
+    if last is None:
+        return None
+    client, run_id = last
+    return client.get_run(run_id)
+
+
+def current_run() -> ActiveRun:
+    """The active run, starting one implicitly (as MLflow's log_* calls do) when none is.
+
+    >>> mltrail.fluent.current_run().info.status
+    'RUNNING'
+    """
+    stack = _state.active_runs.get()
+    if stack:
+        return stack[-1]
+    return start_run()
+
+
+def get_run(run_id: str) -> Run:
+    """A run by id, with its latest metrics, params and tags.
+
+    >>> mlflow.get_run(run_id).data.params
+    {'alpha': '0.01'}
+    """
+    return _state.client_for().get_run(run_id)
+
+
+def get_parent_run(run_id: str) -> Optional[Run]:
+    """The parent of a nested run, or None.
+
+    >>> mlflow.get_parent_run(child_run_id).info.run_id
+    '3c1e...'
+    """
+    return _state.client_for().get_parent_run(run_id)
+
+
+def delete_run(run_id: str) -> None:
+    """Soft-delete a run.
+
+    >>> mlflow.delete_run(run_id)
+    """
+    _state.client_for().delete_run(run_id)
