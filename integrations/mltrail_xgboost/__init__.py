@@ -23,6 +23,7 @@ _LAZY = {
     # autologging (module _autolog)
     "integration": "._autolog",
     "autolog": "._autolog",
+    "wait_for_figures": "._autolog",
 }
 
 

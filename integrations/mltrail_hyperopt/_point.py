@@ -1,0 +1,45 @@
+"""Turn the point an objective received into run params.
+
+hyperopt hands the objective the search space with every ``hp.*`` node
+replaced by a value: a dict, a list, a nested mix, or a bare value.
+:func:`point_params` flattens it into ``{name: value}`` with dotted paths for
+nesting and ``[i]`` for list positions::
+
+    >>> point_params({"model": {"type": "svm", "C": 1.5}, "layers": [64, 32]})
+    {'model.type': 'svm', 'model.C': 1.5, 'layers[0]': 64, 'layers[1]': 32}
+
+A bare (non-container) point is named after its hyperparameter label when
+there is exactly one, else ``value``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+_MAX_DEPTH = 20
+
+
+def point_params(point: Any, labels: Optional[Mapping[str, Any]] = None) -> dict[str, Any]:
+    """Flatten ``point`` (what the objective received) into param name -> value."""
+    if isinstance(point, Mapping) or isinstance(point, (list, tuple)):
+        out: dict[str, Any] = {}
+        _flatten(point, "", out, 0)
+        return out
+    if labels and len(labels) == 1:
+        return {str(next(iter(labels))): point}
+    return {"value": point}
+
+
+def _flatten(value: Any, prefix: str, out: dict[str, Any], depth: int) -> None:
+    if depth < _MAX_DEPTH and isinstance(value, Mapping):
+        if not value and prefix:
+            out[prefix] = value
+        for key, child in value.items():
+            _flatten(child, f"{prefix}.{key}" if prefix else str(key), out, depth + 1)
+    elif depth < _MAX_DEPTH and isinstance(value, (list, tuple)):
+        if not value and prefix:
+            out[prefix] = value
+        for index, child in enumerate(value):
+            _flatten(child, f"{prefix}[{index}]" if prefix else f"[{index}]", out, depth + 1)
+    else:
+        out[prefix or "value"] = value

@@ -1,0 +1,333 @@
+"""XGBoost autologging: ``xgboost.train`` and the sklearn API (XGBRegressor, XGBClassifier, XGBRanker).
+
+    import mltrail
+    mltrail.xgboost.autolog(importance_types=["weight", "gain"])
+    from xgboost import train          # bound before or after autolog(): both are logged
+    booster = train(params, dtrain, num_boost_round=100, evals=[(dvalid, "validation")],
+                    early_stopping_rounds=10)
+
+Each training gets one run (or logs into the active run): the params given
+plus the values xgboost filled in, ``num_boost_round`` and
+``early_stopping_rounds``; every eval set's metrics per boosting round as
+``<eval name>-<metric>`` (step = iteration), written in one batch at the end
+(long trainings flush every ``metrics_flush_seconds``); early stopping's
+``best_iteration``, ``stopped_iteration`` and ``best_<eval>-<metric>``;
+feature importance per ``importance_types`` as JSON plus a PNG bar plot
+(when matplotlib is installed; drawn in the background, see
+:func:`wait_for_figures`); the model in xgboost's native format through
+``mltrail.xgboost.log_model``.
+
+How calls are seen (DESIGN.md rule 4): every training, whatever name the
+caller bound, builds an ``xgboost.callback.CallbackContainer``. Its methods
+are patched at class level, so ``from xgboost import train`` done before
+``autolog()`` is still tracked. ``xgboost.train`` and the sklearn-API ``fit``
+methods are wrapped too, which gives those calls a run from their start and
+a FAILED run when xgboost raises. A training reached only through an early
+bound name is logged when it ends (its run is created then).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, Optional
+
+import wrapt
+
+from mltrail.autologging import AutologCall, Integration, current_call
+from mltrail.autologging._child_runs import log_model_per_policy, skip_figures
+
+from ._figures import render_importance_plot, wait_for_figures
+from ._training_record import TrainingRecord
+
+__all__ = ["XGBoostIntegration", "autolog", "integration", "wait_for_figures"]
+
+_RECORD_ATTR = "_mltrail_training"
+_SKLEARN_CLASSES = ("XGBModel", "XGBClassifier", "XGBRegressor", "XGBRanker", "XGBRFClassifier", "XGBRFRegressor")
+_TRAIN_ARGS = (
+    "params", "dtrain", "num_boost_round", "evals", "early_stopping_rounds", "maximize",
+    "verbose_eval", "custom_metric", "obj", "xgb_model",
+)
+
+
+class _Training:
+    """One training seen through its CallbackContainer."""
+
+    __slots__ = ("record", "call", "dtrain", "container", "last_flush", "flushed_rounds", "rows", "finished")
+
+    def __init__(self, record: TrainingRecord, call: Optional[AutologCall], dtrain: Any, container: Any) -> None:
+        self.record = record
+        self.call = call
+        self.dtrain = dtrain
+        self.container = container
+        self.last_flush = time.monotonic()
+        self.flushed_rounds = 0
+        self.rows: Optional[list] = None  # metric rows not yet buffered, set when training ends
+        self.finished = False
+
+    def remaining_rows(self, booster: Any = None) -> list:
+        """Metric rows not flushed yet (with early-stopping results once ``booster`` is known)."""
+        if self.rows is None:
+            self.rows = self.record.metrics(self.container.history, booster, since=self.flushed_rounds)
+        return self.rows
+
+
+class XGBoostIntegration(Integration):
+    """Patches xgboost's CallbackContainer, ``xgboost.train`` and the sklearn-API ``fit`` methods."""
+
+    name = "xgboost"
+    framework = "xgboost"
+    min_version = "1.7"
+    max_version = "3.2"
+    config_defaults = {
+        "importance_types": ("weight",),
+        "metrics_flush_seconds": 10.0,
+    }
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._train_code: Any = None
+
+    # -- patching ---------------------------------------------------------------------
+    def patch(self, xgboost: Any) -> None:
+        import inspect
+
+        from xgboost import callback, sklearn, training
+
+        self._train_code = inspect.unwrap(training.train).__code__
+        container = callback.CallbackContainer
+        for attribute, wrapper in (
+            ("__init__", self._container_init),
+            ("after_iteration", self._container_after_iteration),
+            ("after_training", self._container_after_training),
+        ):
+            self.replace(container, attribute, wrapt.FunctionWrapper(vars(container)[attribute], wrapper))
+        self.wrap(training, "train", self._log_train)
+        if vars(xgboost).get("train") is not None:
+            self.wrap(xgboost, "train", self._log_train)
+        for class_name in _SKLEARN_CLASSES:
+            cls = getattr(sklearn, class_name, None)
+            if cls is not None and "fit" in vars(cls):
+                self.wrap(cls, "fit", self._log_fit)
+
+    # -- hooks for wrapped entry points (a run exists from the start) -------------------
+    def _log_train(self, call: AutologCall) -> None:
+        booster = self._call_framework(call)
+        training: Optional[_Training] = call.notes.get("training")
+        if training is None:
+            return
+        self._log_training(call, training, booster, booster, example=None)
+
+    @staticmethod
+    def _call_framework(call: AutologCall) -> Any:
+        """Run xgboost; when it raises, keep what is known (params, rounds done) before re-raising."""
+        try:
+            return call.call_original()
+        except BaseException:
+            training: Optional[_Training] = call.notes.get("training")
+            if training is not None:
+                call.safely("log the params", lambda: call.log_params(training.record.params()))
+                call.safely("log the metrics", lambda: _buffer_metrics(call, training.remaining_rows()))
+            raise
+
+    def _log_fit(self, call: AutologCall) -> None:
+        estimator = call.instance
+        call.safely("log the estimator's params", self._log_estimator_params, call, estimator)
+        self._call_framework(call)
+        training: Optional[_Training] = call.notes.get("training")
+        if training is None:
+            return
+        booster = call.safely("read the booster", estimator.get_booster)
+        X = call.args[0] if call.args else call.kwargs.get("X")
+        self._log_training(call, training, booster, estimator, example=X)
+
+    @staticmethod
+    def _log_estimator_params(call: AutologCall, estimator: Any) -> None:
+        params = estimator.get_params(deep=False)
+        call.log_params({k: v for k, v in params.items() if v is not None})
+        call.set_tags({"estimator_name": type(estimator).__name__,
+                       "estimator_class": f"{type(estimator).__module__}.{type(estimator).__qualname__}"})
+
+    # -- CallbackContainer patches (every call path crosses these) ----------------------
+    def _container_init(self, wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> None:
+        wrapped(*args, **kwargs)
+        config = self._config
+        if config.disable or getattr(instance, "is_cv", False):
+            return
+        try:
+            call = current_call()
+            if call is not None and (call.integration is not self or "training" in call.notes):
+                return  # inside another integration's call, or a second training in one call
+            frame_locals = self._train_locals()
+            if frame_locals is None:
+                return
+            record = TrainingRecord.from_train_call(
+                frame_locals.get("params"),
+                **{k: frame_locals.get(k) for k in _TRAIN_ARGS[2:] if k not in ("evals",)},
+            )
+            training = _Training(record, call, frame_locals.get("dtrain"), instance)
+            setattr(instance, _RECORD_ATTR, training)
+            if call is not None:
+                call.notes["training"] = training
+        except Exception as exc:  # never break training
+            self.warn(f"could not prepare logging of an xgboost training: {exc!r}")
+
+    def _train_locals(self) -> Optional[dict]:
+        frame = sys._getframe(1)
+        for _ in range(6):
+            if frame is None:
+                return None
+            if frame.f_code is self._train_code:
+                return frame.f_locals
+            frame = frame.f_back
+        return None
+
+    def _container_after_iteration(self, wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> bool:
+        stop = wrapped(*args, **kwargs)
+        training = getattr(instance, _RECORD_ATTR, None)
+        if training is not None:
+            epoch = args[1] if len(args) > 1 else kwargs.get("epoch", 0)
+            training.record.iteration_done(epoch)
+            call = training.call
+            if call is not None and time.monotonic() - training.last_flush > self._config.metrics_flush_seconds:
+                self._flush_rounds(training, instance.history)
+        return stop
+
+    def _flush_rounds(self, training: _Training, history: Any) -> None:
+        call = training.call
+        try:
+            rows = training.record.metrics(history, since=training.flushed_rounds)
+            training.flushed_rounds = len(training.record.timestamps)
+            _buffer_metrics(call, rows)
+            call.flush()
+        except Exception as exc:
+            call.note_failure("write per-iteration metrics", exc)
+        training.last_flush = time.monotonic()
+
+    def _container_after_training(self, wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> Any:
+        model = wrapped(*args, **kwargs)
+        training = getattr(instance, _RECORD_ATTR, None)
+        if training is None or training.finished:
+            return model
+        training.finished = True
+        try:
+            training.remaining_rows(model)
+        except Exception as exc:
+            self.warn(f"could not read the per-iteration metrics: {exc!r}")
+            training.rows = []
+        if training.call is None:
+            # Reached through an early-bound name: log everything now, in a run of its own
+            # (or the active run), through the same runtime rules as a wrapped call.
+            try:
+                self.make_wrapper(lambda call: self._log_unwrapped(call, training))(
+                    lambda: model, None, (), {}
+                )
+            except Exception as exc:  # pragma: no cover - make_wrapper already guards
+                self.warn(f"could not log an xgboost training: {exc!r}")
+        return model
+
+    def _log_unwrapped(self, call: AutologCall, training: _Training) -> None:
+        booster = call.call_original()
+        self._log_training(call, training, booster, booster, example=None)
+
+    # -- what every training logs --------------------------------------------------------
+    def _log_training(self, call: AutologCall, training: _Training, booster: Any, model: Any, example: Any) -> None:
+        record = training.record
+        call.log_params(call.safely("read the effective params", record.params, booster) or record.params())
+        call.safely("log the metrics", lambda: _buffer_metrics(call, training.remaining_rows(booster)))
+        if booster is None:
+            return
+        for importance_type in self._config.importance_types or ():
+            call.safely(
+                f"log {importance_type} feature importance", self._log_importance, call, booster, importance_type
+            )
+        if call.config.log_models:
+            self._log_model(call, model, booster, training.dtrain, example)
+
+    def _log_importance(self, call: AutologCall, booster: Any, importance_type: str) -> None:
+        scores = booster.get_score(importance_type=importance_type)
+        call.client.log_dict(call.run_id, scores, f"feature_importance_{importance_type}.json")
+        if scores and not skip_figures():
+            render_importance_plot(
+                call.client, call.run_id, scores, importance_type,
+                on_error=lambda exc: self.warn(f"could not draw the {importance_type} importance plot: {exc!r}"),
+            )
+
+    def _log_model(self, call: AutologCall, model: Any, booster: Any, dtrain: Any, example: Any) -> None:
+        from . import _flavor
+        from ._examples import example_rows, signature_for
+
+        config = call.config
+        input_example = None
+        signature: Any = None
+        if config.log_input_examples or config.log_model_signatures:
+            rows = call.safely("take an input example", example_rows, example, dtrain)
+            if rows is not None:
+                if config.log_input_examples:
+                    input_example = rows
+                if config.log_model_signatures:
+                    signature = call.safely("infer the model signature", signature_for, model, booster, rows)
+        if not config.log_model_signatures:
+            signature = False
+        run_id = call.run_id
+        registered = config.registered_model_name
+
+        def log() -> Any:
+            return _flavor.log_model(
+                model, artifact_path="model", signature=signature, input_example=input_example,
+                registered_model_name=registered, run_id=run_id,
+            )
+
+        log_model_per_policy(call, log)
+
+
+def _buffer_metrics(call: AutologCall, rows: list) -> None:
+    by_step: dict[tuple[int, int], dict[str, float]] = {}
+    for key, value, timestamp, step in rows:
+        by_step.setdefault((step, timestamp), {})[key] = value
+    for (step, timestamp), metrics in by_step.items():
+        call.log_metrics(metrics, step=step, timestamp=timestamp)
+
+
+integration = XGBoostIntegration()
+
+
+def autolog(
+    importance_types: Any = ("weight",),
+    log_models: bool = True,
+    log_input_examples: bool = False,
+    log_model_signatures: bool = True,
+    log_datasets: bool = True,
+    disable: bool = False,
+    exclusive: bool = False,
+    disable_for_unsupported_versions: bool = False,
+    silent: bool = False,
+    extra_tags: Optional[dict] = None,
+    registered_model_name: Optional[str] = None,
+    metrics_flush_seconds: float = 10.0,
+) -> None:
+    """Enable (or with ``disable=True`` undo) XGBoost autologging.
+
+    ``importance_types``: which ``Booster.get_score`` types to log (JSON +
+    PNG each); ``metrics_flush_seconds``: how often a long training writes
+    its per-iteration metrics (short ones write once, at the end).
+
+        import mltrail
+        mltrail.xgboost.autolog(importance_types=["weight", "gain"], log_input_examples=True)
+    """
+    if isinstance(importance_types, str):
+        importance_types = (importance_types,)
+    integration.autolog(
+        importance_types=tuple(importance_types or ()),
+        log_models=log_models,
+        log_input_examples=log_input_examples,
+        log_model_signatures=log_model_signatures,
+        log_datasets=log_datasets,
+        disable=disable,
+        exclusive=exclusive,
+        disable_for_unsupported_versions=disable_for_unsupported_versions,
+        silent=silent,
+        extra_tags=extra_tags,
+        registered_model_name=registered_model_name,
+        metrics_flush_seconds=metrics_flush_seconds,
+    )

@@ -1,0 +1,64 @@
+"""Input examples and signatures for autologged xgboost models.
+
+The sklearn API gets the training data itself (``fit(X, y)``); ``xgboost.train``
+only has a ``DMatrix``, whose first rows are read back with
+``DMatrix.slice`` + ``get_data`` (a handful of rows, whatever the data size)::
+
+    rows = example_rows(None, dtrain)          # DataFrame of 5 rows, named like the features
+    signature = signature_for(booster, booster, rows)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+EXAMPLE_ROWS = 5
+
+
+def _dmatrix_rows(dmatrix: Any, n: int) -> Any:
+    import numpy as np
+
+    count = min(n, dmatrix.num_row())
+    if count == 0:
+        return None
+    coo = dmatrix.slice(list(range(count))).get_data().tocoo()
+    dense = np.full((count, dmatrix.num_col()), np.nan, dtype=np.float64)
+    dense[coo.row, coo.col] = coo.data  # absent entries are missing values, not zeros
+    names = dmatrix.feature_names
+    if names:
+        import pandas as pd
+
+        return pd.DataFrame(dense, columns=list(names))
+    return dense
+
+
+def example_rows(example: Any, dtrain: Any, n: int = EXAMPLE_ROWS) -> Optional[Any]:
+    """The first ``n`` rows of the training input (``example``, else ``dtrain``), or None."""
+    data = example if example is not None else dtrain
+    if data is None:
+        return None
+    if type(data).__name__ in ("DMatrix", "QuantileDMatrix") and hasattr(data, "slice"):
+        return _dmatrix_rows(data, n)
+    if hasattr(data, "iloc"):
+        return data.iloc[:n]
+    try:
+        return data[:n]
+    except Exception:
+        return None
+
+
+def signature_for(model: Any, booster: Any, rows: Any) -> Any:
+    """Signature from ``rows`` and the model's predictions on them (inputs only when predicting fails)."""
+    from mltrail.models.signature import infer_signature
+
+    output = None
+    try:
+        if model is booster:
+            import xgboost
+
+            output = booster.predict(xgboost.DMatrix(rows))
+        else:
+            output = model.predict(rows)
+    except Exception:
+        output = None
+    return infer_signature(rows, output)
