@@ -1,0 +1,35 @@
+"""Fixtures for fluent-API tests: a fresh SQLite tracking URI and clean fluent state."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+import mltrail
+
+
+def reset_fluent_state() -> None:
+    """Forget active runs, the active experiment and cached clients (as a new process would)."""
+    from mltrail.fluent import _runs, _state
+
+    _state.active_runs.set(())
+    _state.last_run.set(None)
+    _state.active_experiments.clear()
+    _state._clients.clear()
+    _runs._live.clear()
+
+
+@pytest.fixture
+def tracking_uri(sqlite_uri: str) -> Iterator[str]:
+    """The fluent API pointed at a new SQLite database; fluent state reset before and after."""
+    reset_fluent_state()
+    mltrail.set_tracking_uri(sqlite_uri)
+    yield sqlite_uri
+    reset_fluent_state()
+
+
+@pytest.fixture
+def client(tracking_uri: str) -> "mltrail.MlflowClient":
+    """A client of the same database the fluent API uses."""
+    return mltrail.MlflowClient(tracking_uri)
