@@ -26,7 +26,7 @@ from ..entities import (
     RunTag,
     ViewType,
 )
-from ..exceptions import InvalidParameterError, MltrailError
+from ..exceptions import InvalidParameterError
 from ..store import get_tracking_store
 from ..store.base import SEARCH_MAX_RESULTS_DEFAULT, TrackingStore
 from . import _values
@@ -73,13 +73,6 @@ class Client(ArtifactClientMixin, RegistryClientMixin):
     @functools.cached_property
     def _tracking_store(self) -> TrackingStore:
         return get_tracking_store(self._tracking_uri)
-
-    @property
-    def _registry_store(self):  # replaced by the model-registry work
-        raise MltrailError(
-            f"The model registry is not available in this version of mltrail "
-            f"(registry URI {self._registry_uri!r})"
-        )
 
     # -- experiments -----------------------------------------------------------------
     def create_experiment(

@@ -54,6 +54,7 @@ from ._runs import (
     start_run,
 )
 from ._search import search_runs
+from .registry import register_model
 
 __all__ = [
     "ActiveRun",
@@ -84,6 +85,7 @@ __all__ = [
     "log_params",
     "log_run_data",
     "log_text",
+    "register_model",
     "search_experiments",
     "search_runs",
     "set_experiment",

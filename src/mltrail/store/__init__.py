@@ -9,6 +9,7 @@ import threading
 
 from ..exceptions import InvalidParameterError
 from .base import TrackingStore
+from .registry_base import RegistryStore
 
 _lock = threading.Lock()
 _tracking_stores: dict[tuple[str, str | None], TrackingStore] = {}
@@ -54,6 +55,26 @@ def _make_tracking_store(uri: str, artifact_root: str | None) -> TrackingStore:
     )
 
 
+def get_registry_store(uri: str, artifact_root: str | None = None) -> "RegistryStore":
+    """Return the model-registry store for ``uri`` (it shares the tracking store's engine).
+
+    >>> store = get_registry_store("sqlite:///mlflow.db")
+    """
+    scheme = uri.split(":", 1)[0].split("+", 1)[0].lower()
+    if scheme in ("http", "https"):
+        try:
+            from .rest import RestRegistryStore  # type: ignore[attr-defined]
+        except ImportError:
+            raise InvalidParameterError(
+                f"Registry URI {uri!r}: the REST store (mltrail server) is not available in this version"
+            ) from None
+        return RestRegistryStore(uri)
+    from .sql.registry_store import SqlRegistryStore
+
+    tracking = get_tracking_store(uri, artifact_root)
+    return SqlRegistryStore(tracking.engine, tracking.default_artifact_root)  # type: ignore[attr-defined]
+
+
 def _clear_store_cache() -> None:
     """Forget cached stores (tests use it after deleting database files)."""
     with _lock:
@@ -64,4 +85,4 @@ def _clear_store_cache() -> None:
         _tracking_stores.clear()
 
 
-__all__ = ["TrackingStore", "get_tracking_store"]
+__all__ = ["RegistryStore", "TrackingStore", "get_registry_store", "get_tracking_store"]

@@ -35,6 +35,9 @@ Version = Union[int, str]
 class RegistryStore(abc.ABC):
     """Registered models, their versions, stage transitions, tags and aliases."""
 
+    #: Artifact root of the registry's database; registered copies go under ``<root>/models``.
+    default_artifact_root: str
+
     # -- registered models ---------------------------------------------------
     @abc.abstractmethod
     def create_registered_model(

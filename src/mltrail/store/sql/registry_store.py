@@ -37,7 +37,7 @@ from ..registry_validation import (
     validate_tags,
     validate_version,
 )
-from .engine import read_connection, write_connection
+from .engine import redact
 from .registry_rows import (
     latest_versions,
     load_model_versions,
@@ -82,11 +82,18 @@ def _already_exists(name: str) -> ResourceAlreadyExistsError:
 class SqlRegistryStore(ModelVersionOps, RegistryStore):
     """Registry records in the tracking database behind ``engine``.
 
-    >>> store = SqlRegistryStore(create_sql_engine("sqlite:///mlflow.db"))
+    ``default_artifact_root`` is the tracking store's: the client copies each
+    registered version's files under ``<default_artifact_root>/models``.
+
+    >>> store = SqlRegistryStore(tracking_store.engine, tracking_store.default_artifact_root)
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, default_artifact_root: str) -> None:
         self.engine = engine
+        self.default_artifact_root = default_artifact_root
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({redact(self.engine.url)!r})"
 
     # -- registered models ---------------------------------------------------
     def create_registered_model(
@@ -100,7 +107,7 @@ class SqlRegistryStore(ModelVersionOps, RegistryStore):
         description = validate_description(description)
         now = now_ms()
         try:
-            with write_connection(self.engine) as conn:
+            with self._write() as conn:
                 if model_exists(conn, name):
                     raise _already_exists(name)
                 conn.execute(
@@ -119,7 +126,7 @@ class SqlRegistryStore(ModelVersionOps, RegistryStore):
             raise _already_exists(name) from None
 
     def get_registered_model(self, name: str) -> RegisteredModel:
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             found = load_registered_models(conn, [name])
         if not found:
             raise model_not_found(name)
@@ -130,7 +137,7 @@ class SqlRegistryStore(ModelVersionOps, RegistryStore):
         if new_name == name:
             return self.get_registered_model(name)
         try:
-            with write_connection(self.engine) as conn:
+            with self._write() as conn:
                 lock_model(conn, name, now_ms())
                 if model_exists(conn, new_name):
                     raise ResourceAlreadyExistsError(
@@ -150,7 +157,7 @@ class SqlRegistryStore(ModelVersionOps, RegistryStore):
 
     def update_registered_model(self, name: str, description: Optional[str]) -> RegisteredModel:
         description = validate_description(description)
-        with write_connection(self.engine) as conn:
+        with self._write() as conn:
             now = now_ms()
             lock_model(conn, name, now)
             conn.execute(
@@ -159,7 +166,7 @@ class SqlRegistryStore(ModelVersionOps, RegistryStore):
             return load_registered_models(conn, [name])[0]
 
     def delete_registered_model(self, name: str) -> list[str]:
-        with write_connection(self.engine) as conn:
+        with self._write() as conn:
             lock_model(conn, name, now_ms())
             locations = list(
                 conn.execute(
@@ -189,7 +196,7 @@ class SqlRegistryStore(ModelVersionOps, RegistryStore):
         ]
         order.append(registered_models.c.name.asc())
         offset = decode_page_token(page_token)
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             names = list(
                 conn.execute(
                     select(registered_models.c.name).where(*where).order_by(*order).limit(max_results + 1).offset(offset)
@@ -203,21 +210,21 @@ class SqlRegistryStore(ModelVersionOps, RegistryStore):
         if isinstance(stages, str):
             stages = [stages]
         canonical = [validate_stage(s) for s in stages or ()]
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             if not model_exists(conn, name):
                 raise model_not_found(name)
             return latest_versions(conn, [name], canonical)[name]
 
     def set_registered_model_tag(self, name: str, key: str, value: str) -> None:
         key, value = validate_tag(key, value)
-        with write_connection(self.engine) as conn:
+        with self._write() as conn:
             lock_model(conn, name, now_ms())
             where = (registered_model_tags.c.name == name, registered_model_tags.c.key == key)
             if conn.execute(update(registered_model_tags).where(*where).values(value=value)).rowcount == 0:
                 conn.execute(insert(registered_model_tags).values(name=name, key=key, value=value))
 
     def delete_registered_model_tag(self, name: str, key: str) -> None:
-        with write_connection(self.engine) as conn:
+        with self._write() as conn:
             lock_model(conn, name, now_ms())
             deleted = conn.execute(
                 delete(registered_model_tags).where(
@@ -231,7 +238,7 @@ class SqlRegistryStore(ModelVersionOps, RegistryStore):
     def set_registered_model_alias(self, name: str, alias: str, version: Version) -> None:
         alias = validate_alias(alias)
         number = validate_version(version)
-        with write_connection(self.engine) as conn:
+        with self._write() as conn:
             lock_model(conn, name, now_ms())
             require_version(conn, name, number)
             where = (registered_model_aliases.c.name == name, registered_model_aliases.c.alias == alias)
@@ -239,7 +246,7 @@ class SqlRegistryStore(ModelVersionOps, RegistryStore):
                 conn.execute(insert(registered_model_aliases).values(name=name, alias=alias, version=number))
 
     def delete_registered_model_alias(self, name: str, alias: str) -> None:
-        with write_connection(self.engine) as conn:
+        with self._write() as conn:
             lock_model(conn, name, now_ms())
             deleted = conn.execute(
                 delete(registered_model_aliases).where(
@@ -250,7 +257,7 @@ class SqlRegistryStore(ModelVersionOps, RegistryStore):
                 raise ResourceNotFoundError(f"Registered model {name!r} has no alias {alias!r}")
 
     def get_model_version_by_alias(self, name: str, alias: str) -> ModelVersion:
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             number = conn.execute(
                 select(registered_model_aliases.c.version).where(
                     registered_model_aliases.c.name == name, registered_model_aliases.c.alias == alias

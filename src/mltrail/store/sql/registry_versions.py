@@ -14,15 +14,17 @@ gap-free across processes, and a stage change with
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
-from typing import Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
+import sqlalchemy as sa
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ...entities import ModelVersion, ModelVersionStage, ModelVersionStatus, PagedList, StageTransition
-from ...exceptions import InvalidParameterError, ResourceNotFoundError
+from ...exceptions import InvalidParameterError, ResourceNotFoundError, StoreUnavailableError
 from ..registry_base import (
     SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
     SEARCH_REGISTRY_MAX_RESULTS_THRESHOLD,
@@ -36,7 +38,7 @@ from ..registry_validation import (
     validate_tags,
     validate_version,
 )
-from .engine import read_connection, write_connection
+from .engine import read_connection, redact, write_connection
 from .registry_rows import (
     load_model_versions,
     load_stage_history,
@@ -122,10 +124,36 @@ def _check_uri(value: Optional[str], what: str, required: bool = False) -> Optio
     return value
 
 
-class ModelVersionOps:
-    """Model-version half of the SQL registry store (mixed into SqlRegistryStore)."""
+class RegistryConnections:
+    """Transactions of the registry store; a database that cannot be used raises StoreUnavailableError."""
 
     engine: Engine
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Connection]:
+        try:
+            with write_connection(self.engine) as conn:
+                yield conn
+        except sa.exc.OperationalError as exc:
+            raise self._unavailable(exc) from exc
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with read_connection(self.engine) as conn:
+                yield conn
+        except sa.exc.OperationalError as exc:
+            raise self._unavailable(exc) from exc
+
+    def _unavailable(self, exc: BaseException) -> StoreUnavailableError:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        return StoreUnavailableError(
+            f"Registry database {redact(self.engine.url)} failed: {detail[0] if detail else type(exc).__name__}"
+        )
+
+
+class ModelVersionOps(RegistryConnections):
+    """Model-version half of the SQL registry store (mixed into SqlRegistryStore)."""
 
     def create_model_version(
         self,
@@ -148,7 +176,7 @@ class ModelVersionOps:
         checked_tags = validate_tags(tags)
         description = validate_description(description)
         now = now_ms()
-        with write_connection(self.engine) as conn:
+        with self._write() as conn:
             bumped = conn.execute(
                 update(registered_models)
                 .where(registered_models.c.name == name)
@@ -204,7 +232,7 @@ class ModelVersionOps:
             raise InvalidParameterError(
                 f"Model version status {status!r} is invalid: it must be READY or FAILED_REGISTRATION"
             )
-        with write_connection(self.engine) as conn:
+        with self._write() as conn:
             now = now_ms()
             lock_model(conn, name, now)
             require_version(conn, name, number)
@@ -217,7 +245,7 @@ class ModelVersionOps:
 
     def get_model_version(self, name: str, version: Version) -> ModelVersion:
         number = validate_version(version)
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             found = load_model_versions(conn, [(name, number)])
             if not found:
                 raise version_not_found(conn, name, number)
@@ -226,7 +254,7 @@ class ModelVersionOps:
     def update_model_version(self, name: str, version: Version, description: Optional[str]) -> ModelVersion:
         number = validate_version(version)
         description = validate_description(description)
-        with write_connection(self.engine) as conn:
+        with self._write() as conn:
             now = now_ms()
             lock_model(conn, name, now)
             require_version(conn, name, number)
@@ -239,7 +267,7 @@ class ModelVersionOps:
 
     def delete_model_version(self, name: str, version: Version) -> Optional[str]:
         number = validate_version(version)
-        with write_connection(self.engine) as conn:
+        with self._write() as conn:
             lock_model(conn, name, now_ms())
             _, location = require_version(conn, name, number)
             for table in (model_version_tags, stage_transitions, registered_model_aliases, model_versions):
@@ -248,7 +276,7 @@ class ModelVersionOps:
 
     def get_model_version_download_uri(self, name: str, version: Version) -> str:
         number = validate_version(version)
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             return require_version(conn, name, number)[1]
 
     def search_model_versions(
@@ -269,7 +297,7 @@ class ModelVersionOps:
             order = [model_versions.c.last_updated_time.desc()]
         order += [model_versions.c.name.asc(), model_versions.c.version.desc()]
         offset = decode_page_token(page_token)
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             page = select_versions(conn, where, order, max_results + 1, offset)
         token = encode_page_token(offset + max_results) if len(page) > max_results else None
         return PagedList(page[:max_results], token)
@@ -289,7 +317,7 @@ class ModelVersionOps:
                 f"archive_existing_versions=True is invalid with stage {target!r}: "
                 f"it only applies to {' and '.join(_ACTIVE_STAGES)}"
             )
-        with write_connection(self.engine) as conn:
+        with self._write() as conn:
             now = now_ms()
             lock_model(conn, name, now)
             from_stage, _ = require_version(conn, name, number)
@@ -320,14 +348,14 @@ class ModelVersionOps:
 
     def get_model_version_stage_history(self, name: str, version: Version) -> list[StageTransition]:
         number = validate_version(version)
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             require_version(conn, name, number)
             return load_stage_history(conn, name, number)
 
     def set_model_version_tag(self, name: str, version: Version, key: str, value: str) -> None:
         number = validate_version(version)
         key, value = validate_tag(key, value)
-        with write_connection(self.engine) as conn:
+        with self._write() as conn:
             lock_model(conn, name, now_ms())
             require_version(conn, name, number)
             where = (
@@ -340,7 +368,7 @@ class ModelVersionOps:
 
     def delete_model_version_tag(self, name: str, version: Version, key: str) -> None:
         number = validate_version(version)
-        with write_connection(self.engine) as conn:
+        with self._write() as conn:
             lock_model(conn, name, now_ms())
             require_version(conn, name, number)
             deleted = conn.execute(

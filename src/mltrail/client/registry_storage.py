@@ -1,0 +1,209 @@
+"""Registering a version: find the model folder a source URI names, copy it into the
+registry's storage, and remove copies when versions are deleted.
+
+The registry's storage is ``<artifact root>/models`` of the registry's
+database; version ``v`` of model ``name`` lives in ``<storage>/<name>/<v>``
+(a suffix is added only if a renamed model's version already holds that
+path). A registration is two short transactions around the copy: the version
+is created PENDING_REGISTRATION (taking the next number), the files are
+copied, then it is marked READY; if the copy fails it is marked
+FAILED_REGISTRATION with the reason and the error is raised.
+
+>>> register_version(client, "nyc-taxi", f"runs:/{run_id}/model").status
+'READY'
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from typing import TYPE_CHECKING, Any, Optional
+
+from .._system_tags import current_user
+from ..artifacts import artifact_uri_scheme, get_artifact_repository
+from ..entities import ModelVersion, ModelVersionStatus
+from ..exceptions import InvalidParameterError, MltrailError, ResourceNotFoundError
+from ..store.registry_base import RegistryStore
+from ..store.registry_validation import validate_model_name, validate_tags
+
+if TYPE_CHECKING:
+    from .registry import RegistryClientMixin
+
+MLMODEL = "MLmodel"
+_NOT_A_MODEL_RULE = (
+    "a registered version must be a model folder holding an MLmodel file "
+    "(log one with mltrail.<flavor>.log_model or save_model)"
+)
+
+
+def storage_root(store: RegistryStore) -> Optional[str]:
+    """``<artifact root>/models`` for stores whose client copies files; None for remote stores."""
+    root = getattr(store, "default_artifact_root", None)
+    return f"{root.rstrip('/')}/models" if root else None
+
+
+def _local_path(uri: str) -> Optional[str]:
+    if uri.startswith("file:"):
+        from ..artifacts.local import local_path_from_uri
+
+        return local_path_from_uri(uri)
+    if "://" in uri or uri.startswith(("runs:", "models:")):
+        return None
+    return os.path.abspath(os.path.expanduser(uri))
+
+
+class _Source:
+    """The local folder of a model source (downloaded to a temp dir if remote)."""
+
+    def __init__(self, client: "RegistryClientMixin", source: str) -> None:
+        self.source = source
+        self.run_id: Optional[str] = None
+        self.temp: Optional[str] = None
+        self.folder = self._locate(client)
+
+    def _locate(self, client: "RegistryClientMixin") -> str:
+        source = self.source
+        if source.startswith("models:"):
+            raise InvalidParameterError(
+                f"Cannot register {source!r}: a models:/ URI names a version that is registered already; "
+                "register its source (runs:/..., a path or an artifact URI) instead"
+            )
+        if source.startswith("runs:"):
+            rest = source[len("runs:"):].lstrip("/")
+            run_id, _, path = rest.partition("/")
+            if not run_id:
+                raise InvalidParameterError(
+                    f"Cannot register {source!r}: it names no run (expected runs:/<run_id>/<artifact path>)"
+                )
+            self.run_id = run_id
+            artifact_uri = client.get_run(run_id).info.artifact_uri
+            return self._fetch(artifact_uri, path.strip("/"))
+        local = _local_path(source)
+        if local is not None:
+            if not os.path.isdir(local):
+                raise InvalidParameterError(
+                    f"Cannot register {source!r}: no such folder; {_NOT_A_MODEL_RULE}"
+                )
+            return local
+        parent, _, name = source.rstrip("/").rpartition("/")
+        return self._fetch(parent, name)
+
+    def _fetch(self, artifact_uri: str, path: str) -> str:
+        """The local folder of ``path`` under ``artifact_uri``, downloading only remote ones."""
+        if artifact_uri_scheme(artifact_uri) == "file":
+            root = _local_path(artifact_uri) or artifact_uri
+            folder = os.path.join(root, *path.split("/")) if path else root
+            if not os.path.isdir(folder):
+                raise InvalidParameterError(
+                    f"Cannot register {self.source!r}: no such folder {folder!r}; {_NOT_A_MODEL_RULE}"
+                )
+            return folder
+        repo = get_artifact_repository(artifact_uri)
+        self.temp = tempfile.mkdtemp(prefix="mltrail-register-")
+        try:
+            return repo.download_artifacts(path, self.temp)
+        except ResourceNotFoundError:
+            raise InvalidParameterError(
+                f"Cannot register {self.source!r}: nothing is stored there; {_NOT_A_MODEL_RULE}"
+            ) from None
+
+    def check_model(self) -> None:
+        if not os.path.isfile(os.path.join(self.folder, MLMODEL)):
+            raise InvalidParameterError(f"Cannot register {self.source!r}: it holds no MLmodel file; {_NOT_A_MODEL_RULE}")
+
+    def mlmodel_run_id(self) -> Optional[str]:
+        """The ``run_id`` recorded in the MLmodel file, if any."""
+        import yaml
+
+        try:
+            with open(os.path.join(self.folder, MLMODEL), encoding="utf-8") as fh:
+                data = yaml.safe_load(fh)
+        except (OSError, yaml.YAMLError):
+            return None
+        run_id = data.get("run_id") if isinstance(data, dict) else None
+        return str(run_id) if run_id else None
+
+    def cleanup(self) -> None:
+        if self.temp:
+            shutil.rmtree(self.temp, ignore_errors=True)
+
+
+def _run_link(client: "RegistryClientMixin", run_id: str) -> Optional[str]:
+    """The run's page in the UI: ``<server>/#/experiments/<id>/runs/<run_id>`` (path only when embedded)."""
+    try:
+        run = client.get_run(run_id)
+    except MltrailError:
+        return None
+    tracking_uri = getattr(client, "_tracking_uri", "")
+    base = tracking_uri.rstrip("/") if tracking_uri.startswith(("http://", "https://")) else ""
+    return f"{base}/#/experiments/{run.info.experiment_id}/runs/{run_id}"
+
+
+def register_version(
+    client: "RegistryClientMixin",
+    name: str,
+    source: str,
+    run_id: Optional[str] = None,
+    tags: Optional[dict[str, Any]] = None,
+    run_link: Optional[str] = None,
+    description: Optional[str] = None,
+) -> ModelVersion:
+    """Create the next version of ``name`` from ``source`` (see the module docstring)."""
+    store = client._registry_store
+    validate_model_name(name)
+    checked_tags = validate_tags(tags)
+    if not isinstance(source, str) or not source:
+        raise InvalidParameterError(f"Model version source {source!r} is invalid: give a model URI or path")
+    root = storage_root(store)
+    if root is None:  # a remote registry copies on its side
+        return store.create_model_version(
+            name, source, run_id, checked_tags, run_link, description, user_id=current_user()
+        )
+    store.get_registered_model(name)  # unknown model: fail before touching any files
+    located = _Source(client, source)
+    try:
+        located.check_model()
+        run_id = run_id or located.run_id or located.mlmodel_run_id()
+        if run_id and run_link is None:
+            run_link = _run_link(client, run_id)
+        local = _local_path(source)
+        recorded_source = local if local is not None else source
+        version = store.create_model_version(
+            name,
+            recorded_source,
+            run_id,
+            checked_tags,
+            run_link,
+            description,
+            user_id=current_user(),
+            storage_root=root,
+        )
+        location = store.get_model_version_download_uri(name, version.version)
+        try:
+            get_artifact_repository(location).log_artifacts(located.folder)
+        except Exception as exc:  # noqa: BLE001 - recorded on the version, then raised
+            store.set_model_version_status(
+                name, version.version, ModelVersionStatus.FAILED_REGISTRATION, f"copy to {location} failed: {exc}"
+            )
+            raise MltrailError(
+                f"Registering {source!r} as version {version.version} of {name!r} failed while copying "
+                f"the model to {location}: {exc}"
+            ) from exc
+        return store.set_model_version_status(name, version.version, ModelVersionStatus.READY)
+    finally:
+        located.cleanup()
+
+
+def remove_copy(store: RegistryStore, location: str) -> None:
+    """Delete a version's copy if it lies in the registry's storage (never a run's own artifacts)."""
+    root = storage_root(store)
+    if not root or not location.startswith(root.rstrip("/") + "/"):
+        return
+    try:
+        if artifact_uri_scheme(location) == "file":
+            shutil.rmtree(_local_path(location) or location, ignore_errors=True)
+        else:
+            get_artifact_repository(location).delete_artifacts()
+    except (OSError, NotImplementedError, MltrailError):
+        pass  # the records are gone; a leftover copy is harmless and never reused
