@@ -87,26 +87,10 @@ def parse_models_uri(uri: str) -> ModelsUri:
 
 
 def _default_registry_resolver(ref: ModelsUri) -> str:
-    try:
-        from ..client import Client
+    """The registry's resolver (:mod:`mltrail.models.registry_uri`)."""
+    from .registry_uri import resolve_registry_uri
 
-        client = Client()
-        if ref.alias is not None:
-            version = client.get_model_version_by_alias(ref.name, ref.alias).version  # type: ignore[attr-defined]
-        elif ref.version is not None:
-            version = ref.version
-        else:
-            stages = [ref.stage] if ref.stage else None
-            found = client.get_latest_versions(ref.name, stages=stages)  # type: ignore[attr-defined]
-            if not found:
-                where = f" in stage {ref.stage!r}" if ref.stage else ""
-                raise ResourceNotFoundError(f"Registered model {ref.name!r} has no version{where}")
-            version = max(found, key=lambda v: int(v.version)).version
-        return client.get_model_version_download_uri(ref.name, str(version))  # type: ignore[attr-defined]
-    except (ImportError, AttributeError) as e:
-        raise RegistryUnavailableError(
-            f"Cannot resolve models:/{ref.name}: the model registry is not available in this installation ({e})"
-        ) from None
+    return resolve_registry_uri(ref)
 
 
 def resolve_model_uri(uri: str) -> str:
