@@ -1,0 +1,150 @@
+"""What every part of the SQL tracking store shares: the engine, transactions, error translation.
+
+:class:`SqlStoreCore` opens the engine, brings the schema to head and offers
+three kinds of transaction:
+
+- :meth:`SqlStoreCore._raw_write` - a DBAPI cursor in one write transaction
+  (the hot paths, with :class:`~.statements.HotStatements`);
+- :meth:`SqlStoreCore._write` / :meth:`SqlStoreCore._read` - SQLAlchemy Core
+  connections in a write / read transaction.
+
+Database errors that mean "cannot reach or use the database" become
+:class:`~mltrail.exceptions.StoreUnavailableError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any, Iterator, NoReturn, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ... import config
+from ...entities import LifecycleStage
+from ...exceptions import InvalidStateError, ResourceNotFoundError, StoreUnavailableError
+from .engine import create_sql_engine, is_mysql, read_connection, redact, write_connection
+from .schema import ensure_schema
+from .statements import HotStatements
+
+
+def now_ms() -> int:
+    """The current time in epoch milliseconds."""
+    return int(time.time() * 1000)
+
+
+class SqlStoreCore:
+    """Engine, schema and transactions of a SQL store (see the module docstring)."""
+
+    def __init__(self, db_uri: str, artifact_root: Optional[str] = None) -> None:
+        self.db_uri = db_uri
+        root = artifact_root if artifact_root is not None else config.default_artifact_root(db_uri)
+        if "://" not in root:
+            import os
+
+            root = os.path.abspath(root)
+        self.default_artifact_root = root.rstrip("/") or "/"
+        self._engine = create_sql_engine(db_uri)
+        try:
+            ensure_schema(self._engine, self.default_artifact_root)
+        except BaseException:
+            self._engine.dispose()
+            raise
+        self._mysql = is_mysql(self._engine)
+        self._sqlite = self._engine.dialect.name == "sqlite"
+        self._hot = HotStatements(self._engine)
+        dbapi = self._engine.dialect.dbapi
+        self._dbapi_error: type[BaseException] = dbapi.Error  # type: ignore[union-attr]
+        self._dbapi_integrity_error: type[BaseException] = dbapi.IntegrityError  # type: ignore[union-attr]
+        self._dbapi_operational_error: type[BaseException] = dbapi.OperationalError  # type: ignore[union-attr]
+
+    @property
+    def engine(self) -> sa.engine.Engine:
+        """The SQLAlchemy engine (shared with the registry store on the same URI)."""
+        return self._engine
+
+    def close(self) -> None:
+        """Dispose of the engine's connections.
+
+        >>> store.close()
+        """
+        self._engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({redact(self.db_uri)!r})"
+
+    # -- transactions ---------------------------------------------------------------
+    @contextlib.contextmanager
+    def _raw_write(self) -> Iterator[Any]:
+        """A DBAPI cursor inside one write transaction, committed when the block ends."""
+        try:
+            conn = self._engine.raw_connection()
+        except sa.exc.DBAPIError as exc:
+            self._unavailable(exc)
+        try:
+            cursor = conn.cursor()
+            try:
+                if self._sqlite:
+                    cursor.execute("BEGIN IMMEDIATE")
+                yield cursor
+                conn.commit()
+            except BaseException as exc:
+                try:
+                    conn.rollback()
+                except self._dbapi_error:  # type: ignore[misc]
+                    pass
+                if isinstance(exc, self._dbapi_operational_error):
+                    self._unavailable(exc)
+                raise
+            finally:
+                cursor.close()
+        finally:
+            conn.close()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Connection]:
+        try:
+            with write_connection(self._engine) as conn:
+                yield conn
+        except sa.exc.OperationalError as exc:
+            self._unavailable(exc)
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with read_connection(self._engine) as conn:
+                yield conn
+        except sa.exc.OperationalError as exc:
+            self._unavailable(exc)
+
+    def _unavailable(self, exc: BaseException) -> NoReturn:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        raise StoreUnavailableError(
+            f"Tracking database {redact(self.db_uri)} failed: {detail[0] if detail else type(exc).__name__}"
+        ) from exc
+
+    # -- shared checks ----------------------------------------------------------------
+    def _check_run_writable(self, cursor: Any, run_id: str) -> None:
+        """Raise unless the run exists and is active (the run-state row, read with ``cursor``)."""
+        cursor.execute(self._hot.run_state.sql, self._hot.run_state.args({"run_uuid": run_id}))
+        row = cursor.fetchone()
+        self._raise_for_run_state(run_id, row[0] if row else None)
+
+    @staticmethod
+    def _raise_for_run_state(run_id: str, stage: Optional[str]) -> None:
+        if stage is None:
+            raise ResourceNotFoundError(f"Run with id {run_id!r} not found")
+        if stage != LifecycleStage.ACTIVE:
+            raise InvalidStateError(
+                f"Run {run_id!r} is deleted (lifecycle_stage {stage!r}): a deleted run accepts no "
+                f"metrics, params or tags; restore it first"
+            )
+
+    @staticmethod
+    def _experiment_key(experiment_id: Any) -> int:
+        """The integer key of an experiment id given as a string; unknown shapes are 'not found'."""
+        text = str(experiment_id).strip() if experiment_id is not None else ""
+        if not text.isdigit() or len(text) > 18:
+            raise ResourceNotFoundError(f"No experiment with id {experiment_id!r}")
+        return int(text)

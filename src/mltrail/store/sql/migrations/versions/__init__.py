@@ -1,0 +1,1 @@
+"""Alembic revision files (``NNNN_<name>.py``, revision id = file stem)."""

@@ -1,0 +1,189 @@
+"""The tracking tables as SQLAlchemy 2 typed declarative models.
+
+These describe the schema the Alembic revisions in ``migrations/versions``
+create (a test compares the two). Queries go through SQLAlchemy Core on
+``Model.__table__``; the classes are the single description of each table.
+
+Conventions:
+
+- experiment ids are integers inside the database and strings outside; the
+  "Default" experiment has id 0 and is created with the schema;
+- run ids are 32-character uuid4 hex strings;
+- times are epoch milliseconds (``BIGINT``);
+- NaN metric values are stored as ``value = 0, is_nan = true`` (SQLite turns a
+  NaN into NULL); +-inf is stored natively on SQLite and PostgreSQL and as
+  +-1.7976931348623157e308 on MySQL/MariaDB, whose DOUBLE has no infinity
+  (read back as +-inf);
+- on MySQL/MariaDB every table uses ``utf8mb4_bin`` so keys, names and values
+  compare case-sensitively as on the other backends.
+
+Another engineer's revision (the model registry) adds its own models module on
+the same :class:`Base`.
+
+>>> from mltrail.store.sql.models import SqlRun
+>>> SqlRun.__tablename__
+'runs'
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ..validation import (
+    MAX_EXPERIMENT_NAME_LENGTH,
+    MAX_EXPERIMENT_TAG_VALUE_LENGTH,
+    MAX_KEY_LENGTH,
+    MAX_PARAM_VALUE_LENGTH,
+    MAX_RUN_NAME_LENGTH,
+    MAX_TAG_VALUE_LENGTH,
+    MAX_USER_ID_LENGTH,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: Table options for MySQL/MariaDB (ignored elsewhere): case-sensitive strings.
+MYSQL_TABLE_OPTIONS = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+
+#: Longest artifact location / URI stored.
+MAX_ARTIFACT_URI_LENGTH = 1000
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every mltrail table (tracking and registry)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class SqlExperiment(Base):
+    """An experiment. ``experiment_id`` 0 is the "Default" experiment."""
+
+    __tablename__ = "experiments"
+    __table_args__ = ({"sqlite_autoincrement": True, **MYSQL_TABLE_OPTIONS},)
+
+    experiment_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(MAX_EXPERIMENT_NAME_LENGTH), unique=True)
+    artifact_location: Mapped[str] = mapped_column(String(MAX_ARTIFACT_URI_LENGTH))
+    lifecycle_stage: Mapped[str] = mapped_column(String(32))
+    creation_time: Mapped[Optional[int]] = mapped_column(BigInteger)
+    last_update_time: Mapped[Optional[int]] = mapped_column(BigInteger)
+
+
+class SqlExperimentTag(Base):
+    """A tag of an experiment."""
+
+    __tablename__ = "experiment_tags"
+    __table_args__ = (PrimaryKeyConstraint("experiment_id", "key"), MYSQL_TABLE_OPTIONS)
+
+    experiment_id: Mapped[int] = mapped_column(Integer, ForeignKey("experiments.experiment_id"))
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
+    value: Mapped[str] = mapped_column(String(MAX_EXPERIMENT_TAG_VALUE_LENGTH))
+
+
+class SqlRun(Base):
+    """A run. ``artifact_uri`` is ``<experiment artifact_location>/<run_uuid>/artifacts``."""
+
+    __tablename__ = "runs"
+    __table_args__ = (
+        Index(None, "experiment_id", "start_time"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    run_uuid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(MAX_RUN_NAME_LENGTH))
+    user_id: Mapped[str] = mapped_column(String(MAX_USER_ID_LENGTH))
+    status: Mapped[str] = mapped_column(String(20))
+    start_time: Mapped[Optional[int]] = mapped_column(BigInteger)
+    end_time: Mapped[Optional[int]] = mapped_column(BigInteger)
+    deleted_time: Mapped[Optional[int]] = mapped_column(BigInteger)
+    lifecycle_stage: Mapped[str] = mapped_column(String(32))
+    artifact_uri: Mapped[str] = mapped_column(String(MAX_ARTIFACT_URI_LENGTH))
+    experiment_id: Mapped[int] = mapped_column(Integer, ForeignKey("experiments.experiment_id"))
+
+
+class SqlParam(Base):
+    """A run parameter (immutable once logged)."""
+
+    __tablename__ = "params"
+    __table_args__ = (PrimaryKeyConstraint("run_uuid", "key"), MYSQL_TABLE_OPTIONS)
+
+    run_uuid: Mapped[str] = mapped_column(String(32), ForeignKey("runs.run_uuid"))
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
+    value: Mapped[str] = mapped_column(String(MAX_PARAM_VALUE_LENGTH))
+
+
+class SqlTag(Base):
+    """A run tag."""
+
+    __tablename__ = "tags"
+    __table_args__ = (PrimaryKeyConstraint("run_uuid", "key"), MYSQL_TABLE_OPTIONS)
+
+    run_uuid: Mapped[str] = mapped_column(String(32), ForeignKey("runs.run_uuid"))
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
+    value: Mapped[str] = mapped_column(String(MAX_TAG_VALUE_LENGTH))
+
+
+class SqlMetric(Base):
+    """One logged value of a metric (the full history)."""
+
+    __tablename__ = "metrics"
+    __table_args__ = (
+        Index(None, "run_uuid", "key", "step", "timestamp"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    # BIGINT everywhere but SQLite, where INTEGER PRIMARY KEY is the rowid (fastest inserts).
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    run_uuid: Mapped[str] = mapped_column(String(32), ForeignKey("runs.run_uuid"))
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
+    value: Mapped[float] = mapped_column(Double)
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+    step: Mapped[int] = mapped_column(BigInteger)
+    is_nan: Mapped[bool] = mapped_column(Boolean)
+
+
+class SqlLatestMetric(Base):
+    """The latest value (highest step, then timestamp) of each metric of a run, for search."""
+
+    __tablename__ = "latest_metrics"
+    __table_args__ = (
+        PrimaryKeyConstraint("run_uuid", "key"),
+        Index(None, "key", "value"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    run_uuid: Mapped[str] = mapped_column(String(32), ForeignKey("runs.run_uuid"))
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
+    value: Mapped[float] = mapped_column(Double)
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+    step: Mapped[int] = mapped_column(BigInteger)
+    is_nan: Mapped[bool] = mapped_column(Boolean)
+
+
+experiments = SqlExperiment.__table__
+experiment_tags = SqlExperimentTag.__table__
+runs = SqlRun.__table__
+params = SqlParam.__table__
+tags = SqlTag.__table__
+metrics = SqlMetric.__table__
+latest_metrics = SqlLatestMetric.__table__

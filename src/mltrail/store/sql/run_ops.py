@@ -1,0 +1,317 @@
+"""Run operations of the SQL tracking store: create/update/delete runs and log to them.
+
+The logging paths run pre-compiled statements on a DBAPI cursor, one
+transaction per call. ``log_metric`` needs no separate read: the metric row
+is inserted only if the run exists and is active (``INSERT ... SELECT ...
+WHERE EXISTS``), and the row count tells whether it was; ``latest_metrics``
+is upserted in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Optional, Sequence
+
+import sqlalchemy as sa
+
+from ...entities import LifecycleStage, Metric, Param, Run, RunData, RunInfo, RunStatus, RunTag
+from ...exceptions import InvalidParameterError, InvalidStateError, ResourceNotFoundError
+from ..validation import (
+    validate_key,
+    validate_metric,
+    validate_param,
+    validate_run_id,
+    validate_run_name,
+    validate_tag,
+    validate_timestamp,
+    validate_user_id,
+)
+from .core import SqlStoreCore, now_ms
+from .models import metrics, runs, tags
+from .run_names import generate_run_name
+from .run_reader import RUN_COLUMNS, load_runs, run_info_from_row
+from .statements import metric_from_db, metric_to_db
+
+RUN_NAME_TAG = "mltrail.runName"
+PARENT_RUN_TAG = "mltrail.parentRunId"
+_NAME_TAGS = (RUN_NAME_TAG, "mlflow.runName")
+
+
+class RunOps(SqlStoreCore):
+    """Runs and what is logged to them."""
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def create_run(
+        self,
+        experiment_id: str,
+        user_id: str,
+        start_time: Optional[int],
+        tags: Sequence[RunTag] = (),
+        run_name: Optional[str] = None,
+        status: str = "RUNNING",
+    ) -> Run:
+        """Create a run in an active experiment.
+
+        >>> run = store.create_run("0", "ana", None, run_name="baseline")
+        >>> run.data.tags["mltrail.runName"]
+        'baseline'
+        """
+        exp_key = self._experiment_key(experiment_id)
+        user_id = validate_user_id(user_id)
+        start_time = validate_timestamp(start_time, "run start_time")
+        if start_time is None:
+            start_time = now_ms()
+        status = RunStatus.to_string(status)
+        tag_map: dict[str, str] = {}
+        for tag in tags:
+            key, value = validate_tag(tag.key, tag.value)
+            tag_map[key] = value
+        if run_name is None or run_name == "":
+            run_name = next((tag_map[k] for k in _NAME_TAGS if tag_map.get(k)), None) or generate_run_name()
+        run_name = validate_run_name(run_name)
+        tag_map[RUN_NAME_TAG] = run_name
+        run_id = uuid.uuid4().hex
+        hot = self._hot
+        with self._raw_write() as cursor:
+            cursor.execute(hot.experiment_for_run.sql, hot.experiment_for_run.args({"experiment_id": exp_key}))
+            row = cursor.fetchone()
+            if row is None:
+                raise ResourceNotFoundError(f"No experiment with id {str(experiment_id)!r}: cannot create a run in it")
+            location, stage = row
+            if stage != LifecycleStage.ACTIVE:
+                raise InvalidStateError(
+                    f"Cannot create a run in experiment {str(experiment_id)!r}: it is deleted; restore it first"
+                )
+            artifact_uri = f"{location.rstrip('/')}/{run_id}/artifacts"
+            info = RunInfo(
+                run_id=run_id,
+                experiment_id=str(exp_key),
+                run_name=run_name,
+                user_id=user_id,
+                status=status,
+                start_time=start_time,
+                end_time=None,
+                artifact_uri=artifact_uri,
+                lifecycle_stage=LifecycleStage.ACTIVE,
+            )
+            cursor.execute(
+                hot.insert_run.sql,
+                hot.insert_run.args(
+                    {
+                        "run_uuid": run_id,
+                        "name": run_name,
+                        "user_id": user_id,
+                        "status": status,
+                        "start_time": start_time,
+                        "end_time": None,
+                        "lifecycle_stage": LifecycleStage.ACTIVE,
+                        "artifact_uri": artifact_uri,
+                        "experiment_id": exp_key,
+                    }
+                ),
+            )
+            cursor.executemany(
+                hot.upsert_tag.sql,
+                hot.upsert_tag.many({"run_uuid": run_id, "key": k, "value": v} for k, v in tag_map.items()),
+            )
+        return Run(info=info, data=RunData(tags=tag_map))
+
+    def get_run(self, run_id: str) -> Run:
+        """The run with its params, tags and latest metric values.
+
+        >>> store.get_run(run_id).data.metrics["rmse"]
+        6.9
+        """
+        with self._read() as conn:
+            found = load_runs(conn, [run_id], self._mysql)
+        if not found:
+            raise ResourceNotFoundError(f"Run with id {run_id!r} not found")
+        return found[0]
+
+    def update_run_info(
+        self,
+        run_id: str,
+        run_status: Optional[str] = None,
+        end_time: Optional[int] = None,
+        run_name: Optional[str] = None,
+    ) -> RunInfo:
+        """Change a run's status, end time and/or name (the name tag follows).
+
+        >>> store.update_run_info(run_id, "FINISHED", end_time=1700000000000).status
+        'FINISHED'
+        """
+        values: dict[str, Any] = {}
+        if run_status is not None:
+            values["status"] = RunStatus.to_string(run_status)
+        if end_time is not None:
+            values["end_time"] = validate_timestamp(end_time, "run end_time")
+        if run_name:
+            values["name"] = validate_run_name(run_name)
+        with self._write() as conn:
+            row = conn.execute(sa.select(*RUN_COLUMNS).where(runs.c.run_uuid == run_id)).first()
+            self._raise_for_run_state(run_id, row.lifecycle_stage if row is not None else None)
+            if values:
+                conn.execute(runs.update().where(runs.c.run_uuid == run_id).values(**values))
+            if "name" in values:
+                conn.execute(self._hot.upsert_tag_core, {"run_uuid": run_id, "key": RUN_NAME_TAG, "value": values["name"]})
+            row = conn.execute(sa.select(*RUN_COLUMNS).where(runs.c.run_uuid == run_id)).first()
+        return run_info_from_row(row)
+
+    def delete_run(self, run_id: str) -> None:
+        """Soft-delete a run (``restore_run`` undoes it).
+
+        >>> store.delete_run(run_id)
+        """
+        self._set_run_stage(run_id, LifecycleStage.DELETED, now_ms())
+
+    def restore_run(self, run_id: str) -> None:
+        """Restore a soft-deleted run.
+
+        >>> store.restore_run(run_id)
+        """
+        self._set_run_stage(run_id, LifecycleStage.ACTIVE, None)
+
+    def _set_run_stage(self, run_id: str, stage: str, deleted_time: Optional[int]) -> None:
+        with self._write() as conn:
+            result = conn.execute(
+                runs.update().where(runs.c.run_uuid == run_id).values(lifecycle_stage=stage, deleted_time=deleted_time)
+            )
+            if result.rowcount == 0:
+                raise ResourceNotFoundError(f"Run with id {run_id!r} not found")
+
+    # -- logging ---------------------------------------------------------------------------
+    def log_metric(self, run_id: str, metric: Metric) -> None:
+        """Log one metric value, committed before returning.
+
+        >>> store.log_metric(run_id, Metric("rmse", 6.9, 1700000000000, 0))
+        """
+        key, value, timestamp, step = validate_metric(metric.key, metric.value, metric.timestamp, metric.step)
+        stored, is_nan = metric_to_db(value, self._mysql)
+        row = {"run_uuid": run_id, "key": key, "value": stored, "timestamp": timestamp, "step": step, "is_nan": is_nan}
+        hot = self._hot
+        with self._raw_write() as cursor:
+            cursor.execute(hot.insert_metric_if_active.sql, hot.insert_metric_if_active.args(row))
+            if cursor.rowcount != 1:
+                self._check_run_writable(cursor, validate_run_id(run_id))
+            cursor.execute(hot.upsert_latest_metric.sql, hot.upsert_latest_metric.args(row))
+
+    def log_param(self, run_id: str, param: Param) -> None:
+        """Log a param; re-logging the same value is fine, another value is an error.
+
+        >>> store.log_param(run_id, Param("alpha", "0.01"))
+        """
+        self.log_batch(run_id, params=[param])
+
+    def set_tag(self, run_id: str, tag: RunTag) -> None:
+        """Set (or overwrite) a run tag; ``mltrail.runName`` renames the run.
+
+        >>> store.set_tag(run_id, RunTag("developer", "ana"))
+        """
+        self.log_batch(run_id, tags=[tag])
+
+    def delete_tag(self, run_id: str, key: str) -> None:
+        """Delete a run tag; an unknown key raises ResourceNotFoundError.
+
+        >>> store.delete_tag(run_id, "developer")
+        """
+        validate_key(key, "tag")
+        with self._write() as conn:
+            stage = conn.execute(sa.select(runs.c.lifecycle_stage).where(runs.c.run_uuid == run_id)).scalar()
+            self._raise_for_run_state(run_id, stage)
+            result = conn.execute(tags.delete().where(tags.c.run_uuid == run_id, tags.c.key == key))
+            if result.rowcount == 0:
+                raise ResourceNotFoundError(f"No tag with key {key!r} in run {run_id!r}")
+
+    def log_batch(
+        self,
+        run_id: str,
+        metrics: Sequence[Metric] = (),
+        params: Sequence[Param] = (),
+        tags: Sequence[RunTag] = (),
+    ) -> None:
+        """Log metrics, params and tags in one transaction: all of them or none.
+
+        >>> store.log_batch(run_id, metrics=[Metric("rmse", 6.9, ts, 0)], params=[Param("alpha", "0.01")])
+        """
+        metric_rows, latest = self._metric_rows(run_id, metrics)
+        param_map = self._checked_params(params)
+        tag_map: dict[str, str] = {}
+        for tag in tags:
+            key, value = validate_tag(tag.key, tag.value)
+            tag_map[key] = value
+        if RUN_NAME_TAG in tag_map:
+            validate_run_name(tag_map[RUN_NAME_TAG])
+        if not (metric_rows or param_map or tag_map):
+            self.get_run(run_id)  # an empty batch still reports an unknown run
+            return
+        hot = self._hot
+        with self._raw_write() as cursor:
+            self._check_run_writable(cursor, run_id)
+            if param_map:
+                cursor.execute(hot.run_params.sql, hot.run_params.args({"run_uuid": run_id}))
+                existing = dict(cursor.fetchall())
+                for key, value in param_map.items():
+                    old = existing.get(key)
+                    if old is not None and old != value:
+                        raise InvalidParameterError(
+                            f"Param {key!r} of run {run_id!r} was already logged with value {old!r}; it "
+                            f"cannot be changed to {value!r} (params are immutable: use a new key or a new run)"
+                        )
+                new = [{"run_uuid": run_id, "key": k, "value": v} for k, v in param_map.items() if k not in existing]
+                if new:
+                    cursor.executemany(hot.insert_param.sql, hot.insert_param.many(new))
+            if tag_map:
+                cursor.executemany(
+                    hot.upsert_tag.sql,
+                    hot.upsert_tag.many({"run_uuid": run_id, "key": k, "value": v} for k, v in tag_map.items()),
+                )
+                name = tag_map.get(RUN_NAME_TAG)
+                if name is not None:
+                    cursor.execute(hot.rename_run.sql, hot.rename_run.args({"run_uuid": run_id, "name": name}))
+            if metric_rows:
+                cursor.executemany(hot.insert_metric.sql, hot.insert_metric.many(metric_rows))
+                cursor.executemany(hot.upsert_latest_metric.sql, hot.upsert_latest_metric.many(latest))
+
+    def _metric_rows(self, run_id: str, batch: Sequence[Metric]) -> tuple[list[dict], list[dict]]:
+        """Validated metric rows, and the latest row per key among them."""
+        rows: list[dict] = []
+        latest: dict[str, dict] = {}
+        for metric in batch:
+            key, value, timestamp, step = validate_metric(metric.key, metric.value, metric.timestamp, metric.step)
+            stored, is_nan = metric_to_db(value, self._mysql)
+            row = {"run_uuid": run_id, "key": key, "value": stored, "timestamp": timestamp, "step": step, "is_nan": is_nan}
+            rows.append(row)
+            best = latest.get(key)
+            if best is None or (step, timestamp) >= (best["step"], best["timestamp"]):
+                latest[key] = row
+        return rows, list(latest.values())
+
+    @staticmethod
+    def _checked_params(batch: Sequence[Param]) -> dict[str, str]:
+        checked: dict[str, str] = {}
+        for param in batch:
+            key, value = validate_param(param.key, param.value)
+            if key in checked and checked[key] != value:
+                raise InvalidParameterError(
+                    f"Param {key!r} appears twice in one batch with different values "
+                    f"{checked[key]!r} and {value!r}: a param has one value"
+                )
+            checked[key] = value
+        return checked
+
+    def get_metric_history(self, run_id: str, metric_key: str) -> list[Metric]:
+        """Every logged value of a metric, ordered by step then timestamp.
+
+        >>> [m.value for m in store.get_metric_history(run_id, "rmse")]
+        [7.2, 6.9]
+        """
+        with self._read() as conn:
+            exists = conn.execute(sa.select(runs.c.run_uuid).where(runs.c.run_uuid == run_id)).first()
+            if exists is None:
+                raise ResourceNotFoundError(f"Run with id {run_id!r} not found")
+            rows = conn.execute(
+                sa.select(metrics.c.key, metrics.c.value, metrics.c.timestamp, metrics.c.step, metrics.c.is_nan)
+                .where(metrics.c.run_uuid == run_id, metrics.c.key == metric_key)
+                .order_by(metrics.c.step, metrics.c.timestamp, metrics.c.id)
+            ).all()
+        return [Metric(r.key, metric_from_db(r.value, r.is_nan, self._mysql), r.timestamp, r.step) for r in rows]

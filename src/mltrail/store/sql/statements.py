@@ -1,0 +1,176 @@
+"""Pre-compiled statements for the hot write paths, run on the pool's DBAPI connection.
+
+Each statement is built once with SQLAlchemy Core for the engine's dialect
+(so the SQL is right for SQLite, PostgreSQL and MySQL alike) and compiled to
+the driver's SQL string; a call then costs one ``cursor.execute`` with no ORM
+or statement-compilation work. Values must already be plain Python types the
+driver accepts (see :func:`metric_to_db`).
+
+>>> hot = HotStatements(engine)
+>>> cursor.execute(hot.insert_metric_if_active.sql, hot.insert_metric_if_active.args(row))
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable, Mapping, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from ...entities import LifecycleStage
+from .models import experiments, latest_metrics, metrics, params, runs, tags
+
+#: MySQL/MariaDB DOUBLE has no infinity: +-inf is stored as the largest finite double.
+MYSQL_INFINITY = 1.7976931348623157e308
+
+_METRIC_COLUMNS = ("run_uuid", "key", "value", "timestamp", "step", "is_nan")
+
+
+class Prepared:
+    """A statement compiled for one dialect: ``sql`` plus a way to order its parameters."""
+
+    __slots__ = ("sql", "_names", "_defaults")
+
+    def __init__(self, statement: sa.sql.ClauseElement, engine: Engine) -> None:
+        compiled = statement.compile(dialect=engine.dialect)
+        self.sql = str(compiled)
+        self._defaults = {k: v for k, v in compiled.params.items() if v is not None}
+        self._names: Sequence[str] | None = tuple(compiled.positiontup) if compiled.positional else None
+
+    def args(self, values: Mapping[str, Any]) -> Any:
+        """Driver parameters for one execution."""
+        if self._defaults:
+            values = {**self._defaults, **values}
+        if self._names is None:
+            return values
+        return tuple(values[name] for name in self._names)
+
+    def many(self, rows: Iterable[Mapping[str, Any]]) -> list[Any]:
+        """Driver parameters for ``executemany``."""
+        return [self.args(row) for row in rows]
+
+
+def _bind(name: str, type_: Any) -> sa.BindParameter:
+    return sa.bindparam(name, type_=type_)
+
+
+def upsert(engine: Engine, table: sa.Table, keys: Sequence[str], update: Sequence[str], newer: Any = None) -> Any:
+    """``INSERT ... ON CONFLICT/DUPLICATE KEY UPDATE`` for ``table``'s dialect.
+
+    ``newer(new, old)`` (optional) returns the condition under which the
+    existing row is overwritten; ``new`` and ``old`` map column names to the
+    incoming and stored columns.
+    """
+    name = engine.dialect.name
+    if name in ("mysql", "mariadb"):
+        from sqlalchemy.dialects.mysql import insert as mysql_insert
+
+        stmt = mysql_insert(table)
+        new = {c: stmt.inserted[c] for c in table.c.keys()}
+        if newer is None:
+            return stmt.on_duplicate_key_update([(c, new[c]) for c in update])
+        # MySQL applies assignments left to right and later ones see earlier results: columns that
+        # the condition reads (listed last in ``update``) are assigned after the others.
+        cond = newer(new, table.c)
+        return stmt.on_duplicate_key_update([(c, sa.func.IF(cond, new[c], table.c[c])) for c in update])
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    stmt = dialect_insert(table)
+    new = {c: stmt.excluded[c] for c in table.c.keys()}
+    where = newer(new, table.c) if newer is not None else None
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: new[c] for c in update}, where=where)
+
+
+def _newer_metric(new: Mapping[str, Any], old: Any) -> Any:
+    """The latest value of a metric is the one with the highest step, then timestamp (ties: last logged)."""
+    return sa.or_(new["step"] > old.step, sa.and_(new["step"] == old.step, new["timestamp"] >= old.timestamp))
+
+
+class HotStatements:
+    """The statements of log_metric, log_batch and create_run for one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        active_run = (
+            sa.select(sa.literal(1))
+            .where(runs.c.run_uuid == _bind("run_uuid", sa.String), runs.c.lifecycle_stage == LifecycleStage.ACTIVE)
+            .exists()
+        )
+        values = sa.select(
+            _bind("run_uuid", sa.String),
+            _bind("key", sa.String),
+            _bind("value", sa.Double),
+            _bind("timestamp", sa.BigInteger),
+            _bind("step", sa.BigInteger),
+            _bind("is_nan", sa.Boolean),
+        ).where(active_run)
+        self.insert_metric_if_active = Prepared(metrics.insert().from_select(list(_METRIC_COLUMNS), values), engine)
+        self.insert_metric = Prepared(metrics.insert().values({c: sa.bindparam(c) for c in _METRIC_COLUMNS}), engine)
+        self.upsert_latest_metric = Prepared(
+            upsert(
+                engine,
+                latest_metrics,
+                ("run_uuid", "key"),
+                ("value", "is_nan", "timestamp", "step"),
+                newer=_newer_metric,
+            ).values({c: sa.bindparam(c) for c in _METRIC_COLUMNS}),
+            engine,
+        )
+        self.insert_param = Prepared(params.insert().values(run_uuid=sa.bindparam("run_uuid"), key=sa.bindparam("key"), value=sa.bindparam("value")), engine)
+        #: Core form, for SQLAlchemy connections: ``conn.execute(upsert_tag_core, {...})``.
+        self.upsert_tag_core = upsert(engine, tags, ("run_uuid", "key"), ("value",))
+        self.upsert_tag = Prepared(
+            self.upsert_tag_core.values(
+                run_uuid=sa.bindparam("run_uuid"), key=sa.bindparam("key"), value=sa.bindparam("value")
+            ),
+            engine,
+        )
+        self.run_state = Prepared(
+            sa.select(runs.c.lifecycle_stage).where(runs.c.run_uuid == sa.bindparam("run_uuid")), engine
+        )
+        self.run_params = Prepared(
+            sa.select(params.c.key, params.c.value).where(params.c.run_uuid == sa.bindparam("run_uuid")), engine
+        )
+        self.experiment_for_run = Prepared(
+            sa.select(experiments.c.artifact_location, experiments.c.lifecycle_stage).where(
+                experiments.c.experiment_id == sa.bindparam("experiment_id")
+            ),
+            engine,
+        )
+        self.insert_run = Prepared(
+            runs.insert().values(
+                {
+                    c: sa.bindparam(c)
+                    for c in (
+                        "run_uuid", "name", "user_id", "status", "start_time", "end_time",
+                        "lifecycle_stage", "artifact_uri", "experiment_id",
+                    )
+                }
+            ),
+            engine,
+        )
+        self.rename_run = Prepared(
+            runs.update().where(runs.c.run_uuid == sa.bindparam("run_uuid")).values(name=sa.bindparam("name")),
+            engine,
+        )
+
+
+def metric_to_db(value: float, mysql: bool) -> tuple[float, bool]:
+    """``(stored value, is_nan)`` for a metric value (see :mod:`.models` for the encoding)."""
+    if value != value:  # NaN
+        return 0.0, True
+    if mysql and math.isinf(value):
+        return (MYSQL_INFINITY if value > 0 else -MYSQL_INFINITY), False
+    return value, False
+
+
+def metric_from_db(value: float, is_nan: Any, mysql: bool) -> float:
+    """The logged value back from ``(stored value, is_nan)``."""
+    if is_nan:
+        return math.nan
+    value = float(value)
+    if mysql and abs(value) == MYSQL_INFINITY:
+        return math.inf if value > 0 else -math.inf
+    return value

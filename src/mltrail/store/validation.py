@@ -1,0 +1,253 @@
+"""Validation rules shared by every store, checked before anything is written.
+
+Limits (MLflow's, so data moves freely between the two):
+
+=========================  =====================================================
+what                       rule
+=========================  =====================================================
+metric/param/tag key       non-empty, at most 250 characters; letters, digits,
+                           underscores ``_``, dashes ``-``, periods ``.``,
+                           spaces and slashes ``/``; no ``..`` path segment,
+                           no leading ``/``, no ``.`` segment, ``//`` or
+                           trailing ``/`` (a key must be a normalised path)
+param value                a string of at most 6,000 characters
+run tag value              a string of at most 8,000 characters
+experiment tag value       a string of at most 8,000 characters
+metric value               a number (int, float, bool, numpy scalar...);
+                           NaN and +-inf are allowed and stored faithfully
+metric timestamp, step     integers (timestamp in epoch milliseconds)
+experiment name            non-empty, at most 256 characters
+run name                   at most 250 characters
+run id                     a string of at most 32 characters (uuid4 hex)
+=========================  =====================================================
+
+Every failure raises :class:`~mltrail.exceptions.InvalidParameterError` whose
+message names the offending value and the rule it broke::
+
+    >>> validate_key("a/../b", "param")
+    Traceback (most recent call last):
+    ...
+    mltrail.exceptions.InvalidParameterError: Invalid param key 'a/../b': ...
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import posixpath
+import re
+from typing import Any
+
+from ..exceptions import InvalidParameterError
+
+MAX_KEY_LENGTH = 250
+MAX_PARAM_VALUE_LENGTH = 6000
+MAX_TAG_VALUE_LENGTH = 8000
+MAX_EXPERIMENT_TAG_VALUE_LENGTH = 8000
+MAX_EXPERIMENT_NAME_LENGTH = 256
+MAX_RUN_NAME_LENGTH = 250
+MAX_RUN_ID_LENGTH = 32
+MAX_USER_ID_LENGTH = 256
+
+_KEY_RE = re.compile(r"^[\w\-. /]+$")
+_KEY_RULE = (
+    "keys may contain only letters, digits, underscores (_), dashes (-), periods (.), "
+    "spaces ( ) and slashes (/)"
+)
+
+
+def _shorten(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + "...'" + f" ({len(str(value))} chars)"
+
+
+def validate_key(key: Any, kind: str) -> str:
+    """Check a metric/param/tag key (``kind`` names it in the message) and return it.
+
+    >>> validate_key("train/rmse", "metric")
+    'train/rmse'
+    """
+    if not isinstance(key, str):
+        raise InvalidParameterError(f"Invalid {kind} key {key!r}: a key must be a string")
+    if not key:
+        raise InvalidParameterError(f"Invalid {kind} key '': a key must not be empty")
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidParameterError(
+            f"Invalid {kind} key {_shorten(key)}: a key must be at most {MAX_KEY_LENGTH} characters "
+            f"(it has {len(key)})"
+        )
+    if not _KEY_RE.match(key):
+        bad = sorted({c for c in key if not _KEY_RE.match(c)})
+        raise InvalidParameterError(
+            f"Invalid {kind} key {key!r}: {_KEY_RULE} (found {', '.join(map(repr, bad))})"
+        )
+    if key.startswith("/"):
+        raise InvalidParameterError(f"Invalid {kind} key {key!r}: a key must not start with '/'")
+    if ".." in key.split("/"):
+        raise InvalidParameterError(f"Invalid {kind} key {key!r}: a key must not contain a '..' path segment")
+    if posixpath.normpath(key) != key:
+        raise InvalidParameterError(
+            f"Invalid {kind} key {key!r}: a key must be a normalised path "
+            f"(no '.' segments, no '//' and no trailing '/')"
+        )
+    return key
+
+
+def _validate_string_value(value: Any, key: str, kind: str, limit: int) -> str:
+    if value is None:
+        raise InvalidParameterError(f"Invalid {kind} value None for key {key!r}: a value is required")
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > limit:
+        raise InvalidParameterError(
+            f"Invalid {kind} value {_shorten(text)} for key {key!r}: a {kind} value must be at most "
+            f"{limit} characters (it has {len(text)})"
+        )
+    return text
+
+
+def validate_param(key: Any, value: Any) -> tuple[str, str]:
+    """Check a param; return ``(key, value as string)``.
+
+    >>> validate_param("alpha", 0.01)
+    ('alpha', '0.01')
+    """
+    key = validate_key(key, "param")
+    return key, _validate_string_value(value, key, "param", MAX_PARAM_VALUE_LENGTH)
+
+
+def validate_tag(key: Any, value: Any) -> tuple[str, str]:
+    """Check a run tag; return ``(key, value as string)``.
+
+    >>> validate_tag("developer", "ana")
+    ('developer', 'ana')
+    """
+    key = validate_key(key, "tag")
+    return key, _validate_string_value(value, key, "tag", MAX_TAG_VALUE_LENGTH)
+
+
+def validate_experiment_tag(key: Any, value: Any) -> tuple[str, str]:
+    """Check an experiment tag; return ``(key, value as string)``."""
+    key = validate_key(key, "experiment tag")
+    return key, _validate_string_value(value, key, "experiment tag", MAX_EXPERIMENT_TAG_VALUE_LENGTH)
+
+
+def validate_metric(key: Any, value: Any, timestamp: Any, step: Any) -> tuple[str, float, int, int]:
+    """Check a metric; return ``(key, float value, int timestamp, int step)``.
+
+    Any real number is accepted (``bool`` too, as MLflow does); strings and
+    other objects are refused. NaN and +-inf pass through unchanged.
+
+    >>> validate_metric("rmse", 6.9, 1700000000000, 0)
+    ('rmse', 6.9, 1700000000000, 0)
+    """
+    key = validate_key(key, "metric")
+    if isinstance(value, float):
+        number = value
+    elif isinstance(value, numbers.Real) and not isinstance(value, (str, bytes)):
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            number = None  # type: ignore[assignment]
+        if number is None:
+            raise InvalidParameterError(
+                f"Invalid metric value {value!r} for key {key!r}: a metric value must be a number "
+                f"representable as a 64-bit float"
+            )
+    else:
+        raise InvalidParameterError(
+            f"Invalid metric value {_shorten(value)} ({type(value).__name__}) for key {key!r}: "
+            f"a metric value must be a number (int or float), not {type(value).__name__}"
+        )
+    return key, number, _validate_int(timestamp, key, "timestamp"), _validate_int(step, key, "step")
+
+
+def _validate_int(value: Any, key: str, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        if isinstance(value, float) and math.isfinite(value) and value == int(value):
+            return int(value)
+        raise InvalidParameterError(
+            f"Invalid metric {what} {value!r} for key {key!r}: the {what} must be an integer"
+        )
+    return int(value)
+
+
+def validate_experiment_name(name: Any) -> str:
+    """Check an experiment name and return it.
+
+    >>> validate_experiment_name("nyc-taxi-experiment")
+    'nyc-taxi-experiment'
+    """
+    if not isinstance(name, str):
+        raise InvalidParameterError(f"Invalid experiment name {name!r}: the name must be a string")
+    if not name.strip():
+        raise InvalidParameterError(f"Invalid experiment name {name!r}: the name must not be empty")
+    if len(name) > MAX_EXPERIMENT_NAME_LENGTH:
+        raise InvalidParameterError(
+            f"Invalid experiment name {_shorten(name)}: the name must be at most "
+            f"{MAX_EXPERIMENT_NAME_LENGTH} characters (it has {len(name)})"
+        )
+    return name
+
+
+def validate_run_name(name: Any) -> str:
+    """Check a run name and return it."""
+    if not isinstance(name, str):
+        raise InvalidParameterError(f"Invalid run name {name!r}: the name must be a string")
+    if len(name) > MAX_RUN_NAME_LENGTH:
+        raise InvalidParameterError(
+            f"Invalid run name {_shorten(name)}: the name must be at most {MAX_RUN_NAME_LENGTH} "
+            f"characters (it has {len(name)})"
+        )
+    return name
+
+
+def validate_user_id(user_id: Any) -> str:
+    """Check a user id (``None`` becomes ``''``) and return it."""
+    if user_id is None:
+        return ""
+    user_id = str(user_id)
+    if len(user_id) > MAX_USER_ID_LENGTH:
+        raise InvalidParameterError(
+            f"Invalid user id {_shorten(user_id)}: a user id must be at most {MAX_USER_ID_LENGTH} characters"
+        )
+    return user_id
+
+
+def validate_run_id(run_id: Any) -> str:
+    """Check the shape of a run id (existence is the store's business) and return it."""
+    if not isinstance(run_id, str) or not run_id or len(run_id) > MAX_RUN_ID_LENGTH:
+        raise InvalidParameterError(
+            f"Invalid run id {run_id!r}: a run id is a string of 1 to {MAX_RUN_ID_LENGTH} characters"
+        )
+    return run_id
+
+
+def validate_timestamp(value: Any, what: str) -> int | None:
+    """Check an optional epoch-milliseconds timestamp (``what`` names it)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        if isinstance(value, float) and math.isfinite(value) and value == int(value):
+            return int(value)
+        raise InvalidParameterError(f"Invalid {what} {value!r}: must be an integer (epoch milliseconds)")
+    return int(value)
+
+
+__all__ = [
+    "MAX_KEY_LENGTH",
+    "MAX_PARAM_VALUE_LENGTH",
+    "MAX_TAG_VALUE_LENGTH",
+    "MAX_EXPERIMENT_TAG_VALUE_LENGTH",
+    "MAX_EXPERIMENT_NAME_LENGTH",
+    "MAX_RUN_NAME_LENGTH",
+    "validate_key",
+    "validate_param",
+    "validate_tag",
+    "validate_experiment_tag",
+    "validate_metric",
+    "validate_experiment_name",
+    "validate_run_name",
+    "validate_user_id",
+    "validate_run_id",
+    "validate_timestamp",
+]

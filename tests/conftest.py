@@ -1,0 +1,154 @@
+"""Shared fixtures for every mltrail test (names are stable: other test packages rely on them).
+
+Database URIs, each a fresh, empty database owned by the test:
+
+- ``sqlite_uri``   - ``sqlite:///<tmp dir>/mltrail.db`` (a new file per test).
+- ``postgres_uri`` - a new database ``mltrail_t_<hex>`` on the PostgreSQL server named by
+  ``MLTRAIL_TEST_POSTGRES_URI`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``).
+- ``mysql_uri``    - a new database ``mltrail_t_<hex>`` on the MySQL/MariaDB server named by
+  ``MLTRAIL_TEST_MYSQL_URI`` (default ``mysql+pymysql://root@127.0.0.1:3306/test``).
+- ``store_uri``    - parametrized over the three above (test ids ``sqlite``, ``postgresql``,
+  ``mysql``): a test using it runs once per backend.
+
+Server databases are created per test (so concurrent test sessions on the same servers never
+share one) and all dropped at the end of the session. When the environment variable is unset
+and the server cannot be reached, tests needing it are skipped; when the variable IS set (CI
+sets both) an unreachable server fails them.
+
+Autouse (every test): the working directory is a fresh temp dir (nothing is written into the
+repository), ``MLTRAIL_*``/``MLFLOW_*`` tracking environment variables are removed, and after
+the test mltrail's process-wide store cache (``mltrail.store._clear_store_cache``) is cleared
+and ``mltrail.config``'s tracking/registry URIs are reset.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Iterator
+
+import pytest
+
+POSTGRES_ENV = "MLTRAIL_TEST_POSTGRES_URI"
+MYSQL_ENV = "MLTRAIL_TEST_MYSQL_URI"
+POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+MYSQL_DEFAULT = "mysql+pymysql://root@127.0.0.1:3306/test"
+
+_ENV_TO_CLEAR = (
+    "MLTRAIL_TRACKING_URI",
+    "MLFLOW_TRACKING_URI",
+    "MLTRAIL_REGISTRY_URI",
+    "MLFLOW_REGISTRY_URI",
+    "MLTRAIL_ARTIFACT_ROOT",
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_mltrail(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    workdir = tmp_path_factory.mktemp("cwd")
+    monkeypatch.chdir(workdir)
+    for name in _ENV_TO_CLEAR:
+        monkeypatch.delenv(name, raising=False)
+    yield
+    import mltrail.config as config
+    import mltrail.store as store
+
+    store._clear_store_cache()
+    config._tracking_uri = None
+    config._registry_uri = None
+
+
+@pytest.fixture
+def sqlite_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """``sqlite:///`` URI of a new database file in a temp dir."""
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "mltrail.db")
+
+
+class _Server:
+    """One database server reached through a URI: creates and drops per-test databases."""
+
+    def __init__(self, env: str, default: str, backend: str) -> None:
+        self.env = env
+        self.uri = os.environ.get(env) or default
+        self.required = bool(os.environ.get(env))
+        self.backend = backend
+        self.created: list[str] = []
+        self._engine = None
+        self._error: str | None = None
+
+    def _admin(self):
+        if self._engine is None and self._error is None:
+            import sqlalchemy as sa
+
+            kwargs = {"connect_timeout": 5}
+            engine = sa.create_engine(self.uri, isolation_level="AUTOCOMMIT", connect_args=kwargs, poolclass=sa.pool.NullPool)
+            try:
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("SELECT 1")
+                self._engine = engine
+            except Exception as exc:  # noqa: BLE001 - any failure means "unreachable"
+                self._error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+        if self._engine is None:
+            message = f"{self.backend} test server {self.uri} unreachable ({self._error})"
+            if self.required:
+                pytest.fail(f"{message}; {self.env} is set, so the server must be up")
+            pytest.skip(message)
+        return self._engine
+
+    def new_database(self) -> str:
+        from sqlalchemy.engine import make_url
+
+        engine = self._admin()
+        name = f"mltrail_t_{uuid.uuid4().hex[:16]}"
+        with engine.connect() as conn:
+            if self.backend == "mysql":
+                conn.exec_driver_sql(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+            else:
+                conn.exec_driver_sql(f"CREATE DATABASE {name}")
+        self.created.append(name)
+        return make_url(self.uri).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        if self._engine is None:
+            return
+        with self._engine.connect() as conn:
+            for name in self.created:
+                if self.backend == "mysql":
+                    conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+                else:
+                    conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        self.created.clear()
+        self._engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _postgres_server() -> Iterator[_Server]:
+    server = _Server(POSTGRES_ENV, POSTGRES_DEFAULT, "postgresql")
+    yield server
+    server.drop_all()
+
+
+@pytest.fixture(scope="session")
+def _mysql_server() -> Iterator[_Server]:
+    server = _Server(MYSQL_ENV, MYSQL_DEFAULT, "mysql")
+    yield server
+    server.drop_all()
+
+
+@pytest.fixture
+def postgres_uri(_postgres_server: _Server) -> str:
+    """URI of a new, empty PostgreSQL database (dropped at session end)."""
+    return _postgres_server.new_database()
+
+
+@pytest.fixture
+def mysql_uri(_mysql_server: _Server) -> str:
+    """URI of a new, empty MySQL/MariaDB database (dropped at session end)."""
+    return _mysql_server.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mysql"])
+def store_uri(request: pytest.FixtureRequest) -> str:
+    """A new database on each backend in turn: SQLite, PostgreSQL, MySQL/MariaDB."""
+    fixture = {"sqlite": "sqlite_uri", "postgresql": "postgres_uri", "mysql": "mysql_uri"}[request.param]
+    return request.getfixturevalue(fixture)

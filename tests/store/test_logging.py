@@ -1,0 +1,197 @@
+"""Logging metrics, params and tags to runs, and the bad input the store refuses."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from mltrail.entities import Metric, Param, RunTag
+from mltrail.exceptions import InvalidParameterError, InvalidStateError, ResourceNotFoundError
+
+
+@pytest.fixture
+def run_id(store):
+    return store.create_run("0", "u", None, run_name="r").info.run_id
+
+
+def _snapshot(store, run_id):
+    run = store.get_run(run_id)
+    history = {k: store.get_metric_history(run_id, k) for k in run.data.metrics}
+    return run, history
+
+
+def test_metric_history_and_latest(store, run_id):
+    store.log_metric(run_id, Metric("rmse", 7.5, 1000, 0))
+    store.log_metric(run_id, Metric("rmse", 6.9, 2000, 1))
+    store.log_metric(run_id, Metric("rmse", 8.0, 500, 0))  # late value of an earlier step
+    history = store.get_metric_history(run_id, "rmse")
+    assert [(m.value, m.step) for m in history] == [(8.0, 0), (7.5, 0), (6.9, 1)]
+    assert store.get_run(run_id).data.metrics == {"rmse": 6.9}
+
+
+def test_nan_and_infinities_round_trip(store, run_id):
+    store.log_metric(run_id, Metric("nan", math.nan, 1, 0))
+    store.log_metric(run_id, Metric("pinf", math.inf, 1, 0))
+    store.log_metric(run_id, Metric("ninf", -math.inf, 1, 0))
+    store.log_metric(run_id, Metric("big", 1e308, 1, 0))
+    metrics = store.get_run(run_id).data.metrics
+    assert math.isnan(metrics["nan"])
+    assert metrics["pinf"] == math.inf and metrics["ninf"] == -math.inf
+    assert metrics["big"] == 1e308
+    assert math.isnan(store.get_metric_history(run_id, "nan")[0].value)
+    assert store.get_metric_history(run_id, "ninf")[0].value == -math.inf
+
+
+def test_int_and_bool_metric_values_are_numbers(store, run_id):
+    store.log_metric(run_id, Metric("count", 3, 1, 0))
+    store.log_metric(run_id, Metric("flag", True, 1, 0))
+    assert store.get_run(run_id).data.metrics == {"count": 3.0, "flag": 1.0}
+
+
+def test_non_numeric_metric_is_refused_and_nothing_changes(store, run_id):
+    store.log_metric(run_id, Metric("rmse", 1.0, 1, 0))
+    before = _snapshot(store, run_id)
+    with pytest.raises(InvalidParameterError, match=r"Invalid metric value 'abc' \(str\) for key 'rmse'.*must be a number"):
+        store.log_metric(run_id, Metric("rmse", "abc", 2, 1))
+    with pytest.raises(InvalidParameterError, match="must be a number"):
+        store.log_batch(run_id, metrics=[Metric("ok", 1.0, 1, 0), Metric("rmse", None, 2, 1)])
+    assert _snapshot(store, run_id) == before
+
+
+def test_params_relog_same_value_ok_other_value_refused(store, run_id):
+    store.log_param(run_id, Param("alpha", "0.01"))
+    store.log_param(run_id, Param("alpha", "0.01"))
+    with pytest.raises(InvalidParameterError) as err:
+        store.log_param(run_id, Param("alpha", "0.5"))
+    assert "'alpha'" in str(err.value) and "'0.01'" in str(err.value) and "'0.5'" in str(err.value)
+    with pytest.raises(InvalidParameterError, match="'alpha'"):
+        store.log_batch(run_id, params=[Param("beta", "1"), Param("alpha", "0.5")])
+    assert store.get_run(run_id).data.params == {"alpha": "0.01"}
+
+
+def test_params_are_case_sensitive(store, run_id):
+    store.log_batch(run_id, params=[Param("lr", "1"), Param("LR", "2")])
+    assert store.get_run(run_id).data.params == {"lr": "1", "LR": "2"}
+
+
+def test_conflicting_param_within_one_batch(store, run_id):
+    with pytest.raises(InvalidParameterError, match="'p' appears twice"):
+        store.log_batch(run_id, params=[Param("p", "1"), Param("p", "2")])
+    assert store.get_run(run_id).data.params == {}
+
+
+def test_tags_set_overwrite_delete(store, run_id):
+    store.set_tag(run_id, RunTag("developer", "ana"))
+    store.set_tag(run_id, RunTag("developer", "bo"))
+    assert store.get_run(run_id).data.tags["developer"] == "bo"
+    store.delete_tag(run_id, "developer")
+    assert "developer" not in store.get_run(run_id).data.tags
+    with pytest.raises(ResourceNotFoundError, match="'developer'"):
+        store.delete_tag(run_id, "developer")
+
+
+def test_log_batch_all_or_nothing(store, run_id):
+    store.log_batch(
+        run_id,
+        metrics=[Metric("m", float(i), 1000 + i, i) for i in range(1000)],
+        params=[Param(f"p{i}", str(i)) for i in range(5)],
+        tags=[RunTag("t", "v")],
+    )
+    run = store.get_run(run_id)
+    assert run.data.metrics == {"m": 999.0}
+    assert len(store.get_metric_history(run_id, "m")) == 1000
+    assert run.data.params == {f"p{i}": str(i) for i in range(5)}
+    before = _snapshot(store, run_id)
+    with pytest.raises(InvalidParameterError, match="'p0'"):
+        store.log_batch(run_id, metrics=[Metric("m", 5.0, 1, 5000)], params=[Param("p0", "changed")], tags=[RunTag("t", "new")])
+    assert _snapshot(store, run_id) == before
+
+
+@pytest.mark.parametrize(
+    "key, rule",
+    [
+        ("a/../b", "'..' path segment"),
+        ("../up", "'..' path segment"),
+        ("/abs", "must not start with '/'"),
+        ("bad!char", "letters, digits"),
+        ("semi;colon", "letters, digits"),
+        ("", "must not be empty"),
+        ("k" * 251, "at most 250 characters"),
+        ("a//b", "normalised path"),
+    ],
+)
+def test_bad_keys_are_refused_everywhere(store, run_id, key, rule):
+    store.log_batch(run_id, metrics=[Metric("m", 1.0, 1, 0)], params=[Param("p", "1")], tags=[RunTag("t", "1")])
+    before = _snapshot(store, run_id)
+    for call, kind in (
+        (lambda: store.log_metric(run_id, Metric(key, 1.0, 1, 0)), "metric"),
+        (lambda: store.log_param(run_id, Param(key, "1")), "param"),
+        (lambda: store.set_tag(run_id, RunTag(key, "1")), "tag"),
+        (lambda: store.log_batch(run_id, metrics=[Metric("ok", 1.0, 1, 0)], params=[Param(key, "1")]), "param"),
+    ):
+        with pytest.raises(InvalidParameterError) as err:
+            call()
+        message = str(err.value)
+        assert f"Invalid {kind} key" in message and rule in message
+        assert repr(key)[:40] in message or len(key) > 200
+    assert _snapshot(store, run_id) == before
+
+
+def test_key_with_allowed_characters(store, run_id):
+    key = "train/loss v2_final-1.0"
+    store.log_metric(run_id, Metric(key, 1.0, 1, 0))
+    assert store.get_run(run_id).data.metrics == {key: 1.0}
+
+
+def test_over_long_values(store, run_id):
+    store.log_param(run_id, Param("ok", "x" * 6000))
+    store.set_tag(run_id, RunTag("ok", "y" * 8000))
+    with pytest.raises(InvalidParameterError, match="param value must be at most 6000 characters"):
+        store.log_param(run_id, Param("long", "x" * 6001))
+    with pytest.raises(InvalidParameterError, match="tag value must be at most 8000 characters"):
+        store.set_tag(run_id, RunTag("long", "y" * 8001))
+    run = store.get_run(run_id)
+    assert run.data.params == {"ok": "x" * 6000}
+    assert run.data.tags["ok"] == "y" * 8000 and "long" not in run.data.tags
+
+
+def test_deleted_run_refuses_logging_finished_run_accepts(store, run_id):
+    store.log_metric(run_id, Metric("m", 1.0, 1, 0))
+    store.update_run_info(run_id, "FINISHED", end_time=10)
+    store.log_metric(run_id, Metric("late_eval", 0.9, 20, 0))
+    store.set_tag(run_id, RunTag("evaluated", "yes"))
+    assert store.get_run(run_id).data.metrics == {"m": 1.0, "late_eval": 0.9}
+    store.delete_run(run_id)
+    before = _snapshot(store, run_id)
+    for call in (
+        lambda: store.log_metric(run_id, Metric("m", 2.0, 2, 1)),
+        lambda: store.log_param(run_id, Param("p", "1")),
+        lambda: store.set_tag(run_id, RunTag("t", "1")),
+        lambda: store.delete_tag(run_id, "evaluated"),
+        lambda: store.log_batch(run_id, metrics=[Metric("m", 2.0, 2, 1)]),
+    ):
+        with pytest.raises(InvalidStateError, match=f"Run '{run_id}' is deleted"):
+            call()
+    assert _snapshot(store, run_id) == before
+
+
+def test_logging_to_unknown_run(store):
+    missing = "f" * 32
+    for call in (
+        lambda: store.log_metric(missing, Metric("m", 1.0, 1, 0)),
+        lambda: store.log_param(missing, Param("p", "1")),
+        lambda: store.set_tag(missing, RunTag("t", "1")),
+        lambda: store.log_batch(missing, metrics=[Metric("m", 1.0, 1, 0)]),
+        lambda: store.log_batch(missing),
+    ):
+        with pytest.raises(ResourceNotFoundError, match=f"'{missing}' not found"):
+            call()
+
+
+def test_bad_step_and_timestamp(store, run_id):
+    with pytest.raises(InvalidParameterError, match="step 'one'.*integer"):
+        store.log_metric(run_id, Metric("m", 1.0, 1, "one"))
+    with pytest.raises(InvalidParameterError, match="timestamp None.*integer"):
+        store.log_metric(run_id, Metric("m", 1.0, None, 0))
+    assert store.get_run(run_id).data.metrics == {}

@@ -1,0 +1,102 @@
+"""Runs in the SQL store: creation, names, parent runs, status updates, delete/restore."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from mltrail.entities import LifecycleStage, RunTag
+from mltrail.exceptions import InvalidParameterError, InvalidStateError, ResourceNotFoundError
+
+
+def test_create_run_fields(store, artifact_root):
+    exp_id = store.create_experiment("exp")
+    run = store.create_run(exp_id, "ana", 1_700_000_000_000, run_name="baseline")
+    info = run.info
+    assert re.fullmatch(r"[0-9a-f]{32}", info.run_id)
+    assert (info.experiment_id, info.user_id, info.status) == (exp_id, "ana", "RUNNING")
+    assert (info.start_time, info.end_time) == (1_700_000_000_000, None)
+    assert info.artifact_uri == f"{artifact_root}/{exp_id}/{info.run_id}/artifacts"
+    assert info.run_name == "baseline"
+    fetched = store.get_run(info.run_id)
+    assert fetched.info == info
+    assert fetched.data.tags == {"mltrail.runName": "baseline"}
+
+
+def test_generated_run_names_are_readable(store):
+    names = {store.create_run("0", "u", None).info.run_name for _ in range(5)}
+    for name in names:
+        assert re.fullmatch(r"[a-z]+-[a-z]+-\d{1,3}", name), name
+    assert len(names) > 1
+
+
+def test_run_name_from_tag_and_parent_run(store):
+    parent = store.create_run("0", "u", None, run_name="parent").info.run_id
+    child = store.create_run(
+        "0", "u", None, tags=[RunTag("mltrail.runName", "from-tag"), RunTag("mltrail.parentRunId", parent)]
+    )
+    assert child.info.run_name == "from-tag"
+    assert store.get_run(child.info.run_id).data.tags["mltrail.parentRunId"] == parent
+
+
+def test_start_time_defaults_to_now(store):
+    import time
+
+    before = int(time.time() * 1000)
+    run = store.create_run("0", "u", None)
+    assert before <= run.info.start_time <= int(time.time() * 1000)
+
+
+def test_update_run_info_status_end_time_and_rename(store):
+    run_id = store.create_run("0", "u", None, run_name="first").info.run_id
+    info = store.update_run_info(run_id, "FINISHED", end_time=1_800_000_000_000, run_name="second")
+    assert (info.status, info.end_time, info.run_name) == ("FINISHED", 1_800_000_000_000, "second")
+    run = store.get_run(run_id)
+    assert run.info.status == "FINISHED"
+    assert run.data.tags["mltrail.runName"] == "second"
+
+
+def test_renaming_through_tag_updates_run_name(store):
+    run_id = store.create_run("0", "u", None, run_name="first").info.run_id
+    store.set_tag(run_id, RunTag("mltrail.runName", "via-tag"))
+    assert store.get_run(run_id).info.run_name == "via-tag"
+
+
+def test_invalid_status_changes_nothing(store):
+    run_id = store.create_run("0", "u", None).info.run_id
+    with pytest.raises(InvalidParameterError, match="'DONE'.*RUNNING"):
+        store.update_run_info(run_id, "DONE")
+    assert store.get_run(run_id).info.status == "RUNNING"
+
+
+def test_create_run_in_unknown_experiment(store):
+    with pytest.raises(ResourceNotFoundError, match="'99'"):
+        store.create_run("99", "u", None)
+
+
+def test_unknown_run_id(store):
+    with pytest.raises(ResourceNotFoundError, match="'0123456789abcdef0123456789abcdef'"):
+        store.get_run("0123456789abcdef0123456789abcdef")
+    with pytest.raises(ResourceNotFoundError):
+        store.update_run_info("nope", "FINISHED")
+    with pytest.raises(ResourceNotFoundError):
+        store.delete_run("nope")
+    with pytest.raises(ResourceNotFoundError):
+        store.get_metric_history("nope", "m")
+
+
+def test_delete_and_restore_run(store):
+    run_id = store.create_run("0", "u", None).info.run_id
+    store.delete_run(run_id)
+    assert store.get_run(run_id).info.lifecycle_stage == LifecycleStage.DELETED
+    with pytest.raises(InvalidStateError, match="deleted"):
+        store.update_run_info(run_id, "FINISHED")
+    store.restore_run(run_id)
+    assert store.get_run(run_id).info.lifecycle_stage == LifecycleStage.ACTIVE
+    assert store.update_run_info(run_id, "FINISHED").status == "FINISHED"
+
+
+def test_run_name_too_long(store):
+    with pytest.raises(InvalidParameterError, match="at most 250 characters"):
+        store.create_run("0", "u", None, run_name="n" * 251)
