@@ -195,6 +195,17 @@ class Integration:
         """
         return self._patches.wrap(owner, attribute, self.make_wrapper(hook))
 
+    def wrap_plain(
+        self, owner: Any, attribute: str, wrapper: Callable[[Callable[..., Any], Any, tuple, dict], Any]
+    ) -> bool:
+        """Wrap ``owner.attribute`` with a bare wrapt ``wrapper(wrapped, instance, args, kwargs)``.
+
+        No run, no guard, no error handling: for light observers (tracking
+        predictions for post-training metrics) that must catch their own
+        errors and return the original's result. Undone by :meth:`unpatch`.
+        """
+        return self._patches.wrap(owner, attribute, wrapper)
+
     def replace(self, owner: Any, attribute: str, value: Any) -> bool:
         """Set ``owner.attribute = value``, restored exactly by :meth:`unpatch`."""
         return self._patches.replace(owner, attribute, value)

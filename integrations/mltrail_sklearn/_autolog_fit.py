@@ -1,0 +1,251 @@
+"""The hook run around an estimator's outermost ``fit`` / ``fit_transform`` / ``fit_predict``.
+
+Order of work, each step independent (a failure in one is reported in the
+call's single warning and the others still happen): tags and params before
+fitting (so a failed fit keeps them), the user's fit, then training metrics
+from one prediction pass, search results, the model, plots; everything but
+the model and plots goes to the store in one ``log_batch``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from mltrail.autologging import AutologCall
+
+from . import _autolog_post_training as post_training
+from ._autolog_metrics import classification_scores, probability_scores, regression_scores, silhouette
+
+#: Classifiers whose predict() is exactly classes_[argmax(predict_proba())]: one pass gives both.
+_ARGMAX_PROBA_CLASSES = frozenset(
+    {
+        "sklearn.linear_model._logistic.LogisticRegression",
+        "sklearn.ensemble._forest.RandomForestClassifier",
+        "sklearn.ensemble._forest.ExtraTreesClassifier",
+        "sklearn.tree._classes.DecisionTreeClassifier",
+        "sklearn.tree._classes.ExtraTreeClassifier",
+        "sklearn.naive_bayes.GaussianNB",
+        "sklearn.naive_bayes.MultinomialNB",
+        "sklearn.naive_bayes.BernoulliNB",
+        "sklearn.naive_bayes.ComplementNB",
+        "sklearn.naive_bayes.CategoricalNB",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _FitSpec:
+    """Where X, y and sample_weight sit in a fit method's arguments (cached per function)."""
+
+    names: tuple[str, ...]
+
+    def get(self, name: str, args: tuple, kwargs: dict) -> Any:
+        if name in kwargs:
+            return kwargs[name]
+        try:
+            position = self.names.index(name)
+        except ValueError:
+            return None
+        return args[position] if position < len(args) else None
+
+
+_spec_lock = threading.Lock()
+_specs: dict[Any, _FitSpec] = {}
+
+
+def _fit_spec(function: Any) -> _FitSpec:
+    key = getattr(function, "__func__", function)
+    spec = _specs.get(key)
+    if spec is None:
+        try:
+            params = list(inspect.signature(function).parameters.values())
+            names = tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+        except (TypeError, ValueError):
+            names = ("X", "y")
+        spec = _FitSpec(names if names[:1] != ("self",) else names[1:])
+        with _spec_lock:
+            _specs[key] = spec
+    return spec
+
+
+def _qualified(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _kind(estimator: Any) -> Optional[str]:
+    from sklearn.base import is_classifier, is_regressor
+
+    if is_classifier(estimator):
+        return "classifier"
+    if is_regressor(estimator):
+        return "regressor"
+    try:
+        from sklearn.utils import get_tags
+
+        if get_tags(estimator).estimator_type == "clusterer":
+            return "clusterer"
+    except Exception:
+        if getattr(estimator, "_estimator_type", None) == "clusterer":
+            return "clusterer"
+    return None
+
+
+def log_fit(call: AutologCall) -> None:
+    """The sklearn fit hook (see the module docstring)."""
+    estimator = call.instance
+    cls = type(estimator)
+    spec = _fit_spec(call.wrapped)
+    X = spec.get("X", call.args, call.kwargs)
+    y = spec.get("y", call.args, call.kwargs)
+    sample_weight = spec.get("sample_weight", call.args, call.kwargs)
+    call.set_tags({"estimator_name": cls.__name__, "estimator_class": _qualified(cls)})
+    call.safely("read the estimator's params", _log_params, call, estimator)
+
+    result = call.call_original()
+
+    from sklearn.model_selection._search import BaseSearchCV
+
+    is_search = isinstance(estimator, BaseSearchCV)
+    if is_search:
+        from ._autolog_search import log_search
+
+        call.safely("log the search results", log_search, call, estimator)
+        if not hasattr(estimator, "best_estimator_"):  # refit=False: nothing can predict
+            return
+    outputs = call.safely(
+        "compute training metrics",
+        _log_training_metrics, call, estimator, X, y, sample_weight, call.wrapped.__name__, result,
+    )
+    predictions = outputs[0] if outputs else None
+    if call.config.log_models:
+        call.safely("log the model", log_model, call, estimator, X, predictions)
+        if is_search:
+            call.safely("log the best estimator", log_model, call, estimator.best_estimator_, X, predictions,
+                        "best_estimator")
+    if outputs and outputs[2] == "classifier" and call.config.log_plots and y is not None:
+        from ._autolog_plots import log_classifier_plots
+
+        call.safely("draw the classifier plots", log_classifier_plots, call, estimator, y, outputs[0], outputs[1])
+    if call.config.log_post_training_metrics:
+        post_training.remember_model(estimator, call.run_id)
+
+
+def _log_params(call: AutologCall, estimator: Any) -> None:
+    call.log_params(estimator.get_params(deep=True))
+
+
+def _log_training_metrics(
+    call: AutologCall, estimator: Any, X: Any, y: Any, sample_weight: Any, method: str, result: Any
+) -> Optional[tuple[Any, Any, Optional[str]]]:
+    """Log training metrics; return (predictions, probabilities, kind) for the later steps."""
+    if X is None:
+        return None
+    kind = _kind(estimator)
+    metrics: dict[str, float] = {}
+    predictions = probabilities = None
+    if kind == "clusterer":
+        labels = result if method == "fit_predict" else getattr(estimator, "labels_", None)
+        if labels is not None:
+            score = silhouette(X, labels)
+            if score is not None:
+                metrics["training_silhouette_score"] = score
+        predictions = labels
+    elif kind in ("classifier", "regressor") and y is not None:
+        predictions, probabilities = _predict_once(estimator, X, kind, method, result)
+        if kind == "classifier":
+            metrics.update(_classifier_metrics(estimator, y, predictions, probabilities, sample_weight))
+        else:
+            metrics.update(regression_scores(y, predictions, sample_weight))
+        metrics = {f"training_{k}": v for k, v in metrics.items()}
+        metrics["training_score"] = _training_score(estimator, X, y, sample_weight, kind, metrics)
+    elif method == "fit_predict":
+        predictions = result
+    call.log_metrics(metrics)
+    return predictions, probabilities, kind
+
+
+def _predict_once(estimator: Any, X: Any, kind: str, method: str, result: Any) -> tuple[Any, Any]:
+    import numpy as np
+
+    if method == "fit_predict" and result is not None and not (kind == "classifier" and hasattr(estimator, "predict_proba")):
+        return result, None
+    probabilities = None
+    if kind == "classifier" and hasattr(estimator, "predict_proba"):
+        try:
+            probabilities = estimator.predict_proba(X)
+        except Exception:  # e.g. a loss without probabilities: metrics from predict only
+            probabilities = None
+    if probabilities is not None and _qualified(type(estimator)) in _ARGMAX_PROBA_CLASSES:
+        proba = np.asarray(probabilities)
+        if proba.ndim == 2 and hasattr(estimator, "classes_"):
+            return np.asarray(estimator.classes_).take(proba.argmax(axis=1)), probabilities
+    return estimator.predict(X), probabilities
+
+
+def _classifier_metrics(estimator: Any, y: Any, predictions: Any, probabilities: Any, sample_weight: Any) -> dict:
+    import numpy as np
+
+    y_arr = np.asarray(y)
+    if y_arr.ndim > 1 and y_arr.shape[1] > 1:
+        return {}  # multi-output: only training_score
+    metrics = classification_scores(y_arr, predictions, sample_weight)
+    classes = getattr(estimator, "classes_", None)
+    if probabilities is not None and classes is not None:
+        metrics.update(probability_scores(y_arr, probabilities, np.asarray(classes), sample_weight))
+    return metrics
+
+
+def _training_score(estimator: Any, X: Any, y: Any, sample_weight: Any, kind: str, metrics: dict) -> float:
+    from sklearn.base import ClassifierMixin, RegressorMixin
+    from sklearn.pipeline import Pipeline
+
+    final = estimator
+    while isinstance(final, Pipeline):  # Pipeline.score is its last step's score on transformed X
+        final = final.steps[-1][1]
+    score = getattr(type(final), "score", None)
+    if kind == "classifier" and score is ClassifierMixin.score and "training_accuracy_score" in metrics:
+        return metrics["training_accuracy_score"]
+    if kind == "regressor" and score is RegressorMixin.score and "training_r2_score" in metrics:
+        return metrics["training_r2_score"]
+    if sample_weight is not None:
+        return float(estimator.score(X, y, sample_weight=sample_weight))
+    return float(estimator.score(X, y))
+
+
+def _head(data: Any, rows: int = 5) -> Any:
+    if data is None:
+        return None
+    if hasattr(data, "iloc"):
+        return data.iloc[:rows]
+    try:
+        return data[:rows]
+    except Exception:
+        return None
+
+
+def log_model(call: AutologCall, estimator: Any, X: Any, predictions: Any, artifact_path: str = "model") -> None:
+    """Log ``estimator`` with mltrail.sklearn.log_model to the call's run (signature/example per config)."""
+    from ._flavor import log_model as flavor_log_model
+
+    config = call.config
+    signature: Any = False
+    input_example = _head(X) if config.log_input_examples else None
+    if config.log_model_signatures and X is not None:
+        from mltrail.models import infer_signature
+
+        inferred = call.safely(
+            "infer the model signature", infer_signature, _head(X), _head(predictions) if predictions is not None else None
+        )
+        signature = inferred if inferred is not None else False
+    flavor_log_model(
+        estimator,
+        artifact_path=artifact_path,
+        serialization_format=config.serialization_format,
+        registered_model_name=config.registered_model_name,
+        signature=signature,
+        input_example=input_example,
+        run_id=call.run_id,
+    )

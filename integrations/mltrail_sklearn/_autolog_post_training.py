@@ -1,0 +1,203 @@
+"""Post-training metrics: evaluation calls on an autologged model's predictions go to its run.
+
+After ``model.fit(X_train, y_train)`` was autologged::
+
+    y_pred = model.predict(X_val)                      # remembered: from model, on "X_val"
+    mean_squared_error(y_val, y_pred)                  # logs mean_squared_error_X_val
+    mean_squared_error(y_val, y_pred)                  # logs mean_squared_error-2_X_val
+    model.score(X_val, y_val)                          # logs Ridge_score_X_val
+
+The dataset name is the caller's variable holding the data passed to
+``predict`` (found in the caller's frame), ``unknown_dataset`` otherwise.
+Metric functions are patched on ``sklearn.metrics`` (and where ``__main__``
+bound them early with ``from sklearn.metrics import ...``). Each metric is one
+``log_metric`` transaction; nothing here ever raises into the user's code.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import sys
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+from mltrail.autologging import in_autologged_call, warn_once
+from mltrail.autologging._reporting import describe_error
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._autolog import SklearnIntegration
+
+PREDICT_METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
+_SUFFIXES = ("_score", "_error", "_loss")
+_NOT_METRICS = frozenset({"get_scorer", "make_scorer", "check_scoring", "get_scorer_names"})
+UNKNOWN_DATASET = "unknown_dataset"
+
+_lock = threading.Lock()
+#: id(estimator) -> (weak reference, run id, client)
+_models: dict[int, tuple[Any, str, Any]] = {}
+#: id(prediction) -> (weak reference, run id, client, dataset name)
+_outputs: dict[int, tuple[Any, str, Any, str]] = {}
+#: (run id, metric name, dataset) -> number of calls so far
+_calls: dict[tuple[str, str, str], int] = {}
+_suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar("mltrail_sklearn_post_training", default=False)
+_MAX_OUTPUTS = 10_000
+
+
+def remember_model(estimator: Any, run_id: Optional[str]) -> None:
+    """Mark ``estimator`` as autologged into ``run_id`` (its predictions are then tracked)."""
+    if run_id is None:
+        return
+    from mltrail import fluent
+
+    active = fluent.active_run()
+    client = active.client if active is not None else None
+    key = id(estimator)
+    try:
+        ref = weakref.ref(estimator, lambda _r, key=key: _models.pop(key, None))
+    except TypeError:
+        return
+    with _lock:
+        _models[key] = (ref, run_id, client)
+
+
+def forget_all() -> None:
+    """Drop every remembered model and prediction (autologging was disabled)."""
+    with _lock:
+        _models.clear()
+        _outputs.clear()
+        _calls.clear()
+
+
+def _model_entry(instance: Any) -> Optional[tuple[Any, str, Any]]:
+    entry = _models.get(id(instance))
+    if entry is None or entry[0]() is not instance:
+        return None
+    return entry
+
+
+def _dataset_name(data: Any) -> str:
+    """The name of a variable holding ``data`` in the first caller frame outside wrapt and mltrail."""
+    frame = sys._getframe(2)
+    depth = 0
+    while frame is not None and depth < 6:
+        module = frame.f_globals.get("__name__", "")
+        if not (module.startswith("wrapt") or module.startswith("mltrail")):
+            for name, value in frame.f_locals.items():
+                if value is data and not name.startswith("_"):
+                    return name
+            return UNKNOWN_DATASET
+        frame = frame.f_back
+        depth += 1
+    return UNKNOWN_DATASET
+
+
+def _predict_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict) -> Any:
+    result = wrapped(*args, **kwargs)
+    if not _models or instance is None or _suppressed.get() or in_autologged_call():
+        return result
+    try:
+        entry = _model_entry(instance)
+        if entry is not None:
+            data = args[0] if args else kwargs.get("X")
+            key = id(result)
+            ref = weakref.ref(result, lambda _r, key=key: _outputs.pop(key, None))
+            with _lock:
+                if len(_outputs) >= _MAX_OUTPUTS:
+                    _outputs.pop(next(iter(_outputs)))
+                _outputs[key] = (ref, entry[1], entry[2], _dataset_name(data))
+    except TypeError:
+        pass  # predictions that cannot be weakly referenced (lists) are not tracked
+    except Exception as exc:
+        warn_once(f"mltrail autologging (sklearn): could not track predictions: {describe_error(exc)}")
+    return result
+
+
+def _log_metric(run_id: str, client: Any, name: str, dataset: str, value: Any) -> None:
+    number = float(value)
+    with _lock:
+        count = _calls.get((run_id, name, dataset), 0) + 1
+        _calls[(run_id, name, dataset)] = count
+    key = f"{name}_{dataset}" if count == 1 else f"{name}-{count}_{dataset}"
+    if client is None:
+        from mltrail import Client
+
+        client = Client()
+    client.log_metric(run_id, key, number)
+
+
+def _is_scalar(value: Any) -> bool:
+    import numbers
+
+    return isinstance(value, numbers.Real) or (getattr(value, "ndim", None) == 0 and hasattr(value, "dtype"))
+
+
+def _metric_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict) -> Any:
+    result = wrapped(*args, **kwargs)
+    if not _outputs or _suppressed.get() or in_autologged_call():
+        return result
+    try:
+        for value in (*args, *kwargs.values()):
+            entry = _outputs.get(id(value))
+            if entry is not None and entry[0]() is value:
+                if _is_scalar(result):
+                    _log_metric(entry[1], entry[2], wrapped.__name__, entry[3], result)
+                break
+    except Exception as exc:
+        warn_once(
+            f"mltrail autologging (sklearn): could not log post-training metric {wrapped.__name__}: "
+            f"{describe_error(exc)}"
+        )
+    return result
+
+
+def _score_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict) -> Any:
+    if not _models or instance is None or _suppressed.get() or in_autologged_call():
+        return wrapped(*args, **kwargs)
+    entry = _model_entry(instance)
+    if entry is None:
+        return wrapped(*args, **kwargs)
+    token = _suppressed.set(True)
+    try:
+        result = wrapped(*args, **kwargs)
+    finally:
+        _suppressed.reset(token)
+    try:
+        data = args[0] if args else kwargs.get("X")
+        _log_metric(entry[1], entry[2], f"{type(instance).__name__}_score", _dataset_name(data), result)
+    except Exception as exc:
+        warn_once(f"mltrail autologging (sklearn): could not log the score: {describe_error(exc)}")
+    return result
+
+
+def patch_class(integration: "SklearnIntegration", cls: type) -> None:
+    """Track predictions and scores of ``cls`` (methods it defines itself)."""
+    own = vars(cls)
+    for attribute in PREDICT_METHODS:
+        if attribute in own:
+            integration.wrap_plain(cls, attribute, _predict_wrapper)
+    if "score" in own:
+        integration.wrap_plain(cls, "score", _score_wrapper)
+
+
+def patch_metric_functions(integration: "SklearnIntegration") -> None:
+    """Patch sklearn.metrics' scoring functions, the mixins' ``score``, and early bindings in ``__main__``."""
+    import sklearn.metrics
+    from sklearn.base import ClassifierMixin, RegressorMixin
+
+    for mixin in (ClassifierMixin, RegressorMixin):
+        integration.wrap_plain(mixin, "score", _score_wrapper)
+    main = sys.modules.get("__main__")
+    main_names = vars(main) if main is not None else {}
+    for name in getattr(sklearn.metrics, "__all__", ()):
+        if name in _NOT_METRICS or not name.endswith(_SUFFIXES):
+            continue
+        original = getattr(sklearn.metrics, name, None)
+        if not callable(original) or isinstance(original, type):
+            continue
+        if not integration.wrap_plain(sklearn.metrics, name, _metric_wrapper):
+            continue
+        wrapper = vars(sklearn.metrics)[name]
+        for bound_name, value in list(main_names.items()):
+            if value is original:
+                integration.replace(main, bound_name, wrapper)

@@ -1,0 +1,74 @@
+"""GridSearchCV / RandomizedSearchCV: what the parent run gets beyond a plain fit.
+
+The parent run (the search's own autologged run) gets ``best_<param>``
+params, ``best_cv_score``, ``cv_results.csv`` and, with ``log_models``, the
+refitted best estimator under ``best_estimator``. The best
+``max_tuning_runs`` candidates (by ``rank_test_<refit metric>``; None = all)
+become finished child runs with their params and cv metrics
+(``mean_test_score``, ``std_test_score``, ``rank_test_score``, split scores,
+fit times), all created after the search, so the inner fits themselves
+never open runs (the outermost call wins).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mltrail.autologging import AutologCall
+
+
+def _rank_key(search: Any) -> str:
+    refit = getattr(search, "refit", True)
+    if isinstance(refit, str):
+        return f"rank_test_{refit}"
+    return "rank_test_score"
+
+
+def _candidate_metrics(cv_results: dict, index: int) -> dict[str, float]:
+    metrics = {}
+    for key, column in cv_results.items():
+        if key == "params" or key.startswith("param_"):
+            continue
+        try:
+            metrics[key] = float(np.asarray(column)[index])
+        except (TypeError, ValueError):
+            continue
+    return metrics
+
+
+def log_search(call: AutologCall, search: Any) -> None:
+    """Best params/score, cv_results.csv, child runs (called after the search's fit returned)."""
+    if hasattr(search, "best_params_"):
+        call.log_params({f"best_{k}": v for k, v in search.best_params_.items()})
+    if hasattr(search, "best_score_"):
+        call.log_metrics({"best_cv_score": search.best_score_})
+    cv_results = getattr(search, "cv_results_", None)
+    if cv_results is None:
+        return
+    call.safely("log cv_results.csv", _log_cv_results, call, cv_results)
+    call.safely("log child runs for the best candidates", _log_children, call, search, cv_results)
+
+
+def _log_cv_results(call: AutologCall, cv_results: dict) -> None:
+    import pandas as pd
+
+    call.client.log_text(call.run_id, pd.DataFrame(cv_results).to_csv(index=False), "cv_results.csv")
+
+
+def _log_children(call: AutologCall, search: Any, cv_results: dict) -> None:
+    limit = call.config.get("max_tuning_runs", 5)
+    if limit is not None and limit <= 0:
+        return
+    ranks = np.asarray(cv_results.get(_rank_key(search), np.arange(1, len(cv_results["params"]) + 1)))
+    order = np.argsort(ranks, kind="stable")
+    chosen = order if limit is None else order[:limit]
+    parent_name = type(search).__name__
+    for position, index in enumerate(chosen, start=1):
+        call.log_child_run(
+            run_name=f"{parent_name}-candidate-{int(index)}",
+            params=cv_results["params"][index],
+            metrics=_candidate_metrics(cv_results, int(index)),
+            tags={"estimator_name": type(search.estimator).__name__, "candidate_rank": position},
+        )
