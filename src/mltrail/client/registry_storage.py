@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from .._system_tags import current_user
 from ..artifacts import artifact_uri_scheme, get_artifact_repository
 from ..entities import ModelVersion, ModelVersionStatus
-from ..exceptions import InvalidParameterError, MltrailError, ResourceNotFoundError
+from ..exceptions import InvalidParameterError, MltrailError, ResourceAlreadyExistsError, ResourceNotFoundError
 from ..store.registry_base import RegistryStore
 from ..store.registry_validation import validate_model_name, validate_tags
 
@@ -148,22 +148,32 @@ def register_version(
     tags: Optional[dict[str, Any]] = None,
     run_link: Optional[str] = None,
     description: Optional[str] = None,
+    create_model: bool = False,
 ) -> ModelVersion:
-    """Create the next version of ``name`` from ``source`` (see the module docstring)."""
+    """Create the next version of ``name`` from ``source`` (see the module docstring).
+
+    With ``create_model`` a missing registered model is created, but only
+    after the source proved to be a model folder, so a bad source changes nothing.
+    """
     store = client._registry_store
     validate_model_name(name)
     checked_tags = validate_tags(tags)
     if not isinstance(source, str) or not source:
         raise InvalidParameterError(f"Model version source {source!r} is invalid: give a model URI or path")
     root = storage_root(store)
-    if root is None:  # a remote registry copies on its side
+    if root is None:  # a remote registry checks and copies on its side
+        if create_model:
+            _ensure_model(store, name)
         return store.create_model_version(
             name, source, run_id, checked_tags, run_link, description, user_id=current_user()
         )
-    store.get_registered_model(name)  # unknown model: fail before touching any files
+    if not create_model:
+        store.get_registered_model(name)  # unknown model: fail before touching any files
     located = _Source(client, source)
     try:
         located.check_model()
+        if create_model:
+            _ensure_model(store, name)
         run_id = run_id or located.run_id or located.mlmodel_run_id()
         if run_id and run_link is None:
             run_link = _run_link(client, run_id)
@@ -193,6 +203,13 @@ def register_version(
         return store.set_model_version_status(name, version.version, ModelVersionStatus.READY)
     finally:
         located.cleanup()
+
+
+def _ensure_model(store: RegistryStore, name: str) -> None:
+    try:
+        store.create_registered_model(name)
+    except ResourceAlreadyExistsError:
+        pass
 
 
 def remove_copy(store: RegistryStore, location: str) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ..client import Client
+from ..client.registry_storage import register_version
 from ..entities import ModelVersion
-from ..exceptions import ResourceAlreadyExistsError
 
 
 def register_model(
@@ -25,19 +25,15 @@ def register_model(
 
     ``model_uri`` is ``runs:/<run_id>/<path>``, a local path or an artifact
     URI holding an MLmodel file. The version's files are copied into the
-    registry's storage, so it stays as registered. ``tags`` go on the new
+    registry's storage, so it stays as registered. A source that holds no
+    MLmodel file is refused before anything (even the model) is created. ``tags`` go on the new
     version. ``await_registration_for`` is accepted for MLflow compatibility.
 
     >>> mv = register_model(f"runs:/{run_id}/model", "nyc-taxi-regressor", tags={"stage": "candidate"})
     >>> mv.version, mv.status
     ('1', 'READY')
     """
-    client = Client()
-    try:
-        client.create_registered_model(name)
-    except ResourceAlreadyExistsError:
-        pass
-    return client.create_model_version(name, model_uri, tags=tags, await_registration_for=await_registration_for)
+    return register_version(Client(), name, model_uri, tags=tags, create_model=True)
 
 
 __all__ = ["register_model"]
