@@ -21,6 +21,32 @@ from .models import MAX_ARTIFACT_URI_LENGTH, experiment_tags, experiments, runs
 from .statements import upsert
 
 
+def experiments_from_rows(conn: Connection, rows: list[Any]) -> list[Experiment]:
+    """Experiment entities (with their tags, read in one query) from ``experiments`` rows."""
+    if not rows:
+        return []
+    ids = [row.experiment_id for row in rows]
+    tag_map: dict[int, dict[str, str]] = {i: {} for i in ids}
+    for tag in conn.execute(
+        sa.select(experiment_tags.c.experiment_id, experiment_tags.c.key, experiment_tags.c.value).where(
+            experiment_tags.c.experiment_id.in_(ids)
+        )
+    ):
+        tag_map[tag.experiment_id][tag.key] = tag.value
+    return [
+        Experiment(
+            experiment_id=str(row.experiment_id),
+            name=row.name,
+            artifact_location=row.artifact_location,
+            lifecycle_stage=row.lifecycle_stage,
+            tags=tag_map[row.experiment_id],
+            creation_time=row.creation_time,
+            last_update_time=row.last_update_time,
+        )
+        for row in rows
+    ]
+
+
 class ExperimentOps(SqlStoreCore):
     """Experiments: a named group of runs with an artifact location."""
 
@@ -107,31 +133,7 @@ class ExperimentOps(SqlStoreCore):
 
     def _load_experiments(self, conn: Connection, where: Any, order_by: Iterable[Any] = ()) -> list[Experiment]:
         rows = conn.execute(sa.select(experiments).where(where).order_by(*order_by)).all()
-        return self._experiments_from_rows(conn, rows)
-
-    def _experiments_from_rows(self, conn: Connection, rows: list[Any]) -> list[Experiment]:
-        if not rows:
-            return []
-        ids = [row.experiment_id for row in rows]
-        tag_map: dict[int, dict[str, str]] = {i: {} for i in ids}
-        for tag in conn.execute(
-            sa.select(experiment_tags.c.experiment_id, experiment_tags.c.key, experiment_tags.c.value).where(
-                experiment_tags.c.experiment_id.in_(ids)
-            )
-        ):
-            tag_map[tag.experiment_id][tag.key] = tag.value
-        return [
-            Experiment(
-                experiment_id=str(row.experiment_id),
-                name=row.name,
-                artifact_location=row.artifact_location,
-                lifecycle_stage=row.lifecycle_stage,
-                tags=tag_map[row.experiment_id],
-                creation_time=row.creation_time,
-                last_update_time=row.last_update_time,
-            )
-            for row in rows
-        ]
+        return experiments_from_rows(conn, rows)
 
     def _lock_experiment(self, conn: Connection, experiment_id: str) -> tuple[int, Any]:
         key = self._experiment_key(experiment_id)

@@ -1,24 +1,61 @@
-"""Search of runs and experiments (placeholder until the search module lands)."""
+"""Search of runs and experiments in the SQL tracking store (MLflow's filter grammar).
+
+Filtering, ordering and paging happen in SQL (see :mod:`.search_sql`); only
+the page's runs are loaded, with their params, tags and latest metrics in
+bulk, so memory does not grow with the number of runs searched.
+"""
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+import numbers
+from typing import Any, Optional, Sequence
 
 from ...entities import PagedList, ViewType
-from ..base import SEARCH_MAX_RESULTS_DEFAULT
+from ...exceptions import InvalidParameterError
+from ..base import SEARCH_MAX_RESULTS_DEFAULT, SEARCH_MAX_RESULTS_THRESHOLD
+from ..search import (
+    EXPERIMENT_SPEC,
+    RUN_SPEC,
+    decode_page_token,
+    encode_page_token,
+    parse_filter,
+    parse_order_by,
+)
 from .core import SqlStoreCore
+from .experiment_ops import experiments_from_rows
+from .models import experiments
+from .run_reader import load_runs
+from .search_sql import RunSearchQuery, experiment_search_query
+
+
+def _check_max_results(max_results: Any) -> int:
+    if isinstance(max_results, bool) or not isinstance(max_results, numbers.Integral):
+        raise InvalidParameterError(f"Invalid max_results {max_results!r}: must be an integer")
+    if not 1 <= max_results <= SEARCH_MAX_RESULTS_THRESHOLD:
+        raise InvalidParameterError(
+            f"Invalid max_results {max_results!r}: must be between 1 and {SEARCH_MAX_RESULTS_THRESHOLD}"
+        )
+    return int(max_results)
+
+
+def _experiment_keys(experiment_ids: Any) -> list[int]:
+    if experiment_ids is None:
+        return []
+    if isinstance(experiment_ids, (str, int)):
+        experiment_ids = [experiment_ids]
+    keys = []
+    for experiment_id in experiment_ids:
+        text = str(experiment_id).strip()
+        if not text.isdigit() or len(text) > 18:
+            raise InvalidParameterError(
+                f"Invalid experiment id {experiment_id!r} in search: experiment ids are numeric strings such as '1'"
+            )
+        keys.append(int(text))
+    return keys
 
 
 class SearchOps(SqlStoreCore):
-    def search_experiments(
-        self,
-        view_type: ViewType = ViewType.ACTIVE_ONLY,
-        max_results: int = SEARCH_MAX_RESULTS_DEFAULT,
-        filter_string: Optional[str] = None,
-        order_by: Optional[Sequence[str]] = None,
-        page_token: Optional[str] = None,
-    ) -> PagedList:
-        raise NotImplementedError("search_experiments lands in the next commit")
+    """``search_runs`` and ``search_experiments``."""
 
     def search_runs(
         self,
@@ -29,4 +66,54 @@ class SearchOps(SqlStoreCore):
         order_by: Optional[Sequence[str]] = None,
         page_token: Optional[str] = None,
     ) -> PagedList:
-        raise NotImplementedError("search_runs lands in the next commit")
+        """Runs of these experiments matching the filter, ordered, one page at a time.
+
+        >>> page = store.search_runs(["1"], "metrics.rmse < 7", max_results=5, order_by=["metrics.rmse ASC"])
+        >>> next_page = store.search_runs(["1"], "metrics.rmse < 7", max_results=5,
+        ...                               order_by=["metrics.rmse ASC"], page_token=page.token)
+        """
+        keys = _experiment_keys(experiment_ids)
+        limit = _check_max_results(max_results)
+        comparisons = parse_filter(filter_string, RUN_SPEC)
+        order_keys = parse_order_by(order_by, RUN_SPEC)
+        offset = decode_page_token(page_token)
+        stages = ViewType.stages(ViewType.from_string(run_view_type))
+        if not keys:
+            return PagedList([], None)
+        query = RunSearchQuery(self._engine.dialect.name, self._mysql).build(
+            keys, stages, comparisons, order_keys, limit + 1, offset
+        )
+        with self._read() as conn:
+            run_ids = list(conn.execute(query).scalars())
+            more = len(run_ids) > limit
+            found = load_runs(conn, run_ids[:limit], self._mysql)
+        return PagedList(found, encode_page_token(offset + limit) if more else None)
+
+    def search_experiments(
+        self,
+        view_type: ViewType = ViewType.ACTIVE_ONLY,
+        max_results: int = SEARCH_MAX_RESULTS_DEFAULT,
+        filter_string: Optional[str] = None,
+        order_by: Optional[Sequence[str]] = None,
+        page_token: Optional[str] = None,
+    ) -> PagedList:
+        """Experiments matching the filter (``name``, ``tags.<key>``, times), paged.
+
+        Default order: newest first (``creation_time DESC``), then ``experiment_id``.
+
+        >>> [e.name for e in store.search_experiments(filter_string="name LIKE 'nyc%'")]
+        ['nyc-taxi-experiment']
+        """
+        limit = _check_max_results(max_results)
+        comparisons = parse_filter(filter_string, EXPERIMENT_SPEC)
+        order_keys = parse_order_by(order_by, EXPERIMENT_SPEC)
+        offset = decode_page_token(page_token)
+        stages = ViewType.stages(ViewType.from_string(view_type))
+        query = experiment_search_query(self._engine.dialect.name, stages, comparisons, order_keys, limit + 1, offset)
+        with self._read() as conn:
+            ids = list(conn.execute(query).scalars())
+            more = len(ids) > limit
+            ids = ids[:limit]
+            rows = conn.execute(experiments.select().where(experiments.c.experiment_id.in_(ids))).all()
+            by_id = {e.experiment_id: e for e in experiments_from_rows(conn, rows)}
+        return PagedList([by_id[str(i)] for i in ids], encode_page_token(offset + limit) if more else None)

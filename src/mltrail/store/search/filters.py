@@ -1,0 +1,307 @@
+"""Parse MLflow search filters into comparisons a store can turn into a query.
+
+Grammar (keywords in any case)::
+
+    filter      := comparison ( AND comparison )*
+    comparison  := identifier operator value
+    identifier  := [entity "."] key         entity: metrics/metric, params/param/parameters,
+                                            tags/tag, attributes/attribute/attr/run
+                                            (no entity: an attribute such as status)
+    key         := bare_word | `backticked` | "double quoted"
+    operator    := = | != | < | <= | > | >= | LIKE | ILIKE | IN | NOT IN
+    value       := number | 'string' | "string" | ( string, ... )
+
+Rules per entity (as MLflow): metrics compare with numbers (= != < <= > >=);
+params and tags with strings (= != LIKE ILIKE IN NOT IN); string attributes
+like params, numeric attributes (times) like metrics.
+
+>>> parse_filter("metrics.rmse < 7 and tags.`mltrail.runName` LIKE 'base%'", RUN_SPEC)
+[Comparison(entity='metric', key='rmse', op='<', value=7.0), Comparison(entity='tag', key='mltrail.runName', op='LIKE', value='base%')]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+from .tokens import BACKTICKED, NUMBER, OPERATOR, PUNCT, QUOTED, WORD, Token, syntax_error, tokenize
+
+METRIC = "metric"
+PARAM = "param"
+TAG = "tag"
+ATTRIBUTE = "attribute"
+
+ENTITY_PREFIXES = {
+    "metrics": METRIC,
+    "metric": METRIC,
+    "params": PARAM,
+    "param": PARAM,
+    "parameters": PARAM,
+    "parameter": PARAM,
+    "tags": TAG,
+    "tag": TAG,
+    "attributes": ATTRIBUTE,
+    "attribute": ATTRIBUTE,
+    "attr": ATTRIBUTE,
+    "run": ATTRIBUTE,
+}
+
+NUMERIC_OPS = ("=", "!=", "<", "<=", ">", ">=")
+STRING_OPS = ("=", "!=", "LIKE", "ILIKE", "IN", "NOT IN")
+
+Value = Union[float, str, tuple]
+
+
+@dataclass(frozen=True)
+class SearchSpec:
+    """What a search accepts: entities, attribute names and types, orderable attributes.
+
+    ``attributes`` maps a name users write to ``(column name, "string" | "number")``.
+    """
+
+    what: str
+    entities: tuple[str, ...]
+    attributes: dict[str, tuple[str, str]]
+    orderable: tuple[str, ...] = field(default=())
+
+
+RUN_SPEC = SearchSpec(
+    what="runs",
+    entities=(METRIC, PARAM, TAG, ATTRIBUTE),
+    attributes={
+        "run_id": ("run_id", "string"),
+        "run_uuid": ("run_id", "string"),
+        "run_name": ("run_name", "string"),
+        "status": ("status", "string"),
+        "user_id": ("user_id", "string"),
+        "artifact_uri": ("artifact_uri", "string"),
+        "start_time": ("start_time", "number"),
+        "end_time": ("end_time", "number"),
+    },
+    orderable=("run_id", "run_name", "status", "user_id", "artifact_uri", "start_time", "end_time", "experiment_id"),
+)
+
+EXPERIMENT_SPEC = SearchSpec(
+    what="experiments",
+    entities=(TAG, ATTRIBUTE),
+    attributes={
+        "name": ("name", "string"),
+        "experiment_id": ("experiment_id", "number"),
+        "creation_time": ("creation_time", "number"),
+        "last_update_time": ("last_update_time", "number"),
+    },
+    orderable=("name", "experiment_id", "creation_time", "last_update_time"),
+)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """``<entity>.<key> <op> <value>``; for attributes ``key`` is the canonical attribute name."""
+
+    entity: str
+    key: str
+    op: str
+    value: Value
+
+
+class _Parser:
+    def __init__(self, source: str, spec: SearchSpec, what: str) -> None:
+        self.source = source
+        self.spec = spec
+        self.what = what
+        self.tokens = tokenize(source, what)
+        self.pos = 0
+
+    # -- token helpers ------------------------------------------------------------
+    def peek(self) -> Optional[Token]:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self, expected: str) -> Token:
+        token = self.peek()
+        if token is None:
+            raise self.error(f"expected {expected} but the input ended", None)
+        self.pos += 1
+        return token
+
+    def error(self, problem: str, token: Optional[Token]) -> Exception:
+        return syntax_error(self.source, self.what, problem, token)
+
+    # -- grammar --------------------------------------------------------------------
+    def identifier(self, allow_entities: tuple[str, ...]) -> tuple[str, str, Token]:
+        """``(entity, key, first token)`` of an identifier."""
+        token = self.take("an identifier such as metrics.rmse, params.alpha, tags.name or status")
+        if token.kind in (BACKTICKED, QUOTED):
+            return self.attribute(str(token.value), token)
+        if token.kind != WORD or token.is_keyword("AND", "IN", "NOT", "LIKE", "ILIKE"):
+            raise self.error("expected an identifier such as metrics.rmse, params.alpha, tags.name or status", token)
+        text = token.text
+        prefix, dot, rest = text.partition(".")
+        entity = ENTITY_PREFIXES.get(prefix.lower()) if dot else None
+        if entity is None:
+            return self.attribute(text, token)
+        if entity not in allow_entities:
+            raise self.error(f"{self.spec.what} cannot be searched by {prefix.lower()}", token)
+        if rest:
+            key = rest
+        else:  # metrics.`key with spaces` / tags."mltrail.runName"
+            quoted = self.take("a key after " + repr(text))
+            if quoted.kind not in (BACKTICKED, QUOTED) or quoted.position != token.position + len(text):
+                raise self.error(f"expected a key right after {text!r} (quote keys with backticks)", quoted)
+            key = str(quoted.value)
+        if not key:
+            raise self.error("the key is empty", token)
+        if entity == ATTRIBUTE:
+            return self.attribute(key, token)
+        return entity, key, token
+
+    def attribute(self, name: str, token: Token) -> tuple[str, str, Token]:
+        found = self.spec.attributes.get(name) or self.spec.attributes.get(name.lower())
+        if found is None:
+            valid = ", ".join(sorted(self.spec.attributes))
+            raise self.error(
+                f"unknown attribute {name!r} (attributes of {self.spec.what}: {valid}; prefix metrics., "
+                f"params. or tags. for logged values)",
+                token,
+            )
+        return ATTRIBUTE, found[0], token
+
+    def value_type(self, entity: str, key: str) -> str:
+        if entity == METRIC:
+            return "number"
+        if entity == ATTRIBUTE:
+            return next(t for col, t in self.spec.attributes.values() if col == key)
+        return "string"
+
+    def comparison(self) -> Comparison:
+        entity, key, ident = self.identifier(self.spec.entities)
+        kind = self.value_type(entity, key)
+        op_token = self.take("a comparison operator")
+        if op_token.kind == OPERATOR:
+            op = str(op_token.value)
+        elif op_token.is_keyword("LIKE", "ILIKE", "IN"):
+            op = op_token.text.upper()
+        elif op_token.is_keyword("NOT"):
+            nxt = self.take("IN after NOT")
+            if not nxt.is_keyword("IN"):
+                raise self.error("expected IN after NOT", nxt)
+            op = "NOT IN"
+        else:
+            raise self.error(
+                "expected a comparison operator (=, !=, <, <=, >, >=, LIKE, ILIKE, IN, NOT IN)", op_token
+            )
+        allowed = NUMERIC_OPS if kind == "number" else STRING_OPS
+        if op not in allowed:
+            what = f"{entity}s" if entity != ATTRIBUTE else f"attribute {key!r}"
+            raise self.error(f"operator {op} cannot compare {what} (allowed: {', '.join(allowed)})", op_token)
+        if op in ("IN", "NOT IN"):
+            return Comparison(entity, key, op, self.string_list())
+        value_token = self.take("a value")
+        if kind == "number":
+            if value_token.kind != NUMBER:
+                raise self.error(f"expected a number to compare {_describe(entity, key)} with", value_token)
+            return Comparison(entity, key, op, float(value_token.value))  # type: ignore[arg-type]
+        if value_token.kind != QUOTED:
+            raise self.error(
+                f"expected a quoted string ('...' or \"...\") to compare {_describe(entity, key)} with", value_token
+            )
+        return Comparison(entity, key, op, str(value_token.value))
+
+    def string_list(self) -> tuple[str, ...]:
+        opening = self.take("'(' starting a list of values")
+        if not (opening.kind == PUNCT and opening.text == "("):
+            raise self.error("expected '(' starting a list of quoted values", opening)
+        values: list[str] = []
+        while True:
+            item = self.take("a quoted value")
+            if item.kind != QUOTED:
+                raise self.error("expected a quoted string in the list", item)
+            values.append(str(item.value))
+            sep = self.take("',' or ')'")
+            if sep.kind == PUNCT and sep.text == ")":
+                return tuple(values)
+            if not (sep.kind == PUNCT and sep.text == ","):
+                raise self.error("expected ',' or ')' in the list", sep)
+
+    def parse(self) -> list[Comparison]:
+        comparisons: list[Comparison] = []
+        if not self.tokens:
+            return comparisons
+        while True:
+            comparisons.append(self.comparison())
+            token = self.peek()
+            if token is None:
+                return comparisons
+            if not token.is_keyword("AND"):
+                problem = "OR is not supported (only AND)" if token.is_keyword("OR") else "expected AND"
+                raise self.error(problem, token)
+            self.pos += 1
+            if self.peek() is None:
+                raise self.error("expected a comparison after AND but the input ended", None)
+
+
+def _describe(entity: str, key: str) -> str:
+    return f"attribute {key!r}" if entity == ATTRIBUTE else f"{entity} {key!r}"
+
+
+def parse_filter(source: Optional[str], spec: SearchSpec = RUN_SPEC) -> list[Comparison]:
+    """Parse a filter string (None or blank: no condition).
+
+    Raises InvalidParameterError quoting the offending token and its position.
+
+    >>> parse_filter("status = 'FINISHED'", RUN_SPEC)
+    [Comparison(entity='attribute', key='status', op='=', value='FINISHED')]
+    """
+    if source is None or not source.strip():
+        return []
+    if not isinstance(source, str):
+        from ...exceptions import InvalidParameterError
+
+        raise InvalidParameterError(f"Invalid filter string {source!r}: must be a string")
+    return _Parser(source, spec, "filter string").parse()
+
+
+@dataclass(frozen=True)
+class OrderKey:
+    """One ``order_by`` clause: entity, key (canonical attribute name), direction."""
+
+    entity: str
+    key: str
+    ascending: bool
+
+
+def parse_order_by(clauses: Optional[list[str]] | Optional[tuple[str, ...]], spec: SearchSpec = RUN_SPEC) -> list[OrderKey]:
+    """Parse ``order_by`` clauses such as ``"metrics.rmse ASC"`` or ``"start_time DESC"``.
+
+    >>> parse_order_by(["metrics.rmse", "attributes.start_time DESC"], RUN_SPEC)
+    [OrderKey(entity='metric', key='rmse', ascending=True), OrderKey(entity='attribute', key='start_time', ascending=False)]
+    """
+    keys: list[OrderKey] = []
+    if isinstance(clauses, str):
+        clauses = [clauses]
+    allowed = tuple(e for e in spec.entities)
+    for clause in clauses or ():
+        if not isinstance(clause, str) or not clause.strip():
+            from ...exceptions import InvalidParameterError
+
+            raise InvalidParameterError(f"Invalid order_by clause {clause!r}: expected '<key> [ASC|DESC]'")
+        parser = _Parser(clause, _orderable_spec(spec), "order_by clause")
+        entity, key, _ = parser.identifier(allowed)
+        ascending = True
+        token = parser.peek()
+        if token is not None:
+            if not token.is_keyword("ASC", "DESC"):
+                raise parser.error("expected ASC or DESC", token)
+            ascending = token.text.upper() == "ASC"
+            parser.pos += 1
+            extra = parser.peek()
+            if extra is not None:
+                raise parser.error("unexpected text after the direction", extra)
+        keys.append(OrderKey(entity, key, ascending))
+    return keys
+
+
+def _orderable_spec(spec: SearchSpec) -> SearchSpec:
+    attributes = {name: col for name, col in spec.attributes.items() if col[0] in spec.orderable}
+    for name in spec.orderable:
+        attributes.setdefault(name, (name, "number" if name.endswith("_time") else "string"))
+    return SearchSpec(spec.what, spec.entities, attributes, spec.orderable)

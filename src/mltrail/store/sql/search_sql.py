@@ -1,0 +1,222 @@
+"""Turn parsed search filters and order_by keys into SQL selecting one page of ids.
+
+Everything (filter, order, limit, offset) happens in the database: the query
+returns only the ids of the page, and the caller loads those runs in bulk.
+
+Semantics shared by every backend:
+
+- a comparison on a metric, param or tag matches only runs that have it
+  (``params.x != 'a'`` does not match runs without ``x``), as in MLflow;
+  a NaN metric matches no comparison;
+- ``LIKE`` is case-sensitive and ``ILIKE`` is not;
+- tag keys written ``mlflow.<name>`` also match mltrail's ``mltrail.<name>``
+  tags, so MLflow scripts filtering ``tags.mlflow.runName`` keep working;
+- ordering puts runs without the metric/param/tag last whatever the
+  direction (NaN metrics just before them); ties break on ``start_time DESC``
+  then ``run_id``; strings sort by code point everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import sqlalchemy as sa
+
+from ..search import ATTRIBUTE, METRIC, PARAM, TAG, Comparison, OrderKey
+from .models import experiment_tags, experiments, latest_metrics, params, runs, tags
+from .statements import metric_to_db
+
+RUN_ATTRIBUTE_COLUMNS = {
+    "run_id": runs.c.run_uuid,
+    "run_name": runs.c.name,
+    "status": runs.c.status,
+    "user_id": runs.c.user_id,
+    "artifact_uri": runs.c.artifact_uri,
+    "start_time": runs.c.start_time,
+    "end_time": runs.c.end_time,
+    "experiment_id": runs.c.experiment_id,
+}
+
+EXPERIMENT_ATTRIBUTE_COLUMNS = {
+    "name": experiments.c.name,
+    "experiment_id": experiments.c.experiment_id,
+    "creation_time": experiments.c.creation_time,
+    "last_update_time": experiments.c.last_update_time,
+}
+
+_NUMERIC_ATTRIBUTES = {"start_time", "end_time", "experiment_id", "creation_time", "last_update_time"}
+
+
+def compare(column: Any, op: str, value: Any) -> Any:
+    """The SQL condition ``column <op> value`` for a parsed operator."""
+    if op == "=":
+        return column == value
+    if op == "!=":
+        return column != value
+    if op == "<":
+        return column < value
+    if op == "<=":
+        return column <= value
+    if op == ">":
+        return column > value
+    if op == ">=":
+        return column >= value
+    if op == "LIKE":
+        return column.like(value)
+    if op == "ILIKE":
+        return column.ilike(value)
+    if op == "IN":
+        return column.in_(list(value))
+    if op == "NOT IN":
+        return column.not_in(list(value))
+    raise AssertionError(f"unknown operator {op}")
+
+
+def _tag_keys(key: str) -> list[str]:
+    if key.startswith("mlflow."):
+        return [key, "mltrail." + key[len("mlflow."):]]
+    return [key]
+
+
+def _attribute_value(key: str, value: Any) -> Any:
+    if key in _NUMERIC_ATTRIBUTES and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _sortable(column: Any, dialect: str) -> Any:
+    """Strings sort by code point on every backend (PostgreSQL's default collation does not)."""
+    if dialect == "postgresql" and isinstance(column.type, sa.String):
+        return column.collate("C")
+    return column
+
+
+class RunSearchQuery:
+    """Builds ``SELECT run_uuid ... ORDER BY ... LIMIT/OFFSET`` for a run search."""
+
+    def __init__(self, dialect: str, mysql: bool) -> None:
+        self.dialect = dialect
+        self.mysql = mysql
+        self.metric_joins: dict[str, Any] = {}
+
+    def build(
+        self,
+        experiment_keys: Sequence[int],
+        stages: Sequence[str],
+        comparisons: Sequence[Comparison],
+        order_keys: Sequence[OrderKey],
+        limit: int,
+        offset: int,
+    ) -> sa.Select:
+        source: Any = runs
+        conditions: list[Any] = [runs.c.experiment_id.in_(list(experiment_keys)), runs.c.lifecycle_stage.in_(list(stages))]
+        for comparison in comparisons:
+            source = self._filter(source, conditions, comparison)
+        order: list[Any] = []
+        for key in order_keys:
+            source = self._order(source, order, key)
+        explicit = {(k.entity, k.key) for k in order_keys}
+        if (ATTRIBUTE, "start_time") not in explicit:
+            order.append(runs.c.start_time.desc())
+        if (ATTRIBUTE, "run_id") not in explicit:
+            order.append(runs.c.run_uuid.asc())
+        return sa.select(runs.c.run_uuid).select_from(source).where(*conditions).order_by(*order).limit(limit).offset(offset)
+
+    def _filter(self, source: Any, conditions: list[Any], c: Comparison) -> Any:
+        if c.entity == METRIC:
+            alias = self.metric_joins.get(c.key)
+            if alias is None:
+                alias = latest_metrics.alias()
+                self.metric_joins[c.key] = alias
+                source = source.join(alias, sa.and_(alias.c.run_uuid == runs.c.run_uuid, alias.c.key == c.key))
+            value = metric_to_db(float(c.value), self.mysql)[0]  # type: ignore[arg-type]
+            conditions.append(alias.c.is_nan == sa.false())
+            conditions.append(compare(alias.c.value, c.op, value))
+            return source
+        if c.entity in (PARAM, TAG):
+            table = params if c.entity == PARAM else tags
+            keys = _tag_keys(c.key) if c.entity == TAG else [c.key]
+            if len(keys) == 1:
+                alias = table.alias()
+                conditions.append(compare(alias.c.value, c.op, c.value))
+                return source.join(alias, sa.and_(alias.c.run_uuid == runs.c.run_uuid, alias.c.key == keys[0]))
+            alias = table.alias()
+            conditions.append(
+                sa.exists().where(
+                    alias.c.run_uuid == runs.c.run_uuid, alias.c.key.in_(keys), compare(alias.c.value, c.op, c.value)
+                )
+            )
+            return source
+        column = RUN_ATTRIBUTE_COLUMNS[c.key]
+        conditions.append(compare(column, c.op, _attribute_value(c.key, c.value)))
+        return source
+
+    def _order(self, source: Any, order: list[Any], key: OrderKey) -> Any:
+        if key.entity == METRIC:
+            alias = self.metric_joins.get(key.key)
+            if alias is None:
+                alias = latest_metrics.alias()
+                self.metric_joins[key.key] = alias
+                source = source.outerjoin(alias, sa.and_(alias.c.run_uuid == runs.c.run_uuid, alias.c.key == key.key))
+            order.append(sa.case((alias.c.value.is_(None), 2), (alias.c.is_nan == sa.true(), 1), else_=0))
+            order.append(alias.c.value.asc() if key.ascending else alias.c.value.desc())
+            return source
+        if key.entity in (PARAM, TAG):
+            table = params if key.entity == PARAM else tags
+            alias = table.alias()
+            source = source.outerjoin(alias, sa.and_(alias.c.run_uuid == runs.c.run_uuid, alias.c.key == key.key))
+            column = alias.c.value
+        else:
+            column = RUN_ATTRIBUTE_COLUMNS[key.key]
+        order.append(sa.case((column.is_(None), 1), else_=0))
+        sortable = _sortable(column, self.dialect)
+        order.append(sortable.asc() if key.ascending else sortable.desc())
+        return source
+
+
+def experiment_search_query(
+    dialect: str,
+    stages: Sequence[str],
+    comparisons: Sequence[Comparison],
+    order_keys: Sequence[OrderKey],
+    limit: int,
+    offset: int,
+) -> sa.Select:
+    """``SELECT experiment_id ... ORDER BY ... LIMIT/OFFSET`` for an experiment search.
+
+    Default order: ``creation_time DESC``; ties break on ``experiment_id ASC``.
+    """
+    source: Any = experiments
+    conditions: list[Any] = [experiments.c.lifecycle_stage.in_(list(stages))]
+    for c in comparisons:
+        if c.entity == TAG:
+            alias = experiment_tags.alias()
+            source = source.join(alias, sa.and_(alias.c.experiment_id == experiments.c.experiment_id, alias.c.key == c.key))
+            conditions.append(compare(alias.c.value, c.op, c.value))
+        else:
+            conditions.append(compare(EXPERIMENT_ATTRIBUTE_COLUMNS[c.key], c.op, _attribute_value(c.key, c.value)))
+    order: list[Any] = []
+    for key in order_keys:
+        if key.entity == TAG:
+            alias = experiment_tags.alias()
+            source = source.outerjoin(
+                alias, sa.and_(alias.c.experiment_id == experiments.c.experiment_id, alias.c.key == key.key)
+            )
+            column = alias.c.value
+        else:
+            column = EXPERIMENT_ATTRIBUTE_COLUMNS[key.key]
+        order.append(sa.case((column.is_(None), 1), else_=0))
+        sortable = _sortable(column, dialect)
+        order.append(sortable.asc() if key.ascending else sortable.desc())
+    if not order_keys:
+        order.append(experiments.c.creation_time.desc())
+    if all(k.key != "experiment_id" for k in order_keys):
+        order.append(experiments.c.experiment_id.asc())
+    return (
+        sa.select(experiments.c.experiment_id)
+        .select_from(source)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(limit)
+        .offset(offset)
+    )
