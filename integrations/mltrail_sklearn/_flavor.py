@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 import zipfile
 from typing import Any, Optional, Sequence, Union
 
@@ -237,17 +238,31 @@ def load_model(
 
 
 class _SklearnPyfunc:
-    """pyfunc wrapper: calls the recorded predict function."""
+    """pyfunc wrapper: calls the recorded predict function.
+
+    A numeric DataFrame whose columns are exactly the model's
+    ``feature_names_in_`` is passed as its values: the same input to the
+    model, minus pandas handling in every validation step (several times
+    faster for the small requests a scoring server gets).
+    """
 
     def __init__(self, model: Any, predict_fn: str) -> None:
         self.raw_model = model
         self._predict = getattr(model, predict_fn)
-        # A model fit on arrays warns when given a DataFrame: give it the values.
-        self._wants_array = not hasattr(model, "feature_names_in_")
+        names = getattr(model, "feature_names_in_", None)
+        self._feature_names = None if names is None else [str(n) for n in names]
 
     def predict(self, data: Any, params: Optional[dict[str, Any]] = None) -> Any:
-        if self._wants_array and hasattr(data, "to_numpy"):
-            data = data.to_numpy()
+        if not hasattr(data, "to_numpy") or not hasattr(data, "columns"):
+            return self._predict(data)
+        if self._feature_names is None:
+            return self._predict(data.to_numpy())  # fit on arrays: a DataFrame would only warn
+        if list(data.columns) == self._feature_names and all(
+            getattr(dt, "kind", "O") in "biuf" for dt in data.dtypes.tolist()
+        ):
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="X does not have valid feature names")
+                return self._predict(data.to_numpy())
         return self._predict(data)
 
 

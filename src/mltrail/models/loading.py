@@ -13,13 +13,12 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 from typing import Any, Iterator, Optional
 
 from ..exceptions import InvalidParameterError
 from .integrity import verification_enabled, verify_folder
 from .model import Model
-from .uri import download_model, local_path_of, resolve_model_uri
+from .uri import fetch_model
 
 
 def _checked_model(folder: str, verify: Optional[bool]) -> Model:
@@ -52,13 +51,8 @@ def open_model(
     ``verify=False`` (or ``MLTRAIL_VERIFY_MODELS=false``) skips the hash check.
     """
     model_uri = os.fspath(model_uri)
-    resolved = resolve_model_uri(model_uri)
-    temp: Optional[str] = None
-    if local_path_of(resolved) is None and dst_path is None:
-        temp = tempfile.mkdtemp(prefix="mltrail-load-")
-        dst_path = temp
+    folder, temp = fetch_model(model_uri, dst_path)
     try:
-        folder = download_model(resolved, dst_path)
         if os.path.isfile(folder) and os.path.basename(folder) == "MLmodel":
             folder = os.path.dirname(folder)
         mlmodel = _checked_model(folder, verify)

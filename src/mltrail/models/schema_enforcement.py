@@ -75,6 +75,12 @@ def _describe(values: Any) -> str:
     return "only missing values"
 
 
+def _fits(dtype: Any, spec: Any) -> bool:
+    """True when a column of ``dtype`` needs neither a check of its values nor a conversion."""
+    target = _TARGET_DTYPE.get(getattr(spec, "type", ""))
+    return target is not None and getattr(dtype, "kind", "O") != "O" and str(dtype) == target
+
+
 def _check_column(df: Any, name: Any, spec: ColSpec) -> Any:
     """Return the column converted to the spec's type (None when it already fits), or raise naming it."""
     col = df[name]
@@ -152,7 +158,9 @@ def _enforce_columns(data: Any, schema: Schema) -> Any:
     if list(df.columns) != names:
         df = df[names]
     converted = {}
-    for name, spec in pairs:
+    for (name, spec), dtype in zip(pairs, df.dtypes.tolist()):
+        if _fits(dtype, spec):
+            continue
         col = _check_column(df, name, spec)  # type: ignore[arg-type]
         if col is not None:
             converted[name] = col

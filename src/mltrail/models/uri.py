@@ -123,48 +123,60 @@ def local_path_of(uri: str) -> Optional[str]:
 def download_model(uri: str, dst_path: Optional[str] = None) -> str:
     """Return a local folder holding the model at ``uri`` (downloaded into ``dst_path`` when remote).
 
-    A local path is returned as it is (nothing is copied).
+    A model already on this disk (a path, ``file://``, a run whose artifacts
+    are local) is returned where it is, nothing is copied, unless
+    ``dst_path`` is given.
 
     >>> download_model("runs:/5f3c.../model")
-    '/tmp/tmpab12/model'
+    '/work/mltrail-artifacts/1/5f3c.../artifacts/model'
     """
-    original = uri
-    uri = resolve_model_uri(os.fspath(uri))
+    return fetch_model(uri, dst_path)[0]
+
+
+def fetch_model(uri: str, dst_path: Optional[str] = None) -> tuple[str, Optional[str]]:
+    """Like :func:`download_model`, also returning the temporary folder it created (or None).
+
+    The caller removes that temporary folder once it has read the model.
+    """
+    import tempfile
+
+    original = os.fspath(uri)
+    uri = resolve_model_uri(original)
     local = local_path_of(uri)
-    if local is not None:
+    if local is not None and dst_path is None:
         if not os.path.exists(local):
             raise ResourceNotFoundError(f"Model URI {original!r}: no such file or folder {local!r}")
-        return local
+        return local, None
+    from ..artifacts import artifact_uri_scheme, get_artifact_repository
+
     if uri.startswith("runs:"):
         run_id, path = parse_runs_uri(uri)
         from ..client import Client
 
-        client = Client()
-        client.get_run(run_id)  # raises ResourceNotFoundError naming the run
-        try:
-            return client.download_artifacts(run_id, path, dst_path)
-        except ResourceNotFoundError as e:
-            raise ResourceNotFoundError(
-                f"Model URI {original!r}: run {run_id} has no artifact at {path!r} ({e.message})"
-            ) from None
-    return _download_artifact_uri(uri, dst_path, original)
-
-
-def _download_artifact_uri(uri: str, dst_path: Optional[str], original: str) -> str:
+        run = Client().get_run(run_id)  # raises ResourceNotFoundError naming the run
+        repo = get_artifact_repository(run.info.artifact_uri)
+        remote = artifact_uri_scheme(run.info.artifact_uri) != "file"
+    else:
+        parent, _, path = uri.rstrip("/").rpartition("/")
+        repo = get_artifact_repository(parent)
+        remote = local is None
+    temp = tempfile.mkdtemp(prefix="mltrail-model-") if (remote and dst_path is None) else None
     try:
-        from ..artifacts import download_artifacts  # type: ignore[attr-defined]
-    except ImportError:
-        raise InvalidParameterError(
-            f"Model URI {original!r}: scheme {uri.split(':', 1)[0]!r} is not supported "
-            "(use runs:/, models:/, file:// or a path)"
-        ) from None
-    return download_artifacts(artifact_uri=uri, dst_path=dst_path)
+        folder = repo.download_artifacts(path, dst_path or temp)
+    except ResourceNotFoundError as e:
+        if temp:
+            import shutil
+
+            shutil.rmtree(temp, ignore_errors=True)
+        raise ResourceNotFoundError(f"Model URI {original!r}: no model at {path!r} ({e.message})") from None
+    return folder, temp
 
 
 __all__ = [
     "ModelsUri",
     "RegistryUnavailableError",
     "download_model",
+    "fetch_model",
     "local_path_of",
     "parse_models_uri",
     "parse_runs_uri",

@@ -1,0 +1,239 @@
+"""The XGBoost model flavor: save_model, log_model, load_model (``mltrail.xgboost``).
+
+    >>> info = mltrail.xgboost.log_model(booster, artifact_path="models_mlflow")
+    >>> booster = mltrail.xgboost.load_model(f"runs:/{run_id}/models_mlflow")   # an xgboost.Booster again
+
+Handles ``xgboost.Booster`` and the scikit-learn API models (XGBRegressor,
+XGBClassifier, XGBRanker, ...). Models are written in XGBoost's own format,
+UBJSON by default (``model_format="json"`` on request), never pickled;
+loading rebuilds the class that was logged.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any, Optional, Sequence, Union
+
+from mltrail.exceptions import InvalidParameterError
+from mltrail.models.loading import open_model
+from mltrail.models.model import Model
+from mltrail.models.model_info import ModelInfo
+from mltrail.models.saving import Flavor, SavedData, log_model_folder, save_model_folder
+from mltrail.models.signature import ModelSignature
+
+FLAVOR_NAME = "xgboost"
+SUPPORTED_MODEL_FORMATS = ("ubj", "json")
+
+_FLAVOR = Flavor(FLAVOR_NAME, "mltrail_xgboost._flavor")
+
+
+def _class_path(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _check_model(xgb_model: Any, model_format: str) -> None:
+    import xgboost
+
+    if model_format not in SUPPORTED_MODEL_FORMATS:
+        raise InvalidParameterError(
+            f"model_format={model_format!r} is not one of {list(SUPPORTED_MODEL_FORMATS)} (XGBoost's native formats)"
+        )
+    if not isinstance(xgb_model, (xgboost.Booster, xgboost.XGBModel)):
+        raise InvalidParameterError(
+            f"xgb_model of type {type(xgb_model).__name__} is not an XGBoost model "
+            "(expected an xgboost.Booster or a scikit-learn API model such as XGBRegressor)"
+        )
+    if isinstance(xgb_model, xgboost.XGBModel):
+        try:
+            xgb_model.get_booster()
+        except xgboost.core.XGBoostError:
+            raise InvalidParameterError(
+                f"{type(xgb_model).__name__} is not fitted: call fit before logging it"
+            ) from None
+
+
+def _booster_predict(booster: Any, data: Any) -> Any:
+    import xgboost
+
+    if booster.feature_names is None and hasattr(data, "to_numpy"):
+        data = data.to_numpy()
+    return booster.predict(xgboost.DMatrix(data))
+
+
+def _writer(xgb_model: Any, model_format: str):
+    def write(folder: str) -> SavedData:
+        import xgboost
+
+        file_name = f"model.{model_format}"
+        xgb_model.save_model(os.path.join(folder, file_name))
+        requirements = ["xgboost"]
+        if isinstance(xgb_model, xgboost.XGBModel):
+            requirements.append("scikit-learn")
+        modules = {type(xgb_model).__module__.split(".", 1)[0]}
+        return SavedData(
+            flavor_conf={
+                "data": file_name,
+                "model_class": _class_path(type(xgb_model)),
+                "model_format": model_format,
+                "xgb_version": xgboost.__version__,
+                "code": None,
+            },
+            pyfunc_conf={"model_path": file_name},
+            modules=modules,
+            requirements=tuple(requirements),
+        )
+
+    return write
+
+
+def _predictor(xgb_model: Any):
+    import xgboost
+
+    if isinstance(xgb_model, xgboost.Booster):
+        return lambda data: _booster_predict(xgb_model, data)
+    return xgb_model.predict
+
+
+def save_model(
+    xgb_model: Any,
+    path: Union[str, "os.PathLike[str]"],
+    signature: Union[ModelSignature, bool, None] = None,
+    input_example: Any = None,
+    pip_requirements: Union[None, str, Sequence[str]] = None,
+    extra_pip_requirements: Union[None, str, Sequence[str]] = None,
+    model_format: str = "ubj",
+    metadata: Optional[dict[str, Any]] = None,
+    mlflow_model: Optional[Model] = None,
+    *,
+    run_id: Optional[str] = None,
+    artifact_path: Optional[str] = None,
+) -> Model:
+    """Save an XGBoost model as a model folder at ``path`` (which must not exist or be empty).
+
+    >>> mltrail.xgboost.save_model(booster, "out/model", model_format="json")
+    """
+    _check_model(xgb_model, model_format)
+    return save_model_folder(
+        path,
+        _FLAVOR,
+        _writer(xgb_model, model_format),
+        signature=signature,
+        input_example=input_example,
+        pip_requirements=pip_requirements,
+        extra_pip_requirements=extra_pip_requirements,
+        metadata=metadata,
+        predict=_predictor(xgb_model),
+        run_id=run_id,
+        artifact_path=artifact_path,
+        mlmodel=mlflow_model,
+    )
+
+
+def log_model(
+    xgb_model: Any,
+    artifact_path: Optional[str] = None,
+    registered_model_name: Optional[str] = None,
+    signature: Union[ModelSignature, bool, None] = None,
+    input_example: Any = None,
+    pip_requirements: Union[None, str, Sequence[str]] = None,
+    extra_pip_requirements: Union[None, str, Sequence[str]] = None,
+    model_format: str = "ubj",
+    metadata: Optional[dict[str, Any]] = None,
+    *,
+    name: Optional[str] = None,
+    run_id: Optional[str] = None,
+    **_ignored: Any,
+) -> ModelInfo:
+    """Log an XGBoost model to the active run (one is started when none is) under ``artifact_path``.
+
+    >>> info = mltrail.xgboost.log_model(booster, artifact_path="models_mlflow")
+    >>> mltrail.xgboost.load_model(info.model_uri)
+    <xgboost.core.Booster object at ...>
+    """
+    _check_model(xgb_model, model_format)
+    path = artifact_path or name or "model"
+
+    def save(local: str, run_id: str, artifact_path: str) -> Model:
+        return save_model(
+            xgb_model,
+            local,
+            signature=signature,
+            input_example=input_example,
+            pip_requirements=pip_requirements,
+            extra_pip_requirements=extra_pip_requirements,
+            model_format=model_format,
+            metadata=metadata,
+            run_id=run_id,
+            artifact_path=artifact_path,
+        )
+
+    return log_model_folder(path, save, registered_model_name=registered_model_name, run_id=run_id)
+
+
+def _model_class(class_path: str) -> type:
+    import xgboost
+
+    module_name, _, name = class_path.rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError, ValueError):
+        raise InvalidParameterError(
+            f"MLmodel records XGBoost model class {class_path!r}, which cannot be imported here"
+        ) from None
+    if not (isinstance(cls, type) and issubclass(cls, (xgboost.Booster, xgboost.XGBModel))):
+        raise InvalidParameterError(
+            f"MLmodel records model class {class_path!r}, which is not an XGBoost Booster or XGBModel class"
+        )
+    return cls
+
+
+def _read(folder: str, conf: dict[str, Any]) -> Any:
+    import xgboost
+
+    path = os.path.join(folder, conf.get("data", "model.ubj"))
+    cls = _model_class(conf.get("model_class", "xgboost.core.Booster"))
+    model = cls()
+    try:
+        model.load_model(path)
+    except xgboost.core.XGBoostError as e:
+        first_line = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise InvalidParameterError(
+            f"Model file {path!r} is not a valid XGBoost {conf.get('model_format', '')} model file "
+            f"(corrupt or truncated): {first_line}"
+        ) from None
+    return model
+
+
+def load_model(model_uri: str, dst_path: Optional[str] = None, verify: Optional[bool] = None) -> Any:
+    """Load the XGBoost model at ``model_uri``: a Booster, or the scikit-learn API class that was logged.
+
+    >>> booster = mltrail.xgboost.load_model(f"runs:/{run_id}/models_mlflow")
+    """
+    with open_model(model_uri, FLAVOR_NAME, dst_path, verify) as (folder, _mlmodel, conf):
+        return _read(folder, conf)
+
+
+class _XGBoostPyfunc:
+    """pyfunc wrapper: Booster inputs go through a DMatrix, sklearn-API models predict directly."""
+
+    def __init__(self, model: Any) -> None:
+        import xgboost
+
+        self.raw_model = model
+        self._is_booster = isinstance(model, xgboost.Booster)
+
+    def predict(self, data: Any, params: Optional[dict[str, Any]] = None) -> Any:
+        if self._is_booster:
+            return _booster_predict(self.raw_model, data)
+        return self.raw_model.predict(data)
+
+
+def _load_pyfunc(data_path: str) -> _XGBoostPyfunc:
+    """pyfunc loader: ``data_path`` is the model file (or the model folder)."""
+    folder = data_path if os.path.isdir(data_path) else os.path.dirname(data_path)
+    conf = Model.load(folder).flavors.get(FLAVOR_NAME) or {"data": os.path.basename(data_path)}
+    return _XGBoostPyfunc(_read(folder, conf))
+
+
+__all__ = ["FLAVOR_NAME", "SUPPORTED_MODEL_FORMATS", "load_model", "log_model", "save_model"]
