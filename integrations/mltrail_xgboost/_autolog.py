@@ -37,7 +37,7 @@ import wrapt
 from mltrail.autologging import AutologCall, Integration, current_call
 from mltrail.autologging._child_runs import log_model_per_policy, skip_figures
 
-from ._figures import render_importance_plot, wait_for_figures
+from ._figures import log_importance_png_later, wait_for_figures
 from ._training_record import TrainingRecord
 
 __all__ = ["XGBoostIntegration", "autolog", "integration", "wait_for_figures"]
@@ -248,26 +248,31 @@ class XGBoostIntegration(Integration):
         scores = booster.get_score(importance_type=importance_type)
         call.client.log_dict(call.run_id, scores, f"feature_importance_{importance_type}.json")
         if scores and not skip_figures():
-            render_importance_plot(
+            log_importance_png_later(
                 call.client, call.run_id, scores, importance_type,
                 on_error=lambda exc: self.warn(f"could not draw the {importance_type} importance plot: {exc!r}"),
             )
 
     def _log_model(self, call: AutologCall, model: Any, booster: Any, dtrain: Any, example: Any) -> None:
         from . import _flavor
-        from ._examples import example_rows, signature_for
+        from ._examples import dmatrix_signature, example_rows, signature_for
 
         config = call.config
         input_example = None
-        signature: Any = None
-        if config.log_input_examples or config.log_model_signatures:
-            rows = call.safely("take an input example", example_rows, example, dtrain)
-            if rows is not None:
-                if config.log_input_examples:
-                    input_example = rows
-                if config.log_model_signatures:
-                    signature = call.safely("infer the model signature", signature_for, model, booster, rows)
-        if not config.log_model_signatures:
+        signature: Any = False
+        if example is not None:  # the sklearn API: the training data itself
+            rows = call.safely("take an input example", example_rows, example, None)
+            if rows is not None and config.log_model_signatures:
+                signature = call.safely("infer the model signature", signature_for, model, booster, rows)
+        else:  # xgboost.train: a DMatrix
+            rows = None
+            if config.log_input_examples and dtrain is not None:
+                rows = call.safely("take an input example", example_rows, None, dtrain)
+            if config.log_model_signatures and dtrain is not None:
+                signature = call.safely("infer the model signature", dmatrix_signature, dtrain, booster)
+        if config.log_input_examples:
+            input_example = rows
+        if signature is None:
             signature = False
         run_id = call.run_id
         registered = config.registered_model_name

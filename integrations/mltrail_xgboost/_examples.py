@@ -5,7 +5,12 @@ only has a ``DMatrix``, whose first rows are read back with
 ``DMatrix.slice`` + ``get_data`` (a handful of rows, whatever the data size)::
 
     rows = example_rows(None, dtrain)          # DataFrame of 5 rows, named like the features
-    signature = signature_for(booster, booster, rows)
+    signature = signature_for(model, booster, X[:5])      # sklearn API: from data and predictions
+    signature = dmatrix_signature(dtrain, booster)        # xgboost.train: from the DMatrix's metadata
+
+The DMatrix signature reads no data: feature names and types give the
+input columns (a tensor of ``num_col`` floats when the features are
+unnamed), the booster's objective gives the output shape.
 """
 
 from __future__ import annotations
@@ -54,11 +59,38 @@ def signature_for(model: Any, booster: Any, rows: Any) -> Any:
     output = None
     try:
         if model is booster:
-            import xgboost
-
-            output = booster.predict(xgboost.DMatrix(rows))
+            output = booster.inplace_predict(rows)
         else:
             output = model.predict(rows)
     except Exception:
         output = None
     return infer_signature(rows, output)
+
+
+_FEATURE_TYPES = {"int": "long", "i": "long", "float": "double", "q": "double", "c": "double"}
+
+
+def dmatrix_signature(dtrain: Any, booster: Any) -> Any:
+    """Signature of a booster trained on ``dtrain``, from metadata only (no data is read)."""
+    from mltrail.models.signature import ColSpec, ModelSignature, Schema, TensorSpec
+
+    names = dtrain.feature_names
+    if names:
+        types = dtrain.feature_types or ["float"] * len(names)
+        inputs = Schema([ColSpec(_FEATURE_TYPES.get(t, "double"), n) for n, t in zip(names, types)])
+    else:
+        inputs = Schema([TensorSpec("float32", (-1, int(dtrain.num_col())))])
+    width = 1
+    try:
+        import json
+
+        learner = json.loads(booster.save_config())["learner"]
+        objective = learner["learner_train_param"]["objective"]
+        if objective in ("multi:softprob",):
+            width = int(learner["learner_model_param"]["num_class"])
+        else:
+            width = max(1, int(learner["learner_model_param"].get("num_target", "1")))
+    except Exception:
+        width = 1
+    shape = (-1,) if width == 1 else (-1, width)
+    return ModelSignature(inputs, Schema([TensorSpec("float32", shape)]))
