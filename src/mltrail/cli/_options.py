@@ -9,12 +9,15 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 import click
 
 from ..config import TRACKING_URI_ENV
 from ..exceptions import MltrailError
+
+if TYPE_CHECKING:
+    from ..client import Client
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,7 +31,12 @@ tracking_uri_option = click.option(
 
 
 def reports_errors(func: F) -> F:
-    """Turn an MltrailError into ``Error: <message>`` on stderr and exit status 1 (no traceback)."""
+    """Turn an MltrailError into ``Error: <message>`` on stderr and exit status 1 (no traceback).
+
+    >>> @click.command()
+    ... @reports_errors
+    ... def show(): raise ResourceNotFoundError("No run 'abc'")   # prints "Error: No run 'abc'"
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -40,8 +48,12 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def make_client(tracking_uri: Optional[str]):
-    """The client for ``--tracking-uri`` (the configured default when not given)."""
+def make_client(tracking_uri: Optional[str]) -> "Client":
+    """The client for ``--tracking-uri`` (the configured default when not given).
+
+    >>> make_client("sqlite:///mlflow.db").tracking_uri
+    'sqlite:///mlflow.db'
+    """
     from ..client import Client
 
     return Client(tracking_uri)
