@@ -111,7 +111,7 @@ def _check_column(df: Any, name: Any, spec: ColSpec) -> Any:
                 return pd.to_datetime(col)
             except (ValueError, TypeError):
                 pass
-        got = _describe(col.values) if kind == "O" else str(dtype)
+        got = _describe(col.values) if kind == "O" else f"type {dtype}"
         raise InvalidParameterError(f"Model input column {name!r} has {got}, the signature expects {expected}")
     # string / binary
     want = str if expected == "string" else (bytes, bytearray)

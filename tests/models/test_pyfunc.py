@@ -1,0 +1,102 @@
+"""mltrail.pyfunc: one predict for every flavor, input checked against the signature."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import mltrail
+from mltrail.exceptions import InvalidParameterError
+
+
+def test_predict_on_dataframe_ndarray_and_records_agree(saved_model, pipeline, iris_like):
+    X, _ = iris_like
+    model = mltrail.pyfunc.load_model(saved_model)
+    expected = pipeline.predict(X[:7])
+    np.testing.assert_array_equal(model.predict(X[:7]), expected)
+    np.testing.assert_array_equal(model.predict(X[:7].to_numpy()), expected)
+    np.testing.assert_array_equal(model.predict(X[:7].to_dict(orient="records")), expected)
+    assert isinstance(model, mltrail.pyfunc.PyFuncModel)
+    assert model.get_raw_model().__class__.__name__ == "Pipeline"
+
+
+def test_columns_are_matched_by_name_not_position(saved_model, pipeline, iris_like):
+    X, _ = iris_like
+    model = mltrail.pyfunc.load_model(saved_model)
+    shuffled = X[["petal_width", "sepal_width", "petal_length", "sepal_length"]][:5].copy()
+    shuffled["extra"] = 1.0
+    np.testing.assert_array_equal(model.predict(shuffled), pipeline.predict(X[:5]))
+
+
+def test_integers_are_accepted_for_a_double_column(saved_model, pipeline):
+    model = mltrail.pyfunc.load_model(saved_model)
+    df = pd.DataFrame({"sepal_length": [1, 2], "sepal_width": [0, 1], "petal_length": [3, 0], "petal_width": [1, 1]})
+    np.testing.assert_array_equal(model.predict(df), pipeline.predict(df.astype("float64")))
+
+
+def test_a_missing_column_is_named(saved_model, iris_like):
+    X, _ = iris_like
+    model = mltrail.pyfunc.load_model(saved_model)
+    with pytest.raises(InvalidParameterError, match="missing column 'petal_width'"):
+        model.predict(X.drop(columns=["petal_width"])[:3])
+
+
+def test_a_wrong_type_is_named(saved_model, iris_like):
+    X, _ = iris_like
+    model = mltrail.pyfunc.load_model(saved_model)
+    bad = X[:3].astype({"sepal_width": object})
+    bad["sepal_width"] = ["wide", "narrow", "wide"]
+    with pytest.raises(InvalidParameterError, match=r"column 'sepal_width' has str values such as 'wide', the signature expects double"):
+        model.predict(bad)
+
+
+def test_an_array_with_the_wrong_number_of_columns_is_refused(saved_model):
+    model = mltrail.pyfunc.load_model(saved_model)
+    with pytest.raises(InvalidParameterError, match="has 3 columns but the signature expects 4"):
+        model.predict(np.zeros((2, 3)))
+
+
+def test_float_into_integer_column_is_refused(tmp_path):
+    from sklearn.linear_model import LinearRegression
+
+    X = pd.DataFrame({"rooms": np.array([1, 2, 3, 4], dtype="int64")})
+    model = LinearRegression().fit(X, [1.0, 2.0, 3.0, 4.0])
+    path = str(tmp_path / "m")
+    mltrail.sklearn.save_model(model, path, input_example=X[:2])
+    loaded = mltrail.pyfunc.load_model(path)
+    assert loaded.predict(pd.DataFrame({"rooms": [5]})).round(6).tolist() == [5.0]
+    with pytest.raises(InvalidParameterError, match="column 'rooms' has type float64, the signature expects long"):
+        loaded.predict(pd.DataFrame({"rooms": [2.5]}))
+
+
+def test_an_unknown_flavor_loader_is_refused_by_name(saved_model):
+    mlmodel_path = os.path.join(saved_model, "MLmodel")
+    data = yaml.safe_load(open(mlmodel_path))
+    data["flavors"]["python_function"]["loader_module"] = "mltrail_nonexistent_flavor"
+    yaml.safe_dump(data, open(mlmodel_path, "w"))
+    with pytest.raises(InvalidParameterError, match="'mltrail_nonexistent_flavor', which is not installed"):
+        mltrail.pyfunc.load_model(saved_model)
+
+
+def test_a_model_without_python_function_flavor_is_refused(saved_model):
+    mlmodel_path = os.path.join(saved_model, "MLmodel")
+    data = yaml.safe_load(open(mlmodel_path))
+    data["flavors"] = {"onnx_custom": {"data": "model.onnx"}}
+    yaml.safe_dump(data, open(mlmodel_path, "w"))
+    with pytest.raises(InvalidParameterError, match=r"no 'python_function' flavor \(its MLmodel lists: \['onnx_custom'\]\)"):
+        mltrail.pyfunc.load_model(saved_model)
+    with pytest.raises(InvalidParameterError, match="no 'sklearn' flavor"):
+        mltrail.sklearn.load_model(saved_model)
+
+
+def test_model_without_signature_predicts_without_checks(tmp_path, pipeline, iris_like):
+    X, _ = iris_like
+    path = str(tmp_path / "m")
+    mltrail.sklearn.save_model(pipeline, path)
+    model = mltrail.pyfunc.load_model(path)
+    assert model.metadata.signature is None
+    np.testing.assert_array_equal(model.predict(X[:4]), pipeline.predict(X[:4]))
