@@ -229,3 +229,15 @@ def test_run_left_open_by_a_crashing_script_ends_failed(tracking_uri, client, tm
         """, tracking_uri)
     assert result.returncode == 1 and "training blew up" in result.stderr
     assert client.get_run(result.stdout.strip()).info.status == RunStatus.FAILED
+
+
+def test_run_id_from_the_environment_is_resumed(tracking_uri, client, monkeypatch):
+    run_id = client.create_run("0").info.run_id
+    client.set_terminated(run_id)
+    monkeypatch.setenv("MLFLOW_RUN_ID", run_id)
+    with mlflow.start_run() as run:
+        assert run.info.run_id == run_id
+        mlflow.log_metric("resumed", 1.0)
+        with mlflow.start_run(nested=True) as child:  # nested runs are new runs
+            assert child.info.run_id != run_id
+    assert client.get_run(run_id).data.metrics == {"resumed": 1.0}

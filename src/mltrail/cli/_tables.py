@@ -61,10 +61,12 @@ def format_time(epoch_ms: Optional[int]) -> str:
 
 
 def format_duration(start_ms: Optional[int], end_ms: Optional[int]) -> str:
-    """``1.2s``, ``3m04s``, ``2h05m`` between two epoch-ms times ('' when either is missing)."""
+    """``250ms``, ``1.2s``, ``3m04s``, ``2h05m`` between two epoch-ms times ('' when either is missing)."""
     if start_ms is None or end_ms is None:
         return ""
     seconds = max(0.0, (end_ms - start_ms) / 1000)
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
     if seconds < 60:
         return f"{seconds:.1f}s"
     minutes, secs = divmod(int(seconds), 60)

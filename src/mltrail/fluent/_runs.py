@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import sys
 import threading
 from typing import Any, Mapping, Optional
@@ -30,6 +31,8 @@ from ._experiments import active_experiment_id
 _logger = logging.getLogger("mltrail")
 
 USER_OWNER = "user"
+#: A run id in one of these makes a top-level start_run() resume that run (as MLflow does).
+RUN_ID_ENV = ("MLTRAIL_RUN_ID", "MLFLOW_RUN_ID")
 
 
 class ActiveRun(Run):
@@ -64,6 +67,30 @@ class ActiveRun(Run):
             status = RunStatus.KILLED if issubclass(exc_type, KeyboardInterrupt) else RunStatus.FAILED
             _end(self, status.value, raise_errors=False)
         return False
+
+
+#: Owners (``start_run(owner=...)``) whose active run a plain ``start_run()`` joins instead of
+#: failing. hyperopt's integration registers its trial runs here, so a user's
+#: ``with mlflow.start_run():`` inside the objective logs to the trial's run (no duplicate run).
+JOINABLE_OWNERS: set[str] = set()
+
+
+class _JoinedRun(ActiveRun):
+    """What ``start_run()`` returns inside a joinable run: that run; leaving the block leaves it running."""
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        return False
+
+
+def _join(top: ActiveRun, run_name: Optional[str], tags: Optional[Mapping[str, Any]], description: Optional[str]) -> ActiveRun:
+    extra = {t.key: t.value for t in make_tags(tags)}
+    if description is not None:
+        extra[NOTE_CONTENT] = str(description)
+    if extra:
+        top._client.log_batch(top._run_id, tags=make_tags(extra))
+    if run_name is not None:
+        top._client.update_run(top._run_id, name=run_name)
+    return _JoinedRun(top, top._client, top.owner)
 
 
 # Runs active in any thread, by id: ended at process exit.
@@ -148,7 +175,9 @@ def start_run(
     child gets tag ``mltrail.parentRunId``); ``parent_run_id`` names the
     parent explicitly. System tags (user, source, git commit, Python version)
     are set on new runs. ``owner`` lets integrations mark runs they started
-    (see :func:`active_run_owner`). ``log_system_metrics`` is accepted for
+    (see :func:`active_run_owner`); inside a run whose owner is in
+    :data:`JOINABLE_OWNERS` (a hyperopt trial) a plain ``start_run()``
+    returns that run, left running. ``log_system_metrics`` is accepted for
     MLflow compatibility and ignored.
 
     >>> with mlflow.start_run(run_name="baseline", tags={"team": "taxi"}) as run:
@@ -156,6 +185,8 @@ def start_run(
     """
     stack = _state.active_runs.get()
     if stack and not nested and parent_run_id is None:
+        if run_id is None and stack[-1].owner in JOINABLE_OWNERS:
+            return _join(stack[-1], run_name, tags, description)
         raise InvalidStateError(
             f"Run with id {stack[-1]._run_id} is already active: end it with mltrail.end_run() before "
             f"starting another run, or start a child run with start_run(nested=True)"
@@ -168,6 +199,8 @@ def start_run(
         )
     if parent is None and nested and stack:
         parent = stack[-1]._run_id
+    if run_id is None and not stack:
+        run_id = os.environ.get(RUN_ID_ENV[0]) or os.environ.get(RUN_ID_ENV[1]) or None
     client = _state.client_for()
     extra = {t.key: t.value for t in make_tags(tags)}
     if description is not None:
