@@ -73,15 +73,25 @@ class ArtifactRepository(abc.ABC):
 
     @abc.abstractmethod
     def log_artifact(self, local_file: str, artifact_path: Optional[str] = None) -> None:
-        """Copy one local file into the folder ``artifact_path`` (root when None)."""
+        """Copy one local file into the folder ``artifact_path`` (root when None).
+
+        >>> repo.log_artifact("model.pkl", "models")     # -> models/model.pkl
+        """
 
     @abc.abstractmethod
     def log_artifacts(self, local_dir: str, artifact_path: Optional[str] = None) -> None:
-        """Copy the contents of a local folder into ``artifact_path`` (root when None)."""
+        """Copy the contents of a local folder into ``artifact_path`` (root when None).
+
+        >>> repo.log_artifacts("outputs/", "outputs")
+        """
 
     @abc.abstractmethod
     def list_artifacts(self, path: Optional[str] = None) -> list[FileInfo]:
-        """Entries directly under ``path`` (root when None), sorted; [] for a file or a missing path."""
+        """Entries directly under ``path`` (root when None), sorted; [] for a file or a missing path.
+
+        >>> [f.path for f in repo.list_artifacts("models")]
+        ['models/model.pkl']
+        """
 
     @abc.abstractmethod
     def _download_file(self, remote_file_path: str, local_path: str) -> None:
@@ -139,5 +149,8 @@ class ArtifactRepository(abc.ABC):
                 self._download_file(info.path, local)
 
     def delete_artifacts(self, artifact_path: Optional[str] = None) -> None:
-        """Delete a file or folder (everything when None). Optional for implementations."""
+        """Delete a file or folder (everything when None). Optional for implementations.
+
+        >>> repo.delete_artifacts("tmp")
+        """
         raise NotImplementedError(f"{type(self).__name__} does not support deleting artifacts")

@@ -67,7 +67,11 @@ class Client(ArtifactClientMixin, RegistryClientMixin):
 
     @property
     def tracking_uri(self) -> str:
-        """The tracking URI this client talks to."""
+        """The tracking URI this client talks to.
+
+        >>> MlflowClient("sqlite:///mlflow.db").tracking_uri
+        'sqlite:///mlflow.db'
+        """
         return self._tracking_uri
 
     @functools.cached_property

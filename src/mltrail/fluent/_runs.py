@@ -54,7 +54,12 @@ class ActiveRun(Run):
 
     @property
     def client(self) -> Client:
-        """The client (hence the tracking store) this run logs through."""
+        """The client (hence the tracking store) this run logs through.
+
+        >>> with mlflow.start_run() as run:
+        ...     run.client.get_run(run.info.run_id).info.status
+        'RUNNING'
+        """
         return self._client
 
     def __enter__(self) -> "ActiveRun":
