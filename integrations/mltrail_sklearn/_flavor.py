@@ -6,8 +6,8 @@
 
 Serialization formats: ``"cloudpickle"`` (default), ``"pickle"`` and
 ``"skops"`` (when skops is installed). Loading a skops file never executes
-arbitrary code: types outside skops' trusted defaults are refused unless the
-caller lists them in ``skops_trusted_types``.
+arbitrary code: types outside skops' trusted defaults (and scikit-learn's own
+classes) are refused unless the caller lists them in ``skops_trusted_types``.
 """
 
 from __future__ import annotations
@@ -187,6 +187,31 @@ def log_model(
     return log_model_folder(path, save, registered_model_name=registered_model_name, run_id=run_id)
 
 
+def _sklearn_classes(type_names: Sequence[str]) -> set[str]:
+    """The names among ``type_names`` that are classes defined by scikit-learn itself.
+
+    skops leaves some of scikit-learn's own internals untrusted (e.g. the
+    Cython ``sklearn.tree._tree.Tree`` every tree model holds). Rebuilding an
+    instance of a scikit-learn class only runs scikit-learn's code, so these
+    are accepted; functions (which a FunctionTransformer would call) and
+    classes from any other package still need ``skops_trusted_types``.
+    """
+    import importlib
+
+    accepted = set()
+    for name in type_names:
+        module_name, _, attr = name.rpartition(".")
+        if not module_name.startswith("sklearn."):
+            continue
+        try:
+            obj = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError):
+            continue
+        if isinstance(obj, type) and obj.__module__.startswith("sklearn."):
+            accepted.add(name)
+    return accepted
+
+
 def _load_skops(path: str, trusted: Optional[Sequence[str]]) -> Any:
     import skops.io
 
@@ -194,7 +219,7 @@ def _load_skops(path: str, trusted: Optional[Sequence[str]]) -> Any:
         untrusted = skops.io.get_untrusted_types(file=path)
     except (zipfile.BadZipFile, KeyError, ValueError, json.JSONDecodeError) as e:
         raise InvalidParameterError(f"Model file {path!r} is not a valid skops file (corrupt or truncated): {e}") from None
-    refused = sorted(set(untrusted) - set(trusted or ()))
+    refused = sorted(set(untrusted) - set(trusted or ()) - _sklearn_classes(untrusted))
     if refused:
         raise InvalidParameterError(
             f"Model file {path!r} references types skops does not trust by default: {refused}. "

@@ -45,20 +45,17 @@ def _check_model(xgb_model: Any, model_format: str) -> None:
             "(expected an xgboost.Booster or a scikit-learn API model such as XGBRegressor)"
         )
     if isinstance(xgb_model, xgboost.XGBModel):
-        try:
-            xgb_model.get_booster()
-        except xgboost.core.XGBoostError:
+        if not xgb_model.__sklearn_is_fitted__():
             raise InvalidParameterError(
                 f"{type(xgb_model).__name__} is not fitted: call fit before logging it"
-            ) from None
+            )
 
 
 def _booster_predict(booster: Any, data: Any) -> Any:
-    import xgboost
-
+    """Predict without building a DMatrix (``inplace_predict`` is much cheaper for small inputs)."""
     if booster.feature_names is None and hasattr(data, "to_numpy"):
         data = data.to_numpy()
-    return booster.predict(xgboost.DMatrix(data))
+    return booster.inplace_predict(data)
 
 
 def _writer(xgb_model: Any, model_format: str):
