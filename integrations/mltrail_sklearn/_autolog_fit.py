@@ -198,6 +198,14 @@ def _classifier_metrics(estimator: Any, y: Any, predictions: Any, probabilities:
     return metrics
 
 
+def _defining_class(cls: type, attribute: str) -> Optional[type]:
+    """The class in ``cls``'s MRO whose namespace defines ``attribute`` (patched or not)."""
+    for klass in cls.__mro__:
+        if attribute in vars(klass):
+            return klass
+    return None
+
+
 def _training_score(estimator: Any, X: Any, y: Any, sample_weight: Any, kind: str, metrics: dict) -> float:
     from sklearn.base import ClassifierMixin, RegressorMixin
     from sklearn.pipeline import Pipeline
@@ -205,10 +213,10 @@ def _training_score(estimator: Any, X: Any, y: Any, sample_weight: Any, kind: st
     final = estimator
     while isinstance(final, Pipeline):  # Pipeline.score is its last step's score on transformed X
         final = final.steps[-1][1]
-    score = getattr(type(final), "score", None)
-    if kind == "classifier" and score is ClassifierMixin.score and "training_accuracy_score" in metrics:
+    owner = _defining_class(type(final), "score")
+    if kind == "classifier" and owner is ClassifierMixin and "training_accuracy_score" in metrics:
         return metrics["training_accuracy_score"]
-    if kind == "regressor" and score is RegressorMixin.score and "training_r2_score" in metrics:
+    if kind == "regressor" and owner is RegressorMixin and "training_r2_score" in metrics:
         return metrics["training_r2_score"]
     if sample_weight is not None:
         return float(estimator.score(X, y, sample_weight=sample_weight))
