@@ -235,3 +235,17 @@ def test_unknown_version_number_forms_are_refused(client, log_model):
     for bad in ("one", "0", "-1", "1.5"):
         with pytest.raises(InvalidParameterError, match="whole number >= 1"):
             client.get_model_version("m", bad)
+
+
+def test_fluent_searches_follow_every_page(sqlite_client, log_model):
+    from mltrail.fluent.registry import search_model_versions, search_registered_models
+
+    uri = log_model()
+    for i in range(3):
+        sqlite_client.create_registered_model(f"m{i}")
+    for _ in range(3):
+        sqlite_client.create_model_version("m0", uri)
+    assert [m.name for m in search_registered_models(order_by=["name DESC"])] == ["m2", "m1", "m0"]
+    assert [m.name for m in search_registered_models(max_results=2, order_by=["name ASC"])] == ["m0", "m1"]
+    versions = search_model_versions(filter_string="name = 'm0'", order_by=["version_number ASC"])
+    assert [v.version for v in versions] == ["1", "2", "3"]

@@ -7,11 +7,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable, Optional, Sequence
 
 from ..client import Client
 from ..client.registry_storage import register_version
-from ..entities import ModelVersion
+from ..entities import ModelVersion, PagedList, RegisteredModel
 
 
 def register_model(
@@ -36,4 +36,46 @@ def register_model(
     return register_version(Client(), name, model_uri, tags=tags, create_model=True)
 
 
-__all__ = ["register_model"]
+def _all_pages(search: Callable[..., PagedList], max_results: Optional[int], **kwargs: Any) -> list:
+    """Follow page tokens until ``max_results`` items (every item when None)."""
+    found: list = []
+    token = None
+    while max_results is None or len(found) < max_results:
+        page_size = 1000 if max_results is None else min(1000, max_results - len(found))
+        page = search(max_results=page_size, page_token=token, **kwargs)
+        found.extend(page)
+        token = page.token
+        if not token:
+            break
+    return found
+
+
+def search_registered_models(
+    max_results: Optional[int] = None,
+    filter_string: Optional[str] = None,
+    order_by: Optional[Sequence[str]] = None,
+) -> list[RegisteredModel]:
+    """Every registered model matching the filter (MLflow's fluent function; no paging to do).
+
+    >>> [m.name for m in search_registered_models(filter_string="name LIKE 'nyc-%'")]
+    ['nyc-taxi-regressor']
+    """
+    return _all_pages(
+        Client().search_registered_models, max_results, filter_string=filter_string, order_by=order_by
+    )
+
+
+def search_model_versions(
+    max_results: Optional[int] = None,
+    filter_string: Optional[str] = None,
+    order_by: Optional[Sequence[str]] = None,
+) -> list[ModelVersion]:
+    """Every model version matching the filter (MLflow's fluent function; no paging to do).
+
+    >>> [v.version for v in search_model_versions(filter_string="name = 'nyc-taxi-regressor'")]
+    ['2', '1']
+    """
+    return _all_pages(Client().search_model_versions, max_results, filter_string=filter_string, order_by=order_by)
+
+
+__all__ = ["register_model", "search_model_versions", "search_registered_models"]
