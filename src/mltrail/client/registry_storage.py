@@ -169,6 +169,7 @@ def register_version(
         )
     if not create_model:
         store.get_registered_model(name)  # unknown model: fail before touching any files
+    get_artifact_repository(root)  # an unsupported storage scheme fails before any record is made
     located = _Source(client, source)
     try:
         located.check_model()
