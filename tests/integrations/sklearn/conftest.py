@@ -1,0 +1,61 @@
+"""Fixtures for the sklearn autologging tests (test_autolog*.py); the flavor tests do not use them."""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable, Iterator
+
+import numpy as np
+import pytest
+
+import mltrail
+from mltrail.autologging import forget_warnings
+
+
+@pytest.fixture
+def autolog_store(sqlite_uri: str) -> Iterator[mltrail.Client]:
+    """A fresh SQLite store as tracking URI; sklearn autologging disabled again afterwards."""
+    mltrail.set_tracking_uri(sqlite_uri)
+    forget_warnings()
+    yield mltrail.Client()
+    mltrail.sklearn.autolog(disable=True)
+    while mltrail.active_run() is not None:
+        mltrail.end_run()
+
+
+@pytest.fixture
+def autolog_warnings(caplog) -> Callable[[], list[str]]:
+    """A function returning the WARNING messages logged so far on ``mltrail.autologging``."""
+    caplog.set_level(logging.WARNING, logger="mltrail.autologging")
+    return lambda: [
+        r.getMessage() for r in caplog.records if r.name == "mltrail.autologging" and r.levelno >= logging.WARNING
+    ]
+
+
+@pytest.fixture
+def all_runs(autolog_store: mltrail.Client) -> Callable[[], list]:
+    """A function returning every run of the Default experiment, oldest first."""
+
+    def runs() -> list:
+        experiment = autolog_store.get_experiment_by_name("Default")
+        if experiment is None:
+            return []
+        return list(reversed(autolog_store.search_runs([experiment.experiment_id], order_by=["start_time DESC"])))
+
+    return runs
+
+
+@pytest.fixture
+def regression_data():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(120, 4))
+    y = X @ np.array([1.5, -2.0, 0.5, 0.0]) + rng.normal(0, 0.1, 120)
+    return X[:90], X[90:], y[:90], y[90:]
+
+
+@pytest.fixture
+def classification_data():
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(150, 4))
+    y = np.digitize(X[:, 0] + 0.5 * X[:, 1] + rng.normal(0, 0.3, 150), [-0.5, 0.5])  # 3 classes
+    return X[:110], X[110:], y[:110], y[110:]
