@@ -69,6 +69,8 @@ def test_listing_a_file_or_missing_path_is_empty_and_downloading_missing_raises(
 def test_logging_a_missing_local_file_names_it(repo, tmp_path):
     with pytest.raises(InvalidParameterError, match="no-such.pkl"):
         repo.log_artifact(str(tmp_path / "no-such.pkl"))
+    with pytest.raises(InvalidParameterError, match="it is a folder.*log_artifacts"):
+        repo.log_artifact(str(tmp_path))
     with pytest.raises(InvalidParameterError, match="not a folder"):
         repo.log_artifacts(str(tmp_path / "no-such-dir"))
 

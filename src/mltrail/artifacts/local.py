@@ -70,10 +70,13 @@ class LocalArtifactRepository(ArtifactRepository):
         >>> repo.log_artifact("model.pkl", "models")
         """
         local_file = os.fspath(local_file)
-        if not os.path.isfile(local_file):
+        if os.path.isdir(local_file):
             raise InvalidParameterError(
-                f"Cannot log artifact {local_file!r}: no such file (log a folder with log_artifacts)"
+                f"Cannot log artifact {local_file!r}: it is a folder; log_artifact takes a file "
+                f"(use log_artifacts for a folder)"
             )
+        if not os.path.isfile(local_file):
+            raise InvalidParameterError(f"Cannot log artifact {local_file!r}: no such file")
         rel, dest_dir = self._local(artifact_path)
         dest = os.path.join(dest_dir, os.path.basename(local_file))
         self._check_inside(artifact_path or os.path.basename(local_file), dest)
