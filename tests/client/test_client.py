@@ -17,7 +17,9 @@ from mltrail.tracking import MlflowClient
 
 
 def test_client_is_importable_under_mlflows_names():
-    assert mltrail.MlflowClient is MlflowClient is ClientFromClient is mltrail.Client
+    from mltrail.tracking.client import MlflowClient as ClientFromTrackingClient
+
+    assert mltrail.MlflowClient is MlflowClient is ClientFromClient is ClientFromTrackingClient is mltrail.Client
 
 
 def test_default_tracking_uri_is_the_embedded_sqlite_file(tmp_path, monkeypatch):
