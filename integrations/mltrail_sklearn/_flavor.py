@@ -134,7 +134,7 @@ def save_model(
         pip_requirements=pip_requirements,
         extra_pip_requirements=extra_pip_requirements,
         metadata=metadata,
-        predict=getattr(sk_model, pyfunc_predict_fn),
+        predict=_SklearnPyfunc(sk_model, pyfunc_predict_fn).predict,
         run_id=run_id,
         artifact_path=artifact_path,
         mlmodel=mlflow_model,

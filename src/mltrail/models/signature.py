@@ -224,10 +224,10 @@ def _schema_of(data: Any, what: str) -> Schema:
         name = None if data.name is None else str(data.name)
         return Schema([ColSpec(_dtype_to_type(data.dtype, data.values), name)])
     if isinstance(data, pd.DataFrame):
-        specs = [
-            ColSpec(_dtype_to_type(data.dtypes.iloc[i], data.iloc[:, i].values), str(col))
-            for i, col in enumerate(data.columns)
-        ]
+        specs = []
+        for i, (col, dtype) in enumerate(zip(data.columns, data.dtypes.tolist())):
+            values = data.iloc[:, i].values if getattr(dtype, "kind", "O") == "O" else None
+            specs.append(ColSpec(_dtype_to_type(dtype, values), str(col)))
         return Schema(specs)
     if isinstance(data, np.ndarray):
         if data.dtype.kind == "O":

@@ -1,0 +1,125 @@
+"""The scoring server: requests/s for a 10-row DataFrame against a small sklearn pipeline.
+
+The setup phase logs the model; the measured phase starts the backend's own
+``models serve`` command with 2 workers (MLflow with ``--env-manager local``),
+waits for /ping, then drives POST /invocations (JSON dataframe_split) from
+this process over keep-alive connections for a fixed time. Every response
+must be a 200 with 10 predictions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from ..spec import Context, Measurement, Target, Workload
+from .models import _setup_load, _sklearn_model
+
+_URI_FILE = "model_uri.json"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _server_command(backend: str, uri: str, port: int, workers: int) -> list[str]:
+    if backend == "mlflow":
+        return [sys.executable, "-m", "mlflow", "models", "serve", "-m", uri, "-p", str(port),
+                "--env-manager", "local", "-w", str(workers)]
+    return [sys.executable, "-c", "from mltrail.cli import main; main()", "models", "serve", "-m", uri,
+            "--port", str(port), "--workers", str(workers)]
+
+
+def _wait_ready(port: int, proc: subprocess.Popen, timeout: float) -> float:
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}: {proc.stdout.read().decode()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=1) as r:
+                if r.status == 200:
+                    return time.perf_counter() - start
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("server did not answer /ping in time")
+
+
+async def _drive(port: int, body: bytes, connections: int, seconds: float) -> tuple[int, int]:
+    request = (
+        b"POST /invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    done = bad = 0
+    deadline = time.perf_counter() + seconds
+
+    async def one_connection() -> None:
+        nonlocal done, bad
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while time.perf_counter() < deadline:
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            payload = await reader.readexactly(length)
+            ok = head.startswith(b"HTTP/1.1 200") and len(json.loads(payload)["predictions"]) == 10
+            done += 1
+            bad += not ok
+        writer.close()
+
+    await asyncio.gather(*(one_connection() for _ in range(connections)))
+    return done, bad
+
+
+def _serve_rps(api, ctx: Context) -> Measurement:
+    with open(os.path.join(ctx.workdir, _URI_FILE)) as f:
+        uri = json.load(f)["uri"]
+    _, X = _sklearn_model()
+    body = json.dumps({"dataframe_split": json.loads(X[:10].to_json(orient="split", index=False))}).encode()
+    port = _free_port()
+    proc = subprocess.Popen(_server_command(ctx.backend, uri, port, ctx.params["workers"]),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        startup_s = _wait_ready(port, proc, timeout=180)
+        asyncio.run(_drive(port, body, ctx.params["connections"], 1.0))  # warm up every worker
+        started = time.perf_counter()
+        done, bad = asyncio.run(_drive(port, body, ctx.params["connections"], ctx.params["seconds"]))
+        elapsed = time.perf_counter() - started
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    if bad:
+        raise AssertionError(f"{bad} of {done} responses were not 200 with 10 predictions")
+    return Measurement(done / elapsed, {"requests": done, "startup_s": round(startup_s, 1),
+                                        "connections": ctx.params["connections"], "workers": ctx.params["workers"]})
+
+
+WORKLOADS = [
+    Workload(
+        name="scoring_server_rps",
+        run=_serve_rps,
+        setup=_setup_load("sklearn"),
+        unit="req/s",
+        higher_is_better=True,
+        description="models serve -w 2: POST /invocations, 10-row dataframe_split, keep-alive clients",
+        target=Target.at_least(1000, "req/s"),
+        params={"workers": 2, "connections": 8, "seconds": 10.0},
+        quick_params={"workers": 2, "connections": 4, "seconds": 3.0},
+        timeout=600,
+        order=64,
+    )
+]
