@@ -16,13 +16,12 @@ bound them early with ``from sklearn.metrics import ...``). Each metric is one
 
 from __future__ import annotations
 
-import contextvars
 import sys
 import threading
 import weakref
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from mltrail.autologging import in_autologged_call, warn_once
+from mltrail.autologging import in_autologged_call, suppressed, warn_once
 from mltrail.autologging._reporting import describe_error
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,7 +39,6 @@ _models: dict[int, tuple[Any, str, Any]] = {}
 _outputs: dict[int, tuple[Any, str, Any, str]] = {}
 #: (run id, metric name, dataset) -> number of calls so far
 _calls: dict[tuple[str, str, str], int] = {}
-_suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar("mltrail_sklearn_post_training", default=False)
 _MAX_OUTPUTS = 10_000
 
 
@@ -94,7 +92,7 @@ def _dataset_name(data: Any) -> str:
 
 def _predict_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict) -> Any:
     result = wrapped(*args, **kwargs)
-    if not _models or instance is None or _suppressed.get() or in_autologged_call():
+    if not _models or instance is None or in_autologged_call():
         return result
     try:
         entry = _model_entry(instance)
@@ -133,9 +131,10 @@ def _is_scalar(value: Any) -> bool:
 
 
 def _metric_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict) -> Any:
-    result = wrapped(*args, **kwargs)
-    if not _outputs or _suppressed.get() or in_autologged_call():
-        return result
+    if not _outputs or in_autologged_call():
+        return wrapped(*args, **kwargs)
+    with suppressed():  # helpers the metric fits (LabelBinarizer...) are not the user's fits
+        result = wrapped(*args, **kwargs)
     try:
         for value in (*args, *kwargs.values()):
             entry = _outputs.get(id(value))
@@ -152,16 +151,13 @@ def _metric_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwa
 
 
 def _score_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict) -> Any:
-    if not _models or instance is None or _suppressed.get() or in_autologged_call():
+    if not _models or instance is None or in_autologged_call():
         return wrapped(*args, **kwargs)
     entry = _model_entry(instance)
     if entry is None:
         return wrapped(*args, **kwargs)
-    token = _suppressed.set(True)
-    try:
+    with suppressed():  # score's own predict and metric calls are not logged again
         result = wrapped(*args, **kwargs)
-    finally:
-        _suppressed.reset(token)
     try:
         data = args[0] if args else kwargs.get("X")
         _log_metric(entry[1], entry[2], f"{type(instance).__name__}_score", _dataset_name(data), result)
@@ -170,23 +166,31 @@ def _score_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwar
     return result
 
 
+def _owner(cls: type, attribute: str) -> Optional[type]:
+    """The class defining ``attribute`` for ``cls``: the estimator itself or an sklearn mixin it uses."""
+    for klass in cls.__mro__:
+        if attribute in vars(klass):
+            if klass is cls or (klass.__module__ or "").startswith("sklearn"):
+                return klass
+            return None
+    return None
+
+
 def patch_class(integration: "SklearnIntegration", cls: type) -> None:
-    """Track predictions and scores of ``cls`` (methods it defines itself)."""
-    own = vars(cls)
+    """Track predictions and scores of ``cls``, patching the class (or sklearn mixin) defining them."""
     for attribute in PREDICT_METHODS:
-        if attribute in own:
-            integration.wrap_plain(cls, attribute, _predict_wrapper)
-    if "score" in own:
-        integration.wrap_plain(cls, "score", _score_wrapper)
+        owner = _owner(cls, attribute)
+        if owner is not None:
+            integration.wrap_plain(owner, attribute, _predict_wrapper)
+    owner = _owner(cls, "score")
+    if owner is not None:
+        integration.wrap_plain(owner, "score", _score_wrapper)
 
 
 def patch_metric_functions(integration: "SklearnIntegration") -> None:
-    """Patch sklearn.metrics' scoring functions, the mixins' ``score``, and early bindings in ``__main__``."""
+    """Patch sklearn.metrics' scoring functions, and their early bindings in ``__main__``."""
     import sklearn.metrics
-    from sklearn.base import ClassifierMixin, RegressorMixin
 
-    for mixin in (ClassifierMixin, RegressorMixin):
-        integration.wrap_plain(mixin, "score", _score_wrapper)
     main = sys.modules.get("__main__")
     main_names = vars(main) if main is not None else {}
     for name in getattr(sklearn.metrics, "__all__", ()):

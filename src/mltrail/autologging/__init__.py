@@ -59,6 +59,7 @@ from ._calls import (
     is_autolog_run_active,
     new_scope,
     start_autolog_run,
+    suppressed,
 )
 from ._config import SHARED_DEFAULTS, AutologConfig, resolve_config
 from ._integration import Integration
@@ -87,5 +88,6 @@ __all__ = [
     "release_tuple",
     "resolve_config",
     "start_autolog_run",
+    "suppressed",
     "warn_once",
 ]

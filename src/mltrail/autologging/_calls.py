@@ -63,7 +63,8 @@ def current_call() -> Optional["AutologCall"]:
     >>> current_call() is None   # outside any autologged call
     True
     """
-    return _current.get()
+    call = _current.get()
+    return call if isinstance(call, AutologCall) else None
 
 
 def in_autologged_call() -> bool:
@@ -84,6 +85,30 @@ def new_scope() -> Iterator[None]:
                 model.fit(X, y)      # autologged into the nested run
     """
     token = _current.set(None)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+class _Suppressed:
+    """Marker set as the current call by :func:`suppressed` (not a real call)."""
+
+
+_SUPPRESSED = _Suppressed()
+
+
+@contextlib.contextmanager
+def suppressed() -> Iterator[None]:
+    """Run framework code without autologging it (patched calls inside go straight to the original).
+
+    For code autologging runs on the user's behalf outside an autologged
+    call, such as a metric function that fits a helper estimator::
+
+        with suppressed():
+            value = original_metric(y_true, y_pred)
+    """
+    token = _current.set(_SUPPRESSED)  # type: ignore[arg-type]
     try:
         yield
     finally:

@@ -88,3 +88,59 @@ def log_model_per_policy(call: "AutologCall", log: Callable[[], Any], what: str 
         except Exception as exc:
             call.note_failure("hand the model to the child-run policy", exc)
     call.safely(what, log)
+
+
+def write_child_batch(
+    parent: "AutologCall",
+    run_id: str,
+    params: Optional[dict] = None,
+    metrics: Optional[dict] = None,
+    tags: Optional[dict] = None,
+    timestamp: Optional[int] = None,
+) -> None:
+    """Write params, metrics (step 0) and tags to the designed child ``run_id`` in one transaction.
+
+    Values are converted and clipped as for the parent's own logging. When
+    the child already holds some of these params with other values (the
+    objective logged them itself), those keep their first value and the rest
+    is written. Failures are noted on ``parent`` (one warning when it ends).
+
+        write_child_batch(call, trial_run_id, params={"max_depth": 4}, metrics={"loss": 0.3})
+    """
+    from ..exceptions import InvalidParameterError
+    from ._calls import AutologCall
+
+    child = AutologCall(parent.integration, parent.config, parent.wrapped, None, (), {})
+    child.run_id = run_id
+    child.experiment_id = parent.experiment_id
+    child._client = parent.client
+    child.log_params(params or {})
+    child.log_metrics(metrics or {}, timestamp=timestamp)
+    child.set_tags(tags or {})
+    batch = (child._params, child._metrics, child._tags)
+    try:
+        _log_batch(child.client, run_id, *batch)
+    except InvalidParameterError as exc:
+        if not batch[0] or "param" not in str(exc).lower():
+            parent.note_failure(f"log to run {run_id}", exc)
+            return
+        try:
+            existing = child.client.get_run(run_id).data.params
+            kept = {k: v for k, v in batch[0].items() if k not in existing}
+            _log_batch(child.client, run_id, kept, batch[1], batch[2])
+        except Exception as retry_exc:
+            parent.note_failure(f"log to run {run_id}", retry_exc)
+    except Exception as exc:
+        parent.note_failure(f"log to run {run_id}", exc)
+    parent._failures.extend(child._failures)
+
+
+def _log_batch(client: Any, run_id: str, params: dict, metrics: list, tags: dict) -> None:
+    from ..entities import Metric, Param, RunTag
+
+    client.log_batch(
+        run_id,
+        metrics=[Metric(k, v, ts, step) for k, v, ts, step in metrics],
+        params=[Param(k, v) for k, v in params.items()],
+        tags=[RunTag(k, v) for k, v in tags.items()],
+    )
