@@ -38,7 +38,12 @@ def local_path_from_uri(uri: str) -> str:
 
 
 class LocalArtifactRepository(ArtifactRepository):
-    """Artifacts in a folder on this machine (see the module docstring)."""
+    """Artifacts in a folder on this machine (see the module docstring).
+
+    >>> repo = LocalArtifactRepository("file:///data/mltrail-artifacts/1/<run_id>/artifacts")
+    >>> repo.root
+    '/data/mltrail-artifacts/1/<run_id>/artifacts'
+    """
 
     def __init__(self, artifact_uri: str) -> None:
         super().__init__(artifact_uri)

@@ -14,7 +14,11 @@ from typing import Any, Optional, Sequence
 
 
 def cell(value: Any) -> str:
-    """The text of one cell: '' for None, numbers compact, newlines flattened."""
+    """The text of one cell: '' for None, numbers compact, newlines flattened.
+
+    >>> cell(None), cell(0.123456789), cell(7)
+    ('', '0.123457', '7')
+    """
     if value is None:
         return ""
     if isinstance(value, float):
@@ -54,14 +58,22 @@ def format_fields(fields: Sequence[tuple[str, Any]]) -> str:
 
 
 def format_time(epoch_ms: Optional[int]) -> str:
-    """Epoch milliseconds as local ``YYYY-MM-DD HH:MM:SS`` ('' for None)."""
+    """Epoch milliseconds as local ``YYYY-MM-DD HH:MM:SS`` ('' for None).
+
+    >>> format_time(None)
+    ''
+    """
     if epoch_ms is None:
         return ""
     return datetime.datetime.fromtimestamp(epoch_ms / 1000).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def format_duration(start_ms: Optional[int], end_ms: Optional[int]) -> str:
-    """``250ms``, ``1.2s``, ``3m04s``, ``2h05m`` between two epoch-ms times ('' when either is missing)."""
+    """``250ms``, ``1.2s``, ``3m04s``, ``2h05m`` between two epoch-ms times ('' when either is missing).
+
+    >>> format_duration(0, 184_000)
+    '3m04s'
+    """
     if start_ms is None or end_ms is None:
         return ""
     seconds = max(0.0, (end_ms - start_ms) / 1000)

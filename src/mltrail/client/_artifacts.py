@@ -21,9 +21,16 @@ if TYPE_CHECKING:
 
 
 class ArtifactClientMixin:
-    """Needs ``get_run(run_id)`` from the client it is mixed into."""
+    """Artifact methods; needs ``get_run(run_id)`` from the client it is mixed into.
+
+    >>> client.log_text(run_id, "hello", "notes/hello.txt")
+    """
 
     def get_run(self, run_id: str) -> "Run":  # provided by Client
+        """The run (implemented by :class:`mltrail.client.Client`).
+
+        >>> client.get_run(run_id).info.artifact_uri
+        """
         raise NotImplementedError
 
     def _artifact_repo(self, run_id: str, writing: bool) -> ArtifactRepository:

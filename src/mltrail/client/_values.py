@@ -18,7 +18,11 @@ from ..exceptions import InvalidParameterError
 
 
 def now_ms() -> int:
-    """Current time in epoch milliseconds."""
+    """Current time in epoch milliseconds.
+
+    >>> now_ms() > 1_700_000_000_000
+    True
+    """
     return int(time.time() * 1000)
 
 
@@ -110,7 +114,11 @@ def string_value(kind: str, key: str, value: Any) -> str:
 
 
 def make_params(params: Optional[Mapping[str, Any]]) -> list[Param]:
-    """``{"alpha": 0.1}`` -> ``[Param("alpha", "0.1")]``."""
+    """Params from a dict, values as strings.
+
+    >>> make_params({"alpha": 0.1})
+    [Param(key='alpha', value='0.1')]
+    """
     if not params:
         return []
     _check_mapping("params", params)
@@ -118,7 +126,11 @@ def make_params(params: Optional[Mapping[str, Any]]) -> list[Param]:
 
 
 def make_tags(tags: Optional[Mapping[str, Any]]) -> list[RunTag]:
-    """``{"team": "nlp"}`` -> ``[RunTag("team", "nlp")]``."""
+    """Run tags from a dict, values as strings.
+
+    >>> make_tags({"team": "nlp"})
+    [RunTag(key='team', value='nlp')]
+    """
     if not tags:
         return []
     _check_mapping("tags", tags)
@@ -126,7 +138,11 @@ def make_tags(tags: Optional[Mapping[str, Any]]) -> list[RunTag]:
 
 
 def make_metrics(metrics: Optional[Mapping[str, Any]], step: Any = None, timestamp: Any = None) -> list[Metric]:
-    """``{"rmse": 6.9}`` -> ``[Metric("rmse", 6.9, now, 0)]`` with a shared step and timestamp."""
+    """Metrics from a dict, sharing one step and one timestamp (now when None).
+
+    >>> make_metrics({"rmse": 6.9}, step=2, timestamp=1700000000000)
+    [Metric(key='rmse', value=6.9, timestamp=1700000000000, step=2)]
+    """
     if not metrics:
         return []
     _check_mapping("metrics", metrics)
