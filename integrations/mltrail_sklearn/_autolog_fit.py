@@ -12,9 +12,9 @@ from __future__ import annotations
 import inspect
 import threading
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
-from mltrail.autologging import AutologCall
+from mltrail.autologging import AutologCall, log_model_per_policy, skip_figures
 
 from . import _autolog_post_training as post_training
 from ._autolog_metrics import classification_scores, probability_scores, regression_scores, silhouette
@@ -121,11 +121,12 @@ def log_fit(call: AutologCall) -> None:
     )
     predictions = outputs[0] if outputs else None
     if call.config.log_models:
-        call.safely("log the model", log_model, call, estimator, X, predictions)
+        log_model_per_policy(call, model_logger(call, estimator, X, predictions))
         if is_search:
-            call.safely("log the best estimator", log_model, call, estimator.best_estimator_, X, predictions,
-                        "best_estimator")
-    if outputs and outputs[2] == "classifier" and call.config.log_plots and y is not None:
+            best = model_logger(call, estimator.best_estimator_, X, predictions, "best_estimator")
+            log_model_per_policy(call, best, "log the best estimator")
+    plots_wanted = call.config.log_plots and not skip_figures()
+    if outputs and outputs[2] == "classifier" and plots_wanted and y is not None:
         from ._autolog_plots import log_classifier_plots
 
         call.safely("draw the classifier plots", log_classifier_plots, call, estimator, y, outputs[0], outputs[1])
@@ -234,8 +235,15 @@ def _head(data: Any, rows: int = 5) -> Any:
         return None
 
 
-def log_model(call: AutologCall, estimator: Any, X: Any, predictions: Any, artifact_path: str = "model") -> None:
-    """Log ``estimator`` with mltrail.sklearn.log_model to the call's run (signature/example per config)."""
+def model_logger(
+    call: AutologCall, estimator: Any, X: Any, predictions: Any, artifact_path: str = "model"
+) -> Callable[[], Any]:
+    """A function logging ``estimator`` to the call's run with mltrail.sklearn.log_model.
+
+    Signature and input example (per config) are taken now, from the
+    training data the call saw; the returned function may run later (a
+    child-run policy can defer or drop it).
+    """
     from ._flavor import log_model as flavor_log_model
 
     config = call.config
@@ -248,12 +256,17 @@ def log_model(call: AutologCall, estimator: Any, X: Any, predictions: Any, artif
             "infer the model signature", infer_signature, _head(X), _head(predictions) if predictions is not None else None
         )
         signature = inferred if inferred is not None else False
-    flavor_log_model(
-        estimator,
-        artifact_path=artifact_path,
-        serialization_format=config.serialization_format,
-        registered_model_name=config.registered_model_name,
-        signature=signature,
-        input_example=input_example,
-        run_id=call.run_id,
-    )
+    run_id = call.run_id
+
+    def log() -> Any:
+        return flavor_log_model(
+            estimator,
+            artifact_path=artifact_path,
+            serialization_format=config.serialization_format,
+            registered_model_name=config.registered_model_name,
+            signature=signature,
+            input_example=input_example,
+            run_id=run_id,
+        )
+
+    return log

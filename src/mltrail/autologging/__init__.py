@@ -61,6 +61,14 @@ from ._calls import (
     start_autolog_run,
     suppressed,
 )
+from ._child_runs import (
+    ChildRunPolicy,
+    child_run_policy,
+    current_child_run_policy,
+    log_model_per_policy,
+    skip_figures,
+    write_child_batch,
+)
 from ._config import SHARED_DEFAULTS, AutologConfig, resolve_config
 from ._integration import Integration
 from ._patching import PatchSet
@@ -73,6 +81,12 @@ __all__ = [
     "PARENT_RUN_TAG",
     "AutologCall",
     "AutologConfig",
+    "ChildRunPolicy",
+    "child_run_policy",
+    "current_child_run_policy",
+    "log_model_per_policy",
+    "skip_figures",
+    "write_child_batch",
     "Integration",
     "PatchSet",
     "SHARED_DEFAULTS",
