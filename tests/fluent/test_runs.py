@@ -241,3 +241,9 @@ def test_run_id_from_the_environment_is_resumed(tracking_uri, client, monkeypatc
         with mlflow.start_run(nested=True) as child:  # nested runs are new runs
             assert child.info.run_id != run_id
     assert client.get_run(run_id).data.metrics == {"resumed": 1.0}
+
+
+def test_unknown_explicit_parent_is_refused(tracking_uri, client):
+    with pytest.raises(ResourceNotFoundError, match="1" * 32):
+        mlflow.start_run(parent_run_id="1" * 32)
+    assert mlflow.active_run() is None and client.search_runs("0") == []

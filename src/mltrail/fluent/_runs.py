@@ -217,7 +217,8 @@ def start_run(
         all_tags = run_context_tags()
         all_tags.update(extra)
         if parent is not None:
-            client.get_run(parent)  # an unknown parent is an error, not a dangling tag
+            if not stack:  # an explicit parent must exist (the active run is known to)
+                client.get_run(parent)
             all_tags[PARENT_RUN_ID] = parent
         run = client.create_run(exp_id, tags=all_tags, run_name=run_name)
     active = ActiveRun(run, client, owner)
