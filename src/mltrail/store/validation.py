@@ -61,12 +61,27 @@ def _shorten(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 5] + "...'" + f" ({len(str(value))} chars)"
 
 
+# Keys already found valid (keys repeat a lot: a batch of 1,000 metrics has a handful).
+_VALID_KEYS: set[str] = set()
+_VALID_KEYS_MAX = 10_000
+
+
 def validate_key(key: Any, kind: str) -> str:
     """Check a metric/param/tag key (``kind`` names it in the message) and return it.
 
     >>> validate_key("train/rmse", "metric")
     'train/rmse'
     """
+    if key in _VALID_KEYS and type(key) is str:
+        return key
+    _check_key(key, kind)
+    if len(_VALID_KEYS) >= _VALID_KEYS_MAX:
+        _VALID_KEYS.clear()
+    _VALID_KEYS.add(key)
+    return key
+
+
+def _check_key(key: Any, kind: str) -> None:
     if not isinstance(key, str):
         raise InvalidParameterError(f"Invalid {kind} key {key!r}: a key must be a string")
     if not key:
@@ -90,7 +105,6 @@ def validate_key(key: Any, kind: str) -> str:
             f"Invalid {kind} key {key!r}: a key must be a normalised path "
             f"(no '.' segments, no '//' and no trailing '/')"
         )
-    return key
 
 
 def _validate_string_value(value: Any, key: str, kind: str, limit: int) -> str:
@@ -141,6 +155,8 @@ def validate_metric(key: Any, value: Any, timestamp: Any, step: Any) -> tuple[st
     ('rmse', 6.9, 1700000000000, 0)
     """
     key = validate_key(key, "metric")
+    if type(value) is float and type(timestamp) is int and type(step) is int:  # the common case
+        return key, value, timestamp, step
     if isinstance(value, float):
         number = value
     elif isinstance(value, numbers.Real) and not isinstance(value, (str, bytes)):

@@ -15,7 +15,11 @@ Database errors that mean "cannot reach or use the database" become
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
+import threading
 import time
+import weakref
 from typing import Any, Iterator, NoReturn, Optional
 
 import sqlalchemy as sa
@@ -24,7 +28,15 @@ from sqlalchemy.engine import Connection
 from ... import config
 from ...entities import LifecycleStage
 from ...exceptions import InvalidStateError, ResourceNotFoundError, StoreUnavailableError
-from .engine import create_sql_engine, is_mysql, read_connection, redact, write_connection
+from .engine import (
+    create_sql_engine,
+    is_mysql,
+    new_sqlite_connection,
+    read_connection,
+    redact,
+    sqlite_path,
+    write_connection,
+)
 from .schema import ensure_schema
 from .statements import HotStatements
 
@@ -34,6 +46,17 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+class _ThreadConnection:
+    """One thread's SQLite connection for the hot paths (closed with it when the thread ends)."""
+
+    __slots__ = ("connection", "cursor", "pid", "__weakref__")
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self.cursor = connection.cursor()
+        self.pid = os.getpid()
+
+
 class SqlStoreCore:
     """Engine, schema and transactions of a SQL store (see the module docstring)."""
 
@@ -41,8 +64,6 @@ class SqlStoreCore:
         self.db_uri = db_uri
         root = artifact_root if artifact_root is not None else config.default_artifact_root(db_uri)
         if "://" not in root:
-            import os
-
             root = os.path.abspath(root)
         self.default_artifact_root = root.rstrip("/") or "/"
         self._engine = create_sql_engine(db_uri)
@@ -53,11 +74,20 @@ class SqlStoreCore:
             raise
         self._mysql = is_mysql(self._engine)
         self._sqlite = self._engine.dialect.name == "sqlite"
-        self._hot = HotStatements(self._engine)
+        file_backed = self._sqlite and sqlite_path(self._engine.url) is not None
+        self._thread_connections: Optional[threading.local] = threading.local() if file_backed else None
+        self._thread_connections_lock = threading.Lock()
+        # weak: a thread's connection closes when the thread ends; close() closes the rest
+        self._open_connections: weakref.WeakSet[_ThreadConnection] = weakref.WeakSet()
         dbapi = self._engine.dialect.dbapi
         self._dbapi_error: type[BaseException] = dbapi.Error  # type: ignore[union-attr]
         self._dbapi_integrity_error: type[BaseException] = dbapi.IntegrityError  # type: ignore[union-attr]
         self._dbapi_operational_error: type[BaseException] = dbapi.OperationalError  # type: ignore[union-attr]
+
+    @functools.cached_property
+    def _hot(self) -> HotStatements:
+        """The hot-path statements, compiled on first use (keeps store start-up to a few ms)."""
+        return HotStatements(self._engine)
 
     @property
     def engine(self) -> sa.engine.Engine:
@@ -69,6 +99,15 @@ class SqlStoreCore:
 
         >>> store.close()
         """
+        with self._thread_connections_lock:
+            for held in list(self._open_connections):
+                try:
+                    held.connection.close()
+                except self._dbapi_error:  # type: ignore[misc]  # pragma: no cover - closing is best effort
+                    pass
+            self._open_connections.clear()
+            if self._thread_connections is not None:
+                self._thread_connections = threading.local()
         self._engine.dispose()
 
     def __repr__(self) -> str:
@@ -77,7 +116,23 @@ class SqlStoreCore:
     # -- transactions ---------------------------------------------------------------
     @contextlib.contextmanager
     def _raw_write(self) -> Iterator[Any]:
-        """A DBAPI cursor inside one write transaction, committed when the block ends."""
+        """A DBAPI cursor inside one write transaction, committed when the block ends.
+
+        For a SQLite file each thread keeps its own connection outside the
+        pool (checking one out of the pool costs more than the commit).
+        """
+        if self._thread_connections is not None:
+            conn, cursor = self._thread_connection()
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                yield cursor
+                conn.commit()
+            except BaseException as exc:
+                self._rollback_quietly(conn)
+                if isinstance(exc, self._dbapi_operational_error):
+                    self._unavailable(exc)
+                raise
+            return
         try:
             conn = self._engine.raw_connection()
         except sa.exc.DBAPIError as exc:
@@ -90,10 +145,7 @@ class SqlStoreCore:
                 yield cursor
                 conn.commit()
             except BaseException as exc:
-                try:
-                    conn.rollback()
-                except self._dbapi_error:  # type: ignore[misc]
-                    pass
+                self._rollback_quietly(conn)
                 if isinstance(exc, self._dbapi_operational_error):
                     self._unavailable(exc)
                 raise
@@ -101,6 +153,25 @@ class SqlStoreCore:
                 cursor.close()
         finally:
             conn.close()
+
+    def _rollback_quietly(self, conn: Any) -> None:
+        try:
+            conn.rollback()
+        except self._dbapi_error:  # type: ignore[misc]
+            pass
+
+    def _thread_connection(self) -> tuple[Any, Any]:
+        local = self._thread_connections
+        held = getattr(local, "held", None)
+        if held is None or held.pid != os.getpid():  # first use in this thread, or inherited through fork
+            try:
+                held = _ThreadConnection(new_sqlite_connection(self._engine))
+            except self._dbapi_error as exc:  # type: ignore[misc]
+                self._unavailable(exc)
+            local.held = held
+            with self._thread_connections_lock:
+                self._open_connections.add(held)
+        return held.connection, held.cursor
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[Connection]:

@@ -62,6 +62,8 @@ NAMING_CONVENTION = {
 
 #: Table options for MySQL/MariaDB (ignored elsewhere): case-sensitive strings.
 MYSQL_TABLE_OPTIONS = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+#: Tables keyed by a composite primary key are clustered on it in SQLite (one b-tree per insert).
+CLUSTERED = {**MYSQL_TABLE_OPTIONS, "sqlite_with_rowid": False}
 
 #: Longest artifact location / URI stored.
 MAX_ARTIFACT_URI_LENGTH = 1000
@@ -91,7 +93,7 @@ class SqlExperimentTag(Base):
     """A tag of an experiment."""
 
     __tablename__ = "experiment_tags"
-    __table_args__ = (PrimaryKeyConstraint("experiment_id", "key"), MYSQL_TABLE_OPTIONS)
+    __table_args__ = (PrimaryKeyConstraint("experiment_id", "key"), CLUSTERED)
 
     experiment_id: Mapped[int] = mapped_column(Integer, ForeignKey("experiments.experiment_id"))
     key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
@@ -123,7 +125,7 @@ class SqlParam(Base):
     """A run parameter (immutable once logged)."""
 
     __tablename__ = "params"
-    __table_args__ = (PrimaryKeyConstraint("run_uuid", "key"), MYSQL_TABLE_OPTIONS)
+    __table_args__ = (PrimaryKeyConstraint("run_uuid", "key"), CLUSTERED)
 
     run_uuid: Mapped[str] = mapped_column(String(32), ForeignKey("runs.run_uuid"))
     key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
@@ -134,7 +136,7 @@ class SqlTag(Base):
     """A run tag."""
 
     __tablename__ = "tags"
-    __table_args__ = (PrimaryKeyConstraint("run_uuid", "key"), MYSQL_TABLE_OPTIONS)
+    __table_args__ = (PrimaryKeyConstraint("run_uuid", "key"), CLUSTERED)
 
     run_uuid: Mapped[str] = mapped_column(String(32), ForeignKey("runs.run_uuid"))
     key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
@@ -142,18 +144,18 @@ class SqlTag(Base):
 
 
 class SqlMetric(Base):
-    """One logged value of a metric (the full history)."""
+    """One logged value of a metric (the full history).
+
+    The primary key is the whole row, as in MLflow: logging exactly the same
+    (key, value, step, timestamp) twice keeps one row.
+    """
 
     __tablename__ = "metrics"
     __table_args__ = (
-        Index(None, "run_uuid", "key", "step", "timestamp"),
-        MYSQL_TABLE_OPTIONS,
+        PrimaryKeyConstraint("run_uuid", "key", "step", "timestamp", "value", "is_nan"),
+        CLUSTERED,
     )
 
-    # BIGINT everywhere but SQLite, where INTEGER PRIMARY KEY is the rowid (fastest inserts).
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
     run_uuid: Mapped[str] = mapped_column(String(32), ForeignKey("runs.run_uuid"))
     key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
     value: Mapped[float] = mapped_column(Double)
@@ -168,8 +170,9 @@ class SqlLatestMetric(Base):
     __tablename__ = "latest_metrics"
     __table_args__ = (
         PrimaryKeyConstraint("run_uuid", "key"),
-        Index(None, "key", "value"),
-        MYSQL_TABLE_OPTIONS,
+        # search: "metrics.x < 7 ORDER BY metrics.x" walks this index in value order and stops at the page end
+        Index(None, "key", "is_nan", "value"),
+        CLUSTERED,
     )
 
     run_uuid: Mapped[str] = mapped_column(String(32), ForeignKey("runs.run_uuid"))

@@ -152,7 +152,7 @@ class _Parser:
         if op in ("IN", "NOT IN"):
             value: Any = self._list(value_kind)
         else:
-            value = self._value(value_kind, op)
+            value = self._value(value_kind)
         return Comparison(kind, key, op, value)
 
     def _identifier(self, token: _Token, allowed: str) -> tuple[str, str]:
@@ -182,7 +182,7 @@ class _Parser:
             raise self._error(token, f"the operator must be one of {', '.join(ops)} here")
         return text
 
-    def _value(self, value_kind: str, op: str) -> Any:
+    def _value(self, value_kind: str) -> Any:
         token = self._next("expected a value")
         if value_kind == "int":
             if token.kind != "number" or "." in token.text:
@@ -196,14 +196,14 @@ class _Parser:
         token = self._next("expected '('")
         if token.kind != "lparen":
             raise self._error(token, "expected '(' to start a list")
-        values = [self._value(value_kind, "IN")]
+        values = [self._value(value_kind)]
         while True:
             token = self._next("expected ',' or ')'")
             if token.kind == "rparen":
                 return values
             if token.kind != "comma":
                 raise self._error(token, "expected ',' or ')' in a list")
-            values.append(self._value(value_kind, "IN"))
+            values.append(self._value(value_kind))
 
 
 def parse_filter(text: Optional[str], attributes: dict[str, str]) -> list[Comparison]:

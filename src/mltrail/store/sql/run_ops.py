@@ -30,7 +30,7 @@ from .core import SqlStoreCore, now_ms
 from .models import metrics, runs, tags
 from .run_names import generate_run_name
 from .run_reader import RUN_COLUMNS, load_runs, run_info_from_row
-from .statements import metric_from_db, metric_to_db
+from .statements import METRIC_COLUMNS, metric_from_db, metric_to_db
 
 RUN_NAME_TAG = "mltrail.runName"
 PARENT_RUN_TAG = "mltrail.parentRunId"
@@ -269,20 +269,24 @@ class RunOps(SqlStoreCore):
                 if name is not None:
                     cursor.execute(hot.rename_run.sql, hot.rename_run.args({"run_uuid": run_id, "name": name}))
             if metric_rows:
-                cursor.executemany(hot.insert_metric.sql, hot.insert_metric.many(metric_rows))
-                cursor.executemany(hot.upsert_latest_metric.sql, hot.upsert_latest_metric.many(latest))
+                cursor.executemany(hot.insert_metric.sql, hot.insert_metric.rows(METRIC_COLUMNS, metric_rows))
+                cursor.executemany(hot.upsert_latest_metric.sql, hot.upsert_latest_metric.rows(METRIC_COLUMNS, latest))
 
-    def _metric_rows(self, run_id: str, batch: Sequence[Metric]) -> tuple[list[dict], list[dict]]:
-        """Validated metric rows, and the latest row per key among them."""
-        rows: list[dict] = []
-        latest: dict[str, dict] = {}
+    def _metric_rows(self, run_id: str, batch: Sequence[Metric]) -> tuple[list[tuple], list[tuple]]:
+        """Validated metric rows (tuples ordered as METRIC_COLUMNS), and the latest row per key."""
+        rows: list[tuple] = []
+        latest: dict[str, tuple] = {}
+        mysql = self._mysql
         for metric in batch:
             key, value, timestamp, step = validate_metric(metric.key, metric.value, metric.timestamp, metric.step)
-            stored, is_nan = metric_to_db(value, self._mysql)
-            row = {"run_uuid": run_id, "key": key, "value": stored, "timestamp": timestamp, "step": step, "is_nan": is_nan}
+            if value != value or mysql:
+                stored, is_nan = metric_to_db(value, mysql)
+            else:
+                stored, is_nan = value, False
+            row = (run_id, key, stored, timestamp, step, is_nan)
             rows.append(row)
             best = latest.get(key)
-            if best is None or (step, timestamp) >= (best["step"], best["timestamp"]):
+            if best is None or step > best[4] or (step == best[4] and timestamp >= best[3]):
                 latest[key] = row
         return rows, list(latest.values())
 
@@ -312,6 +316,6 @@ class RunOps(SqlStoreCore):
             rows = conn.execute(
                 sa.select(metrics.c.key, metrics.c.value, metrics.c.timestamp, metrics.c.step, metrics.c.is_nan)
                 .where(metrics.c.run_uuid == run_id, metrics.c.key == metric_key)
-                .order_by(metrics.c.step, metrics.c.timestamp, metrics.c.id)
+                .order_by(metrics.c.step, metrics.c.timestamp, metrics.c.value)
             ).all()
         return [Metric(r.key, metric_from_db(r.value, r.is_nan, self._mysql), r.timestamp, r.step) for r in rows]

@@ -98,6 +98,8 @@ class RunSearchQuery:
         self.dialect = dialect
         self.mysql = mysql
         self.metric_joins: dict[str, Any] = {}
+        #: metrics some comparison filters on: every row found has a real (non-NaN) value
+        self.filtered_metrics: set[str] = set()
 
     def build(
         self,
@@ -129,6 +131,7 @@ class RunSearchQuery:
                 alias = latest_metrics.alias()
                 self.metric_joins[c.key] = alias
                 source = source.join(alias, sa.and_(alias.c.run_uuid == runs.c.run_uuid, alias.c.key == c.key))
+            self.filtered_metrics.add(c.key)
             value = metric_to_db(float(c.value), self.mysql)[0]  # type: ignore[arg-type]
             conditions.append(alias.c.is_nan == sa.false())
             conditions.append(compare(alias.c.value, c.op, value))
@@ -158,7 +161,10 @@ class RunSearchQuery:
                 alias = latest_metrics.alias()
                 self.metric_joins[key.key] = alias
                 source = source.outerjoin(alias, sa.and_(alias.c.run_uuid == runs.c.run_uuid, alias.c.key == key.key))
-            order.append(sa.case((alias.c.value.is_(None), 2), (alias.c.is_nan == sa.true(), 1), else_=0))
+            if key.key not in self.filtered_metrics:  # missing last, NaN just before
+                order.append(sa.case((alias.c.value.is_(None), 2), (alias.c.is_nan == sa.true(), 1), else_=0))
+            # (when filtered, every row has a value: ordering by the bare column lets the database
+            # walk the (key, is_nan, value) index and stop at the end of the page)
             order.append(alias.c.value.asc() if key.ascending else alias.c.value.desc())
             return source
         if key.entity in (PARAM, TAG):

@@ -24,7 +24,9 @@ from .models import experiments, latest_metrics, metrics, params, runs, tags
 #: MySQL/MariaDB DOUBLE has no infinity: +-inf is stored as the largest finite double.
 MYSQL_INFINITY = 1.7976931348623157e308
 
-_METRIC_COLUMNS = ("run_uuid", "key", "value", "timestamp", "step", "is_nan")
+#: Column order of metric rows handed to :meth:`Prepared.rows`.
+METRIC_COLUMNS = ("run_uuid", "key", "value", "timestamp", "step", "is_nan")
+_METRIC_COLUMNS = METRIC_COLUMNS
 
 
 class Prepared:
@@ -50,9 +52,39 @@ class Prepared:
         """Driver parameters for ``executemany``."""
         return [self.args(row) for row in rows]
 
+    def rows(self, columns: Sequence[str], tuples: list[tuple]) -> list[Any]:
+        """Driver parameters for ``executemany`` from tuples ordered as ``columns``.
+
+        On positional drivers (SQLite) whose statement takes exactly these
+        columns in this order, the tuples are used as they are.
+        """
+        if self._names is not None and not self._defaults and tuple(self._names) == tuple(columns):
+            return tuples
+        return self.many(dict(zip(columns, row)) for row in tuples)
+
 
 def _bind(name: str, type_: Any) -> sa.BindParameter:
     return sa.bindparam(name, type_=type_)
+
+
+def _dialect_insert(engine: Engine, table: sa.Table) -> Any:
+    name = engine.dialect.name
+    if name in ("mysql", "mariadb"):
+        from sqlalchemy.dialects.mysql import insert
+    elif name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    return insert(table)
+
+
+def insert_ignoring_duplicates(engine: Engine, table: sa.Table, keys: Sequence[str]) -> Any:
+    """``INSERT`` that silently keeps the existing row when the primary key is taken."""
+    stmt = _dialect_insert(engine, table)
+    if engine.dialect.name in ("mysql", "mariadb"):
+        # a no-op update (INSERT IGNORE would also hide unrelated errors)
+        return stmt.on_duplicate_key_update([(keys[0], table.c[keys[0]])])
+    return stmt.on_conflict_do_nothing(index_elements=list(keys))
 
 
 def upsert(engine: Engine, table: sa.Table, keys: Sequence[str], update: Sequence[str], newer: Any = None) -> Any:
@@ -62,11 +94,8 @@ def upsert(engine: Engine, table: sa.Table, keys: Sequence[str], update: Sequenc
     existing row is overwritten; ``new`` and ``old`` map column names to the
     incoming and stored columns.
     """
-    name = engine.dialect.name
-    if name in ("mysql", "mariadb"):
-        from sqlalchemy.dialects.mysql import insert as mysql_insert
-
-        stmt = mysql_insert(table)
+    stmt = _dialect_insert(engine, table)
+    if engine.dialect.name in ("mysql", "mariadb"):
         new = {c: stmt.inserted[c] for c in table.c.keys()}
         if newer is None:
             return stmt.on_duplicate_key_update([(c, new[c]) for c in update])
@@ -74,11 +103,6 @@ def upsert(engine: Engine, table: sa.Table, keys: Sequence[str], update: Sequenc
         # the condition reads (listed last in ``update``) are assigned after the others.
         cond = newer(new, table.c)
         return stmt.on_duplicate_key_update([(c, sa.func.IF(cond, new[c], table.c[c])) for c in update])
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
-    stmt = dialect_insert(table)
     new = {c: stmt.excluded[c] for c in table.c.keys()}
     where = newer(new, table.c) if newer is not None else None
     return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: new[c] for c in update}, where=where)
@@ -94,8 +118,11 @@ class HotStatements:
 
     def __init__(self, engine: Engine) -> None:
         active_run = (
-            sa.select(sa.literal(1))
-            .where(runs.c.run_uuid == _bind("run_uuid", sa.String), runs.c.lifecycle_stage == LifecycleStage.ACTIVE)
+            sa.select(sa.literal_column("1"))
+            .where(
+                runs.c.run_uuid == _bind("run_uuid", sa.String),
+                runs.c.lifecycle_stage == sa.literal_column(f"'{LifecycleStage.ACTIVE}'"),
+            )
             .exists()
         )
         values = sa.select(
@@ -106,8 +133,14 @@ class HotStatements:
             _bind("step", sa.BigInteger),
             _bind("is_nan", sa.Boolean),
         ).where(active_run)
-        self.insert_metric_if_active = Prepared(metrics.insert().from_select(list(_METRIC_COLUMNS), values), engine)
-        self.insert_metric = Prepared(metrics.insert().values({c: sa.bindparam(c) for c in _METRIC_COLUMNS}), engine)
+        metric_pk = [c.name for c in metrics.primary_key.columns]
+        self.insert_metric_if_active = Prepared(
+            insert_ignoring_duplicates(engine, metrics, metric_pk).from_select(list(_METRIC_COLUMNS), values), engine
+        )
+        self.insert_metric = Prepared(
+            insert_ignoring_duplicates(engine, metrics, metric_pk).values({c: sa.bindparam(c) for c in _METRIC_COLUMNS}),
+            engine,
+        )
         self.upsert_latest_metric = Prepared(
             upsert(
                 engine,
