@@ -49,7 +49,9 @@ _MODELS = {"sklearn": _sklearn_model, "xgboost": _xgboost_model}
 
 def _log(api, flavor: str, model, example, name: str):
     # MLflow 3 names the model with `name` (artifact_path is deprecated); mltrail accepts both.
-    return getattr(api, flavor).log_model(model, name=name, input_example=example[:5])
+    # Recent MLflow defaults sklearn to skops; both backends are asked for cloudpickle.
+    extra = {"serialization_format": "cloudpickle"} if flavor == "sklearn" else {}
+    return getattr(api, flavor).log_model(model, name=name, input_example=example[:5], **extra)
 
 
 def _log_model(flavor: str):

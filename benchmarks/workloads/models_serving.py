@@ -88,7 +88,9 @@ def _serve_rps(api, ctx: Context) -> Measurement:
     _, X = _sklearn_model()
     body = json.dumps({"dataframe_split": json.loads(X[:10].to_json(orient="split", index=False))}).encode()
     port = _free_port()
-    proc = subprocess.Popen(_server_command(ctx.backend, uri, port, ctx.params["workers"]),
+    # MLflow's serve runs `uvicorn` from PATH: put the backend interpreter's bin folder first.
+    env = dict(os.environ, PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
+    proc = subprocess.Popen(_server_command(ctx.backend, uri, port, ctx.params["workers"]), env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         startup_s = _wait_ready(port, proc, timeout=180)
