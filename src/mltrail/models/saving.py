@@ -177,6 +177,23 @@ def _register(model_uri: str, name: str) -> Any:
     return register_model(model_uri, name)
 
 
+def _target_run(run_id: Optional[str]) -> tuple[str, str]:
+    """``(run_id, artifact_uri)``: the given run, else the active run (started when none is, like MLflow)."""
+    if run_id is not None:
+        from ..client import Client
+
+        run = Client().get_run(run_id)
+        if run.info.lifecycle_stage == "deleted":
+            from ..exceptions import InvalidStateError
+
+            raise InvalidStateError(f"Cannot log a model to run {run_id!r}: the run is deleted")
+        return run_id, run.info.artifact_uri
+    from .. import fluent
+
+    run = fluent.active_run() or fluent.start_run()
+    return run.info.run_id, run.info.artifact_uri
+
+
 def log_model_folder(
     artifact_path: str,
     save: Callable[..., Model],
@@ -184,27 +201,44 @@ def log_model_folder(
     registered_model_name: Optional[str] = None,
     run_id: Optional[str] = None,
 ) -> ModelInfo:
-    """Save with ``save(local_path, run_id=..., artifact_path=...)`` into a temp dir, log it to the run.
+    """Save with ``save(local_path, run_id=..., artifact_path=...)`` and log the folder to the run.
 
     Uses the active run (starting one when none is active, like MLflow) unless
-    ``run_id`` is given. Nothing is logged when saving fails.
+    ``run_id`` is given. When the run's artifacts are on this disk the folder
+    is built beside its final place and renamed into it (no copy); otherwise
+    it is built in a temporary folder and uploaded with ``log_artifacts``.
+    Either way nothing is logged when saving fails, and an artifact path
+    that already holds files is refused (mixing two models' files would make
+    the folder fail its integrity check).
     """
     if not isinstance(artifact_path, str) or not artifact_path.strip("/") or ".." in artifact_path.split("/"):
         raise InvalidParameterError(
             f"artifact_path={artifact_path!r}: expected a relative path inside the run's artifacts, such as 'model'"
         )
     artifact_path = artifact_path.strip("/")
-    from .. import fluent
+    run_id, artifact_uri = _target_run(run_id)
+    taken = ResourceAlreadyExistsError(
+        f"Run {run_id} already has artifacts at {artifact_path!r}: log the model under another artifact_path"
+    )
+    from ..artifacts import artifact_uri_scheme
 
-    if run_id is None:
-        run = fluent.active_run() or fluent.start_run()
-        run_id = run.info.run_id
-    with tempfile.TemporaryDirectory(prefix="mltrail-model-") as tmp:
-        local = os.path.join(tmp, os.path.basename(artifact_path))
-        model = save(local, run_id=run_id, artifact_path=artifact_path)
+    if artifact_uri_scheme(artifact_uri) == "file":
+        from ..artifacts.local import local_path_from_uri
+
+        dest = os.path.join(local_path_from_uri(artifact_uri), *artifact_path.split("/"))
+        if os.path.exists(dest) and (not os.path.isdir(dest) or os.listdir(dest)):
+            raise taken
+        model = save(dest, run_id=run_id, artifact_path=artifact_path)
+    else:
         from ..client import Client
 
-        Client().log_artifacts(run_id, local, artifact_path)
+        client = Client()
+        if client.list_artifacts(run_id, artifact_path):
+            raise taken
+        with tempfile.TemporaryDirectory(prefix="mltrail-model-") as tmp:
+            local = os.path.join(tmp, os.path.basename(artifact_path))
+            model = save(local, run_id=run_id, artifact_path=artifact_path)
+            client.log_artifacts(run_id, local, artifact_path)
     model_uri = f"runs:/{run_id}/{artifact_path}"
     info = ModelInfo.from_model(model, model_uri)
     if registered_model_name is not None:

@@ -176,3 +176,25 @@ def test_model_pickle_is_readable_by_plain_cloudpickle(tmp_path, pipe, data):
         raw = cloudpickle.load(f)
     np.testing.assert_array_equal(raw.predict(X), pipe.predict(X))
     assert pickle.DEFAULT_PROTOCOL >= 4
+
+
+def test_logging_twice_to_the_same_path_is_refused_and_the_first_model_survives(tracking, pipe, data):
+    from mltrail.exceptions import ResourceAlreadyExistsError
+
+    X, _ = data
+    with mltrail.start_run() as run:
+        info = mltrail.sklearn.log_model(pipe, artifact_path="model", input_example=X[:2])
+        with pytest.raises(ResourceAlreadyExistsError, match="already has artifacts at 'model'"):
+            mltrail.sklearn.log_model(pipe, artifact_path="model")
+    np.testing.assert_array_equal(mltrail.sklearn.load_model(info.model_uri).predict(X), pipe.predict(X))
+    assert "model/input_example.json" in _artifacts(run.info.run_id, "model")
+
+
+def test_log_model_to_an_explicit_run(tracking, pipe, data):
+    X, _ = data
+    client = mltrail.MlflowClient()
+    run = client.create_run(client.create_experiment("explicit"))
+    info = mltrail.sklearn.log_model(pipe, artifact_path="m", run_id=run.info.run_id)
+    assert mltrail.active_run() is None
+    assert info.model_uri == f"runs:/{run.info.run_id}/m"
+    np.testing.assert_array_equal(mltrail.pyfunc.load_model(info.model_uri).predict(X), pipe.predict(X))
