@@ -9,6 +9,7 @@ hundreds. Logged in one artifact upload as ``training_confusion_matrix.png``,
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from typing import Any, Optional, Sequence
@@ -18,6 +19,7 @@ import numpy as np
 from mltrail.autologging import AutologCall
 
 _MAX_CLASSES_FOR_CURVES = 10
+_MAX_POINTS = 400
 _SIZE = (360, 320)
 _LEFT, _RIGHT, _TOP, _BOTTOM = 56, 16, 30, 44
 
@@ -40,32 +42,57 @@ def _palette() -> list[int]:
     return [channel for rgb in colours for channel in rgb]
 
 
-def _canvas():
-    from PIL import Image, ImageDraw, ImageFont
+@functools.lru_cache(maxsize=1)
+def _font() -> Any:
+    from PIL import ImageFont
+
+    return ImageFont.load_default()
+
+
+@functools.lru_cache(maxsize=1024)
+def _text_mask(text: str) -> Any:
+    """``text`` rendered once per process as a 1-bit mask (rendering glyphs is the costly part)."""
+    from PIL import Image, ImageDraw
+
+    font = _font()
+    left, top, right, bottom = font.getbbox(text)
+    mask = Image.new("L", (max(right - left, 1), max(bottom - top, 1)), 0)
+    ImageDraw.Draw(mask).text((-left, -top), text, fill=255, font=font)
+    return mask.point(lambda v: 255 if v >= 96 else 0, "1")
+
+
+def _text(image: Any, xy: tuple[float, float], text: str, fill: int, centered: bool = True) -> None:
+    mask = _text_mask(text)
+    x, y = (xy[0] - mask.width / 2, xy[1] - mask.height / 2) if centered else xy
+    x, y = int(round(x)), int(round(y))
+    image.paste(fill, (x, y, x + mask.width, y + mask.height), mask)
+
+
+@functools.lru_cache(maxsize=16)
+def _blank_frame(title: str, xlabel: str, ylabel: str) -> Any:
+    """A white palette image with title and axis labels (copied for every plot)."""
+    from PIL import Image
 
     image = Image.new("P", _SIZE, _WHITE)
     image.putpalette(_palette())
-    return image, ImageDraw.Draw(image), ImageFont.load_default()
-
-
-def _centered(draw: Any, font: Any, xy: tuple[float, float], text: str, fill: int) -> None:
-    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-    draw.text((xy[0] - (right - left) / 2, xy[1] - (bottom - top) / 2), text, fill=fill, font=font)
-
-
-def _frame(draw: Any, font: Any, title: str, xlabel: str, ylabel: str) -> tuple[int, int, int, int]:
     width, height = _SIZE
-    box = (_LEFT, _TOP, width - _RIGHT, height - _BOTTOM)
-    _centered(draw, font, (width / 2, _TOP / 2), title, _BLACK)
-    _centered(draw, font, ((box[0] + box[2]) / 2, height - 12), xlabel, _BLACK)
-    draw.text((4, _TOP - 22), ylabel, fill=_BLACK, font=font)
-    return box
+    _text(image, (width / 2, _TOP / 2), title, _BLACK)
+    _text(image, ((_LEFT + width - _RIGHT) / 2, height - 12), xlabel, _BLACK)
+    _text(image, (4, _TOP - 24), ylabel, _BLACK, centered=False)
+    return image
+
+
+def _canvas(title: str, xlabel: str, ylabel: str) -> tuple[Any, Any, tuple[int, int, int, int]]:
+    from PIL import ImageDraw
+
+    image = _blank_frame(title, xlabel, ylabel).copy()
+    width, height = _SIZE
+    return image, ImageDraw.Draw(image), (_LEFT, _TOP, width - _RIGHT, height - _BOTTOM)
 
 
 def confusion_png(path: str, cm: np.ndarray, labels: Sequence[Any], title: str) -> None:
     """A heat map of ``cm`` (rows true, columns predicted) with counts in the cells."""
-    image, draw, font = _canvas()
-    x0, y0, x1, y1 = _frame(draw, font, title, "Predicted label", "True label")
+    image, draw, (x0, y0, x1, y1) = _canvas(title, "Predicted label", "True label")
     k = len(labels)
     side = min(x1 - x0, y1 - y0)
     cell = side / max(k, 1)
@@ -75,40 +102,42 @@ def confusion_png(path: str, cm: np.ndarray, labels: Sequence[Any], title: str) 
         box = (x0 + j * cell, y0 + i * cell, x0 + (j + 1) * cell, y0 + (i + 1) * cell)
         draw.rectangle(box, fill=shade, outline=_GRID)
         if k <= 10:
-            _centered(draw, font, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), str(int(value)),
-                      _WHITE if value > peak / 2 else _BLACK)
+            _text(image, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), str(int(value)),
+                  _WHITE if value > peak / 2 else _BLACK)
     if k <= 10:
         for index, label in enumerate(labels):
             text = str(label)[:8]
-            _centered(draw, font, (x0 + (index + 0.5) * cell, y0 + side + 9), text, _BLACK)
-            _centered(draw, font, (x0 - 22, y0 + (index + 0.5) * cell), text, _BLACK)
+            _text(image, (x0 + (index + 0.5) * cell, y0 + side + 9), text, _BLACK)
+            _text(image, (x0 - 22, y0 + (index + 0.5) * cell), text, _BLACK)
     image.save(path, format="PNG", compress_level=1)
 
 
 def curve_png(path: str, series: list[tuple[str, np.ndarray, np.ndarray]], title: str, xlabel: str,
               ylabel: str, diagonal: bool) -> None:
     """Line plot of (x, y) series in the unit square, with a legend when there are several."""
-    image, draw, font = _canvas()
-    x0, y0, x1, y1 = _frame(draw, font, title, xlabel, ylabel)
+    image, draw, (x0, y0, x1, y1) = _canvas(title, xlabel, ylabel)
     for t in (0.0, 0.25, 0.5, 0.75, 1.0):
         gx = x0 + t * (x1 - x0)
         gy = y1 - t * (y1 - y0)
         draw.line([(gx, y0), (gx, y1)], fill=_GRID)
         draw.line([(x0, gy), (x1, gy)], fill=_GRID)
-        _centered(draw, font, (gx, y1 + 9), f"{t:g}", _BLACK)
-        _centered(draw, font, (x0 - 16, gy), f"{t:g}", _BLACK)
+        _text(image, (gx, y1 + 9), f"{t:g}", _BLACK)
+        _text(image, (x0 - 16, gy), f"{t:g}", _BLACK)
     draw.rectangle((x0, y0, x1, y1), outline=_BLACK)
     if diagonal:
         draw.line([(x0, y1), (x1, y0)], fill=_GRAY)
     for index, (label, xs, ys) in enumerate(series):
         colour = _SERIES + index % len(_SERIES_RGB)
+        if len(xs) > _MAX_POINTS:  # more points than pixels: keep an even subset (ends included)
+            keep = np.linspace(0, len(xs) - 1, _MAX_POINTS).astype(int)
+            xs, ys = xs[keep], ys[keep]
         points = list(zip((x0 + np.clip(xs, 0, 1) * (x1 - x0)).tolist(), (y1 - np.clip(ys, 0, 1) * (y1 - y0)).tolist()))
         if len(points) > 1:
             draw.line(points, fill=colour, width=2)
         if len(series) > 1:
             ly = y1 - 12 - 12 * (len(series) - 1 - index)
             draw.line([(x1 - 90, ly), (x1 - 74, ly)], fill=colour, width=2)
-            draw.text((x1 - 70, ly - 6), label[:12], fill=_BLACK, font=font)
+            _text(image, (x1 - 70, ly - 6), label[:12], _BLACK, centered=False)
     image.save(path, format="PNG", compress_level=1)
 
 

@@ -1,0 +1,145 @@
+"""sklearn autologging overhead per fit, mltrail against MLflow on the same data.
+
+Each workload fits the same estimator on the same generated data (442 rows,
+10 features, like sklearn's diabetes set) ``repeats`` times without
+autologging, then with ``<api>.sklearn.autolog(...)`` (every fit then makes
+its own run: params, training metrics, tags, model and environment files
+when ``log_models``), then again after ``autolog(disable=True)``. The result
+is median(autologged fit) - median(plain fit) in ms; the first autologged fit
+(one-time imports and caches) is reported apart. Both tools run with their
+default options except ``log_models`` and ``silent=True``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..measure import median, timings_ms
+from ..spec import Context, Measurement, Target, Workload
+
+
+def _data(classification: bool):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(442, 10))
+    y = X @ rng.normal(size=10) + rng.normal(0, 0.5, 442)
+    if classification:
+        y = (y > np.median(y)).astype(int)
+    return X, y
+
+
+def _estimator(name: str) -> tuple[Callable[[], Any], bool]:
+    """(factory, is_classification) for a workload's estimator."""
+    if name == "ridge":
+        from sklearn.linear_model import Ridge
+
+        return (lambda: Ridge(alpha=1.0)), False
+    if name == "random_forest":
+        from sklearn.ensemble import RandomForestRegressor
+
+        return (lambda: RandomForestRegressor(n_estimators=20, max_depth=8, random_state=0)), False
+    if name == "logistic":
+        from sklearn.linear_model import LogisticRegression
+
+        return (lambda: LogisticRegression(max_iter=200)), True
+    if name == "grid_search":
+        from sklearn.linear_model import Ridge
+        from sklearn.model_selection import GridSearchCV
+
+        grid = {"alpha": [0.01, 0.1, 1.0, 10.0], "solver": ["auto", "svd", "cholesky"]}  # 12 candidates
+        return (lambda: GridSearchCV(Ridge(), grid, cv=3)), False
+    raise KeyError(name)
+
+
+def _overhead(estimator: str, log_models: bool):
+    def run(api, ctx: Context) -> Measurement:
+        api.set_tracking_uri(ctx.tracking_uri)
+        make, classification = _estimator(estimator)
+        X, y = _data(classification)
+        repeats, budget = ctx.params["repeats"], ctx.params["budget_s"]
+        make().fit(X, y)  # warm sklearn itself up
+        plain = timings_ms(lambda i: make().fit(X, y), repeats, budget_s=budget)
+        api.sklearn.autolog(log_models=log_models, silent=True)
+        autologged = timings_ms(lambda i: make().fit(X, y), repeats + 1, budget_s=budget)
+        run_data = api.last_active_run().data
+        if not run_data.params or not run_data.metrics:
+            raise AssertionError(f"the last autologged fit logged nothing: {run_data}")
+        api.sklearn.autolog(disable=True)
+        after = timings_ms(lambda i: make().fit(X, y), repeats, budget_s=budget)
+        steady = autologged[1:]
+        return Measurement(
+            median(steady) - median(plain),
+            {
+                "fit_ms": round(median(plain), 2),
+                "autologged_fit_ms": round(median(steady), 2),
+                "first_autologged_fit_ms": round(autologged[0], 1),
+                "after_disable_fit_ms": round(median(after), 2),
+                "fits": len(steady),
+                "metrics_logged": len(run_data.metrics),
+            },
+        )
+
+    return run
+
+
+def _after_disable(api, ctx: Context) -> Measurement:
+    """Fit time after autolog(disable=True) minus fit time before autolog() was ever called."""
+    api.set_tracking_uri(ctx.tracking_uri)
+    make, _ = _estimator("ridge")
+    X, y = _data(False)
+    repeats, budget = ctx.params["repeats"], ctx.params["budget_s"]
+    make().fit(X, y)
+    before = timings_ms(lambda i: make().fit(X, y), repeats, budget_s=budget)
+    api.sklearn.autolog(log_models=False, silent=True)
+    make().fit(X, y)
+    api.sklearn.autolog(disable=True)
+    after = timings_ms(lambda i: make().fit(X, y), repeats, budget_s=budget)
+    return Measurement(
+        median(after) - median(before),
+        {"fit_before_ms": round(median(before), 3), "fit_after_disable_ms": round(median(after), 3),
+         "fits": min(len(before), len(after))},
+    )
+
+
+_SIZES = {"params": {"repeats": 30, "budget_s": 40.0}, "quick_params": {"repeats": 3, "budget_s": 10.0}}
+_ROWS = [
+    # name, estimator, log_models, target (ms of overhead per fit), order
+    ("autolog_sklearn_ridge", "ridge", True, Target.at_most(15, "ms"), 70),
+    ("autolog_sklearn_ridge_no_model", "ridge", False, Target.at_most(3, "ms"), 71),
+    ("autolog_sklearn_random_forest", "random_forest", True, Target.at_most(15, "ms"), 72),
+    ("autolog_sklearn_logistic", "logistic", True, Target.at_most(15, "ms"), 73),
+    ("autolog_sklearn_grid_search", "grid_search", True, None, 74),
+]
+_WHAT = {
+    "ridge": "Ridge fit",
+    "random_forest": "RandomForestRegressor(20 trees) fit",
+    "logistic": "LogisticRegression fit (metrics, 3 plots)",
+    "grid_search": "GridSearchCV(Ridge, 12 candidates, cv=3) fit (5 child runs, 2 models)",
+}
+
+WORKLOADS = [
+    Workload(
+        name=name,
+        run=_overhead(estimator, log_models),
+        unit="ms",
+        description=f"autolog overhead per {_WHAT[estimator]}, "
+        + ("model and env files included" if log_models else "log_models=False")
+        + ", median",
+        target=target,
+        order=order,
+        **_SIZES,
+    )
+    for name, estimator, log_models, target, order in _ROWS
+] + [
+    Workload(
+        name="autolog_sklearn_after_disable",
+        run=_after_disable,
+        unit="ms",
+        description="Ridge fit time after autolog(disable=True) minus before autolog(), median",
+        target=Target.at_most(0.05, "ms"),
+        params={"repeats": 200, "budget_s": 20.0},
+        quick_params={"repeats": 20, "budget_s": 5.0},
+        order=75,
+    )
+]
