@@ -25,7 +25,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if "mlflow" in backends and harness.backend_python("mlflow") is None:
         print("note: no MLflow side venv, MLflow columns stay empty (python -m benchmarks setup)", file=sys.stderr)
     progress = None if args.silent else (lambda msg: print(msg, file=sys.stderr, flush=True))
-    results = harness.run_workloads(workloads, quick=args.quick, backends=backends, keep=args.keep, progress=progress)
+    results = harness.run_workloads(
+        workloads, quick=args.quick, backends=backends, keep=args.keep, progress=progress, slow=args.slow
+    )
     derived = harness.derived_rows(results)
     print()
     print(report.format_table(results, derived, markdown=args.markdown))
@@ -62,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--json", metavar="PATH", help="also write every number to this JSON file")
     run.add_argument("--backend", action="append", choices=("mltrail", "mlflow"), help="only this backend (repeatable)")
     run.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
+    run.add_argument("--slow", action="store_true", help="also run backends a workload marks as very slow")
     run.add_argument("--keep", action="store_true", help="keep the temporary working directories")
     run.add_argument("--silent", action="store_true", help="no progress lines on stderr")
     run.set_defaults(func=_cmd_run)

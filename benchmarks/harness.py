@@ -124,10 +124,12 @@ def _run_phase(python: Path, ctx: Context, timeout: float) -> dict[str, Any]:
     return {"ok": False, "error": f"{ctx.phase} phase exited {proc.returncode}:\n" + "\n".join(tail)}
 
 
-def run_backend(workload: Workload, backend: str, quick: bool, keep: bool = False) -> BackendResult:
+def run_backend(workload: Workload, backend: str, quick: bool, keep: bool = False, slow: bool = False) -> BackendResult:
     """Run ``workload`` through ``backend`` in a fresh temporary directory."""
     if backend not in workload.backends:
         return BackendResult(backend, ok=False, skipped="not applicable")
+    if backend in workload.slow_backends and not slow and not quick:
+        return BackendResult(backend, ok=False, skipped=f"skipped, too slow ({workload.slow_note}); --slow runs it")
     python = backend_python(backend)
     if python is None:
         return BackendResult(backend, ok=False, skipped="no side venv (python -m benchmarks setup)")
@@ -178,15 +180,20 @@ def run_workloads(
     backends: tuple[str, ...] = ("mltrail", "mlflow"),
     keep: bool = False,
     progress: Optional[Callable[[str], None]] = None,
+    slow: bool = False,
 ) -> list[WorkloadResult]:
-    """Run each workload through each backend, one after the other (never in parallel)."""
+    """Run each workload through each backend, one after the other (never in parallel).
+
+    ``slow`` also runs the backends a workload lists in ``slow_backends``
+    (they always run with ``quick``, whose sizes are small).
+    """
     results = []
     for workload in workloads:
         per_backend = {}
         for backend in backends:
             if progress:
                 progress(f"{workload.name} [{backend}] ...")
-            r = run_backend(workload, backend, quick, keep=keep)
+            r = run_backend(workload, backend, quick, keep=keep, slow=slow)
             if progress:
                 if r.ok:
                     progress(f"{workload.name} [{backend}] {r.value:,.4g} {workload.unit}")

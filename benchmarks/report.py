@@ -50,7 +50,9 @@ def _cell(r: Optional[BackendResult]) -> str:
         return "-"
     if r.ok:
         return fmt_value(r.value)
-    return "n/a" if r.skipped else "ERROR"
+    if r.skipped:
+        return "skipped" if r.skipped.startswith("skipped") else "n/a"
+    return "ERROR"
 
 
 def table_rows(results: list[WorkloadResult], derived: list[Derived]) -> list[tuple[str, ...]]:
@@ -103,6 +105,8 @@ def format_details(results: list[WorkloadResult], markdown: bool = False) -> str
     for res in results:
         for backend, r in res.backends.items():
             if r.skipped:
+                if r.skipped != "not applicable" and not r.skipped.startswith("no side venv"):
+                    rows.append((res.workload.name, backend, "-", "-", r.skipped))
                 continue
             if r.ok:
                 detail = ", ".join(f"{k}={_fmt_detail(v)}" for k, v in r.details.items())

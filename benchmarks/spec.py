@@ -104,6 +104,9 @@ class Workload:
     - ``import_api``: False hands ``api=None`` (for import-time workloads that
       must not import the module themselves; ``ctx.backend`` says which).
     - ``backends``: the backends this workload makes sense for.
+    - ``slow_backends``: backends skipped unless ``--slow`` is given (say why in
+      ``slow_note``), for runs that would take many minutes (MLflow's search
+      over 100,000 runs).
     - ``timeout``: seconds per phase before the harness gives up on it.
     - ``order``: position in the table (ties keep module-name order); the
       issue-2 tracking workloads use 10-50.
@@ -120,6 +123,8 @@ class Workload:
     quick_params: Optional[dict[str, Any]] = None
     import_api: bool = True
     backends: tuple[str, ...] = BACKENDS
+    slow_backends: tuple[str, ...] = ()
+    slow_note: str = ""
     timeout: float = 1800.0
     order: int = 100
 

@@ -167,11 +167,15 @@ def _search(api, ctx: Context) -> Measurement:
     def unfiltered(_: int = 0):
         return client.search_runs([experiment_id], order_by=ORDER_BY, max_results=TOP)
 
+    def timed(search) -> tuple[float, list]:
+        t0 = time.perf_counter()
+        runs = search()
+        return (time.perf_counter() - t0) * 1000.0, runs
+
     rss_before = current_rss_mb()
-    t0 = time.perf_counter()
-    first = filtered()
-    cold_ms = (time.perf_counter() - t0) * 1000.0
-    for label, runs in (("filtered", first), ("unfiltered", unfiltered())):
+    cold_ms, first = timed(filtered)
+    first_unfiltered_ms, first_unfiltered = timed(unfiltered)
+    for label, runs in (("filtered", first), ("unfiltered", first_unfiltered)):
         names = [r.info.run_name for r in runs]
         if names != expected[label]:
             raise AssertionError(
@@ -179,14 +183,19 @@ def _search(api, ctx: Context) -> Measurement:
                 f"{len(expected[label])} starting {expected[label][:3]}"
             )
     repeats, budget = ctx.params["repeats"], ctx.params["budget_s"]
-    warm = timings_ms(filtered, repeats, budget_s=budget)
-    warm_unfiltered = timings_ms(unfiltered, repeats, budget_s=budget)
+    if (cold_ms + first_unfiltered_ms) * 3 > budget * 1000.0:
+        # Too slow to repeat within the budget: the first calls are the samples.
+        warm, warm_unfiltered = [cold_ms], [first_unfiltered_ms]
+    else:
+        warm = timings_ms(filtered, repeats, budget_s=budget)
+        warm_unfiltered = timings_ms(unfiltered, repeats, budget_s=budget)
     peak = peak_rss_mb()
     return Measurement(
         median(warm),
         {
             "runs": ctx.params["runs"],
             "matching": expected["filtered_matches"],
+            "samples": len(warm),
             "cold_ms": cold_ms,
             "unfiltered_ms": median(warm_unfiltered),
             "rss_before_mb": rss_before,
@@ -196,7 +205,7 @@ def _search(api, ctx: Context) -> Measurement:
     )
 
 
-def _workload(name: str, runs: int, quick_runs: int, target: Target | None) -> Workload:
+def _workload(name: str, runs: int, quick_runs: int, target: Target | None, **extra: Any) -> Workload:
     return Workload(
         name=name,
         setup=_setup,
@@ -208,12 +217,17 @@ def _workload(name: str, runs: int, quick_runs: int, target: Target | None) -> W
         quick_params={"runs": quick_runs, "api_limit": 2000, "repeats": 2, "budget_s": 5.0},
         timeout=3600,
         order=50,
+        **extra,
     )
 
 
 WORKLOADS = [
     _workload("search_runs_10k", 10_000, 300, None),
-    _workload("search_runs_100k", 100_000, 1_000, Target.at_most(150, "ms")),
+    _workload(
+        "search_runs_100k", 100_000, 1_000, Target.at_most(150, "ms"),
+        slow_backends=("mlflow",),
+        slow_note="MLflow's filtered search over 100,000 runs takes minutes per call here",
+    ),
 ]
 
 #: Allowed extra memory for 10x the runs (allocator and cache noise, not data).
