@@ -100,3 +100,44 @@ def test_model_without_signature_predicts_without_checks(tmp_path, pipeline, iri
     model = mltrail.pyfunc.load_model(path)
     assert model.metadata.signature is None
     np.testing.assert_array_equal(model.predict(X[:4]), pipeline.predict(X[:4]))
+
+
+MLFLOW_MLMODEL = """\
+artifact_path: null
+flavors:
+  python_function:
+    env:
+      conda: conda.yaml
+      virtualenv: python_env.yaml
+    loader_module: mlflow.sklearn
+    model_path: model.pkl
+    predict_fn: predict
+    python_version: 3.11.7
+  sklearn:
+    code: null
+    pickled_model: model.pkl
+    serialization_format: cloudpickle
+    sklearn_version: 1.9.1
+mlflow_version: 3.17.2
+model_size_bytes: 900
+model_uuid: 0f1e2d3c4b5a69788796a5b4c3d2e1f0
+signature:
+  inputs: '[{"type": "double", "name": "sepal_length", "required": true}, {"type": "double",
+    "name": "sepal_width", "required": true}, {"type": "double", "name": "petal_length",
+    "required": true}, {"type": "double", "name": "petal_width", "required": true}]'
+  outputs: '[{"type": "long", "required": true}]'
+  params: null
+utc_time_created: '2026-01-01 10:00:00.000000'
+"""
+
+
+def test_a_folder_written_by_mlflow_loads(tmp_path, pipeline, iris_like):
+    import cloudpickle
+
+    X, _ = iris_like
+    (tmp_path / "MLmodel").write_text(MLFLOW_MLMODEL)
+    (tmp_path / "model.pkl").write_bytes(cloudpickle.dumps(pipeline))
+    model = mltrail.pyfunc.load_model(str(tmp_path))  # no `files` hashes: nothing to verify
+    np.testing.assert_array_equal(model.predict(X[:5]), pipeline.predict(X[:5]))
+    assert model.metadata.get_output_schema().inputs[0].type == "long"
+    assert type(mltrail.sklearn.load_model(str(tmp_path))) is type(pipeline)
