@@ -3,15 +3,14 @@
 Drawn straight onto small palette images with Pillow (which matplotlib
 depends on, so the plots appear whenever matplotlib is installed): a few
 milliseconds for all three, where matplotlib's figure machinery costs
-hundreds. Logged in one artifact upload as ``training_confusion_matrix.png``,
+hundreds. Logged in three direct artifact writes as ``training_confusion_matrix.png``,
 ``training_roc_curve.png`` and ``training_precision_recall_curve.png``.
 """
 
 from __future__ import annotations
 
 import functools
-import os
-import tempfile
+import io
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -90,7 +89,13 @@ def _canvas(title: str, xlabel: str, ylabel: str) -> tuple[Any, Any, tuple[int, 
     return image, ImageDraw.Draw(image), (_LEFT, _TOP, width - _RIGHT, height - _BOTTOM)
 
 
-def confusion_png(path: str, cm: np.ndarray, labels: Sequence[Any], title: str) -> None:
+def _png(image: Any) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def confusion_png(cm: np.ndarray, labels: Sequence[Any], title: str) -> bytes:
     """A heat map of ``cm`` (rows true, columns predicted) with counts in the cells."""
     image, draw, (x0, y0, x1, y1) = _canvas(title, "Predicted label", "True label")
     k = len(labels)
@@ -109,11 +114,11 @@ def confusion_png(path: str, cm: np.ndarray, labels: Sequence[Any], title: str) 
             text = str(label)[:8]
             _text(image, (x0 + (index + 0.5) * cell, y0 + side + 9), text, _BLACK)
             _text(image, (x0 - 22, y0 + (index + 0.5) * cell), text, _BLACK)
-    image.save(path, format="PNG", compress_level=1)
+    return _png(image)
 
 
-def curve_png(path: str, series: list[tuple[str, np.ndarray, np.ndarray]], title: str, xlabel: str,
-              ylabel: str, diagonal: bool) -> None:
+def curve_png(series: list[tuple[str, np.ndarray, np.ndarray]], title: str, xlabel: str,
+              ylabel: str, diagonal: bool) -> bytes:
     """Line plot of (x, y) series in the unit square, with a legend when there are several."""
     image, draw, (x0, y0, x1, y1) = _canvas(title, xlabel, ylabel)
     for t in (0.0, 0.25, 0.5, 0.75, 1.0):
@@ -138,7 +143,7 @@ def curve_png(path: str, series: list[tuple[str, np.ndarray, np.ndarray]], title
             ly = y1 - 12 - 12 * (len(series) - 1 - index)
             draw.line([(x1 - 90, ly), (x1 - 74, ly)], fill=colour, width=2)
             _text(image, (x1 - 70, ly - 6), label[:12], _BLACK, centered=False)
-    image.save(path, format="PNG", compress_level=1)
+    return _png(image)
 
 
 def _confusion(y_true: np.ndarray, y_pred: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -187,18 +192,22 @@ def log_classifier_plots(
     classes = np.unique(np.concatenate([y_true, y_pred])) if classes is None else np.asarray(classes)
     if classes.ndim != 1 or len(classes) < 2:
         return
-    with tempfile.TemporaryDirectory(prefix="mltrail-plots-") as tmp:
-        confusion_png(os.path.join(tmp, f"{prefix}confusion_matrix.png"), _confusion(y_true, y_pred, classes),
-                      classes.tolist(), "Confusion matrix (training)")
-        if proba is not None and len(classes) <= _MAX_CLASSES_FOR_CURVES:
-            proba = np.asarray(proba, dtype=np.float64)
-            roc, pr = [], []
-            for column in _positive_columns(classes, call.config.get("pos_label")):
-                fpr, tpr, recall, precision = curves((y_true == classes[column]).astype(np.float64), proba[:, column])
-                roc.append((f"class {classes[column]}", fpr, tpr))
-                pr.append((f"class {classes[column]}", recall, precision))
-            curve_png(os.path.join(tmp, f"{prefix}roc_curve.png"), roc, "ROC curve (training)",
-                      "False positive rate", "True positive rate", diagonal=True)
-            curve_png(os.path.join(tmp, f"{prefix}precision_recall_curve.png"), pr, "Precision-recall (training)",
-                      "Recall", "Precision", diagonal=False)
-        call.client.log_artifacts(call.run_id, tmp)
+    call.log_artifact_bytes(
+        confusion_png(_confusion(y_true, y_pred, classes), classes.tolist(), "Confusion matrix (training)"),
+        f"{prefix}confusion_matrix.png",
+    )
+    if proba is not None and len(classes) <= _MAX_CLASSES_FOR_CURVES:
+        proba = np.asarray(proba, dtype=np.float64)
+        roc, pr = [], []
+        for column in _positive_columns(classes, call.config.get("pos_label")):
+            fpr, tpr, recall, precision = curves((y_true == classes[column]).astype(np.float64), proba[:, column])
+            roc.append((f"class {classes[column]}", fpr, tpr))
+            pr.append((f"class {classes[column]}", recall, precision))
+        call.log_artifact_bytes(
+            curve_png(roc, "ROC curve (training)", "False positive rate", "True positive rate", diagonal=True),
+            f"{prefix}roc_curve.png",
+        )
+        call.log_artifact_bytes(
+            curve_png(pr, "Precision-recall (training)", "Recall", "Precision", diagonal=False),
+            f"{prefix}precision_recall_curve.png",
+        )

@@ -54,7 +54,7 @@ def log_search(call: AutologCall, search: Any) -> None:
 def _log_cv_results(call: AutologCall, cv_results: dict) -> None:
     import pandas as pd
 
-    call.client.log_text(call.run_id, pd.DataFrame(cv_results).to_csv(index=False), "cv_results.csv")
+    call.log_artifact_bytes(pd.DataFrame(cv_results).to_csv(index=False).encode("utf-8"), "cv_results.csv")
 
 
 def _log_children(call: AutologCall, search: Any, cv_results: dict) -> None:

@@ -172,12 +172,12 @@ class AutologCall:
     ``wrapped`` (the original callable, bound), ``instance`` (the object the
     method was called on, or None), ``args`` / ``kwargs`` (as the user passed
     them), ``run_id`` (the run being logged to), ``created_run`` (True when
-    this call started that run), ``experiment_id``.
+    this call started that run), ``experiment_id``, ``artifact_uri``.
     """
 
     __slots__ = (
         "integration", "config", "wrapped", "instance", "args", "kwargs",
-        "run_id", "experiment_id", "created_run", "notes",
+        "run_id", "experiment_id", "created_run", "notes", "artifact_uri", "_artifact_repo",
         "_state", "_result", "_error", "_params", "_metrics", "_tags", "_failures", "_client",
     )
 
@@ -199,6 +199,9 @@ class AutologCall:
         self.run_id: Optional[str] = None
         self.experiment_id: Optional[str] = None
         self.created_run = False
+        #: Artifact root of the run (from the run info fetched when the call found or started it).
+        self.artifact_uri: Optional[str] = None
+        self._artifact_repo = None
         #: Free-form notes the hook may keep between phases.
         self.notes: dict[str, Any] = {}
         self._state = _NOT_CALLED
@@ -315,6 +318,18 @@ class AutologCall:
             self._client = active.client if active is not None else Client()
         return self._client
 
+    def log_artifact_bytes(self, data: bytes, artifact_file: str) -> None:
+        """Write ``data`` as the run's artifact ``artifact_file`` (no temp file, no run lookup).
+
+            call.log_artifact_bytes(png_bytes, "training_roc_curve.png")
+        """
+        if self._artifact_repo is None:
+            from ..artifacts import get_artifact_repository
+
+            uri = self.artifact_uri or self.client.get_run(self.run_id).info.artifact_uri
+            self._artifact_repo = get_artifact_repository(uri)
+        self._artifact_repo.log_bytes(data, artifact_file)
+
     def safely(self, what: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run one optional logging step; on error note ``what`` failed (and why) and return None.
 
@@ -420,6 +435,7 @@ class AutologCall:
             self.created_run = True
         self.run_id = active.info.run_id
         self.experiment_id = active.info.experiment_id
+        self.artifact_uri = active.info.artifact_uri
         self._client = active.client
         tags = {AUTOLOGGING_TAG: self.integration.name}
         if self.config.extra_tags:
