@@ -24,7 +24,6 @@ from mltrail import _plugins
 from mltrail.autologging import Integration
 
 from . import _autolog_post_training as post_training
-from ._autolog_fit import log_fit
 
 FIT_METHODS = ("fit", "fit_transform", "fit_predict")
 #: Top-level modules whose estimators belong to another integration.
@@ -62,9 +61,14 @@ class SklearnIntegration(Integration):
     def __init__(self) -> None:
         super().__init__()
         self._excluded_modules: frozenset[str] = _ALWAYS_EXCLUDED
+        self._log_fit: Any = None
 
     def patch(self, sklearn: Any) -> None:
         from sklearn.base import BaseEstimator
+
+        from ._autolog_fit import log_fit  # numpy and friends load with sklearn, not before
+
+        self._log_fit = log_fit
 
         others = set(_plugins.integration_modules()) - {self.name}
         self._excluded_modules = _ALWAYS_EXCLUDED | others
@@ -92,7 +96,7 @@ class SklearnIntegration(Integration):
         own = vars(cls)
         for attribute in FIT_METHODS:
             if attribute in own:
-                self.wrap(cls, attribute, log_fit)
+                self.wrap(cls, attribute, self._log_fit)
         post_training.patch_class(self, cls)
 
     def unpatch(self) -> None:

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import inspect
 import threading
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
+
+import numpy as np
 
 from mltrail.autologging import AutologCall, log_model_per_policy, skip_figures
 
@@ -104,10 +107,17 @@ def log_fit(call: AutologCall) -> None:
     call.set_tags({"estimator_name": cls.__name__, "estimator_class": _qualified(cls)})
     call.safely("read the estimator's params", _log_params, call, estimator)
 
-    result = call.call_original()
+    call.call_original()
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        # warnings raised by our own prediction pass and metrics are not the user's business
+        warnings.simplefilter("ignore")
+        _after_fit(call, estimator, X, y, sample_weight)
 
+
+def _after_fit(call: AutologCall, estimator: Any, X: Any, y: Any, sample_weight: Any) -> None:
     from sklearn.model_selection._search import BaseSearchCV
 
+    result = call.result
     is_search = isinstance(estimator, BaseSearchCV)
     if is_search:
         from ._autolog_search import log_search
@@ -169,8 +179,6 @@ def _log_training_metrics(
 
 
 def _predict_once(estimator: Any, X: Any, kind: str, method: str, result: Any) -> tuple[Any, Any]:
-    import numpy as np
-
     if method == "fit_predict" and result is not None and not (kind == "classifier" and hasattr(estimator, "predict_proba")):
         return result, None
     probabilities = None
@@ -187,8 +195,6 @@ def _predict_once(estimator: Any, X: Any, kind: str, method: str, result: Any) -
 
 
 def _classifier_metrics(estimator: Any, y: Any, predictions: Any, probabilities: Any, sample_weight: Any) -> dict:
-    import numpy as np
-
     y_arr = np.asarray(y)
     if y_arr.ndim > 1 and y_arr.shape[1] > 1:
         return {}  # multi-output: only training_score

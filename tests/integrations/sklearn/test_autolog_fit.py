@@ -91,6 +91,23 @@ def test_signature_and_input_example_follow_config(autolog_store, all_runs, regr
     assert second.signature is None and second.saved_input_example_info is None
 
 
+def test_dataframe_input_gives_named_signature_and_example(autolog_store, all_runs, regression_data):
+    import pandas as pd
+
+    X, _, y, _ = regression_data
+    frame = pd.DataFrame(X, columns=["trip_distance", "passengers", "hour", "weekday"])
+    mltrail.sklearn.autolog(log_input_examples=True)
+    Ridge().fit(frame, y)
+    (run,) = all_runs()
+    from mltrail.models import Model
+
+    folder = autolog_store.download_artifacts(run.info.run_id, "model")
+    model = Model.load(os.path.join(folder, "MLmodel"))
+    assert [c["name"] for c in model.signature.inputs.to_dict()] == list(frame.columns)
+    loaded = mltrail.pyfunc.load_model(f"runs:/{run.info.run_id}/model")
+    np.testing.assert_allclose(loaded.predict(frame.iloc[:3]), Ridge().fit(frame, y).predict(frame.iloc[:3]))
+
+
 def test_active_user_run_is_reused_and_left_running(autolog_store, all_runs, regression_data):
     X, _, y, _ = regression_data
     mltrail.sklearn.autolog(log_models=False)

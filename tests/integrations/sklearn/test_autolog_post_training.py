@@ -48,3 +48,32 @@ def test_models_not_autologged_and_disabled_flag_are_ignored(autolog_store, all_
     sklearn.metrics.r2_score(y_val, tracked.predict(X_val))
     (run,) = all_runs()
     assert not any(key.endswith("X_val") for key in run.data.metrics)
+
+
+def test_metric_function_imported_before_autolog_in_main(tmp_path, sqlite_uri):
+    import json
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import json, sys
+        import numpy as np
+        from sklearn.linear_model import Ridge
+        from sklearn.metrics import mean_absolute_error   # bound before autolog()
+        import mltrail
+        mltrail.set_tracking_uri(sys.argv[1])
+        mltrail.sklearn.autolog(log_models=False)
+        X_test = np.arange(20.0).reshape(10, 2)
+        y_test = X_test.sum(axis=1)
+        model = Ridge().fit(X_test, y_test)
+        mean_absolute_error(y_test, model.predict(X_test))
+        print(json.dumps(sorted(mltrail.last_active_run().data.metrics)))
+        """
+    )
+    path = tmp_path / "early_bound.py"
+    path.write_text(script)
+    done = subprocess.run([sys.executable, str(path), sqlite_uri], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "mean_absolute_error_X_test" in json.loads(done.stdout.strip().splitlines()[-1])
