@@ -156,3 +156,34 @@ def test_a_missing_requirements_file_is_named(tmp_path, pipeline):
     with pytest.raises(InvalidParameterError, match="nope.txt"):
         mltrail.sklearn.save_model(pipeline, str(tmp_path / "m"), pip_requirements=str(tmp_path / "nope.txt"))
     assert os.listdir(tmp_path) == []
+
+
+def test_classes_pickled_by_value_bring_the_modules_their_code_uses(tmp_path, iris_like):
+    """A transformer defined in a notebook / script (__main__) is pickled by value by cloudpickle."""
+    namespace = {"__name__": "__main__"}
+    exec(
+        textwrap.dedent("""
+            import numpy as np
+            import scipy.special
+            from sklearn.base import BaseEstimator, TransformerMixin
+
+            class Squash(TransformerMixin, BaseEstimator):
+                def fit(self, X, y=None):
+                    return self
+
+                def transform(self, X):
+                    return scipy.special.expit(np.asarray(X))
+        """),
+        namespace,
+    )
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    X, y = iris_like
+    pipe = make_pipeline(namespace["Squash"](), LogisticRegression()).fit(X.to_numpy(), y)
+    path = str(tmp_path / "m")
+    mltrail.sklearn.save_model(pipe, path)
+    names = {r.split("==")[0] for r in _reqs(path)}
+    assert {"scipy", "numpy", "scikit-learn", "cloudpickle"} <= names
+    loaded = mltrail.sklearn.load_model(path)
+    assert (loaded.predict(X.to_numpy()) == pipe.predict(X.to_numpy())).all()

@@ -40,19 +40,38 @@ _lock = threading.Lock()
 _packages_distributions: Optional[dict[str, list[str]]] = None
 
 
+_SUBIMPORT = object()  # marks cloudpickle's subimport(): the next string pushed is a module name
+_SUBIMPORT_NAMES = frozenset({"subimport", "dynamic_subimport"})
+
+
 def modules_referenced_by_pickle(data: bytes) -> set[str]:
     """Top-level modules whose globals a pickle references (without unpickling it).
+
+    Follows ``GLOBAL`` / ``STACK_GLOBAL`` opcodes, and the module names that
+    cloudpickle passes to its ``subimport`` when a class or function defined
+    in ``__main__`` is pickled by value (its ``np.`` / ``scipy.`` globals).
 
     >>> import pickle, collections
     >>> modules_referenced_by_pickle(pickle.dumps(collections.OrderedDict()))
     {'collections'}
     """
     memo: dict[int, object] = {}
-    recent: list[object] = []  # the last two values pushed (strings matter)
+    recent: list[object] = []  # the last values pushed (strings and the subimport marker matter)
     modules: set[str] = set()
+
+    def global_ref(module: object, name: object) -> object:
+        if not isinstance(module, str):
+            return None
+        modules.add(module.split(".", 1)[0])
+        if module.startswith("cloudpickle") and name in _SUBIMPORT_NAMES:
+            return _SUBIMPORT
+        return None
+
     for opcode, arg, _pos in pickletools.genops(data):
         name = opcode.name
         if name in ("SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE"):
+            if recent and recent[-1] is _SUBIMPORT:
+                modules.add(str(arg).split(".", 1)[0])
             recent.append(arg)
         elif name == "MEMOIZE":
             memo[len(memo)] = recent[-1] if recent else None
@@ -62,14 +81,12 @@ def modules_referenced_by_pickle(data: bytes) -> set[str]:
             continue
         elif name in ("BINGET", "LONG_BINGET", "GET"):
             recent.append(memo.get(int(arg)))
-        elif name == "GLOBAL" or name == "INST":
-            modules.add(str(arg).split(" ", 1)[0].split(".", 1)[0])
-            recent.append(None)
+        elif name in ("GLOBAL", "INST"):
+            module, _, attr = str(arg).partition(" ")
+            recent.append(global_ref(module, attr))
         elif name == "STACK_GLOBAL":
-            module = recent[-2] if len(recent) >= 2 else None
-            if isinstance(module, str):
-                modules.add(module.split(".", 1)[0])
-            recent.append(None)
+            pair = recent[-2:] if len(recent) >= 2 else [None, None]
+            recent.append(global_ref(pair[0], pair[1]))
         elif name in ("FRAME", "PROTO", "STOP", "MARK", "POP", "POP_MARK"):
             continue
         else:
