@@ -88,7 +88,7 @@ def test_alias_delete(sqlite_client, log_model, run_cli):
         (("alias", "m", "champion"), "Error: Give the VERSION alias 'champion' should point at"),
         (("register", "-m", "/definitely/not/here", "-n", "m"), "no such folder"),
         (("register", "-m", "runs:/x/model", "-n", "m", "--tag", "novalue"), "Error: Invalid --tag 'novalue'"),
-        (("list", "--filter", "name == 'x'"), "Error: Invalid filter"),
+        (("list", "--filter", "name ~ 'x'"), "Error: Invalid filter"),
     ],
 )
 def test_errors_are_one_clear_line_and_change_nothing(sqlite_client, log_model, run_cli, args, message):

@@ -115,7 +115,7 @@ def test_search_order_by_and_page_tokens(zoo):
 @pytest.mark.parametrize(
     "filter_string, quoted",
     [
-        ("name == 'x'", "'='"),
+        ("name ~ 'x'", "'~'"),
         ("foo = 'x'", "'foo'"),
         ("name = 'x' OR name = 'y'", "'OR'"),
         ("name LIKE 3", "'3'"),
@@ -129,5 +129,5 @@ def test_malformed_search_filter_quotes_the_token(zoo, filter_string, quoted):
 def test_bad_order_by_and_page_token(zoo):
     with pytest.raises(InvalidParameterError, match="'size'"):
         zoo.search_registered_models(order_by=["size DESC"])
-    with pytest.raises(InvalidParameterError, match="page token"):
+    with pytest.raises(InvalidParameterError, match="page_token"):
         zoo.search_registered_models(page_token="not-a-token")

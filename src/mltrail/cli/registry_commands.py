@@ -151,7 +151,7 @@ def describe(tracking_uri: Optional[str], name: str, version: Optional[str], as_
 
 
 def _name_filter(name: str) -> str:
-    escaped = name.replace("\\", "\\\\").replace("'", "\\'")
+    escaped = name.replace("'", "''")  # names cannot contain backslashes
     return f"name = '{escaped}'"
 
 

@@ -49,16 +49,8 @@ from .registry_rows import (
     registered_models,
     stage_transitions,
 )
-from .registry_search import (
-    MODEL_ATTRIBUTES,
-    MODEL_ORDER_KEYS,
-    check_max_results,
-    decode_page_token,
-    encode_page_token,
-    filter_clauses,
-    parse_filter,
-    parse_order_by,
-)
+from ..search import decode_page_token, encode_page_token
+from .registry_search import MODEL_SPEC, check_max_results, filter_clauses, model_comparisons, order_columns
 from .registry_versions import (
     ModelVersionOps,
     lock_model,
@@ -188,11 +180,10 @@ class SqlRegistryStore(ModelVersionOps, RegistryStore):
         page_token: Optional[str] = None,
     ) -> PagedList:
         check_max_results(max_results, SEARCH_REGISTRY_MAX_RESULTS_THRESHOLD)
-        comparisons = parse_filter(filter_string, MODEL_ATTRIBUTES)
-        where = filter_clauses(comparisons, registered_models, registered_model_tags, {"name": "name"})
+        where = filter_clauses(model_comparisons(filter_string), registered_models, registered_model_tags)
         order = [
             registered_models.c[col].asc() if asc else registered_models.c[col].desc()
-            for col, asc in parse_order_by(order_by, MODEL_ORDER_KEYS)
+            for col, asc in order_columns(order_by, MODEL_SPEC)
         ]
         order.append(registered_models.c.name.asc())
         offset = decode_page_token(page_token)

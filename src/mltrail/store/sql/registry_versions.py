@@ -49,27 +49,12 @@ from .registry_rows import (
     select_versions,
     stage_transitions,
 )
-from .registry_search import (
-    VERSION_ATTRIBUTES,
-    VERSION_ORDER_KEYS,
-    check_max_results,
-    decode_page_token,
-    encode_page_token,
-    filter_clauses,
-    parse_filter,
-    parse_order_by,
-)
+from ..search import decode_page_token, encode_page_token
+from .registry_search import VERSION_SPEC, check_max_results, filter_clauses, order_columns, version_comparisons
 
 MAX_URI_LENGTH = 1000
 MAX_RUN_ID_LENGTH = 32
 _ACTIVE_STAGES = (ModelVersionStage.STAGING, ModelVersionStage.PRODUCTION)
-_VERSION_FILTER_COLUMNS = {
-    "name": "name",
-    "version_number": "version",
-    "run_id": "run_id",
-    "source_path": "source",
-    "current_stage": "current_stage",
-}
 
 
 def now_ms() -> int:
@@ -287,11 +272,10 @@ class ModelVersionOps(RegistryConnections):
         page_token: Optional[str] = None,
     ) -> PagedList:
         check_max_results(max_results, SEARCH_REGISTRY_MAX_RESULTS_THRESHOLD)
-        comparisons = parse_filter(filter_string, VERSION_ATTRIBUTES)
-        where = filter_clauses(comparisons, model_versions, model_version_tags, _VERSION_FILTER_COLUMNS)
+        where = filter_clauses(version_comparisons(filter_string), model_versions, model_version_tags)
         order = [
             model_versions.c[col].asc() if asc else model_versions.c[col].desc()
-            for col, asc in parse_order_by(order_by, VERSION_ORDER_KEYS)
+            for col, asc in order_columns(order_by, VERSION_SPEC)
         ]
         if not order:
             order = [model_versions.c.last_updated_time.desc()]
