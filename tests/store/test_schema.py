@@ -127,8 +127,24 @@ def test_database_from_a_newer_mltrail_is_refused(sqlite_uri):
     with engine.begin() as conn:
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999_from_the_future'")
     engine.dispose()
-    with pytest.raises(StoreUnavailableError, match="'9999_from_the_future', newer than this mltrail knows"):
+    with pytest.raises(StoreUnavailableError, match="'9999_from_the_future', which this mltrail does not know"):
         SqlTrackingStore(sqlite_uri)
+    # nothing was changed on the way
+    engine = sa.create_engine(sqlite_uri)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "9999_from_the_future"
+    engine.dispose()
+
+
+def test_in_memory_sqlite_store_works():
+    from mltrail.entities import Metric
+
+    for uri in ("sqlite:///:memory:", "sqlite://"):
+        store = SqlTrackingStore(uri, artifact_root="/tmp/unused")
+        run_id = store.create_run("0", "u", None).info.run_id
+        store.log_metric(run_id, Metric("m", 1.0, 1, 0))
+        assert store.search_runs(["0"])[0].data.metrics == {"m": 1.0}
+        store.close()
 
 
 def test_missing_directory_of_sqlite_file_is_created(tmp_path):

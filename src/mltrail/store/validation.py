@@ -10,7 +10,8 @@ metric/param/tag key       non-empty, at most 250 characters; letters, digits,
                            spaces and slashes ``/``; no ``..`` path segment,
                            no leading ``/``, no ``.`` segment, ``//`` or
                            trailing ``/`` (a key must be a normalised path)
-param value                a string of at most 6,000 characters
+param value                at most 6,000 characters (non-strings are stored
+                           as ``str(value)``, as MLflow does)
 run tag value              a string of at most 8,000 characters
 experiment tag value       a string of at most 8,000 characters
 metric value               a number (int, float, bool, numpy scalar...);
@@ -108,9 +109,7 @@ def _check_key(key: Any, kind: str) -> None:
 
 
 def _validate_string_value(value: Any, key: str, kind: str, limit: int) -> str:
-    if value is None:
-        raise InvalidParameterError(f"Invalid {kind} value None for key {key!r}: a value is required")
-    text = value if isinstance(value, str) else str(value)
+    text = value if isinstance(value, str) else str(value)  # as MLflow: log_param("a", None) stores "None"
     if len(text) > limit:
         raise InvalidParameterError(
             f"Invalid {kind} value {_shorten(text)} for key {key!r}: a {kind} value must be at most "

@@ -46,6 +46,11 @@ def head_revision() -> str:
     return max(names)[:-3]
 
 
+def known_revisions() -> set[str]:
+    """Ids of every revision this mltrail ships."""
+    return {n[:-3] for n in os.listdir(os.path.join(MIGRATIONS_DIR, "versions")) if _REVISION_FILE.match(n)}
+
+
 def current_revision(conn: Connection) -> Optional[str]:
     """The revision recorded in ``alembic_version``, or None on an empty database."""
     if not sa.inspect(conn).has_table("alembic_version"):
@@ -88,10 +93,11 @@ def ensure_schema(engine: Engine, default_artifact_root: str) -> None:
                 conn.rollback()
                 if current == head:
                     return
-                if current is not None and current > head:
+                if current is not None and current not in known_revisions():
                     raise StoreUnavailableError(
-                        f"Database {_describe(engine)} has schema revision {current!r}, newer than this "
-                        f"mltrail knows ({head!r}): upgrade mltrail"
+                        f"Database {_describe(engine)} has schema revision {current!r}, which this mltrail "
+                        f"does not know (its newest is {head!r}): the database was made by a newer mltrail "
+                        f"(upgrade mltrail) or by another tool such as MLflow (use a new database)"
                     )
                 _set_wal(engine, conn)
                 _alembic_upgrade(conn, default_artifact_root)
