@@ -55,6 +55,8 @@ for _name in _FLUENT:
 _LAZY.update(
     {
         "register_model": "mltrail.fluent.registry",
+        "search_registered_models": "mltrail.fluent.registry",
+        "search_model_versions": "mltrail.fluent.registry",
         "autolog": "mltrail.autologging",
     }
 )
