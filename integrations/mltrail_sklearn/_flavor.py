@@ -95,7 +95,6 @@ def _writer(sk_model: Any, serialization_format: str, pyfunc_predict_fn: str):
                 "pickled_model": file_name,
                 "sklearn_version": sklearn.__version__,
                 "serialization_format": serialization_format,
-                "code": None,
             },
             pyfunc_conf={"model_path": file_name, "predict_fn": pyfunc_predict_fn},
             modules=modules,
@@ -116,6 +115,7 @@ def save_model(
     pyfunc_predict_fn: str = "predict",
     metadata: Optional[dict[str, Any]] = None,
     mlflow_model: Optional[Model] = None,
+    code_paths: Optional[Sequence[str]] = None,
     *,
     run_id: Optional[str] = None,
     artifact_path: Optional[str] = None,
@@ -138,6 +138,7 @@ def save_model(
         run_id=run_id,
         artifact_path=artifact_path,
         mlmodel=mlflow_model,
+        code_paths=code_paths,
     )
 
 
@@ -152,6 +153,7 @@ def log_model(
     extra_pip_requirements: Union[None, str, Sequence[str]] = None,
     pyfunc_predict_fn: str = "predict",
     metadata: Optional[dict[str, Any]] = None,
+    code_paths: Optional[Sequence[str]] = None,
     *,
     name: Optional[str] = None,
     run_id: Optional[str] = None,
@@ -180,6 +182,7 @@ def log_model(
             extra_pip_requirements=extra_pip_requirements,
             pyfunc_predict_fn=pyfunc_predict_fn,
             metadata=metadata,
+            code_paths=code_paths,
             run_id=run_id,
             artifact_path=artifact_path,
         )

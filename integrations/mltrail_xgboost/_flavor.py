@@ -74,7 +74,6 @@ def _writer(xgb_model: Any, model_format: str):
                 "model_class": _class_path(type(xgb_model)),
                 "model_format": model_format,
                 "xgb_version": xgboost.__version__,
-                "code": None,
             },
             pyfunc_conf={"model_path": file_name},
             modules=modules,
@@ -102,6 +101,7 @@ def save_model(
     model_format: str = "ubj",
     metadata: Optional[dict[str, Any]] = None,
     mlflow_model: Optional[Model] = None,
+    code_paths: Optional[Sequence[str]] = None,
     *,
     run_id: Optional[str] = None,
     artifact_path: Optional[str] = None,
@@ -124,6 +124,7 @@ def save_model(
         run_id=run_id,
         artifact_path=artifact_path,
         mlmodel=mlflow_model,
+        code_paths=code_paths,
     )
 
 
@@ -137,6 +138,7 @@ def log_model(
     extra_pip_requirements: Union[None, str, Sequence[str]] = None,
     model_format: str = "ubj",
     metadata: Optional[dict[str, Any]] = None,
+    code_paths: Optional[Sequence[str]] = None,
     *,
     name: Optional[str] = None,
     run_id: Optional[str] = None,
@@ -161,6 +163,7 @@ def log_model(
             extra_pip_requirements=extra_pip_requirements,
             model_format=model_format,
             metadata=metadata,
+            code_paths=code_paths,
             run_id=run_id,
             artifact_path=artifact_path,
         )

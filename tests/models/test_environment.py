@@ -187,3 +187,38 @@ def test_classes_pickled_by_value_bring_the_modules_their_code_uses(tmp_path, ir
     assert {"scipy", "numpy", "scikit-learn", "cloudpickle"} <= names
     loaded = mltrail.sklearn.load_model(path)
     assert (loaded.predict(X.to_numpy()) == pipe.predict(X.to_numpy())).all()
+
+
+def test_code_paths_ship_a_local_module_with_the_model(user_package, tmp_path, iris_like):
+    import subprocess
+
+    from shop_helpers import Halver
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    X, y = iris_like
+    pipe = make_pipeline(Halver(), LogisticRegression()).fit(X, y)
+    module_file = tmp_path / "local" / "shop_helpers.py"
+    path = str(tmp_path / "m")
+    mltrail.sklearn.save_model(pipe, path, code_paths=[str(module_file)])
+    assert os.path.isfile(os.path.join(path, "code", "shop_helpers.py"))
+    X[:3].to_csv(tmp_path / "x.csv", index=False)
+    # A fresh interpreter where shop_helpers is not importable except from the model's code/.
+    script = (
+        "import sys, pandas as pd, mltrail\n"
+        f"m = mltrail.pyfunc.load_model({path!r})\n"
+        f"print(m.predict(pd.read_csv({str(tmp_path / 'x.csv')!r})).tolist())\n"
+        "print(sys.modules['shop_helpers'].__file__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=str(tmp_path), check=True)
+    lines = out.stdout.splitlines()
+    assert lines[0] == str(pipe.predict(X[:3]).tolist())
+    assert lines[1].startswith(os.path.join(path, "code"))
+    assert not os.path.exists(os.path.join(path, "code", "__pycache__"))
+    mltrail.sklearn.load_model(path)  # still passes its integrity check
+
+
+def test_a_missing_code_path_is_named_before_anything_is_written(tmp_path, pipeline):
+    with pytest.raises(InvalidParameterError, match="code_paths: 'nope.py' does not exist"):
+        mltrail.sklearn.save_model(pipeline, str(tmp_path / "m"), code_paths=["nope.py"])
+    assert not (tmp_path / "m").exists()

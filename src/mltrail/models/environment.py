@@ -325,8 +325,9 @@ def write_environment_files(directory: str, requirements: Requirements) -> dict[
     req_text = "\n".join(lines)
     if requirements.local_modules:
         req_text += (
-            "\n# Local modules the model references that no installed distribution provides;"
-            "\n# ship their code with the model: " + ", ".join(requirements.local_modules)
+            "\n# Local modules the model references that no installed distribution provides"
+            "\n# (ship them with the model: log_model(..., code_paths=[...])): "
+            + ", ".join(requirements.local_modules)
         )
     with open(os.path.join(directory, REQUIREMENTS_FILE), "w", encoding="utf-8") as f:
         f.write(req_text + "\n")

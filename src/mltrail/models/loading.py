@@ -16,6 +16,7 @@ import shutil
 from typing import Any, Iterator, Optional
 
 from ..exceptions import InvalidParameterError
+from .code_paths import code_on_path
 from .integrity import verification_enabled, verify_folder
 from .model import Model
 from .uri import fetch_model
@@ -57,7 +58,8 @@ def open_model(
             folder = os.path.dirname(folder)
         mlmodel = _checked_model(folder, verify)
         conf = flavor_conf(mlmodel, flavor, model_uri) if flavor else {}
-        yield folder, mlmodel, conf
+        with code_on_path(folder, conf):
+            yield folder, mlmodel, conf
     finally:
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)

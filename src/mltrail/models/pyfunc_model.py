@@ -18,6 +18,7 @@ import os
 from typing import Any, Optional
 
 from ..exceptions import InvalidParameterError
+from .code_paths import code_on_path
 from .loading import flavor_conf, open_model
 from .model import Model
 from .schema_enforcement import enforce_schema
@@ -112,7 +113,8 @@ def load_model(
                 f"Model at {model_uri!r}: loader module {loader_name!r} has no _load_pyfunc function"
             )
         data_path = os.path.join(folder, conf["model_path"]) if conf.get("model_path") else folder
-        impl = loader(data_path)
+        with code_on_path(folder, conf):
+            impl = loader(data_path)
     return PyFuncModel(mlmodel, impl, loader_name)
 
 

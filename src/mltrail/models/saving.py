@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence, Union
 
 from ..exceptions import InvalidParameterError, ResourceAlreadyExistsError
+from .code_paths import check_code_paths, copy_code
 from .environment import python_version, resolve_requirements, write_environment_files
 from .integrity import hash_folder
 from .model import Model
@@ -114,16 +115,19 @@ def save_model_folder(
     run_id: Optional[str] = None,
     artifact_path: Optional[str] = None,
     mlmodel: Optional[Model] = None,
+    code_paths: Optional[Sequence[str]] = None,
 ) -> Model:
     """Build a complete model folder at ``path`` atomically and return its :class:`Model`.
 
     ``write(tmp_dir)`` writes the flavor's model file(s) and returns a
     :class:`SavedData`. ``predict`` (optional) infers the output schema from
-    the input example when no signature is given.
+    the input example when no signature is given. ``code_paths`` are copied
+    into ``code/`` (see :mod:`mltrail.models.code_paths`).
     """
     path = os.path.abspath(os.fspath(path))
     _check_destination(path)
     _check_requirement_args(pip_requirements, extra_pip_requirements)
+    code = check_code_paths(code_paths)
     if metadata is not None and not isinstance(metadata, dict):
         raise InvalidParameterError(f"metadata={metadata!r}: expected a dict of JSON-compatible values")
     parent = os.path.dirname(path)
@@ -131,6 +135,7 @@ def save_model_folder(
     tmp = tempfile.mkdtemp(prefix=".mltrail-save-", dir=parent)
     try:
         data = write(tmp)
+        data.flavor_conf["code"] = copy_code(code, tmp)
         model = mlmodel or Model()
         model.run_id = run_id
         model.artifact_path = artifact_path
@@ -144,12 +149,15 @@ def save_model_folder(
             data.modules, data.requirements, pip_requirements, extra_pip_requirements
         )
         env = write_environment_files(tmp, requirements)
+        pyfunc_conf = dict(data.pyfunc_conf)
+        if data.flavor_conf["code"]:
+            pyfunc_conf["code"] = data.flavor_conf["code"]
         model.add_flavor(
             "python_function",
             loader_module=flavor.loader_module,
             python_version=python_version(),
             env=env,
-            **data.pyfunc_conf,
+            **pyfunc_conf,
         )
         model.add_flavor(flavor.name, **data.flavor_conf)
         model.files = hash_folder(tmp)
