@@ -50,10 +50,9 @@ the active run, one transaction per call) live in :class:`AutologCall`;
 
 from __future__ import annotations
 
-from ._calls import (
+from ._calls import PARENT_RUN_TAG, AutologCall
+from ._scope import (
     AUTOLOGGING_TAG,
-    PARENT_RUN_TAG,
-    AutologCall,
     current_call,
     in_autologged_call,
     is_autolog_run_active,

@@ -26,13 +26,11 @@ The machinery around the hook implements DESIGN.md's runtime rules:
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-import math
 import time
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from ._reporting import describe_error, warn_once
+from ._scope import AUTOLOGGING_TAG, USER_OWNER, _current, start_autolog_run
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._config import AutologConfig
@@ -42,107 +40,10 @@ if TYPE_CHECKING:  # pragma: no cover
 MAX_PARAM_VALUE_LENGTH = 6000
 MAX_TAG_VALUE_LENGTH = 8000
 MAX_KEY_LENGTH = 250
-#: Tag set on runs autologging writes to (value: the integration name).
-AUTOLOGGING_TAG = "mltrail.autologging"
 #: Tag naming the parent run of a child run.
 PARENT_RUN_TAG = "mltrail.parentRunId"
 
-_current: contextvars.ContextVar[Optional["AutologCall"]] = contextvars.ContextVar(
-    "mltrail_autolog_call", default=None
-)
-
-
 _NOT_CALLED, _RETURNED, _RAISED = 0, 1, 2
-#: ``ActiveRun.owner`` of runs the user started (mltrail.fluent's convention).
-_USER_OWNER = "user"
-
-
-def current_call() -> Optional["AutologCall"]:
-    """The autologged call running in this context, or None.
-
-    >>> current_call() is None   # outside any autologged call
-    True
-    """
-    call = _current.get()
-    return call if isinstance(call, AutologCall) else None
-
-
-def in_autologged_call() -> bool:
-    """True while an autologged call runs in this context (inner patched calls then do nothing)."""
-    return _current.get() is not None
-
-
-@contextlib.contextmanager
-def new_scope() -> Iterator[None]:
-    """Let autologged calls inside the block act as outermost calls (designed child runs).
-
-    A hyperopt integration wraps each trial in ``new_scope()`` after starting
-    the trial's run, so that an autologged ``fit`` in the objective logs to
-    that trial's run instead of being swallowed by the ``fmin`` call::
-
-        with mltrail.start_run(nested=True):
-            with new_scope():
-                model.fit(X, y)      # autologged into the nested run
-    """
-    token = _current.set(None)
-    try:
-        yield
-    finally:
-        _current.reset(token)
-
-
-class _Suppressed:
-    """Marker set as the current call by :func:`suppressed` (not a real call)."""
-
-
-_SUPPRESSED = _Suppressed()
-
-
-@contextlib.contextmanager
-def suppressed() -> Iterator[None]:
-    """Run framework code without autologging it (patched calls inside go straight to the original).
-
-    For code autologging runs on the user's behalf outside an autologged
-    call, such as a metric function that fits a helper estimator::
-
-        with suppressed():
-            value = original_metric(y_true, y_pred)
-    """
-    token = _current.set(_SUPPRESSED)  # type: ignore[arg-type]
-    try:
-        yield
-    finally:
-        _current.reset(token)
-
-
-def is_autolog_run_active() -> bool:
-    """True when the active run was started by autologging (not by the user).
-
-    >>> is_autolog_run_active()   # no run active
-    False
-    """
-    from .. import fluent
-
-    owner = fluent.active_run_owner()
-    return owner is not None and owner != _USER_OWNER
-
-
-def start_autolog_run(integration_name: str, **start_run_kwargs: Any):
-    """``mltrail.start_run(**start_run_kwargs)`` for a run owned by autologging.
-
-    The run is tagged ``mltrail.autologging=<integration_name>`` and its
-    fluent owner is the integration, so ``exclusive=True`` still logs to it.
-    Use it for designed child runs (a hyperopt trial); end it with
-    ``mltrail.end_run``.
-
-        run = start_autolog_run("hyperopt", nested=True, run_name="trial-3")
-    """
-    from .. import fluent
-
-    tags = dict(start_run_kwargs.pop("tags", None) or {})
-    tags.setdefault(AUTOLOGGING_TAG, integration_name)
-    start_run_kwargs.setdefault("owner", integration_name)
-    return fluent.start_run(tags=tags, **start_run_kwargs)
 
 
 def _now_ms() -> int:
@@ -427,7 +328,7 @@ class AutologCall:
 
         active = fluent.active_run()
         if active is not None:
-            if self.config.exclusive and active.owner == _USER_OWNER:
+            if self.config.exclusive and active.owner == USER_OWNER:
                 return False  # leave the user's run alone
             self.created_run = False
         else:

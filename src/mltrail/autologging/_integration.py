@@ -37,7 +37,8 @@ import threading
 from types import MappingProxyType
 from typing import Any, Callable, ClassVar, Mapping, Optional
 
-from ._calls import AutologCall, _current
+from ._calls import AutologCall
+from ._scope import _current
 from ._config import SHARED_DEFAULTS, AutologConfig, resolve_config
 from ._patching import PatchSet
 from ._reporting import describe_error, warn_once
