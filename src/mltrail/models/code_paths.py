@@ -27,7 +27,11 @@ CODE_DIR = "code"
 
 
 def check_code_paths(code_paths: Optional[Sequence[str]]) -> list[str]:
-    """Absolute paths of ``code_paths``; raise naming the first that does not exist (before anything is written)."""
+    """Absolute paths of ``code_paths``; raise naming the first that does not exist (before anything is written).
+
+    >>> check_code_paths(["my_transformers.py"])
+    ['/work/project/my_transformers.py']
+    """
     if code_paths is None:
         return []
     if isinstance(code_paths, (str, os.PathLike)):
@@ -48,7 +52,11 @@ def check_code_paths(code_paths: Optional[Sequence[str]]) -> list[str]:
 
 
 def copy_code(paths: list[str], folder: str) -> Optional[str]:
-    """Copy checked ``paths`` into ``folder/code``; return the flavor's ``code`` entry (None when empty)."""
+    """Copy checked ``paths`` into ``folder/code``; return the flavor's ``code`` entry (None when empty).
+
+    >>> copy_code(["/work/project/my_transformers.py"], "model")
+    'code'
+    """
     if not paths:
         return None
     dest = os.path.join(folder, CODE_DIR)
@@ -65,7 +73,11 @@ def copy_code(paths: list[str], folder: str) -> Optional[str]:
 
 @contextlib.contextmanager
 def code_on_path(folder: str, flavor_conf: dict[str, Any]) -> Iterator[None]:
-    """Put the model's ``code/`` first on ``sys.path`` (it stays, as imports may happen later)."""
+    """Put the model's ``code/`` first on ``sys.path`` (it stays, as imports may happen later).
+
+    >>> with code_on_path("model", {"code": "code"}):
+    ...     model = load_pickle("model/model.pkl", "cloudpickle")
+    """
     code = flavor_conf.get("code")
     if not code:
         yield

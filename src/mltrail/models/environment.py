@@ -99,6 +99,9 @@ def modules_referenced_by_pickle(data: bytes) -> set[str]:
 def packages_distributions() -> dict[str, list[str]]:
     """Top-level import name -> distribution names (computed once per process).
 
+    >>> packages_distributions()["sklearn"]
+    ['scikit_learn']
+
     Same answer as ``importlib.metadata.packages_distributions()`` for
     installed distributions, read several times faster: each ``*.dist-info``
     / ``*.egg-info`` folder on ``sys.path`` gives its ``top_level.txt`` or,
@@ -168,7 +171,11 @@ def _top_levels(info_dir: str) -> set[str]:
 
 @functools.lru_cache(maxsize=None)
 def distribution_name(dist: str) -> str:
-    """The distribution's own spelling of its name (``scikit_learn`` -> ``scikit-learn``)."""
+    """The distribution's own spelling of its name.
+
+    >>> distribution_name("scikit_learn")
+    'scikit-learn'
+    """
     from importlib.metadata import PackageNotFoundError, distribution
 
     try:
@@ -179,7 +186,11 @@ def distribution_name(dist: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def installed_version(distribution: str) -> Optional[str]:
-    """The installed version of ``distribution``, or None when it is not installed."""
+    """The installed version of ``distribution``, or None when it is not installed.
+
+    >>> installed_version("numpy"), installed_version("no-such-dist")
+    ('2.4.6', None)
+    """
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -194,7 +205,10 @@ def _normalise_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class Requirements:
-    """Pinned pip requirements plus the local modules no distribution provides."""
+    """Pinned pip requirements plus the local modules no distribution provides.
+
+    >>> Requirements(("numpy==2.4.6",), ("my_transformers",))
+    """
 
     pip: tuple[str, ...]
     local_modules: tuple[str, ...] = field(default=())
@@ -257,6 +271,9 @@ def resolve_requirements(
 
     Either argument may be a list of requirement strings or the path of a
     requirements file. Giving both is an error.
+
+    >>> resolve_requirements({"sklearn"}, ["cloudpickle"], extra_pip_requirements=["boto3"]).pip
+    ('cloudpickle==3.1.2', 'scikit-learn==1.9.1', 'boto3')
     """
     if pip_requirements is not None and extra_pip_requirements is not None:
         raise InvalidParameterError(
@@ -310,14 +327,22 @@ def _build_dependencies() -> tuple[str, ...]:
 
 
 def python_version() -> str:
-    """The running interpreter's version, e.g. ``'3.12.3'``."""
+    """The running interpreter's version.
+
+    >>> python_version()
+    '3.11.7'
+    """
     return platform.python_version()
 
 
 def write_environment_files(directory: str, requirements: Requirements) -> dict[str, str]:
     """Write requirements.txt, python_env.yaml and conda.yaml into ``directory``.
 
-    Returns the python_function ``env`` entry (``{"conda": ..., "virtualenv": ...}``).
+    Returns the python_function ``env`` entry::
+
+        >>> write_environment_files("model", Requirements(("numpy==2.4.6",)))
+        {'conda': 'conda.yaml', 'virtualenv': 'python_env.yaml'}
+
     The YAML is small and fixed in shape, so it is written directly rather than
     through a YAML emitter.
     """

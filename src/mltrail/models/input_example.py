@@ -39,7 +39,11 @@ def _jsonable(value: Any) -> Any:
 
 
 def example_to_dataframe_or_array(example: Any) -> Any:
-    """The example as a DataFrame (tabular forms) or a numpy array."""
+    """The example as a DataFrame (tabular forms) or a numpy array.
+
+    >>> example_to_dataframe_or_array([{"a": 1}]).columns.tolist()
+    ['a']
+    """
     import numpy as np
     import pandas as pd
 
@@ -62,7 +66,11 @@ def example_to_dataframe_or_array(example: Any) -> Any:
 
 
 def save_input_example(directory: str, example: Any) -> dict[str, Any]:
-    """Write ``input_example.json`` into ``directory``; return the MLmodel ``saved_input_example_info``."""
+    """Write ``input_example.json`` into ``directory``; return the MLmodel ``saved_input_example_info``.
+
+    >>> save_input_example("model", X_val[:5])
+    {'artifact_path': 'input_example.json', 'type': 'dataframe', 'pandas_orient': 'split'}
+    """
     import numpy as np
 
     data = example_to_dataframe_or_array(example)
@@ -87,7 +95,10 @@ def _jsonable_row(row: Any) -> Any:
 
 
 def load_input_example(directory: str, info: Optional[dict[str, Any]]) -> Any:
-    """Read back the saved example (a DataFrame or a numpy array), or None when none was saved."""
+    """Read back the saved example (a DataFrame or a numpy array), or None when none was saved.
+
+    >>> load_input_example("model", Model.load("model").saved_input_example_info)
+    """
     if not info:
         return None
     path = os.path.join(directory, info.get("artifact_path", INPUT_EXAMPLE_FILE))

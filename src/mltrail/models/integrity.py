@@ -26,7 +26,11 @@ _CHUNK = 1 << 20
 
 
 def file_digest(path: str) -> tuple[str, int]:
-    """Return ``(sha256 hex, size in bytes)`` of the file at ``path``."""
+    """Return ``(sha256 hex, size in bytes)`` of the file at ``path``.
+
+    >>> file_digest("model/model.pkl")
+    ('15af1ad9...', 1325)
+    """
     h = hashlib.sha256()
     size = 0
     with open(path, "rb") as f:
@@ -56,7 +60,11 @@ def _walk(root: str) -> list[str]:
 
 
 def hash_folder(root: str) -> dict[str, dict[str, object]]:
-    """``{relative path: {"sha256": hex, "size": bytes}}`` for every file except MLmodel."""
+    """``{relative path: {"sha256": hex, "size": bytes}}`` for every file except MLmodel.
+
+    >>> sorted(hash_folder("model"))
+    ['conda.yaml', 'model.pkl', 'python_env.yaml', 'requirements.txt']
+    """
     out: dict[str, dict[str, object]] = {}
     for rel in _walk(root):
         digest, size = file_digest(os.path.join(root, rel))
@@ -65,7 +73,11 @@ def hash_folder(root: str) -> dict[str, dict[str, object]]:
 
 
 def verification_enabled(verify: Optional[bool] = None) -> bool:
-    """``verify`` when given, else the ``MLTRAIL_VERIFY_MODELS`` environment variable (default on)."""
+    """``verify`` when given, else the ``MLTRAIL_VERIFY_MODELS`` environment variable (default on).
+
+    >>> verification_enabled(False), verification_enabled()
+    (False, True)
+    """
     if verify is not None:
         return bool(verify)
     value = os.environ.get(VERIFY_ENV, "").strip().lower()

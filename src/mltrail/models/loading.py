@@ -30,7 +30,11 @@ def _checked_model(folder: str, verify: Optional[bool]) -> Model:
 
 
 def flavor_conf(mlmodel: Model, flavor: str, where: str) -> dict[str, Any]:
-    """The MLmodel entry of ``flavor``; raise naming the flavors present when it is absent."""
+    """The MLmodel entry of ``flavor``; raise naming the flavors present when it is absent.
+
+    >>> flavor_conf(Model.load(path), "sklearn", path)["serialization_format"]
+    'cloudpickle'
+    """
     conf = mlmodel.flavors.get(flavor)
     if not isinstance(conf, dict):
         raise InvalidParameterError(
@@ -50,6 +54,7 @@ def open_model(
     """Yield ``(local folder, Model, flavor conf)`` for ``model_uri``, integrity checked.
 
     ``verify=False`` (or ``MLTRAIL_VERIFY_MODELS=false``) skips the hash check.
+    See the module docstring for an example.
     """
     model_uri = os.fspath(model_uri)
     folder, temp = fetch_model(model_uri, dst_path)

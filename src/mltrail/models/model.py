@@ -87,24 +87,38 @@ class Model:
 
     # -- flavors -----------------------------------------------------------------
     def add_flavor(self, name: str, **params: Any) -> "Model":
-        """Add (or replace) a flavor's configuration; returns self for chaining."""
+        """Add (or replace) a flavor's configuration; returns self for chaining.
+
+        >>> Model().add_flavor("sklearn", pickled_model="model.pkl").flavors
+        {'sklearn': {'pickled_model': 'model.pkl'}}
+        """
         self.flavors[name] = params
         return self
 
     def get_input_schema(self) -> Optional[Schema]:
+        """The signature's input schema, or None.
+
+        >>> Model.load(path).get_input_schema().input_names()
+        ['sepal_length', 'sepal_width', 'petal_length', 'petal_width']
+        """
         return self.signature.inputs if self.signature else None
 
     def get_output_schema(self) -> Optional[Schema]:
+        """The signature's output schema, or None (``Model.load(path).get_output_schema()``)."""
         return self.signature.outputs if self.signature else None
 
     def load_input_example(self, path: str) -> Any:
-        """The saved input example of the model folder at ``path`` (None when there is none)."""
+        """The saved input example of the model folder at ``path`` (None when there is none).
+
+        >>> Model.load(path).load_input_example(path).head(2)
+        """
         from .input_example import load_input_example
 
         return load_input_example(path, self.saved_input_example_info)
 
     # -- (de)serialisation -------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        """The MLmodel mapping (``files`` last), e.g. ``Model.load(path).to_dict()["run_id"]``."""
         d: dict[str, Any] = {
             "artifact_path": self.artifact_path,
             "flavors": self.flavors,
@@ -127,11 +141,15 @@ class Model:
         return {k: v for k, v in d.items() if v is not None or k in ("run_id", "artifact_path")}
 
     def to_yaml(self) -> str:
+        """The MLmodel text: ``print(Model.load(path).to_yaml())``."""
         yaml, _, dumper = _yaml()
         return yaml.dump(self.to_dict(), Dumper=dumper, default_flow_style=False, sort_keys=False)
 
     def save(self, path: str) -> None:
-        """Write MLmodel to ``path`` (a file path, or a folder to write ``MLmodel`` in)."""
+        """Write MLmodel to ``path`` (a file path, or a folder to write ``MLmodel`` in).
+
+        >>> Model(run_id=run_id).add_flavor("custom", data="weights.bin").save("out/model")
+        """
         if os.path.isdir(path):
             path = os.path.join(path, MLMODEL_FILE_NAME)
         with open(path, "w", encoding="utf-8") as f:
@@ -139,6 +157,7 @@ class Model:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Model":
+        """Build from an MLmodel mapping: ``Model.from_dict(yaml.safe_load(text))``."""
         d = dict(d)
         sig = d.pop("signature", None)
         signature = ModelSignature.from_dict(sig) if isinstance(sig, dict) else None

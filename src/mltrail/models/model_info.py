@@ -16,7 +16,10 @@ from .signature import ModelSignature
 
 @dataclass
 class ModelInfo:
-    """Metadata of a logged model; ``model_uri`` loads it again."""
+    """Metadata of a logged model; ``model_uri`` loads it again.
+
+    >>> mltrail.pyfunc.load_model(info.model_uri)
+    """
 
     artifact_path: Optional[str]
     flavors: dict[str, dict[str, Any]]
@@ -32,10 +35,12 @@ class ModelInfo:
 
     @property
     def signature_dict(self) -> Optional[dict[str, Any]]:
+        """The signature in MLmodel's form (JSON strings), or None."""
         return self.signature.to_dict() if self.signature else None
 
     @classmethod
     def from_model(cls, model: Model, model_uri: str) -> "ModelInfo":
+        """The info of ``model`` reachable at ``model_uri``."""
         return cls(
             artifact_path=model.artifact_path,
             flavors=model.flavors,

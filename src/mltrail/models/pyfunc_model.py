@@ -43,7 +43,11 @@ class PyFuncModel:
 
     @property
     def metadata(self) -> Model:
-        """The model's MLmodel contents (signature, run_id, flavors...)."""
+        """The model's MLmodel contents (signature, run_id, flavors...).
+
+        >>> model.metadata.run_id
+        '5f3c...'
+        """
         return self._model_meta
 
     def predict(self, data: Any, params: Optional[dict[str, Any]] = None) -> Any:
@@ -51,12 +55,18 @@ class PyFuncModel:
 
         Input is checked against the signature; the result is what the
         underlying model returns (numpy array, Series or DataFrame).
+
+        >>> model.predict(pd.DataFrame({"x": [1.0, 2.0]}))
+        array([0, 1])
         """
         data = enforce_schema(data, self._input_schema)
         return self._model_impl.predict(data, params=params)
 
     def get_raw_model(self) -> Any:
-        """The framework object under the wrapper (an sklearn estimator, an xgboost Booster...)."""
+        """The framework object under the wrapper (an sklearn estimator, an xgboost Booster...).
+
+        >>> model.get_raw_model().steps[-1]
+        """
         raw = getattr(self._model_impl, "raw_model", None)
         return raw if raw is not None else self._model_impl
 
@@ -119,7 +129,11 @@ def load_model(
 
 
 def get_model_dependencies(model_uri: str) -> str:
-    """Path of the downloaded model's ``requirements.txt`` (for ``pip install -r``)."""
+    """Path of the downloaded model's ``requirements.txt`` (for ``pip install -r``).
+
+    >>> get_model_dependencies("runs:/5f3c.../model")
+    '/work/mltrail-artifacts/1/5f3c.../artifacts/model/requirements.txt'
+    """
     from .uri import download_model
 
     folder = download_model(model_uri)

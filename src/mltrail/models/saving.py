@@ -122,7 +122,7 @@ def save_model_folder(
     ``write(tmp_dir)`` writes the flavor's model file(s) and returns a
     :class:`SavedData`. ``predict`` (optional) infers the output schema from
     the input example when no signature is given. ``code_paths`` are copied
-    into ``code/`` (see :mod:`mltrail.models.code_paths`).
+    into ``code/`` (see :mod:`mltrail.models.code_paths`). Example in the module docstring.
     """
     path = os.path.abspath(os.fspath(path))
     _check_destination(path)
@@ -218,6 +218,8 @@ def log_model_folder(
     Either way nothing is logged when saving fails, and an artifact path
     that already holds files is refused (mixing two models' files would make
     the folder fail its integrity check).
+
+    >>> log_model_folder("model", lambda local, **kw: save_model(est, local, **kw))
     """
     if not isinstance(artifact_path, str) or not artifact_path.strip("/") or ".." in artifact_path.split("/"):
         raise InvalidParameterError(

@@ -40,7 +40,11 @@ _TARGET_DTYPE = {
 
 
 def to_dataframe(data: Any, schema: "Schema | None" = None):
-    """Turn records, a dict of columns or a 2-D array into a pandas DataFrame."""
+    """Turn records, a dict of columns or a 2-D array into a pandas DataFrame.
+
+    >>> to_dataframe([{"a": 1, "b": 2}]).shape
+    (1, 2)
+    """
     import numpy as np
     import pandas as pd
 

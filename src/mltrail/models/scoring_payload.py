@@ -30,7 +30,12 @@ def _bad(message: str) -> InvalidParameterError:
 
 
 def parse_json(body: "bytes | str") -> tuple[Any, Optional[dict[str, Any]]]:
-    """Turn a JSON request body into model input (DataFrame, array, records) and params."""
+    """Turn a JSON request body into model input (DataFrame, array, records) and params.
+
+    >>> parse_json(b'{"dataframe_split": {"columns": ["a"], "data": [[1.5]]}}')
+    (     a
+    0  1.5, None)
+    """
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError) as e:
@@ -127,7 +132,11 @@ def _numeric_frame(rows: list, columns: list) -> Any:
 
 
 def parse_csv(body: "bytes | str") -> Any:
-    """Turn a CSV body (header row + rows) into a DataFrame."""
+    """Turn a CSV body (header row + rows) into a DataFrame.
+
+    >>> parse_csv(b"a,b\n1,2\n").to_dict(orient="records")
+    [{'a': 1, 'b': 2}]
+    """
     import io
 
     import pandas as pd
@@ -148,7 +157,11 @@ def _clean(value: Any) -> Any:
 
 
 def predictions_to_json(predictions: Any) -> str:
-    """``{"predictions": ...}``: arrays as lists, DataFrames as records, NaN as null."""
+    """``{"predictions": ...}``: arrays as lists, DataFrames as records, NaN as null.
+
+    >>> predictions_to_json(np.array([0, 1]))
+    '{"predictions": [0, 1]}'
+    """
     import numpy as np
     import pandas as pd
 

@@ -32,7 +32,11 @@ VERIFY_ENV = "MLTRAIL_SERVE_VERIFY"
 
 
 def build_app(model: Any) -> Any:
-    """A Starlette app serving ``model`` (a :class:`mltrail.pyfunc.PyFuncModel`)."""
+    """A Starlette app serving ``model`` (a :class:`mltrail.pyfunc.PyFuncModel`).
+
+    >>> app = build_app(mltrail.pyfunc.load_model("runs:/5f3c.../model"))
+    >>> uvicorn.run(app, port=5001)
+    """
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response

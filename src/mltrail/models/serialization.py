@@ -23,7 +23,11 @@ PICKLE_FORMATS = ("cloudpickle", "pickle")
 
 
 def dump_pickle(obj: Any, path: str, fmt: str) -> set[str]:
-    """Write ``obj`` to ``path`` with ``fmt`` and return the top-level modules it references."""
+    """Write ``obj`` to ``path`` with ``fmt`` and return the top-level modules it references.
+
+    >>> dump_pickle(pipe, "model.pkl", "cloudpickle")
+    {'numpy', 'sklearn'}
+    """
     if fmt == "cloudpickle":
         import cloudpickle
 
@@ -38,7 +42,11 @@ def dump_pickle(obj: Any, path: str, fmt: str) -> set[str]:
 
 
 def load_pickle(path: str, fmt: str) -> Any:
-    """Read a pickled model file; a corrupt or truncated file raises naming it."""
+    """Read a pickled model file; a corrupt or truncated file raises naming it.
+
+    >>> load_pickle("model.pkl", "cloudpickle")
+    Pipeline(steps=[...])
+    """
     if fmt not in PICKLE_FORMATS:
         raise InvalidParameterError(f"Model file {os.path.basename(path)!r}: unknown serialization format {fmt!r}")
     with open(path, "rb") as f:

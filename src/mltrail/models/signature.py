@@ -36,7 +36,11 @@ DATA_TYPES: dict[str, str] = {
 
 @dataclass(frozen=True)
 class ColSpec:
-    """One column: ``ColSpec("double", "sepal_length")``; ``name`` None for unnamed output."""
+    """One column; ``name`` None for unnamed output.
+
+    >>> ColSpec("double", "sepal_length").to_dict()
+    {'type': 'double', 'name': 'sepal_length', 'required': True}
+    """
 
     type: str
     name: Optional[str] = None
@@ -49,6 +53,7 @@ class ColSpec:
             )
 
     def to_dict(self) -> dict[str, Any]:
+        """MLflow's JSON form of the column."""
         d: dict[str, Any] = {"type": self.type}
         if self.name is not None:
             d["name"] = self.name
@@ -58,13 +63,18 @@ class ColSpec:
 
 @dataclass(frozen=True)
 class TensorSpec:
-    """A tensor: numpy ``dtype`` name and ``shape`` where -1 means any size."""
+    """A tensor: numpy ``dtype`` name and ``shape`` where -1 means any size.
+
+    >>> TensorSpec("float32", (-1, 28, 28)).to_dict()
+    {'type': 'tensor', 'tensor-spec': {'dtype': 'float32', 'shape': [-1, 28, 28]}}
+    """
 
     dtype: str
     shape: tuple[int, ...]
     name: Optional[str] = None
 
     def to_dict(self) -> dict[str, Any]:
+        """MLflow's JSON form of the tensor."""
         d: dict[str, Any] = {"type": "tensor", "tensor-spec": {"dtype": self.dtype, "shape": list(self.shape)}}
         if self.name is not None:
             d["name"] = self.name
@@ -76,7 +86,11 @@ Spec = Union[ColSpec, TensorSpec]
 
 @dataclass(frozen=True)
 class Schema:
-    """An ordered list of column or tensor specs (not mixed)."""
+    """An ordered list of column or tensor specs (not mixed).
+
+    >>> Schema([ColSpec("double", "x"), ColSpec("string", "city")]).input_names()
+    ['x', 'city']
+    """
 
     inputs: tuple[Spec, ...]
 
@@ -93,32 +107,41 @@ class Schema:
         object.__setattr__(self, "inputs", inputs)
 
     def is_tensor_spec(self) -> bool:
+        """True for a tensor schema (numpy input), False for columns."""
         return isinstance(self.inputs[0], TensorSpec)
 
     def has_input_names(self) -> bool:
+        """True when the specs carry names."""
         return self.inputs[0].name is not None
 
     def input_names(self) -> list[Optional[str]]:
+        """Spec names in order (None for unnamed specs)."""
         return [s.name for s in self.inputs]
 
     def required_input_names(self) -> list[str]:
+        """Names of the columns predict cannot do without."""
         return [s.name for s in self.inputs if isinstance(s, ColSpec) and s.required and s.name is not None]
 
     def input_types(self) -> list[str]:
+        """Column types (``'double'``...) or tensor dtypes, in order."""
         return [s.type if isinstance(s, ColSpec) else s.dtype for s in self.inputs]
 
     def to_dict(self) -> list[dict[str, Any]]:
+        """The list of spec dicts (MLflow's JSON form)."""
         return [s.to_dict() for s in self.inputs]
 
     def to_json(self) -> str:
+        """The JSON string MLmodel stores."""
         return json.dumps(self.to_dict())
 
     @classmethod
     def from_json(cls, text: str) -> "Schema":
+        """Parse the JSON string MLmodel stores: ``Schema.from_json('[{"type": "double", "name": "x"}]')``."""
         return cls.from_dict(json.loads(text))
 
     @classmethod
     def from_dict(cls, items: list[dict[str, Any]]) -> "Schema":
+        """Build from the list form of :meth:`to_dict`."""
         specs: list[Spec] = []
         for item in items:
             if item.get("type") == "tensor":
@@ -131,7 +154,11 @@ class Schema:
 
 @dataclass(frozen=True)
 class ModelSignature:
-    """Input schema, optional output schema and optional params (a list of dicts)."""
+    """Input schema, optional output schema and optional params (a list of dicts).
+
+    >>> sig = ModelSignature(Schema([ColSpec("double", "x")]), Schema([ColSpec("long")]))
+    >>> mltrail.sklearn.log_model(model, "model", signature=sig)
+    """
 
     inputs: Optional[Schema] = None
     outputs: Optional[Schema] = None
@@ -147,6 +174,8 @@ class ModelSignature:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "ModelSignature":
+        """Read MLmodel's ``signature`` mapping: ``ModelSignature.from_dict(mlmodel["signature"])``."""
+
         def load(v: Any) -> Optional[Schema]:
             if not v:
                 return None

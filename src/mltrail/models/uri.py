@@ -33,7 +33,10 @@ from ..exceptions import InvalidParameterError, MltrailError, ResourceNotFoundEr
 
 @dataclass(frozen=True)
 class ModelsUri:
-    """A parsed ``models:/`` URI: exactly one of version, stage and alias is set (none = latest)."""
+    """A parsed ``models:/`` URI: at most one of version, stage and alias is set (none = latest).
+
+    >>> ModelsUri("churn", stage="Production")
+    """
 
     name: str
     version: Optional[str] = None
@@ -59,7 +62,11 @@ def set_registry_resolver(resolver: Optional[RegistryResolver]) -> None:
 
 
 def parse_runs_uri(uri: str) -> tuple[str, str]:
-    """``runs:/<run_id>/<path>`` -> ``(run_id, path)``; path may be empty."""
+    """``runs:/<run_id>/<path>`` -> ``(run_id, path)``; path may be empty.
+
+    >>> parse_runs_uri("runs:/5f3c/model")
+    ('5f3c', 'model')
+    """
     rest = uri[len("runs:"):].lstrip("/")
     run_id, _, path = rest.partition("/")
     if not run_id:
@@ -68,7 +75,11 @@ def parse_runs_uri(uri: str) -> tuple[str, str]:
 
 
 def parse_models_uri(uri: str) -> ModelsUri:
-    """Parse ``models:/<name>/<version|stage|latest>`` or ``models:/<name>@<alias>``."""
+    """Parse ``models:/<name>/<version|stage|latest>`` or ``models:/<name>@<alias>``.
+
+    >>> parse_models_uri("models:/churn/3")
+    ModelsUri(name='churn', version='3', stage=None, alias=None)
+    """
     rest = uri[len("models:"):].lstrip("/")
     rule = "expected models:/<name>/<version>, models:/<name>/<stage>, models:/<name>/latest or models:/<name>@<alias>"
     if "@" in rest and "/" not in rest.split("@", 1)[1]:
@@ -111,7 +122,11 @@ def resolve_model_uri(uri: str) -> str:
 
 
 def local_path_of(uri: str) -> Optional[str]:
-    """The local path for ``file://`` URIs and plain paths; None for other schemes."""
+    """The local path for ``file://`` URIs and plain paths; None for other schemes.
+
+    >>> local_path_of("file:///data/model"), local_path_of("runs:/5f3c/model")
+    ('/data/model', None)
+    """
     if uri.startswith("file:"):
         parsed = urlparse(uri)
         return unquote(parsed.path)
