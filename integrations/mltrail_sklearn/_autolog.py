@@ -18,7 +18,10 @@ have their own integration (XGBoost's sklearn API...) are left to it.
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Optional
+
+import wrapt
 
 from mltrail import _plugins
 from mltrail.autologging import Integration
@@ -62,6 +65,7 @@ class SklearnIntegration(Integration):
         super().__init__()
         self._excluded_modules: frozenset[str] = _ALWAYS_EXCLUDED
         self._log_fit: Any = None
+        self._metrics_hook_registered = False
 
     def patch(self, sklearn: Any) -> None:
         from sklearn.base import BaseEstimator
@@ -86,7 +90,16 @@ class SklearnIntegration(Integration):
         self.replace(BaseEstimator, "__init_subclass__", classmethod(__init_subclass__))
         for cls in _all_subclasses(BaseEstimator):
             self.patch_class(cls)
-        post_training.patch_metric_functions(self)
+        # sklearn.metrics is patched when it is imported (it costs a noticeable import of its own)
+        if "sklearn.metrics" in sys.modules:
+            post_training.patch_metric_functions(self)
+        elif not self._metrics_hook_registered:
+            self._metrics_hook_registered = True
+            wrapt.register_post_import_hook(self._on_metrics_import, "sklearn.metrics")
+
+    def _on_metrics_import(self, _module: Any) -> None:
+        if self.patched:
+            post_training.patch_metric_functions(self)
 
     def patch_class(self, cls: type) -> None:
         """Patch the fit methods (and prediction methods, for post-training metrics) ``cls`` defines."""
