@@ -69,3 +69,17 @@ def test_unsupported_input_is_named():
         infer_signature({1, 2})
     with pytest.raises(InvalidParameterError, match="not one of"):
         ColSpec("decimal", "x")
+
+
+def test_a_mixed_object_column_is_refused_by_name_and_save_goes_on_without_signature(tmp_path):
+    import mltrail
+    from sklearn.dummy import DummyClassifier
+
+    mixed = pd.DataFrame({"zone": ["A", 3, 2.5]})
+    with pytest.raises(InvalidParameterError, match=r"mixes \['float', 'int', 'str'\] values"):
+        infer_signature(mixed)
+    model = DummyClassifier().fit(np.zeros((3, 1)), [0, 1, 0])
+    path = str(tmp_path / "m")
+    mltrail.sklearn.save_model(model, path, input_example=mixed)
+    assert mltrail.models.Model.load(path).signature is None
+    assert (tmp_path / "m" / "input_example.json").exists()

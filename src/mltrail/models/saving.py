@@ -98,7 +98,14 @@ def _signature_for(
     try:
         return infer_signature(example, output)
     except InvalidParameterError:
+        pass
+    try:
         return infer_signature(example) if output is not None else None
+    except InvalidParameterError as e:
+        import logging
+
+        logging.getLogger("mltrail.models").warning("No signature saved: %s", e.message)
+        return None
 
 
 def save_model_folder(

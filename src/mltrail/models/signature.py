@@ -218,20 +218,22 @@ def _dtype_to_type(dtype: Any, values: Any = None) -> str:
     if name.startswith("Float"):
         return "double" if name.endswith("64") else "float"
     if values is not None:
-        for v in values:
-            if v is None or (isinstance(v, float) and v != v):
-                continue
-            if isinstance(v, str):
-                return "string"
-            if isinstance(v, (bytes, bytearray)):
-                return "binary"
-            if isinstance(v, bool):
-                return "boolean"
-            if isinstance(v, int):
-                return "long"
-            if isinstance(v, float):
-                return "double"
-            break
+        kinds = {type(v) for v in values[:1000] if v is not None and not (isinstance(v, float) and v != v)}
+        kinds = {bool if issubclass(k, (bool, np.bool_)) else k for k in kinds}
+        if kinds and all(issubclass(k, str) for k in kinds):
+            return "string"
+        if kinds and all(issubclass(k, (bytes, bytearray)) for k in kinds):
+            return "binary"
+        if kinds == {bool}:
+            return "boolean"
+        if kinds and all(issubclass(k, (int, np.integer)) and k is not bool for k in kinds):
+            return "long"
+        if kinds and all(issubclass(k, (int, float, np.integer, np.floating)) and k is not bool for k in kinds):
+            return "double"
+        if len(kinds) > 1:
+            raise InvalidParameterError(
+                f"Cannot infer a column type: the column mixes {sorted(k.__name__ for k in kinds)} values"
+            )
     raise InvalidParameterError(
         f"Cannot infer a column type from dtype {dtype!s}: supported are booleans, integers, floats, strings, bytes and datetimes"
     )
