@@ -104,10 +104,7 @@ class SqlRun(Base):
     """A run. ``artifact_uri`` is ``<experiment artifact_location>/<run_uuid>/artifacts``."""
 
     __tablename__ = "runs"
-    __table_args__ = (
-        Index(None, "experiment_id", "start_time"),
-        MYSQL_TABLE_OPTIONS,
-    )
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
 
     run_uuid: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(MAX_RUN_NAME_LENGTH))
@@ -119,6 +116,10 @@ class SqlRun(Base):
     lifecycle_stage: Mapped[str] = mapped_column(String(32))
     artifact_uri: Mapped[str] = mapped_column(String(MAX_ARTIFACT_URI_LENGTH))
     experiment_id: Mapped[int] = mapped_column(Integer, ForeignKey("experiments.experiment_id"))
+
+
+# search's default order (start_time DESC, run_uuid) read straight off the index
+Index("ix_runs_experiment_id_start_time_desc", SqlRun.experiment_id, SqlRun.start_time.desc(), SqlRun.run_uuid)
 
 
 class SqlParam(Base):

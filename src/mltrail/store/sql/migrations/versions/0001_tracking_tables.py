@@ -68,7 +68,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["experiment_id"], ["experiments.experiment_id"], name="fk_runs_experiment_id_experiments"),
         **MYSQL,
     )
-    op.create_index("ix_runs_experiment_id_start_time", "runs", ["experiment_id", "start_time"])
+    op.create_index(
+        "ix_runs_experiment_id_start_time_desc", "runs", ["experiment_id", sa.desc(sa.column("start_time")), "run_uuid"]
+    )
     for table, width in (("params", 6000), ("tags", 8000)):
         op.create_table(
             table,
