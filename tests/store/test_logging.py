@@ -195,3 +195,11 @@ def test_bad_step_and_timestamp(store, run_id):
     with pytest.raises(InvalidParameterError, match="timestamp None.*integer"):
         store.log_metric(run_id, Metric("m", 1.0, None, 0))
     assert store.get_run(run_id).data.metrics == {}
+
+
+def test_exact_duplicate_metric_values_are_kept_once(store, run_id):
+    # as in MLflow: the same (key, value, step, timestamp) logged twice is one history entry
+    store.log_metric(run_id, Metric("m", 1.0, 5, 0))
+    store.log_metric(run_id, Metric("m", 1.0, 5, 0))
+    store.log_batch(run_id, metrics=[Metric("m", 1.0, 5, 0), Metric("m", 2.0, 5, 0)])
+    assert [(m.value, m.step, m.timestamp) for m in store.get_metric_history(run_id, "m")] == [(1.0, 0, 5), (2.0, 0, 5)]

@@ -28,7 +28,7 @@ message names the offending value and the rule it broke::
     >>> validate_key("a/../b", "param")
     Traceback (most recent call last):
     ...
-    mltrail.exceptions.InvalidParameterError: Invalid param key 'a/../b': ...
+    mltrail.exceptions.InvalidParameterError: Invalid param key 'a/../b': a key must not contain a '..' path segment
 """
 
 from __future__ import annotations
@@ -139,7 +139,11 @@ def validate_tag(key: Any, value: Any) -> tuple[str, str]:
 
 
 def validate_experiment_tag(key: Any, value: Any) -> tuple[str, str]:
-    """Check an experiment tag; return ``(key, value as string)``."""
+    """Check an experiment tag; return ``(key, value as string)``.
+
+    >>> validate_experiment_tag("team", "forecasting")
+    ('team', 'forecasting')
+    """
     key = validate_key(key, "experiment tag")
     return key, _validate_string_value(value, key, "experiment tag", MAX_EXPERIMENT_TAG_VALUE_LENGTH)
 
@@ -205,7 +209,11 @@ def validate_experiment_name(name: Any) -> str:
 
 
 def validate_run_name(name: Any) -> str:
-    """Check a run name and return it."""
+    """Check a run name and return it.
+
+    >>> validate_run_name("baseline")
+    'baseline'
+    """
     if not isinstance(name, str):
         raise InvalidParameterError(f"Invalid run name {name!r}: the name must be a string")
     if len(name) > MAX_RUN_NAME_LENGTH:
@@ -217,7 +225,11 @@ def validate_run_name(name: Any) -> str:
 
 
 def validate_user_id(user_id: Any) -> str:
-    """Check a user id (``None`` becomes ``''``) and return it."""
+    """Check a user id (``None`` becomes ``''``) and return it.
+
+    >>> validate_user_id(None)
+    ''
+    """
     if user_id is None:
         return ""
     user_id = str(user_id)
@@ -229,7 +241,11 @@ def validate_user_id(user_id: Any) -> str:
 
 
 def validate_run_id(run_id: Any) -> str:
-    """Check the shape of a run id (existence is the store's business) and return it."""
+    """Check the shape of a run id (existence is the store's business) and return it.
+
+    >>> validate_run_id("0123456789abcdef0123456789abcdef")
+    '0123456789abcdef0123456789abcdef'
+    """
     if not isinstance(run_id, str) or not run_id or len(run_id) > MAX_RUN_ID_LENGTH:
         raise InvalidParameterError(
             f"Invalid run id {run_id!r}: a run id is a string of 1 to {MAX_RUN_ID_LENGTH} characters"
@@ -238,7 +254,11 @@ def validate_run_id(run_id: Any) -> str:
 
 
 def validate_timestamp(value: Any, what: str) -> int | None:
-    """Check an optional epoch-milliseconds timestamp (``what`` names it)."""
+    """Check an optional epoch-milliseconds timestamp (``what`` names it).
+
+    >>> validate_timestamp(1700000000000, "run start_time")
+    1700000000000
+    """
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):

@@ -4,9 +4,11 @@ SQLite connections run in WAL mode (set once with the schema) with
 ``synchronous=NORMAL``, a 30 s busy timeout and case-sensitive ``LIKE`` (as
 on PostgreSQL and, with ``utf8mb4_bin``, MariaDB). The driver's own
 transaction handling is switched off and the engine emits ``BEGIN`` itself:
-``BEGIN IMMEDIATE`` for connections opened by :func:`write_connection`, so a
-writer takes SQLite's write lock up front (waiting on the busy timeout)
-instead of failing when it upgrades a read lock.
+``BEGIN IMMEDIATE`` for every transaction except those of
+:func:`read_connection`, so a writer takes SQLite's write lock up front
+(waiting on the busy timeout) instead of failing with "database is locked"
+when it upgrades a read lock. Code sharing the engine (the registry store)
+gets the safe behaviour with a plain ``engine.begin()``.
 
 >>> engine = create_sql_engine("sqlite:///mlflow.db")
 >>> with write_connection(engine) as conn:
@@ -32,7 +34,7 @@ SQLITE_BUSY_TIMEOUT_S = 30
 #: WAL size (pages) that triggers an automatic checkpoint.
 SQLITE_WAL_AUTOCHECKPOINT_PAGES = 4000
 
-_WRITE_OPTION = "mltrail_write"
+_READ_OPTION = "mltrail_read_only"
 
 
 def redact(uri: "str | URL") -> str:
@@ -134,23 +136,26 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        immediate = conn.get_execution_options().get(_WRITE_OPTION)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        read_only = conn.get_execution_options().get(_READ_OPTION)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 @contextlib.contextmanager
 def write_connection(engine: Engine) -> Iterator[Connection]:
     """A connection in a write transaction, committed on success, rolled back on error."""
     with engine.connect() as conn:
-        conn = conn.execution_options(**{_WRITE_OPTION: True})
         with conn.begin():
             yield conn
 
 
 @contextlib.contextmanager
 def read_connection(engine: Engine) -> Iterator[Connection]:
-    """A connection in a read transaction (a consistent snapshot on every backend)."""
+    """A connection in a read transaction (a consistent snapshot on every backend).
+
+    On SQLite it starts with a plain ``BEGIN``: readers never wait for writers.
+    """
     with engine.connect() as conn:
+        conn = conn.execution_options(**{_READ_OPTION: True})
         with conn.begin():
             yield conn
 

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ...exceptions import StoreUnavailableError
-from .engine import redact, sqlite_path
+from .engine import read_connection, redact, sqlite_path
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
 _REVISION_FILE = re.compile(r"^(\d{4})_[A-Za-z0-9_]+\.py$")
@@ -61,7 +61,7 @@ def current_revision(conn: Connection) -> Optional[str]:
 def _fast_revision(engine: Engine) -> Optional[str]:
     """Read the version row without inspection; None when the table is missing."""
     try:
-        with engine.connect() as conn:
+        with read_connection(engine) as conn:
             return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     except sa.exc.DBAPIError as exc:
         if exc.connection_invalidated or _is_connection_error(exc):
