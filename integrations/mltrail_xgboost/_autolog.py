@@ -28,6 +28,7 @@ bound name is logged when it ends (its run is created then).
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from typing import Any, Optional
@@ -246,7 +247,12 @@ class XGBoostIntegration(Integration):
 
     def _log_importance(self, call: AutologCall, booster: Any, importance_type: str) -> None:
         scores = booster.get_score(importance_type=importance_type)
-        call.client.log_dict(call.run_id, scores, f"feature_importance_{importance_type}.json")
+        name = f"feature_importance_{importance_type}.json"
+        repository = _active_run_repository(call.run_id)
+        if repository is not None:
+            repository.log_bytes(json.dumps(scores, indent=2).encode("utf-8"), name)
+        else:
+            call.client.log_dict(call.run_id, scores, name)
         if scores and not skip_figures():
             log_importance_png_later(
                 call.client, call.run_id, scores, importance_type,
@@ -278,12 +284,28 @@ class XGBoostIntegration(Integration):
         registered = config.registered_model_name
 
         def log() -> Any:
+            from mltrail import fluent
+
+            # the active run's info is at hand: naming it would make the models layer read it again
+            target = None if fluent.active_run_id() == run_id else run_id
             return _flavor.log_model(
                 model, artifact_path="model", signature=signature, input_example=input_example,
-                registered_model_name=registered, run_id=run_id,
+                registered_model_name=registered, run_id=target,
             )
 
         log_model_per_policy(call, log)
+
+
+def _active_run_repository(run_id: Optional[str]) -> Any:
+    """The artifact repository of ``run_id`` when it is the active run (no store read), else None."""
+    from mltrail import fluent
+
+    active = fluent.active_run()
+    if active is None or active.info.run_id != run_id:
+        return None
+    from mltrail.artifacts import get_artifact_repository
+
+    return get_artifact_repository(active.info.artifact_uri)
 
 
 def _buffer_metrics(call: AutologCall, rows: list) -> None:
