@@ -4,11 +4,23 @@
 >>> model = mltrail.pyfunc.load_model(f"runs:/{run_id}/model")
 >>> model.predict(df_val)
 
-The implementation lives in :mod:`mltrail.models.pyfunc_model`.
+Custom models subclass :class:`PythonModel` and are saved with
+``mltrail.pyfunc.log_model(python_model=...)``. The implementation lives in
+:mod:`mltrail.models.pyfunc_model` and :mod:`mltrail.models.python_model`.
 """
 
 from __future__ import annotations
 
 from .models.pyfunc_model import FLAVOR_NAME, PyFuncModel, get_model_dependencies, load_model
+from .models.python_model import PythonModel, PythonModelContext, log_model, save_model
 
-__all__ = ["FLAVOR_NAME", "PyFuncModel", "get_model_dependencies", "load_model"]
+__all__ = [
+    "FLAVOR_NAME",
+    "PyFuncModel",
+    "PythonModel",
+    "PythonModelContext",
+    "get_model_dependencies",
+    "load_model",
+    "log_model",
+    "save_model",
+]

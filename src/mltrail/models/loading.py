@@ -62,6 +62,8 @@ def open_model(
         if os.path.isfile(folder) and os.path.basename(folder) == "MLmodel":
             folder = os.path.dirname(folder)
         mlmodel = _checked_model(folder, verify)
+        if temp is not None and (mlmodel.flavors.get("python_function") or {}).get("artifacts"):
+            temp = None  # a custom pyfunc model may read its artifacts after loading: keep them
         conf = flavor_conf(mlmodel, flavor, model_uri) if flavor else {}
         with code_on_path(folder, conf):
             yield folder, mlmodel, conf

@@ -159,6 +159,8 @@ def save_model_folder(
         pyfunc_conf = dict(data.pyfunc_conf)
         if data.flavor_conf["code"]:
             pyfunc_conf["code"] = data.flavor_conf["code"]
+        if flavor.name == "python_function":  # a pure pyfunc model: one flavor entry
+            pyfunc_conf.update(data.flavor_conf)
         model.add_flavor(
             "python_function",
             loader_module=flavor.loader_module,
@@ -166,7 +168,8 @@ def save_model_folder(
             env=env,
             **pyfunc_conf,
         )
-        model.add_flavor(flavor.name, **data.flavor_conf)
+        if flavor.name != "python_function":
+            model.add_flavor(flavor.name, **data.flavor_conf)
         model.files = hash_folder(tmp)
         model.model_size_bytes = sum(int(f["size"]) for f in model.files.values())  # type: ignore[arg-type]
         model.save(os.path.join(tmp, "MLmodel"))
