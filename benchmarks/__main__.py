@@ -25,6 +25,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if "mlflow" in backends and harness.backend_python("mlflow") is None:
         print("note: no MLflow side venv, MLflow columns stay empty (python -m benchmarks setup)", file=sys.stderr)
     progress = None if args.silent else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    load_start = report.load_average()
     results = harness.run_workloads(
         workloads, quick=args.quick, backends=backends, keep=args.keep, progress=progress, slow=args.slow
     )
@@ -33,17 +34,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(report.format_table(results, derived, markdown=args.markdown))
     print()
     print(report.format_details(results, markdown=args.markdown))
+    load = (load_start, report.load_average())
+    print(f"\n{report.describe_machine(load)}")
     if args.json:
-        report.write_json(args.json, report.to_json(results, derived, args.quick))
+        report.write_json(args.json, report.to_json(results, derived, args.quick, load))
         print(f"\nwrote {args.json}", file=sys.stderr)
     failed = any(not b.ok and not b.skipped for r in results for b in r.backends.values())
     return 1 if failed else 0
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    for w in all_workloads():
+    workloads = all_workloads()
+    name_w = max(len(w.name) for w in workloads)
+    unit_w = max(len(w.unit) for w in workloads)
+    for w in workloads:
         target = w.target.describe() if w.target else "-"
-        print(f"{w.name:<24} {w.unit:<10} target {target:<22} {w.description}")
+        print(f"{w.name:<{name_w}}  {w.unit:<{unit_w}}  target {target:<20}  {w.description}")
     return 0
 
 

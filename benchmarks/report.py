@@ -9,6 +9,7 @@ measured process, and the workload's own secondary numbers.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
 from typing import Any, Optional
@@ -121,12 +122,43 @@ def format_details(results: list[WorkloadResult], markdown: bool = False) -> str
     return text
 
 
-def to_json(results: list[WorkloadResult], derived: list[Derived], quick: bool) -> dict[str, Any]:
+def load_average() -> Optional[float]:
+    """The 1-minute load average (None where the OS has none): other work skews every number."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+def describe_machine(load: tuple[Optional[float], Optional[float]] = (None, None)) -> str:
+    """One line: CPUs, Python, and the load average at the start and end of the run."""
+    cpus = os.cpu_count()
+    text = f"machine: {cpus} CPUs, {platform.system()} {platform.machine()}, Python {platform.python_version()}"
+    if load[0] is not None and load[1] is not None:
+        text += f"; 1-min load average {load[0]:.1f} at start, {load[1]:.1f} at end"
+        if max(load) > (cpus or 1):
+            text += " (busy machine: numbers are slower than on an idle one)"
+    return text
+
+
+def to_json(
+    results: list[WorkloadResult],
+    derived: list[Derived],
+    quick: bool,
+    load: tuple[Optional[float], Optional[float]] = (None, None),
+) -> dict[str, Any]:
     """Everything measured, for ``--json``."""
     return {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "quick": quick,
-        "machine": {"platform": platform.platform(), "python": platform.python_version(), "processor": platform.machine()},
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "processor": platform.machine(),
+            "cpus": os.cpu_count(),
+            "load_average_start": load[0],
+            "load_average_end": load[1],
+        },
         "workloads": [
             {
                 "name": r.workload.name,
