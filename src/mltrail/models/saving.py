@@ -5,8 +5,9 @@ A flavor only writes its model file(s) and says what it wrote (a
 input example, signature, environment files, MLmodel with the hash of every
 file. The folder is built in a temporary directory beside the destination and
 renamed into place at the end, so an error leaves nothing half-written.
-:func:`log_model_folder` saves into a temporary directory and logs the folder
-to the run as artifacts::
+:func:`log_model_folder` builds it directly in the run's local artifact
+folder (same rename) or, for a remote artifact store, in a temporary folder
+that it then uploads::
 
     def save_model(sk_model, path, **kw):
         return save_model_folder(path, FLAVOR, lambda d: _write(sk_model, d), **kw)
@@ -175,7 +176,14 @@ def save_model_folder(
         model.save(os.path.join(tmp, "MLmodel"))
         if os.path.isdir(path):
             os.rmdir(path)  # empty (checked above)
-        os.rename(tmp, path)
+        try:
+            os.rename(tmp, path)
+        except OSError:
+            if os.path.exists(path):  # another process saved there meanwhile
+                raise ResourceAlreadyExistsError(
+                    f"Cannot save a model to {path!r}: another model was saved there at the same time"
+                ) from None
+            raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
