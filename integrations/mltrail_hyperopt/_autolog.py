@@ -14,7 +14,7 @@ metrics ``best_loss``, ``n_trials``, ``n_failed_trials``; tag
 ``best_trial_run_id``; the best trial's params prefixed ``best_``.
 
 Trial runs ``trial-<tid>`` (children of the parent): params = the point the
-objective received (nested dicts as ``a.b``, lists as ``a[0]``); metrics
+objective received (nested dicts as ``a.b``, list positions as ``a.0``); metrics
 ``loss``, ``duration_seconds`` and every other numeric key of the result dict;
 FINISHED for ``STATUS_OK``, FAILED for ``STATUS_FAIL`` or an exception (which
 still propagates as hyperopt expects). The trial's run is the active run while

@@ -1,0 +1,71 @@
+"""Fixtures for the hyperopt sweep-tracking tests."""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable, Iterator
+
+import numpy as np
+import pytest
+
+import mltrail
+from mltrail.autologging import forget_warnings
+
+
+@pytest.fixture
+def tracking(sqlite_uri: str) -> Iterator[mltrail.Client]:
+    """A fresh SQLite store; every integration disabled again afterwards."""
+    logging.getLogger("hyperopt").setLevel(logging.ERROR)
+    mltrail.set_tracking_uri(sqlite_uri)
+    forget_warnings()
+    yield mltrail.Client()
+    mltrail.xgboost.wait_for_figures()
+    mltrail.autolog(disable=True)
+    while mltrail.active_run() is not None:
+        mltrail.end_run()
+
+
+@pytest.fixture
+def autolog_warnings(caplog) -> Callable[[], list[str]]:
+    """A function returning the WARNING messages logged so far on ``mltrail.autologging``."""
+    caplog.set_level(logging.WARNING, logger="mltrail.autologging")
+    return lambda: [
+        r.getMessage() for r in caplog.records if r.name == "mltrail.autologging" and r.levelno >= logging.WARNING
+    ]
+
+
+class RunTree:
+    """The runs of the Default experiment, as a user browsing them would see them."""
+
+    def __init__(self, client: mltrail.Client) -> None:
+        self.client = client
+
+    def all(self) -> list:
+        experiment = self.client.get_experiment_by_name("Default")
+        if experiment is None:
+            return []
+        return list(reversed(self.client.search_runs([experiment.experiment_id], order_by=["start_time DESC"],
+                                                     max_results=1000)))
+
+    def parents(self) -> list:
+        return [r for r in self.all() if "mltrail.parentRunId" not in r.data.tags]
+
+    def children(self, parent_id: str) -> list:
+        kids = [r for r in self.all() if r.data.tags.get("mltrail.parentRunId") == parent_id]
+        return sorted(kids, key=lambda r: int(r.data.tags["mltrail.hyperopt.tid"]))
+
+
+@pytest.fixture
+def runs(tracking: mltrail.Client) -> RunTree:
+    return RunTree(tracking)
+
+
+@pytest.fixture
+def xgb_data():
+    """(dtrain, dvalid, y_valid) for the seed's XGBoost objective."""
+    import xgboost as xgb
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 4))
+    y = 3.0 * X[:, 0] - X[:, 1] + rng.normal(0, 0.5, 300)
+    return xgb.DMatrix(X[:240], label=y[:240]), xgb.DMatrix(X[240:], label=y[240:]), y[240:]

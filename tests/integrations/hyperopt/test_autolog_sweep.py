@@ -1,0 +1,248 @@
+"""hyperopt sweep tracking: the run tree a user finds after fmin, for the seed's sweep and its variants."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import xgboost as xgb
+from hyperopt import STATUS_OK, Trials, fmin, hp, rand, tpe  # bound before autolog(): rule 4
+from hyperopt.early_stop import no_progress_loss
+from hyperopt.pyll import scope
+
+import mltrail
+
+SEED_SPACE = {
+    "max_depth": scope.int(hp.quniform("max_depth", 2, 8, 1)),
+    "learning_rate": hp.loguniform("learning_rate", -3, 0),
+    "reg_alpha": hp.loguniform("reg_alpha", -5, -1),
+    "objective": "reg:squarederror",
+    "seed": 42,
+    "nthread": 1,
+}
+
+
+def seed_objective(xgb_data, manual: bool = False):
+    dtrain, dvalid, y_valid = xgb_data
+
+    def fit(params):
+        booster = xgb.train(params=params, dtrain=dtrain, num_boost_round=10, evals=[(dvalid, "validation")],
+                            early_stopping_rounds=5, verbose_eval=False)
+        return float(np.sqrt(np.mean((y_valid - booster.predict(dvalid)) ** 2)))
+
+    def objective(params):
+        if manual:  # the seed notebook's style
+            with mltrail.start_run():
+                mltrail.set_tag("model", "xgboost")
+                mltrail.log_params(params)
+                rmse = fit(params)
+                mltrail.log_metric("rmse", rmse)
+        else:
+            rmse = fit(params)
+        return {"loss": rmse, "status": STATUS_OK}
+
+    return objective
+
+
+def test_seed_sweep_gives_parent_and_one_run_per_trial(tracking, runs, xgb_data):
+    mltrail.autolog()
+    trials = Trials()
+    best = fmin(seed_objective(xgb_data), SEED_SPACE, algo=tpe.suggest, max_evals=4, trials=trials,
+                rstate=np.random.default_rng(0), show_progressbar=False)
+    (parent,) = runs.parents()
+    children = runs.children(parent.info.run_id)
+    assert len(runs.all()) == 5 and len(children) == 4
+    assert parent.data.tags["algorithm"] == "tpe.suggest" and parent.data.tags["max_evals"] == "4"
+    assert parent.data.metrics["n_trials"] == 4 and parent.data.metrics["n_failed_trials"] == 0
+    losses = [c.data.metrics["loss"] for c in children]
+    assert losses == pytest.approx([t["result"]["loss"] for t in trials.trials])
+    assert parent.data.metrics["best_loss"] == pytest.approx(min(losses))
+    best_child = children[int(np.argmin(losses))]
+    assert parent.data.tags["best_trial_run_id"] == best_child.info.run_id
+    assert parent.data.params["best_max_depth"] == str(int(best["max_depth"]))
+    assert parent.data.params["best_objective"] == "reg:squarederror"
+    for tid, child in enumerate(children):
+        assert child.info.run_name == f"trial-{tid}" and child.info.status == "FINISHED"
+        # the point the objective received: scope.int applied, constants included
+        assert child.data.params["max_depth"] == str(int(trials.trials[tid]["misc"]["vals"]["max_depth"][0]))
+        assert child.data.params["seed"] == "42"
+        assert child.data.metrics["duration_seconds"] > 0
+        # xgboost autologging inside the trial landed in the trial's run
+        assert "validation-rmse" in child.data.metrics and child.data.params["num_boost_round"] == "10"
+        assert "model" in [f.path for f in tracking.list_artifacts(child.info.run_id)]
+    space = json.load(open(tracking.download_artifacts(parent.info.run_id, "search_space.json")))
+    assert space["hyperparameters"]["max_depth"] == {"distribution": "quniform", "low": 2, "high": 8, "q": 1,
+                                                     "type": "int"}
+    assert space["hyperparameters"]["learning_rate"]["distribution"] == "loguniform"
+    assert space["structure"]["objective"] == "reg:squarederror"
+    assert mltrail.active_run() is None and parent.info.status == "FINISHED"
+
+
+def test_manual_style_gives_the_same_tree_without_duplicates(tracking, runs, xgb_data):
+    mltrail.autolog()
+    fmin(seed_objective(xgb_data, manual=True), SEED_SPACE, algo=tpe.suggest, max_evals=3, trials=Trials(),
+         rstate=np.random.default_rng(0), show_progressbar=False)
+    (parent,) = runs.parents()
+    children = runs.children(parent.info.run_id)
+    assert len(runs.all()) == 4 and len(children) == 3
+    for child in children:
+        assert child.data.tags["model"] == "xgboost"
+        assert child.data.metrics["rmse"] == pytest.approx(child.data.metrics["loss"])
+        assert "validation-rmse" in child.data.metrics and child.info.status == "FINISHED"
+
+
+@pytest.mark.parametrize("style", ["trials=None", "Trials.fmin", "rand.suggest"])
+def test_call_styles(tracking, runs, style):
+    mltrail.hyperopt.autolog()
+    space = {"x": hp.uniform("x", -2, 2)}
+    objective = lambda p: (p["x"] - 1) ** 2  # noqa: E731 - a bare float result
+    rstate = np.random.default_rng(1)
+    if style == "trials=None":
+        fmin(objective, space, algo=tpe.suggest, max_evals=3, rstate=rstate, show_progressbar=False)
+    elif style == "Trials.fmin":
+        Trials().fmin(objective, space, algo=tpe.suggest, max_evals=3, rstate=rstate, show_progressbar=False)
+    else:
+        fmin(objective, space, algo=rand.suggest, max_evals=3, rstate=rstate, show_progressbar=False)
+    (parent,) = runs.parents()
+    children = runs.children(parent.info.run_id)
+    assert len(children) == 3
+    assert parent.data.tags["algorithm"] == ("rand.suggest" if style == "rand.suggest" else "tpe.suggest")
+    for child in children:
+        x = float(child.data.params["x"])
+        assert child.data.metrics["loss"] == pytest.approx((x - 1) ** 2)
+
+
+def test_early_stop_fn_and_resumed_trials(tracking, runs):
+    mltrail.hyperopt.autolog()
+    trials = Trials()
+    space = {"x": hp.uniform("x", -2, 2)}
+    fmin(lambda p: 1.0, space, algo=tpe.suggest, max_evals=50, trials=trials, early_stop_fn=no_progress_loss(3),
+         rstate=np.random.default_rng(2), show_progressbar=False)
+    first_count = len(trials.trials)
+    assert first_count < 50  # early stopping cut the sweep short
+    (first_parent,) = runs.parents()
+    assert len(runs.children(first_parent.info.run_id)) == first_count
+    # resume the same Trials object: only the new trials get runs, under a new parent
+    fmin(lambda p: p["x"] ** 2, space, algo=tpe.suggest, max_evals=first_count + 2, trials=trials,
+         rstate=np.random.default_rng(3), show_progressbar=False)
+    second_parent = [p for p in runs.parents() if p.info.run_id != first_parent.info.run_id][0]
+    resumed = runs.children(second_parent.info.run_id)
+    assert [c.data.tags["mltrail.hyperopt.tid"] for c in resumed] == [str(first_count), str(first_count + 1)]
+    assert second_parent.data.metrics["n_trials"] == 2
+    assert second_parent.data.tags["resumed_trials"] == str(first_count)
+    assert len(runs.all()) == first_count + 2 + 2
+
+
+def test_nested_choice_and_list_spaces_become_dotted_params(tracking, runs):
+    mltrail.hyperopt.autolog()
+    space = {
+        "model": hp.choice("model", [
+            {"type": "svm", "C": hp.lognormal("C", 0, 1)},
+            {"type": "tree", "depth": scope.int(hp.quniform("depth", 1, 5, 1))},
+        ]),
+        "layers": [scope.int(hp.quniform("l1", 8, 64, 8)), 16],
+    }
+    seen = []
+
+    def objective(point):
+        seen.append(point)
+        return 0.5
+
+    fmin(objective, space, algo=tpe.suggest, max_evals=6, rstate=np.random.default_rng(4), show_progressbar=False)
+    (parent,) = runs.parents()
+    for child, point in zip(runs.children(parent.info.run_id), seen):
+        params = child.data.params
+        assert params["model.type"] == point["model"]["type"]
+        assert params["layers.0"] == str(point["layers"][0]) and params["layers.1"] == "16"
+        if point["model"]["type"] == "tree":
+            assert params["model.depth"] == str(point["model"]["depth"]) and "model.C" not in params
+    space_doc = json.load(open(tracking.download_artifacts(parent.info.run_id, "search_space.json")))
+    assert space_doc["hyperparameters"]["model"]["distribution"] == "choice"
+    assert space_doc["hyperparameters"]["model"]["options"][1] == {"type": "tree", "depth": "<hp:depth>"}
+    assert space_doc["hyperparameters"]["C"]["distribution"] == "lognormal"
+
+
+def test_a_bare_hyperparameter_space_is_named_after_its_label(tracking, runs):
+    mltrail.hyperopt.autolog()
+    fmin(lambda x: x ** 2, hp.uniform("x", -1, 1), algo=tpe.suggest, max_evals=2,
+         rstate=np.random.default_rng(5), show_progressbar=False)
+    (parent,) = runs.parents()
+    for child in runs.children(parent.info.run_id):
+        assert child.data.metrics["loss"] == pytest.approx(float(child.data.params["x"]) ** 2)
+
+
+def test_active_user_run_becomes_the_parent(tracking, runs):
+    mltrail.hyperopt.autolog()
+    with mltrail.start_run(run_name="my-sweep") as user_run:
+        fmin(lambda p: p["x"], {"x": hp.uniform("x", 0, 1)}, algo=tpe.suggest, max_evals=2,
+             rstate=np.random.default_rng(6), show_progressbar=False)
+        assert mltrail.active_run().info.run_id == user_run.info.run_id
+    (parent,) = runs.parents()
+    assert parent.info.run_id == user_run.info.run_id and parent.info.run_name == "my-sweep"
+    assert len(runs.children(user_run.info.run_id)) == 2
+    assert parent.data.metrics["n_trials"] == 2
+
+
+def test_extra_numeric_result_keys_become_metrics(tracking, runs):
+    mltrail.hyperopt.autolog()
+    fmin(lambda p: {"loss": p["x"], "status": STATUS_OK, "accuracy": 0.9, "n_leaves": 12, "note": "text",
+                    "flag": True},
+         {"x": hp.uniform("x", 0, 1)}, algo=tpe.suggest, max_evals=1, rstate=np.random.default_rng(7),
+         show_progressbar=False)
+    (parent,) = runs.parents()
+    (child,) = runs.children(parent.info.run_id)
+    assert child.data.metrics["accuracy"] == 0.9 and child.data.metrics["n_leaves"] == 12
+    assert "note" not in child.data.metrics and "flag" not in child.data.metrics
+
+
+@pytest.mark.parametrize("keep", [2, 0])
+def test_max_trial_models_keeps_the_best_models(tracking, runs, xgb_data, keep):
+    mltrail.autolog(max_trial_models=keep)
+    fmin(seed_objective(xgb_data), SEED_SPACE, algo=tpe.suggest, max_evals=5, trials=Trials(),
+         rstate=np.random.default_rng(8), show_progressbar=False)
+    (parent,) = runs.parents()
+    children = runs.children(parent.info.run_id)
+    with_model = [c for c in children if "model" in [f.path for f in tracking.list_artifacts(c.info.run_id)]]
+    best = sorted(children, key=lambda c: c.data.metrics["loss"])[:keep]
+    assert sorted(c.info.run_id for c in with_model) == sorted(c.info.run_id for c in best)
+    if keep:
+        loaded = mltrail.xgboost.load_model(f"runs:/{parent.data.tags['best_trial_run_id']}/model")
+        assert loaded.num_boosted_rounds() > 0
+    assert all("validation-rmse" in c.data.metrics for c in children)  # metrics are kept for every trial
+
+
+def test_log_trial_models_false(tracking, runs, xgb_data):
+    mltrail.autolog(log_trial_models=False)
+    fmin(seed_objective(xgb_data), SEED_SPACE, algo=tpe.suggest, max_evals=2, trials=Trials(),
+         rstate=np.random.default_rng(9), show_progressbar=False)
+    (parent,) = runs.parents()
+    for child in runs.children(parent.info.run_id):
+        assert "model" not in [f.path for f in tracking.list_artifacts(child.info.run_id)]
+        assert "feature_importance_weight.json" in [f.path for f in tracking.list_artifacts(child.info.run_id)]
+
+
+def test_sweep_summary_is_sorted_by_loss(tracking, runs):
+    mltrail.hyperopt.autolog()
+
+    def objective(p):
+        if p["x"] > 0.6:
+            raise ValueError("too large")
+        return p["x"]
+
+    trials = Trials()
+    fmin(objective, {"x": hp.uniform("x", 0, 1)}, algo=tpe.suggest, max_evals=8, trials=trials,
+         catch_eval_exceptions=True, rstate=np.random.default_rng(10), show_progressbar=False)
+    (parent,) = runs.parents()
+    summary = mltrail.hyperopt.sweep_summary(parent.info.run_id)
+    assert len(summary) == 8
+    finished = summary[summary["status"] == "FINISHED"]
+    assert list(finished["loss"]) == sorted(finished["loss"])
+    assert summary.iloc[0]["run_id"] == parent.data.tags["best_trial_run_id"]
+    statuses = list(summary["status"])
+    n_failed = statuses.count("FAILED")
+    assert n_failed >= 1 and statuses[-n_failed:] == ["FAILED"] * n_failed  # failed trials last
+    assert parent.data.metrics["n_failed_trials"] == n_failed
+    assert {"trial", "run_id", "params.x", "duration_seconds"} <= set(summary.columns)
+    assert all(math.isfinite(v) for v in finished["loss"])
