@@ -190,3 +190,28 @@ def test_bad_order_by_and_paging_arguments(store, runs):
         store.search_runs([exp_id], max_results=0)
     with pytest.raises(InvalidParameterError, match="experiment id 'abc'"):
         store.search_runs(["abc"])
+
+
+@pytest.mark.parametrize("order", [["metrics.loss ASC"], ["metrics.loss DESC"], ["metrics.loss ASC", "params.p DESC"]])
+@pytest.mark.parametrize("filter_string", [None, "metrics.loss < 3", "params.p != 'x'"])
+def test_pages_by_metric_with_ties_nan_and_missing_match_one_big_page(store, order, filter_string):
+    exp_id = store.create_experiment("ties")
+    values = [2.0, 1.0, 2.0, math.nan, None, 2.0, 3.0, 1.0, None, 2.0, math.nan, 0.5]
+    for i, value in enumerate(values):
+        run_id = store.create_run(exp_id, "u", 1_000 + (i % 4), run_name=f"t{i}").info.run_id
+        metrics = [] if value is None else [Metric("loss", value, 1, 0)]
+        store.log_batch(run_id, metrics=metrics, params=[Param("p", str(i % 3))])
+    everything = names(store.search_runs([exp_id], filter_string, max_results=1000, order_by=order))
+    for page_size in (1, 2, 3, 5):
+        seen, token = [], None
+        while True:
+            page = store.search_runs([exp_id], filter_string, max_results=page_size, order_by=order, page_token=token)
+            seen += names(page)
+            token = page.token
+            if token is None:
+                break
+        assert seen == everything, page_size
+    if filter_string is None and order == ["metrics.loss ASC"]:
+        # values ascending, ties by start_time DESC then run id; NaN after numbers; missing last
+        assert everything[:3] == ["t11", "t7", "t1"]  # 0.5; then 1.0 twice, t7 started after t1
+        assert set(everything[-2:]) == {"t4", "t8"} and set(everything[-4:-2]) == {"t3", "t10"}

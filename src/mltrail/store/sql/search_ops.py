@@ -7,14 +7,20 @@ bulk, so memory does not grow with the number of runs searched.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, Optional, Sequence
+
+from sqlalchemy.engine import Connection
 
 from ...entities import PagedList, ViewType
 from ...exceptions import InvalidParameterError
 from ..base import SEARCH_MAX_RESULTS_DEFAULT, SEARCH_MAX_RESULTS_THRESHOLD
 from ..search import (
     EXPERIMENT_SPEC,
+    METRIC,
+    Comparison,
+    OrderKey,
     RUN_SPEC,
     decode_page_token,
     encode_page_token,
@@ -80,14 +86,47 @@ class SearchOps(SqlStoreCore):
         stages = ViewType.stages(ViewType.from_string(run_view_type))
         if not keys:
             return PagedList([], None)
-        query = RunSearchQuery(self._engine.dialect.name, self._mysql).build(
-            keys, stages, comparisons, order_keys, limit + 1, offset
-        )
+        dialect = self._engine.dialect.name
         with self._read() as conn:
+            if order_keys and order_keys[0].entity == METRIC:
+                comparisons = self._narrow_to_page(conn, keys, stages, comparisons, order_keys[0], offset + limit)
+            query = RunSearchQuery(dialect, self._mysql).build(keys, stages, comparisons, order_keys, limit + 1, offset)
             run_ids = list(conn.execute(query).scalars())
             more = len(run_ids) > limit
             found = load_runs(conn, run_ids[:limit], self._mysql)
         return PagedList(found, encode_page_token(offset + limit) if more else None)
+
+    def _narrow_to_page(
+        self,
+        conn: Connection,
+        keys: list[int],
+        stages: Sequence[str],
+        comparisons: list[Comparison],
+        first: OrderKey,
+        last_position: int,
+    ) -> list[Comparison]:
+        """Add ``metric <= v`` (``>=`` descending) so that sorting stays small.
+
+        ``v`` is the metric's value at the last position the page needs, found
+        by walking the metric's index. Every run of the page sorts at or
+        before ``v``, so the narrowed query returns the same page while the
+        database sorts about a page of rows instead of every matching run
+        (runs without the metric or with NaN sort after any value, so they are
+        never on a page that ends at a value). When fewer runs than that have
+        a value, nothing is narrowed.
+        """
+        has_value = [c for c in comparisons if c.entity == METRIC and c.key == first.key]
+        candidates = list(comparisons)
+        if not has_value:  # restrict to runs with a (non-NaN) value of the metric
+            candidates.append(Comparison(METRIC, first.key, ">=", -math.inf))
+        query = RunSearchQuery(self._engine.dialect.name, self._mysql).boundary(
+            keys, stages, candidates, first, last_position
+        )
+        value = conn.execute(query).scalar()
+        if value is None:
+            return comparisons
+        candidates.append(Comparison(METRIC, first.key, "<=" if first.ascending else ">=", float(value)))
+        return candidates
 
     def search_experiments(
         self,

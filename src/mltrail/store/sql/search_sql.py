@@ -101,6 +101,40 @@ class RunSearchQuery:
         #: metrics some comparison filters on: every row found has a real (non-NaN) value
         self.filtered_metrics: set[str] = set()
 
+    def _filtered(
+        self, experiment_keys: Sequence[int], stages: Sequence[str], comparisons: Sequence[Comparison]
+    ) -> tuple[Any, list[Any]]:
+        source: Any = runs
+        conditions: list[Any] = [runs.c.experiment_id.in_(list(experiment_keys)), runs.c.lifecycle_stage.in_(list(stages))]
+        for comparison in comparisons:
+            source = self._filter(source, conditions, comparison)
+        return source, conditions
+
+    def boundary(
+        self,
+        experiment_keys: Sequence[int],
+        stages: Sequence[str],
+        comparisons: Sequence[Comparison],
+        key: OrderKey,
+        position: int,
+    ) -> sa.Select:
+        """The value of metric ``key`` at ``position`` when matching runs are sorted by it alone.
+
+        ``comparisons`` must filter on that metric. Walking the (key, is_nan,
+        value) index in order finds it after ``position`` rows, so the page
+        query can then be narrowed to values up to it (see ``search_ops``).
+        """
+        source, conditions = self._filtered(experiment_keys, stages, comparisons)
+        value = self.metric_joins[key.key].c.value
+        return (
+            sa.select(value)
+            .select_from(source)
+            .where(*conditions)
+            .order_by(value.asc() if key.ascending else value.desc())
+            .limit(1)
+            .offset(position)
+        )
+
     def build(
         self,
         experiment_keys: Sequence[int],
@@ -110,10 +144,7 @@ class RunSearchQuery:
         limit: int,
         offset: int,
     ) -> sa.Select:
-        source: Any = runs
-        conditions: list[Any] = [runs.c.experiment_id.in_(list(experiment_keys)), runs.c.lifecycle_stage.in_(list(stages))]
-        for comparison in comparisons:
-            source = self._filter(source, conditions, comparison)
+        source, conditions = self._filtered(experiment_keys, stages, comparisons)
         order: list[Any] = []
         for key in order_keys:
             source = self._order(source, order, key)
