@@ -2,11 +2,12 @@
 
 Each workload fits the same estimator on the same generated data (442 rows,
 10 features, like sklearn's diabetes set) ``repeats`` times without
-autologging, then with ``<api>.sklearn.autolog(...)`` (every fit then makes
+autologging and with ``<api>.sklearn.autolog(...)`` (every fit then makes
 its own run: params, training metrics, tags, model and environment files
-when ``log_models``), then again after ``autolog(disable=True)``. The result
-is median(autologged fit) - median(plain fit) in ms; the first autologged fit
-(one-time imports and caches) is reported apart. Both tools run with their
+when ``log_models``), alternating in ``blocks``. The result is
+median(autologged fit) - median(plain fit) in ms; the first autologged fit
+(one-time imports and caches) is reported apart. ``autolog_sklearn_after_disable``
+compares fits before ``autolog()`` and after ``autolog(disable=True)``. Both tools run with their
 default options except ``log_models`` and ``silent=True``.
 """
 
@@ -57,25 +58,36 @@ def _overhead(estimator: str, log_models: bool):
         api.set_tracking_uri(ctx.tracking_uri)
         make, classification = _estimator(estimator)
         X, y = _data(classification)
-        repeats, budget = ctx.params["repeats"], ctx.params["budget_s"]
+        repeats, budget, blocks = ctx.params["repeats"], ctx.params["budget_s"], ctx.params["blocks"]
+        per_block, block_budget = max(1, repeats // blocks), budget / (2 * blocks)
         make().fit(X, y)  # warm sklearn itself up
-        plain = timings_ms(lambda i: make().fit(X, y), repeats, budget_s=budget)
-        api.sklearn.autolog(log_models=log_models, silent=True)
-        autologged = timings_ms(lambda i: make().fit(X, y), repeats + 1, budget_s=budget)
-        run_data = api.last_active_run().data
-        if not run_data.params or not run_data.metrics:
-            raise AssertionError(f"the last autologged fit logged nothing: {run_data}")
-        api.sklearn.autolog(disable=True)
-        after = timings_ms(lambda i: make().fit(X, y), repeats, budget_s=budget)
-        steady = autologged[1:]
+
+        def fit(_i: int) -> None:
+            make().fit(X, y)
+
+        # Plain and autologged fits alternate in blocks, so that a change in machine load
+        # during the measurement shifts both medians alike.
+        plain: list[float] = []
+        autologged: list[float] = []
+        first = None
+        for _ in range(blocks):
+            plain += timings_ms(fit, per_block, budget_s=block_budget, min_repeats=2)
+            api.sklearn.autolog(log_models=log_models, silent=True)
+            times = timings_ms(fit, per_block + (first is None), budget_s=block_budget, min_repeats=2)
+            if first is None:
+                first, times = times[0], times[1:]
+            autologged += times
+            run_data = api.last_active_run().data
+            api.sklearn.autolog(disable=True)
+            if not run_data.params or not run_data.metrics:
+                raise AssertionError(f"the last autologged fit logged nothing: {run_data}")
         return Measurement(
-            median(steady) - median(plain),
+            median(autologged) - median(plain),
             {
                 "fit_ms": round(median(plain), 2),
-                "autologged_fit_ms": round(median(steady), 2),
-                "first_autologged_fit_ms": round(autologged[0], 1),
-                "after_disable_fit_ms": round(median(after), 2),
-                "fits": len(steady),
+                "autologged_fit_ms": round(median(autologged), 2),
+                "first_autologged_fit_ms": round(first, 1),
+                "fits": len(autologged),
                 "metrics_logged": len(run_data.metrics),
             },
         )
@@ -102,7 +114,10 @@ def _after_disable(api, ctx: Context) -> Measurement:
     )
 
 
-_SIZES = {"params": {"repeats": 30, "budget_s": 40.0}, "quick_params": {"repeats": 3, "budget_s": 10.0}}
+_SIZES = {
+    "params": {"repeats": 30, "blocks": 3, "budget_s": 60.0},
+    "quick_params": {"repeats": 3, "blocks": 1, "budget_s": 10.0},
+}
 _ROWS = [
     # name, estimator, log_models, target (ms of overhead per fit), order
     ("autolog_sklearn_ridge", "ridge", True, Target.at_most(15, "ms"), 70),
