@@ -108,6 +108,18 @@ def test_dataframe_input_gives_named_signature_and_example(autolog_store, all_ru
     np.testing.assert_allclose(loaded.predict(frame.iloc[:3]), Ridge().fit(frame, y).predict(frame.iloc[:3]))
 
 
+def test_registered_model_name_registers_each_autologged_model(autolog_store, all_runs, regression_data):
+    X, _, y, _ = regression_data
+    mltrail.sklearn.autolog(registered_model_name="taxi-duration")
+    Ridge(alpha=0.1).fit(X, y)
+    Ridge(alpha=0.2).fit(X, y)
+    first, second = all_runs()
+    versions = autolog_store.search_model_versions("name = 'taxi-duration'")
+    assert sorted((v.version, v.run_id) for v in versions) == [("1", first.info.run_id), ("2", second.info.run_id)]
+    model = mltrail.sklearn.load_model("models:/taxi-duration/2")
+    assert model.alpha == 0.2
+
+
 def test_active_user_run_is_reused_and_left_running(autolog_store, all_runs, regression_data):
     X, _, y, _ = regression_data
     mltrail.sklearn.autolog(log_models=False)
