@@ -52,7 +52,10 @@ def space_to_json(space: Any) -> str:
 
 
 def _literal_text(value: Any) -> str:
-    return repr(value)
+    try:
+        return repr(value)
+    except Exception:  # an object whose repr raises
+        return f"<unprintable {type(value).__module__}.{type(value).__qualname__}>"
 
 
 def _literal(value: Any) -> Any:
@@ -74,8 +77,8 @@ def _literal(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_literal(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _literal(v) for k, v in value.items()}
-    return repr(value)
+        return {_literal_text(k) if not isinstance(k, str) else k: _literal(v) for k, v in value.items()}
+    return _literal_text(value)
 
 
 def _describe(node: Any, hps: dict[str, dict[str, Any]], cast: str | None) -> Any:

@@ -112,8 +112,10 @@ def _error_text(exc: BaseException) -> str:
 
 
 def _trial_docs(trials: Any) -> list[dict]:
+    """Every trial document, failed ones included (``Trials.trials`` leaves out JOB_STATE_ERROR)."""
     try:
-        return list(trials.trials)
+        docs = getattr(trials, "_dynamic_trials", None)
+        return list(docs if docs is not None else trials.trials)
     except Exception:
         return []
 
