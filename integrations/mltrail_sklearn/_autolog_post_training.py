@@ -74,19 +74,30 @@ def _model_entry(instance: Any) -> Optional[tuple[Any, str, Any]]:
     return entry
 
 
-def _dataset_name(data: Any) -> str:
-    """The name of a variable holding ``data`` in the first caller frame outside wrapt and mltrail."""
+def _caller_frame() -> Any:
+    """The first frame calling into the patched method from outside wrapt and mltrail."""
     frame = sys._getframe(2)
     depth = 0
     while frame is not None and depth < 6:
         module = frame.f_globals.get("__name__", "")
         if not (module.startswith("wrapt") or module.startswith("mltrail")):
-            for name, value in frame.f_locals.items():
-                if value is data and not name.startswith("_"):
-                    return name
-            return UNKNOWN_DATASET
+            return frame
         frame = frame.f_back
         depth += 1
+    return None
+
+
+def _from_sklearn(frame: Any) -> bool:
+    """True for calls sklearn makes itself (cross-validation scoring...): those are not the user's evaluation."""
+    return frame is not None and frame.f_globals.get("__name__", "").startswith("sklearn.")
+
+
+def _dataset_name(data: Any, frame: Any) -> str:
+    """The name of a variable of the calling frame holding ``data``."""
+    if frame is not None:
+        for name, value in frame.f_locals.items():
+            if value is data and not name.startswith("_"):
+                return name
     return UNKNOWN_DATASET
 
 
@@ -96,14 +107,15 @@ def _predict_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kw
         return result
     try:
         entry = _model_entry(instance)
-        if entry is not None:
+        frame = _caller_frame() if entry is not None else None
+        if entry is not None and not _from_sklearn(frame):
             data = args[0] if args else kwargs.get("X")
             key = id(result)
             ref = weakref.ref(result, lambda _r, key=key: _outputs.pop(key, None))
             with _lock:
                 if len(_outputs) >= _MAX_OUTPUTS:
                     _outputs.pop(next(iter(_outputs)))
-                _outputs[key] = (ref, entry[1], entry[2], _dataset_name(data))
+                _outputs[key] = (ref, entry[1], entry[2], _dataset_name(data, frame))
     except TypeError:
         pass  # predictions that cannot be weakly referenced (lists) are not tracked
     except Exception as exc:
@@ -131,7 +143,7 @@ def _is_scalar(value: Any) -> bool:
 
 
 def _metric_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict) -> Any:
-    if not _outputs or in_autologged_call():
+    if not _outputs or in_autologged_call() or _from_sklearn(_caller_frame()):
         return wrapped(*args, **kwargs)
     with suppressed():  # helpers the metric fits (LabelBinarizer...) are not the user's fits
         result = wrapped(*args, **kwargs)
@@ -154,13 +166,14 @@ def _score_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwar
     if not _models or instance is None or in_autologged_call():
         return wrapped(*args, **kwargs)
     entry = _model_entry(instance)
-    if entry is None:
+    frame = _caller_frame() if entry is not None else None
+    if entry is None or _from_sklearn(frame):
         return wrapped(*args, **kwargs)
     with suppressed():  # score's own predict and metric calls are not logged again
         result = wrapped(*args, **kwargs)
     try:
         data = args[0] if args else kwargs.get("X")
-        _log_metric(entry[1], entry[2], f"{type(instance).__name__}_score", _dataset_name(data), result)
+        _log_metric(entry[1], entry[2], f"{type(instance).__name__}_score", _dataset_name(data, frame), result)
     except Exception as exc:
         warn_once(f"mltrail autologging (sklearn): could not log the score: {describe_error(exc)}")
     return result

@@ -77,3 +77,15 @@ def test_metric_function_imported_before_autolog_in_main(tmp_path, sqlite_uri):
     done = subprocess.run([sys.executable, str(path), sqlite_uri], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "mean_absolute_error_X_test" in json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_sklearns_own_evaluations_are_not_post_training_metrics(autolog_store, all_runs, regression_data):
+    from sklearn.model_selection import cross_val_score
+
+    X_train, _, y_train, _ = regression_data
+    mltrail.sklearn.autolog(log_models=False)
+    scores = cross_val_score(Ridge(), X_train, y_train, cv=3)  # each fold's fit is the user's: 3 runs
+    runs = all_runs()
+    assert len(runs) == 3 and len(scores) == 3
+    # the folds' scoring is sklearn's own evaluation, not a post-training metric of those runs
+    assert all(key.startswith("training_") for run in runs for key in run.data.metrics)
