@@ -97,3 +97,32 @@ def test_forked_child_logs_through_its_own_connection(sqlite_store):
     assert os.WEXITSTATUS(status) == 0
     sqlite_store.log_metric(run_id, Metric("parent", 3.0, 2, 1))
     assert sqlite_store.get_run(run_id).data.metrics == {"parent": 3.0, "child": 2.0}
+
+
+def test_racing_writers_of_one_param_agree_on_its_value(store):
+    from mltrail.entities import Param
+    from mltrail.exceptions import InvalidParameterError
+
+    run_id = store.create_run("0", "u", None).info.run_id
+    barrier = threading.Barrier(6)
+    outcomes: list[object] = [None] * 6
+
+    def work(i: int) -> None:
+        barrier.wait()
+        try:
+            store.log_param(run_id, Param("seed", str(i % 2)))
+            outcomes[i] = "ok"
+        except BaseException as exc:  # noqa: BLE001 - inspected below
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stored = store.get_run(run_id).data.params["seed"]
+    for i, outcome in enumerate(outcomes):
+        if str(i % 2) == stored:
+            assert outcome == "ok"
+        else:
+            assert isinstance(outcome, InvalidParameterError) and f"'{stored}'" in str(outcome)

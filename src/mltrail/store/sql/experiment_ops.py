@@ -61,6 +61,14 @@ class ExperimentOps(SqlStoreCore):
         name = validate_experiment_name(name)
         checked_tags = [validate_experiment_tag(k, v) for k, v in (tags or {}).items()]
         location = self._normalise_location(artifact_location) if artifact_location else None
+        try:
+            return self._insert_experiment(name, location, checked_tags)
+        except sa.exc.IntegrityError:  # created by another writer since our check
+            raise ResourceAlreadyExistsError(
+                f"Experiment {name!r} already exists; experiment names are unique, including deleted experiments"
+            ) from None
+
+    def _insert_experiment(self, name: str, location: Optional[str], checked_tags: list[tuple[str, str]]) -> str:
         now = now_ms()
         with self._write() as conn:
             existing = conn.execute(

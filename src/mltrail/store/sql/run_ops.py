@@ -244,6 +244,24 @@ class RunOps(SqlStoreCore):
         if not (metric_rows or param_map or tag_map):
             self.get_run(run_id)  # an empty batch still reports an unknown run
             return
+        for attempt in (1, 2):
+            try:
+                self._write_batch(run_id, metric_rows, latest, param_map, tag_map)
+                return
+            except self._dbapi_integrity_error:  # type: ignore[misc]
+                # another writer added one of these params between our read and our insert
+                # (PostgreSQL/MySQL): run again, which compares with the value it stored
+                if attempt == 2:
+                    raise
+
+    def _write_batch(
+        self,
+        run_id: str,
+        metric_rows: list[tuple],
+        latest: list[tuple],
+        param_map: dict[str, str],
+        tag_map: dict[str, str],
+    ) -> None:
         hot = self._hot
         with self._raw_write() as cursor:
             self._check_run_writable(cursor, run_id)

@@ -26,7 +26,6 @@ MYSQL_INFINITY = 1.7976931348623157e308
 
 #: Column order of metric rows handed to :meth:`Prepared.rows`.
 METRIC_COLUMNS = ("run_uuid", "key", "value", "timestamp", "step", "is_nan")
-_METRIC_COLUMNS = METRIC_COLUMNS
 
 
 class Prepared:
@@ -135,10 +134,10 @@ class HotStatements:
         ).where(active_run)
         metric_pk = [c.name for c in metrics.primary_key.columns]
         self.insert_metric_if_active = Prepared(
-            insert_ignoring_duplicates(engine, metrics, metric_pk).from_select(list(_METRIC_COLUMNS), values), engine
+            insert_ignoring_duplicates(engine, metrics, metric_pk).from_select(list(METRIC_COLUMNS), values), engine
         )
         self.insert_metric = Prepared(
-            insert_ignoring_duplicates(engine, metrics, metric_pk).values({c: sa.bindparam(c) for c in _METRIC_COLUMNS}),
+            insert_ignoring_duplicates(engine, metrics, metric_pk).values({c: sa.bindparam(c) for c in METRIC_COLUMNS}),
             engine,
         )
         self.upsert_latest_metric = Prepared(
@@ -148,7 +147,7 @@ class HotStatements:
                 ("run_uuid", "key"),
                 ("value", "is_nan", "timestamp", "step"),
                 newer=_newer_metric,
-            ).values({c: sa.bindparam(c) for c in _METRIC_COLUMNS}),
+            ).values({c: sa.bindparam(c) for c in METRIC_COLUMNS}),
             engine,
         )
         self.insert_param = Prepared(params.insert().values(run_uuid=sa.bindparam("run_uuid"), key=sa.bindparam("key"), value=sa.bindparam("value")), engine)
