@@ -90,6 +90,11 @@ class SklearnIntegration(Integration):
         self.replace(BaseEstimator, "__init_subclass__", classmethod(__init_subclass__))
         for cls in _all_subclasses(BaseEstimator):
             self.patch_class(cls)
+        from sklearn.utils.parallel import Parallel
+
+        from ._autolog_parallel import parallel_call_wrapper
+
+        self.wrap_plain(Parallel, "__call__", parallel_call_wrapper)
         # sklearn.metrics is patched when it is imported (it costs a noticeable import of its own)
         if "sklearn.metrics" in sys.modules:
             post_training.patch_metric_functions(self)

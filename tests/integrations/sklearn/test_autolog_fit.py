@@ -256,3 +256,17 @@ def test_universal_autolog_does_not_override_framework_config(autolog_store, all
     (run,) = all_runs()
     assert run.data.tags["by"] == "sklearn.autolog"
     assert "model" not in artifact_names(autolog_store, run.info.run_id)
+
+
+@pytest.mark.parametrize("backend", ["threading", "loky"])
+def test_inner_fits_in_parallel_workers_are_not_runs(autolog_store, all_runs, regression_data, backend):
+    import joblib
+    from sklearn.ensemble import BaggingRegressor, IsolationForest
+
+    X, _, y, _ = regression_data
+    mltrail.sklearn.autolog(log_models=False)
+    with joblib.parallel_backend(backend, n_jobs=2):
+        BaggingRegressor(Ridge(), n_estimators=4, n_jobs=2, random_state=0).fit(X, y)
+    IsolationForest(n_estimators=4, n_jobs=2, random_state=0).fit(X)  # sklearn picks threads itself
+    runs = all_runs()
+    assert [r.data.tags["estimator_name"] for r in runs] == ["BaggingRegressor", "IsolationForest"]
