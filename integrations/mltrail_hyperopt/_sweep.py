@@ -27,15 +27,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from mltrail import fluent
 from mltrail.autologging import (
     AUTOLOGGING_TAG,
     PARENT_RUN_TAG,
     AutologCall,
+    child_run_policy,
     new_scope,
     start_autolog_run,
+    write_child_batch,
 )
-from mltrail.autologging._child_runs import child_run_policy, write_child_batch
 
 from ._point import point_params
 from ._space import space_to_json
@@ -238,6 +238,8 @@ class Sweep:
                 self.records[record.tid] = record
 
     def _end_run(self, run: Any, status: str) -> None:
+        from mltrail import fluent
+
         run_id = run.info.run_id
         top = fluent.active_run()
         if top is not None and top.info.run_id == run_id:

@@ -20,7 +20,7 @@ import math
 import threading
 from typing import Any, Callable, Optional
 
-from mltrail.autologging._child_runs import ChildRunPolicy
+from mltrail.autologging import ChildRunPolicy
 
 
 class TrialModelPolicy(ChildRunPolicy):

@@ -35,8 +35,7 @@ from typing import Any, Optional
 
 import wrapt
 
-from mltrail.autologging import AutologCall, Integration, current_call
-from mltrail.autologging._child_runs import log_model_per_policy, skip_figures
+from mltrail.autologging import AutologCall, Integration, current_call, log_model_per_policy, skip_figures
 
 from ._figures import log_importance_png_later, wait_for_figures
 from ._training_record import TrainingRecord
