@@ -44,8 +44,14 @@ Writing an integration (for a framework outside this repository too)
    from a temporary dist-info and checks exactly this).
 
 The runtime rules (never break the user's code, outermost call wins, reuse
-the active run, one transaction per call) live in :class:`AutologCall`;
-:func:`new_scope` opens a scope for designed child runs (hyperopt trials).
+the active run, one transaction per call) live in :class:`AutologCall`.
+Scopes (module ``_scope``): :func:`new_scope` lets designed child runs (a
+hyperopt trial) autolog inside an outer call, :func:`suppressed` runs
+framework code on the user's behalf without autologging it,
+:func:`current_call` / :func:`in_autologged_call` tell where you are.
+Designed child runs that defer or drop models: :class:`ChildRunPolicy`
+(module ``_child_runs``). :meth:`Integration.wrap_plain` installs a light
+observer (no run) for things like post-training metrics.
 """
 
 from __future__ import annotations
