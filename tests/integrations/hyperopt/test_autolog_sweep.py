@@ -246,3 +246,47 @@ def test_sweep_summary_is_sorted_by_loss(tracking, runs):
     assert parent.data.metrics["n_failed_trials"] == n_failed
     assert {"trial", "run_id", "params.x", "duration_seconds"} <= set(summary.columns)
     assert all(math.isfinite(v) for v in finished["loss"])
+
+
+def test_sklearn_autologging_inside_trials_lands_in_the_trial_runs(tracking, runs):
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(80, 3))
+    y = X @ np.array([1.0, -1.0, 0.5]) + rng.normal(0, 0.1, 80)
+    mltrail.autolog()
+
+    def objective(p):
+        model = Ridge(alpha=p["alpha"]).fit(X, y)
+        return -model.score(X, y)
+
+    fmin(objective, {"alpha": hp.loguniform("alpha", -3, 2)}, algo=tpe.suggest, max_evals=3,
+         rstate=np.random.default_rng(13), show_progressbar=False)
+    (parent,) = runs.parents()
+    children = runs.children(parent.info.run_id)
+    assert len(runs.all()) == 4 and len(children) == 3  # no extra top-level runs from Ridge.fit
+    for child in children:
+        assert child.data.tags.get("estimator_class", "").endswith("Ridge")
+        assert float(child.data.params["alpha"]) > 0 and "training_score" in child.data.metrics
+        assert child.data.metrics["training_score"] == pytest.approx(-child.data.metrics["loss"])
+        assert "model" in [f.path for f in tracking.list_artifacts(child.info.run_id)]
+
+
+def test_disable_restores_hyperopt_exactly_and_options_are_checked(tracking, runs):
+    import importlib
+
+    from hyperopt import base
+
+    fmin_module = importlib.import_module("hyperopt.fmin")  # hyperopt.fmin the attribute is the function
+    originals = (vars(fmin_module.FMinIter)["exhaust"], vars(base.Domain)["evaluate"])
+    mltrail.hyperopt.autolog()
+    mltrail.hyperopt.autolog()
+    assert vars(fmin_module.FMinIter)["exhaust"] is not originals[0]
+    mltrail.hyperopt.autolog(disable=True)
+    assert (vars(fmin_module.FMinIter)["exhaust"], vars(base.Domain)["evaluate"]) == originals
+    fmin(lambda p: p["x"], {"x": hp.uniform("x", 0, 1)}, algo=tpe.suggest, max_evals=2,
+         rstate=np.random.default_rng(14), show_progressbar=False)
+    assert runs.all() == []
+    for bad in (-1, 2.5, "3", True):
+        with pytest.raises(mltrail.MltrailError, match="max_trial_models"):
+            mltrail.hyperopt.autolog(max_trial_models=bad)
