@@ -45,11 +45,11 @@ def _estimator(name: str) -> tuple[Callable[[], Any], bool]:
 
         return (lambda: LogisticRegression(max_iter=200)), True
     if name == "grid_search":
-        from sklearn.linear_model import Ridge
+        from sklearn.linear_model import Ridge as Base
         from sklearn.model_selection import GridSearchCV
 
         grid = {"alpha": [0.01, 0.1, 1.0, 10.0], "solver": ["auto", "svd", "cholesky"]}  # 12 candidates
-        return (lambda: GridSearchCV(Ridge(), grid, cv=3)), False
+        return (lambda: GridSearchCV(Base(), grid, cv=3)), False
     raise KeyError(name)
 
 

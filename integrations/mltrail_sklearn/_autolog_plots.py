@@ -42,6 +42,13 @@ def _palette() -> list[int]:
 
 
 @functools.lru_cache(maxsize=1)
+def _pillow_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("PIL") is not None
+
+
+@functools.lru_cache(maxsize=1)
 def _font() -> Any:
     from PIL import ImageFont
 
@@ -182,9 +189,7 @@ def log_classifier_plots(
     call: AutologCall, estimator: Any, y: Any, y_pred: Any, proba: Optional[Any], prefix: str = "training_"
 ) -> None:
     """Draw and log the PNGs (curves only with probabilities and at most 10 classes)."""
-    try:
-        import PIL  # noqa: F401
-    except ImportError:
+    if not _pillow_installed():
         return
     y_true = np.asarray(y).reshape(-1)
     y_pred = np.asarray(y_pred).reshape(-1)
