@@ -280,8 +280,17 @@ class _SklearnPyfunc:
         names = getattr(model, "feature_names_in_", None)
         self._feature_names = None if names is None else [str(n) for n in names]
 
+    def accepts_array(self, columns: list) -> bool:
+        """A 2-D array with ``columns`` in this order is exactly what the model was fit on."""
+        return self._feature_names is None or self._feature_names == [str(c) for c in columns]
+
     def predict(self, data: Any, params: Optional[dict[str, Any]] = None) -> Any:
         if not hasattr(data, "to_numpy") or not hasattr(data, "columns"):
+            if self._feature_names is not None and getattr(data, "ndim", 0) == 2:
+                # Only reached with arrays pyfunc checked against the feature names' order.
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message="X does not have valid feature names")
+                    return self._predict(data)
             return self._predict(data)
         if self._feature_names is None:
             return self._predict(data.to_numpy())  # fit on arrays: a DataFrame would only warn

@@ -141,3 +141,15 @@ def test_a_folder_written_by_mlflow_loads(tmp_path, pipeline, iris_like):
     np.testing.assert_array_equal(model.predict(X[:5]), pipeline.predict(X[:5]))
     assert model.metadata.get_output_schema().inputs[0].type == "long"
     assert type(mltrail.sklearn.load_model(str(tmp_path))) is type(pipeline)
+
+
+def test_numeric_arrays_are_checked_without_pandas(saved_model, pipeline, iris_like):
+    X, _ = iris_like
+    model = mltrail.pyfunc.load_model(saved_model)
+    assert model.array_columns == list(X.columns)
+    ints = np.array([[1, 0, 2, 1], [0, 0, 0, 0]])
+    np.testing.assert_array_equal(model.predict(ints), pipeline.predict(pd.DataFrame(ints.astype(float), columns=X.columns)))
+    with pytest.raises(InvalidParameterError, match=r"has type <U\d+, the signature expects double"):
+        model.predict(np.array([["a", "b", "c", "d"]]))
+    with pytest.raises(InvalidParameterError, match="has 5 columns but the signature expects 4"):
+        model.predict(np.zeros((1, 5)))

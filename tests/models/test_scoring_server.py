@@ -152,3 +152,12 @@ def test_predictions_with_nan_are_valid_json(tmp_path):
     r = _post(client, '{"dataframe_split": {"columns": ["a"], "data": [[null], [5.0]]}}')
     assert r.status_code == 200
     assert r.json() == {"predictions": [[2.0], [5.0]]}
+
+
+def test_column_order_in_dataframe_split_does_not_matter(client, pipeline, iris_like):
+    X, _ = iris_like
+    rows = X[:10]
+    shuffled = rows[["petal_width", "sepal_length", "petal_length", "sepal_width"]]
+    r = _post(client, {"dataframe_split": json.loads(shuffled.to_json(orient="split", index=False))})
+    assert r.status_code == 200
+    assert r.json() == {"predictions": pipeline.predict(rows).tolist()}

@@ -21,7 +21,7 @@ from ..exceptions import InvalidParameterError
 from .code_paths import code_on_path
 from .loading import flavor_conf, open_model
 from .model import Model
-from .schema_enforcement import enforce_schema
+from .schema_enforcement import enforce_array, enforce_schema, uniform_numeric_dtype
 from .signature import Schema
 
 FLAVOR_NAME = "python_function"
@@ -40,6 +40,23 @@ class PyFuncModel:
         self._model_impl = model_impl
         self._input_schema: Optional[Schema] = model_meta.get_input_schema()
         self.loader_module = loader_module
+        # Fast path: a 2-D numeric array stands for the signature's columns when they
+        # share one numeric type and the implementation takes arrays in that order.
+        self._array_dtype = uniform_numeric_dtype(self._input_schema)
+        accepts = getattr(model_impl, "accepts_array", None)
+        if self._array_dtype and not (accepts and accepts(self._input_schema.input_names())):  # type: ignore[union-attr]
+            self._array_dtype = None
+
+    @property
+    def array_columns(self) -> Optional[list[str]]:
+        """Column names a 2-D array passed to :meth:`predict` is taken to have, when arrays skip pandas.
+
+        None when predict needs a DataFrame (mixed column types, no signature...).
+
+        >>> model.array_columns
+        ['sepal_length', 'sepal_width', 'petal_length', 'petal_width']
+        """
+        return self._input_schema.input_names() if self._array_dtype else None  # type: ignore[union-attr]
 
     @property
     def metadata(self) -> Model:
@@ -59,7 +76,10 @@ class PyFuncModel:
         >>> model.predict(pd.DataFrame({"x": [1.0, 2.0]}))
         array([0, 1])
         """
-        data = enforce_schema(data, self._input_schema)
+        if self._array_dtype is not None and type(data).__name__ == "ndarray" and getattr(data, "ndim", 0) == 2:
+            data = enforce_array(data, self._input_schema, *self._array_dtype)  # type: ignore[arg-type]
+        else:
+            data = enforce_schema(data, self._input_schema)
         return self._model_impl.predict(data, params=params)
 
     def get_raw_model(self) -> Any:

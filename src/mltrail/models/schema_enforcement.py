@@ -212,6 +212,50 @@ def _enforce_tensor(data: Any, spec: TensorSpec) -> Any:
     return arr
 
 
+_UNIFORM_DTYPES = {
+    frozenset({"double"}): ("float64", "fiu"),
+    frozenset({"float"}): ("float32", "fiu"),
+    frozenset({"double", "float"}): ("float64", "fiu"),
+    frozenset({"long"}): ("int64", "iu"),
+    frozenset({"integer"}): ("int32", "iu"),
+    frozenset({"long", "integer"}): ("int64", "iu"),
+}
+
+
+def uniform_numeric_dtype(schema: "Schema | None") -> "tuple[str, str] | None":
+    """``(dtype, accepted kinds)`` when every column of a named schema has one numeric type family.
+
+    A 2-D array is then an exact stand-in for a DataFrame of those columns (in
+    schema order), and can be checked and passed on without pandas.
+
+    >>> uniform_numeric_dtype(Schema([ColSpec("double", "a"), ColSpec("double", "b")]))
+    ('float64', 'fiu')
+    """
+    if schema is None or schema.is_tensor_spec() or not schema.has_input_names():
+        return None
+    if not all(getattr(s, "required", True) for s in schema.inputs):
+        return None
+    return _UNIFORM_DTYPES.get(frozenset(s.type for s in schema.inputs))  # type: ignore[union-attr]
+
+
+def enforce_array(arr: Any, schema: Schema, dtype: str, kinds: str) -> Any:
+    """Check a 2-D numeric array against a uniform numeric schema; return it in ``dtype``.
+
+    >>> enforce_array(np.array([[1, 2]]), schema_of_two_doubles, "float64", "fiu")
+    array([[1., 2.]])
+    """
+    names = schema.input_names()
+    if arr.ndim != 2 or arr.shape[1] != len(names):
+        raise InvalidParameterError(
+            f"Model input has {arr.shape[1] if arr.ndim == 2 else arr.ndim} columns but the signature expects "
+            f"{len(names)}: {names}"
+        )
+    if arr.dtype.kind not in kinds:
+        expected = schema.inputs[0].type  # type: ignore[union-attr]
+        raise InvalidParameterError(f"Model input has type {arr.dtype}, the signature expects {expected} columns {names}")
+    return arr if arr.dtype == dtype else arr.astype(dtype)
+
+
 def enforce_schema(data: Any, schema: "Schema | None") -> Any:
     """Return ``data`` checked and converted for ``schema``; raise naming what does not fit.
 

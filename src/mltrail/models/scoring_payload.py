@@ -29,8 +29,14 @@ def _bad(message: str) -> InvalidParameterError:
     return InvalidParameterError(message, error_code=BAD_REQUEST)
 
 
-def parse_json(body: "bytes | str") -> tuple[Any, Optional[dict[str, Any]]]:
+def parse_json(
+    body: "bytes | str", array_columns: Optional[list] = None
+) -> tuple[Any, Optional[dict[str, Any]]]:
     """Turn a JSON request body into model input (DataFrame, array, records) and params.
+
+    With ``array_columns`` (:attr:`PyFuncModel.array_columns`), a
+    ``dataframe_split`` naming exactly those columns with numbers only comes
+    back as a 2-D numpy array, which that model takes without pandas.
 
     >>> parse_json(b'{"dataframe_split": {"columns": ["a"], "data": [[1.5]]}}')
     (     a
@@ -56,10 +62,10 @@ def parse_json(body: "bytes | str") -> tuple[Any, Optional[dict[str, Any]]]:
     if params is not None and not isinstance(params, dict):
         raise _bad(f"Invalid input: 'params' must be an object, got {type(params).__name__}")
     key = keys[0]
-    return _convert(key, payload[key]), params
+    return _convert(key, payload[key], array_columns), params
 
 
-def _convert(key: str, value: Any) -> Any:
+def _convert(key: str, value: Any, array_columns: Optional[list] = None) -> Any:
     import pandas as pd
 
     if key == "dataframe_split":
@@ -79,9 +85,13 @@ def _convert(key: str, value: Any) -> Any:
                         f"expected {len(columns)} (one per column)"
                     )
         if columns is not None and value.get("index") is None:
-            fast = _numeric_frame(data, columns)
+            fast = _numeric_block(data)
             if fast is not None:
-                return fast
+                if columns == array_columns:
+                    return fast
+                import pandas as pd
+
+                return pd.DataFrame(fast, columns=columns, copy=False)
         try:
             return pd.DataFrame(data, columns=columns, index=value.get("index"))
         except (ValueError, TypeError) as e:
@@ -108,12 +118,12 @@ def _convert(key: str, value: Any) -> Any:
     raise _bad(f"Invalid input: {key!r} must be a list or an object, got {type(value).__name__}")
 
 
-def _numeric_frame(rows: list, columns: list) -> Any:
-    """Fast path: rows of plain ints (or of plain floats) become one typed block, no per-cell pandas work.
+def _numeric_block(rows: list) -> Any:
+    """Fast path: rows of plain ints (or of plain floats) become one typed 2-D array, no per-cell pandas work.
 
     Returns None when the rows mix types (pandas then infers each column).
     """
-    if not rows or not columns:
+    if not rows:
         return None
     kinds = {type(v) for row in rows for v in row}
     if kinds == {float}:
@@ -123,10 +133,9 @@ def _numeric_frame(rows: list, columns: list) -> Any:
     else:
         return None
     import numpy as np
-    import pandas as pd
 
     try:
-        return pd.DataFrame(np.array(rows, dtype=dtype), columns=columns, copy=False)
+        return np.array(rows, dtype=dtype)
     except (OverflowError, ValueError):
         return None
 

@@ -43,6 +43,7 @@ def build_app(model: Any) -> Any:
     from starlette.routing import Route
 
     json_type = "application/json"
+    array_columns = getattr(model, "array_columns", None)
 
     def error(status: int, message: str, code: str = BAD_REQUEST) -> Response:
         return Response(json.dumps({"error_code": code, "message": message}), status, media_type=json_type)
@@ -59,7 +60,7 @@ def build_app(model: Any) -> Any:
         body = await request.body()
         try:
             if mime in ("application/json", ""):
-                data, params = parse_json(body)
+                data, params = parse_json(body, array_columns)
             elif mime == "text/csv":
                 data, params = parse_csv(body), None
             else:
@@ -181,6 +182,9 @@ def _supervise(sock: socket.socket, workers: int, log_level: str) -> None:
     try:
         while not stopping and all(p.is_alive() for p in procs):
             procs[0].join(0.5)
+        dead = [p for p in procs if not p.is_alive()]
+        if not stopping and dead:
+            raise MltrailError(f"A scoring worker exited unexpectedly (exit code {dead[0].exitcode}); stopping the server")
     finally:
         for p in procs:
             if p.is_alive():
