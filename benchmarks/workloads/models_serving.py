@@ -53,6 +53,30 @@ def _wait_ready(port: int, proc: subprocess.Popen, timeout: float) -> float:
     raise RuntimeError("server did not answer /ping in time")
 
 
+def _tree_cpu_seconds(root: int) -> "float | None":
+    """CPU seconds (user + system) used so far by process ``root`` and all its descendants (Linux /proc)."""
+    try:
+        stats = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                stats[int(entry)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    except OSError:
+        return None
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, (ppid, _) in stats.items():
+            if ppid == parent and pid not in tree:
+                tree.add(pid)
+                frontier.append(pid)
+    return sum(stats[p][1] for p in tree if p in stats) / os.sysconf("SC_CLK_TCK")
+
+
 async def _drive(port: int, body: bytes, connections: int, seconds: float) -> tuple[int, int]:
     request = (
         b"POST /invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -95,9 +119,11 @@ def _serve_rps(api, ctx: Context) -> Measurement:
     try:
         startup_s = _wait_ready(port, proc, timeout=180)
         asyncio.run(_drive(port, body, ctx.params["connections"], 1.0))  # warm up every worker
+        server_cpu0, client_cpu0 = _tree_cpu_seconds(proc.pid), time.process_time()
         started = time.perf_counter()
         done, bad = asyncio.run(_drive(port, body, ctx.params["connections"], ctx.params["seconds"]))
         elapsed = time.perf_counter() - started
+        server_cpu1, client_cpu1 = _tree_cpu_seconds(proc.pid), time.process_time()
     finally:
         proc.terminate()
         try:
@@ -106,8 +132,17 @@ def _serve_rps(api, ctx: Context) -> Measurement:
             proc.kill()
     if bad:
         raise AssertionError(f"{bad} of {done} responses were not 200 with 10 predictions")
-    return Measurement(done / elapsed, {"requests": done, "startup_s": round(startup_s, 1),
-                                        "connections": ctx.params["connections"], "workers": ctx.params["workers"]})
+    details = {"requests": done, "startup_s": round(startup_s, 1), "connections": ctx.params["connections"],
+               "workers": ctx.params["workers"]}
+    if server_cpu0 is not None and server_cpu1 is not None and done:
+        # CPU spent per request by the server processes and by this client: what the
+        # rate would be if both had the machine's cores to themselves.
+        server_us = (server_cpu1 - server_cpu0) / done * 1e6
+        client_us = (client_cpu1 - client_cpu0) / done * 1e6
+        details["server_cpu_us_per_req"] = round(server_us)
+        details["client_cpu_us_per_req"] = round(client_us)
+        details["idle_projection_req_s"] = round(min(os.cpu_count() or 1, ctx.params["workers"] + 1) * 1e6 / (server_us + client_us))
+    return Measurement(done / elapsed, details)
 
 
 WORKLOADS = [
