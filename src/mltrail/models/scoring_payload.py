@@ -89,8 +89,6 @@ def _convert(key: str, value: Any, array_columns: Optional[list] = None) -> Any:
             if fast is not None:
                 if columns == array_columns:
                     return fast
-                import pandas as pd
-
                 return pd.DataFrame(fast, columns=columns, copy=False)
         try:
             return pd.DataFrame(data, columns=columns, index=value.get("index"))
