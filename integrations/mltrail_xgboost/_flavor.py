@@ -223,6 +223,14 @@ class _XGBoostPyfunc:
         self.raw_model = model
         self._is_booster = isinstance(model, xgboost.Booster)
 
+    def accepts_array(self, columns: list) -> bool:
+        """A 2-D array with ``columns`` in this order matches the model's features (no pandas needed)."""
+        if self._is_booster:
+            names = self.raw_model.feature_names
+        else:
+            names = getattr(self.raw_model, "feature_names_in_", None)
+        return names is None or [str(n) for n in names] == [str(c) for c in columns]
+
     def predict(self, data: Any, params: Optional[dict[str, Any]] = None) -> Any:
         if self._is_booster:
             return _booster_predict(self.raw_model, data)
