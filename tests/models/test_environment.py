@@ -222,3 +222,18 @@ def test_a_missing_code_path_is_named_before_anything_is_written(tmp_path, pipel
     with pytest.raises(InvalidParameterError, match="code_paths: 'nope.py' does not exist"):
         mltrail.sklearn.save_model(pipeline, str(tmp_path / "m"), code_paths=["nope.py"])
     assert not (tmp_path / "m").exists()
+
+
+def test_env_files_stay_valid_yaml_for_any_requirement_string(tmp_path, pipeline):
+    import yaml
+
+    odd = ["mypkg @ git+https://example.com/repo.git#egg=mypkg", "numpy>=1.20,<3; python_version >= '3.9'", "-e ./local"]
+    path = str(tmp_path / "m")
+    mltrail.sklearn.save_model(pipeline, path, pip_requirements=odd)
+    conda = yaml.safe_load(open(os.path.join(path, "conda.yaml")))
+    assert [d for d in conda["dependencies"] if isinstance(d, dict)][0]["pip"] == odd
+    empty = str(tmp_path / "e")
+    mltrail.sklearn.save_model(pipeline, empty, pip_requirements=[])
+    conda = yaml.safe_load(open(os.path.join(empty, "conda.yaml")))
+    assert {"pip": []} in conda["dependencies"]
+    assert open(os.path.join(empty, "requirements.txt")).read() == ""

@@ -355,18 +355,21 @@ def write_environment_files(directory: str, requirements: Requirements) -> dict[
             + ", ".join(requirements.local_modules)
         )
     with open(os.path.join(directory, REQUIREMENTS_FILE), "w", encoding="utf-8") as f:
-        f.write(req_text + "\n")
+        f.write(req_text + "\n" if req_text else "")
     pyver = python_version()
     build = "".join(f"- {_yaml_str(d)}\n" for d in _build_dependencies())
     with open(os.path.join(directory, PYTHON_ENV_FILE), "w", encoding="utf-8") as f:
-        f.write(f"python: {pyver}\nbuild_dependencies:\n{build}dependencies:\n- -r requirements.txt\n")
+        f.write(
+            f"python: {pyver}\nbuild_dependencies:{chr(10) + build if build else ' []' + chr(10)}"
+            "dependencies:\n- -r requirements.txt\n"
+        )
     pip_version = installed_version("pip")
     pip_dep = f"pip=={pip_version}" if pip_version else "pip"
     with open(os.path.join(directory, CONDA_ENV_FILE), "w", encoding="utf-8") as f:
         f.write(
             "channels:\n- conda-forge\ndependencies:\n"
-            f"- python={pyver}\n- {pip_dep}\n- pip:\n"
-            + "".join(f"  - {_yaml_str(r)}\n" for r in lines)
+            f"- python={pyver}\n- {pip_dep}\n"
+            + ("- pip:\n" + "".join(f"  - {_yaml_str(r)}\n" for r in lines) if lines else "- pip: []\n")
             + "name: mltrail-env\n"
         )
     return {"conda": CONDA_ENV_FILE, "virtualenv": PYTHON_ENV_FILE}
