@@ -358,11 +358,9 @@ def write_environment_files(directory: str, requirements: Requirements) -> dict[
         f.write(req_text + "\n" if req_text else "")
     pyver = python_version()
     build = "".join(f"- {_yaml_str(d)}\n" for d in _build_dependencies())
+    build_block = "\n" + build if build else " []\n"
     with open(os.path.join(directory, PYTHON_ENV_FILE), "w", encoding="utf-8") as f:
-        f.write(
-            f"python: {pyver}\nbuild_dependencies:{chr(10) + build if build else ' []' + chr(10)}"
-            "dependencies:\n- -r requirements.txt\n"
-        )
+        f.write(f"python: {pyver}\nbuild_dependencies:{build_block}dependencies:\n- -r requirements.txt\n")
     pip_version = installed_version("pip")
     pip_dep = f"pip=={pip_version}" if pip_version else "pip"
     with open(os.path.join(directory, CONDA_ENV_FILE), "w", encoding="utf-8") as f:
