@@ -205,7 +205,12 @@ def _register(model_uri: str, name: str) -> Any:
 
 def _target_run(run_id: Optional[str]) -> tuple[str, str]:
     """``(run_id, artifact_uri)``: the given run, else the active run (started when none is, like MLflow)."""
+    from .. import fluent
+
     if run_id is not None:
+        active = fluent.active_run()
+        if active is not None and active.info.run_id == run_id:  # known already: no store read
+            return run_id, active.info.artifact_uri
         from ..client import Client
 
         run = Client().get_run(run_id)
@@ -214,8 +219,6 @@ def _target_run(run_id: Optional[str]) -> tuple[str, str]:
 
             raise InvalidStateError(f"Cannot log a model to run {run_id!r}: the run is deleted")
         return run_id, run.info.artifact_uri
-    from .. import fluent
-
     run = fluent.active_run() or fluent.start_run()
     return run.info.run_id, run.info.artifact_uri
 
