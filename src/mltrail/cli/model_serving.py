@@ -21,7 +21,9 @@ import click
 @click.option("-w", "--workers", default=1, show_default=True, type=click.IntRange(min=1), help="Worker processes.")
 @click.option("--no-verify", is_flag=True, help="Skip the integrity check of the model's files.")
 @click.option("--log-level", default="warning", show_default=True, help="uvicorn log level.")
-def serve(model_uri: str, host: str, port: int, workers: int, no_verify: bool, log_level: str) -> None:
+@click.option("--env-manager", type=click.Choice(["local"]), default="local", show_default=True,
+              help="Accepted for MLflow compatibility: the model runs in the current environment.")
+def serve(model_uri: str, host: str, port: int, workers: int, no_verify: bool, log_level: str, env_manager: str) -> None:
     """Serve a model over HTTP: POST /invocations, GET /ping and /health."""
     from ..exceptions import MltrailError
     from ..models.scoring_server import serve as run_server
@@ -42,8 +44,10 @@ def serve(model_uri: str, host: str, port: int, workers: int, no_verify: bool, l
 @click.option("-t", "--content-type", type=click.Choice(["json", "csv"]), default=None,
               help="Input format (default: from the file extension, else json).")
 @click.option("--no-verify", is_flag=True, help="Skip the integrity check of the model's files.")
+@click.option("--env-manager", type=click.Choice(["local"]), default="local", show_default=True,
+              help="Accepted for MLflow compatibility: the model runs in the current environment.")
 def predict(model_uri: str, input_path: str, output_path: Optional[str], content_type: Optional[str],
-            no_verify: bool) -> None:
+            no_verify: bool, env_manager: str) -> None:
     """Predict with a model on a file; prints {"predictions": [...]}."""
     from ..exceptions import MltrailError
     from ..models.pyfunc_model import load_model
