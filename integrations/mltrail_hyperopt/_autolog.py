@@ -53,6 +53,12 @@ exist, so:
   SQLite file on the driver's disk is not reachable from other machines).
   Such runs are separate top-level runs; log to the trial explicitly with
   ``mltrail.start_run(run_id=...)`` if you pass the id yourself.
+
+SparkTrials is exercised for real with a local master in
+tests/integrations/hyperopt (skipped when pyspark or Java is missing; Spark's
+Python workers need ``PYSPARK_PYTHON`` pointing at an interpreter that has
+hyperopt). MongoTrials follows the same driver-side path; it is tested through
+a Trials subclass that evaluates documents the way those workers do.
 """
 
 from __future__ import annotations

@@ -203,3 +203,28 @@ def test_trials_evaluated_elsewhere_are_logged_from_their_documents(tracking, ru
         else:
             assert child.info.status == "FAILED" and "worker failure" in child.data.tags["error"]
     assert parent.data.metrics["n_trials"] == 4
+
+
+def test_spark_trials_with_a_local_master(tracking, runs, monkeypatch):
+    """SparkTrials for real (local master): trials run in Spark's Python workers, runs come from the driver."""
+    pytest.importorskip("pyspark")
+    import shutil
+    import sys
+
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs a Java runtime")
+    from hyperopt import SparkTrials
+
+    monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)
+    mltrail.hyperopt.autolog()
+    trials = SparkTrials(parallelism=2)
+    best = fmin(lambda p: (p["x"] - 0.3) ** 2, SPACE, algo=tpe.suggest, max_evals=3, trials=trials,
+                show_progressbar=False)
+    (parent,) = runs.parents()
+    children = runs.children(parent.info.run_id)
+    assert [c.info.run_name for c in children] == ["trial-0", "trial-1", "trial-2"]
+    for child in children:
+        assert child.info.status == "FINISHED"
+        assert child.data.metrics["loss"] == pytest.approx((float(child.data.params["x"]) - 0.3) ** 2)
+    assert parent.data.params["best_x"] == str(best["x"])
+    assert parent.data.metrics["n_trials"] == 3
