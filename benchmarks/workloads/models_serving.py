@@ -22,6 +22,7 @@ from ..spec import Context, Measurement, Target, Workload
 from .models import _setup_load, _sklearn_model
 
 _URI_FILE = "model_uri.json"
+_IO_TIMEOUT = 60.0  # a response slower than this means the server hung: fail instead of waiting forever
 
 
 def _free_port() -> int:
@@ -88,15 +89,15 @@ async def _drive(port: int, body: bytes, connections: int, seconds: float) -> tu
 
     async def one_connection() -> None:
         nonlocal done, bad
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), _IO_TIMEOUT)
         while time.perf_counter() < deadline:
             writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), _IO_TIMEOUT)
             length = 0
             for line in head.split(b"\r\n"):
                 if line.lower().startswith(b"content-length:"):
                     length = int(line.split(b":", 1)[1])
-            payload = await reader.readexactly(length)
+            payload = await asyncio.wait_for(reader.readexactly(length), _IO_TIMEOUT)
             ok = head.startswith(b"HTTP/1.1 200") and len(json.loads(payload)["predictions"]) == 10
             done += 1
             bad += not ok
@@ -104,6 +105,26 @@ async def _drive(port: int, body: bytes, connections: int, seconds: float) -> tu
 
     await asyncio.gather(*(one_connection() for _ in range(connections)))
     return done, bad
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop the server and everything it started (its own session: MLflow's uvicorn runs as a grandchild)."""
+    import signal
+
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(wait)
+            try:
+                os.killpg(proc.pid, 0)  # anything left in the group?
+            except ProcessLookupError:
+                return
+            time.sleep(1)
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _serve_rps(api, ctx: Context) -> Measurement:
@@ -125,11 +146,7 @@ def _serve_rps(api, ctx: Context) -> Measurement:
         elapsed = time.perf_counter() - started
         server_cpu1, client_cpu1 = _tree_cpu_seconds(proc.pid), time.process_time()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        _stop(proc)
     if bad:
         raise AssertionError(f"{bad} of {done} responses were not 200 with 10 predictions")
     details = {"requests": done, "startup_s": round(startup_s, 1), "connections": ctx.params["connections"],
