@@ -158,6 +158,7 @@ def serve(
     if workers <= 1:
         uvicorn.Server(_uvicorn_config(build_app(model), log_level)).run(sockets=[sock])
         return
+    del model  # each worker loads its own copy
     os.environ[MODEL_PATH_ENV] = folder
     os.environ[VERIFY_ENV] = "1" if verification_enabled(verify) else "0"
     _supervise(sock, workers, log_level)
