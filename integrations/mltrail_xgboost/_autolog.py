@@ -53,14 +53,18 @@ _TRAIN_ARGS = (
 class _Training:
     """One training seen through its CallbackContainer."""
 
-    __slots__ = ("record", "call", "dtrain", "container", "last_flush", "flushed_rounds", "rows", "finished")
+    __slots__ = ("record", "call", "dtrain", "container", "flush_every", "flush_at", "flushed_rounds", "rows",
+                 "finished")
 
-    def __init__(self, record: TrainingRecord, call: Optional[AutologCall], dtrain: Any, container: Any) -> None:
+    def __init__(
+        self, record: TrainingRecord, call: Optional[AutologCall], dtrain: Any, container: Any, flush_every: float
+    ) -> None:
         self.record = record
         self.call = call
         self.dtrain = dtrain
         self.container = container
-        self.last_flush = time.monotonic()
+        self.flush_every = flush_every
+        self.flush_at = time.monotonic() + flush_every
         self.flushed_rounds = 0
         self.rows: Optional[list] = None  # metric rows not yet buffered, set when training ends
         self.finished = False
@@ -165,7 +169,9 @@ class XGBoostIntegration(Integration):
                 frame_locals.get("params"),
                 **{k: frame_locals.get(k) for k in _TRAIN_ARGS[2:] if k not in ("evals",)},
             )
-            training = _Training(record, call, frame_locals.get("dtrain"), instance)
+            training = _Training(
+                record, call, frame_locals.get("dtrain"), instance, float(config.metrics_flush_seconds)
+            )
             setattr(instance, _RECORD_ATTR, training)
             if call is not None:
                 call.notes["training"] = training
@@ -184,12 +190,14 @@ class XGBoostIntegration(Integration):
 
     def _container_after_iteration(self, wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> bool:
         stop = wrapped(*args, **kwargs)
-        training = getattr(instance, _RECORD_ATTR, None)
+        # per boosting round: one dict lookup and one append when tracked, one lookup when not
+        training = instance.__dict__.get(_RECORD_ATTR)
         if training is not None:
-            epoch = args[1] if len(args) > 1 else kwargs.get("epoch", 0)
-            training.record.iteration_done(epoch)
-            call = training.call
-            if call is not None and time.monotonic() - training.last_flush > self._config.metrics_flush_seconds:
+            record = training.record
+            if record.first_iteration is None:
+                record.first_iteration = args[1] if len(args) > 1 else kwargs.get("epoch", 0)
+            record.timestamps.append(time.time())
+            if training.call is not None and time.monotonic() > training.flush_at:
                 self._flush_rounds(training, instance.history)
         return stop
 
@@ -202,7 +210,7 @@ class XGBoostIntegration(Integration):
             call.flush()
         except Exception as exc:
             call.note_failure("write per-iteration metrics", exc)
-        training.last_flush = time.monotonic()
+        training.flush_at = time.monotonic() + training.flush_every
 
     def _container_after_training(self, wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> Any:
         model = wrapped(*args, **kwargs)

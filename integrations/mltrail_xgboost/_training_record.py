@@ -104,7 +104,8 @@ class TrainingRecord:
     def __init__(self, given: Mapping[str, Any], extra: Mapping[str, Any]) -> None:
         self.given = dict(given)
         self.extra = dict(extra)
-        self.timestamps: list[int] = []
+        #: time.time() at the end of each round (seconds; milliseconds only when rows are built)
+        self.timestamps: list[float] = []
         self.first_iteration: Optional[int] = None
         self.started = time.time()
 
@@ -141,7 +142,7 @@ class TrainingRecord:
         """Note that boosting round ``epoch`` finished now (called once per round)."""
         if self.first_iteration is None:
             self.first_iteration = epoch
-        self.timestamps.append(int(time.time() * 1000))
+        self.timestamps.append(time.time())
 
     def params(self, booster: Any = None) -> dict[str, str]:
         """The params to log: what the user gave, the call's options, what xgboost filled in."""
@@ -176,7 +177,7 @@ class TrainingRecord:
                     value = values[offset + j]
                     if isinstance(value, tuple):  # cv: (mean, std)
                         value = value[0]
-                    rows.append((key, float(value), stamps[j], first + j))
+                    rows.append((key, float(value), int(stamps[j] * 1000), first + j))
         if booster is not None and n_done:
             rows.extend(self._early_stopping_rows(history, booster, first, first + n_done - 1))
         return rows
