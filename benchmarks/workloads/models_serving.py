@@ -78,33 +78,48 @@ def _tree_cpu_seconds(root: int) -> "float | None":
     return sum(stats[p][1] for p in tree if p in stats) / os.sysconf("SC_CLK_TCK")
 
 
-async def _drive(port: int, body: bytes, connections: int, seconds: float) -> tuple[int, int]:
+async def _drive(port: int, body: bytes, connections: int, seconds: float) -> dict:
+    """Keep ``connections`` keep-alive connections busy for ``seconds``; count answers.
+
+    A connection whose answer takes over ``_IO_TIMEOUT`` is counted in
+    ``timeouts`` and dropped; the rate is computed up to the last answer.
+    """
     request = (
         b"POST /invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         + f"Content-Length: {len(body)}\r\n\r\n".encode()
         + body
     )
-    done = bad = 0
-    deadline = time.perf_counter() + seconds
+    counts = {"done": 0, "bad": 0, "timeouts": 0}
+    started = time.perf_counter()
+    last = [started]
+    deadline = started + seconds
+
+    async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        payload = await reader.readexactly(length)
+        return head.startswith(b"HTTP/1.1 200") and len(json.loads(payload)["predictions"]) == 10
 
     async def one_connection() -> None:
-        nonlocal done, bad
         reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), _IO_TIMEOUT)
-        while time.perf_counter() < deadline:
-            writer.write(request)
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), _IO_TIMEOUT)
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            payload = await asyncio.wait_for(reader.readexactly(length), _IO_TIMEOUT)
-            ok = head.startswith(b"HTTP/1.1 200") and len(json.loads(payload)["predictions"]) == 10
-            done += 1
-            bad += not ok
-        writer.close()
+        try:
+            while time.perf_counter() < deadline:
+                ok = await asyncio.wait_for(exchange(reader, writer), _IO_TIMEOUT)
+                counts["done"] += 1
+                counts["bad"] += not ok
+                last[0] = time.perf_counter()
+        except asyncio.TimeoutError:
+            counts["timeouts"] += 1
+        finally:
+            writer.close()
 
     await asyncio.gather(*(one_connection() for _ in range(connections)))
-    return done, bad
+    counts["seconds"] = last[0] - started
+    return counts
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -141,16 +156,19 @@ def _serve_rps(api, ctx: Context) -> Measurement:
         startup_s = _wait_ready(port, proc, timeout=180)
         asyncio.run(_drive(port, body, ctx.params["connections"], 1.0))  # warm up every worker
         server_cpu0, client_cpu0 = _tree_cpu_seconds(proc.pid), time.process_time()
-        started = time.perf_counter()
-        done, bad = asyncio.run(_drive(port, body, ctx.params["connections"], ctx.params["seconds"]))
-        elapsed = time.perf_counter() - started
+        counts = asyncio.run(_drive(port, body, ctx.params["connections"], ctx.params["seconds"]))
         server_cpu1, client_cpu1 = _tree_cpu_seconds(proc.pid), time.process_time()
+        done, bad, elapsed = counts["done"], counts["bad"], counts["seconds"]
     finally:
         _stop(proc)
     if bad:
         raise AssertionError(f"{bad} of {done} responses were not 200 with 10 predictions")
+    if not done:
+        raise AssertionError(f"no request was answered ({counts['timeouts']} connections timed out)")
     details = {"requests": done, "startup_s": round(startup_s, 1), "connections": ctx.params["connections"],
                "workers": ctx.params["workers"]}
+    if counts["timeouts"]:
+        details["timed_out_connections"] = counts["timeouts"]
     if server_cpu0 is not None and server_cpu1 is not None and done:
         # CPU spent per request by the server processes and by this client: what the
         # rate would be if both had the machine's cores to themselves.
