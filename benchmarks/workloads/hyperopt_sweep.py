@@ -137,9 +137,15 @@ def _run(trials_count: int):
             api.xgboost.wait_for_figures()
         runs = api.search_runs(output_format="list", max_results=5000)
         client = api.MlflowClient()
-        with_model = sum(
-            1 for run in runs if any(f.path == "model" for f in client.list_artifacts(run.info.run_id))
-        )
+        if mlflow_style and hasattr(api, "search_logged_models"):
+            # MLflow 3 keeps autologged models as LoggedModels beside the run, not in its artifacts
+            run_ids = {run.info.run_id for run in runs}
+            models = api.search_logged_models(output_format="list", max_results=5000)
+            with_model = sum(1 for m in models if getattr(m, "source_run_id", None) in run_ids)
+        else:
+            with_model = sum(
+                1 for run in runs if any(f.path == "model" for f in client.list_artifacts(run.info.run_id))
+            )
         expected = repeats * (trials_count + 1)
         if len(runs) != expected:
             raise AssertionError(f"expected {expected} runs (a parent + one per trial per sweep), found {len(runs)}")
