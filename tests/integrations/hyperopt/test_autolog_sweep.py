@@ -290,3 +290,33 @@ def test_disable_restores_hyperopt_exactly_and_options_are_checked(tracking, run
     for bad in (-1, 2.5, "3", True):
         with pytest.raises(mltrail.MltrailError, match="max_trial_models"):
             mltrail.hyperopt.autolog(max_trial_models=bad)
+
+
+def test_autolog_before_importing_the_frameworks(tmp_path):
+    """A fresh interpreter: autolog() first, then hyperopt and xgboost are imported (post-import hooks)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(f"""
+        import mltrail
+        mltrail.set_tracking_uri("sqlite:///{tmp_path}/m.db")
+        mltrail.autolog()
+        import numpy as np
+        import xgboost as xgb
+        from hyperopt import fmin, hp, tpe
+        X = np.random.default_rng(0).normal(size=(60, 3)); y = X[:, 0]
+        d = xgb.DMatrix(X, label=y)
+        def objective(p):
+            b = xgb.train({{"max_depth": 2, "eta": p["eta"], "nthread": 1}}, d, 3, evals=[(d, "train")],
+                          verbose_eval=False)
+            return float(np.mean((b.predict(d) - y) ** 2))
+        fmin(objective, {{"eta": hp.uniform("eta", 0.1, 0.5)}}, algo=tpe.suggest, max_evals=2,
+             rstate=np.random.default_rng(0), show_progressbar=False)
+        runs = mltrail.search_runs(output_format="list")
+        children = [r for r in runs if "mltrail.parentRunId" in r.data.tags]
+        print(len(runs), len(children), all("train-rmse" in r.data.metrics for r in children))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["3", "2", "True"]
