@@ -38,7 +38,8 @@ _FILE_NAMES = {SERIALIZATION_CLOUDPICKLE: "model.pkl", SERIALIZATION_PICKLE: "mo
 _SERIALIZER_DISTRIBUTION = {SERIALIZATION_CLOUDPICKLE: "cloudpickle", SERIALIZATION_SKOPS: "skops"}
 
 
-def _check_model(sk_model: Any, serialization_format: str, pyfunc_predict_fn: str) -> None:
+def _check_model(sk_model: Any, serialization_format: str, pyfunc_predict_fn: Optional[str]) -> str:
+    """Check the arguments; return the method pyfunc calls (see :func:`_default_predict_fn`)."""
     if serialization_format not in SUPPORTED_SERIALIZATION_FORMATS:
         raise InvalidParameterError(
             f"serialization_format={serialization_format!r} is not one of {list(SUPPORTED_SERIALIZATION_FORMATS)}"
@@ -50,10 +51,26 @@ def _check_model(sk_model: Any, serialization_format: str, pyfunc_predict_fn: st
             f"sk_model of type {type(sk_model).__name__} is not a scikit-learn estimator "
             "(expected an object with fit and get_params, such as a Pipeline or a fitted model)"
         )
+    if pyfunc_predict_fn is None:
+        return _default_predict_fn(sk_model)
     if not callable(getattr(sk_model, pyfunc_predict_fn, None)):
         raise InvalidParameterError(
             f"pyfunc_predict_fn={pyfunc_predict_fn!r}: {type(sk_model).__name__} has no such method"
         )
+    return pyfunc_predict_fn
+
+
+def _default_predict_fn(sk_model: Any) -> str:
+    """``predict`` when the model has it, else ``transform`` (scalers, vectorizers, PCA...).
+
+    A model with neither (NearestNeighbors, EmpiricalCovariance) is still
+    saved with ``predict`` recorded, as MLflow does: its sklearn flavor loads
+    as usual, and pyfunc loading says which method is missing.
+    """
+    for name in ("predict", "transform"):
+        if callable(getattr(sk_model, name, None)):
+            return name
+    return "predict"
 
 
 def _skops_modules(path: str) -> set[str]:
@@ -112,7 +129,7 @@ def save_model(
     input_example: Any = None,
     pip_requirements: Union[None, str, Sequence[str]] = None,
     extra_pip_requirements: Union[None, str, Sequence[str]] = None,
-    pyfunc_predict_fn: str = "predict",
+    pyfunc_predict_fn: Optional[str] = None,
     metadata: Optional[dict[str, Any]] = None,
     mlflow_model: Optional[Model] = None,
     code_paths: Optional[Sequence[str]] = None,
@@ -122,19 +139,24 @@ def save_model(
 ) -> Model:
     """Save ``sk_model`` as a model folder at ``path`` (which must not exist or be empty).
 
+    ``pyfunc_predict_fn`` names the method pyfunc's ``predict`` calls; by
+    default ``predict``, or ``transform`` for a model without ``predict``
+    (a fitted StandardScaler or DictVectorizer).
+
     >>> mltrail.sklearn.save_model(pipe, "out/model", input_example=X[:5])
+    >>> mltrail.sklearn.save_model(scaler, "out/scaler")   # pyfunc predict = scaler.transform
     """
-    _check_model(sk_model, serialization_format, pyfunc_predict_fn)
+    predict_fn = _check_model(sk_model, serialization_format, pyfunc_predict_fn)
     return save_model_folder(
         path,
         _FLAVOR,
-        _writer(sk_model, serialization_format, pyfunc_predict_fn),
+        _writer(sk_model, serialization_format, predict_fn),
         signature=signature,
         input_example=input_example,
         pip_requirements=pip_requirements,
         extra_pip_requirements=extra_pip_requirements,
         metadata=metadata,
-        predict=_SklearnPyfunc(sk_model, pyfunc_predict_fn).predict,
+        predict=_SklearnPyfunc(sk_model, predict_fn).predict if callable(getattr(sk_model, predict_fn, None)) else None,
         run_id=run_id,
         artifact_path=artifact_path,
         mlmodel=mlflow_model,
@@ -151,7 +173,7 @@ def log_model(
     input_example: Any = None,
     pip_requirements: Union[None, str, Sequence[str]] = None,
     extra_pip_requirements: Union[None, str, Sequence[str]] = None,
-    pyfunc_predict_fn: str = "predict",
+    pyfunc_predict_fn: Optional[str] = None,
     metadata: Optional[dict[str, Any]] = None,
     code_paths: Optional[Sequence[str]] = None,
     *,
@@ -168,7 +190,7 @@ def log_model(
     >>> info.model_uri
     'runs:/5f3c.../model'
     """
-    _check_model(sk_model, serialization_format, pyfunc_predict_fn)
+    predict_fn = _check_model(sk_model, serialization_format, pyfunc_predict_fn)
     path = artifact_path or name or "model"
 
     def save(local: str, run_id: str, artifact_path: str) -> Model:
@@ -180,7 +202,7 @@ def log_model(
             input_example=input_example,
             pip_requirements=pip_requirements,
             extra_pip_requirements=extra_pip_requirements,
-            pyfunc_predict_fn=pyfunc_predict_fn,
+            pyfunc_predict_fn=predict_fn,
             metadata=metadata,
             code_paths=code_paths,
             run_id=run_id,
@@ -265,23 +287,76 @@ def load_model(
         return _read(folder, conf, skops_trusted_types)
 
 
+_RECORD_READERS = ("sklearn.feature_extraction._dict_vectorizer.DictVectorizer",)
+_HASHER = "sklearn.feature_extraction._hash.FeatureHasher"
+
+
+def _qualified_names(obj: Any) -> set[str]:
+    return {f"{c.__module__}.{c.__qualname__}" for c in type(obj).__mro__}
+
+
+def _first_step(model: Any) -> Any:
+    """The estimator that sees the raw input: through Pipelines and fitted searches."""
+    for _ in range(32):  # nesting depth guard
+        names = _qualified_names(model)
+        if "sklearn.pipeline.Pipeline" in names:
+            steps = [step for _, step in model.steps if step is not None and step != "passthrough"]
+            if not steps:
+                return model
+            model = steps[0]
+        elif "sklearn.model_selection._search.BaseSearchCV" in names and hasattr(model, "best_estimator_"):
+            model = model.best_estimator_
+        else:
+            return model
+    return model
+
+
+def _reads_records(model: Any) -> bool:
+    """True when the model's input is a list of mappings (a DictVectorizer first, or FeatureHasher on dicts)."""
+    first = _first_step(model)
+    names = _qualified_names(first)
+    if any(n in names for n in _RECORD_READERS):
+        return True
+    return _HASHER in names and getattr(first, "input_type", None) == "dict"
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    """Rows of a DataFrame as dicts without their missing cells (the keys the original records lacked)."""
+    rows = frame.to_dict(orient="records")
+    return [
+        {str(k): v for k, v in row.items() if v is not None and not (isinstance(v, float) and v != v)}
+        for row in rows
+    ]
+
+
 class _SklearnPyfunc:
     """pyfunc wrapper: calls the recorded predict function.
 
     A numeric DataFrame whose columns are exactly the model's
     ``feature_names_in_`` is passed as its values: the same input to the
     model, minus pandas handling in every validation step (several times
-    faster for the small requests a scoring server gets).
+    faster for the small requests a scoring server gets). A model whose first
+    step reads dicts (DictVectorizer) gets the rows as a list of dicts, so a
+    DataFrame or list of records works as it did in training.
     """
 
     def __init__(self, model: Any, predict_fn: str) -> None:
         self.raw_model = model
-        self._predict = getattr(model, predict_fn)
+        method = getattr(model, predict_fn, None)
+        if not callable(method):
+            raise InvalidParameterError(
+                f"The scikit-learn model {type(model).__name__} has no method {predict_fn!r} for pyfunc's predict: "
+                "load it with mltrail.sklearn.load_model, or log it with pyfunc_predict_fn naming one of its methods"
+            )
+        self._predict = method
+        self._reads_records = _reads_records(model)
         names = getattr(model, "feature_names_in_", None)
         self._feature_names = None if names is None else [str(n) for n in names]
 
     def accepts_array(self, columns: list) -> bool:
         """A 2-D array with ``columns`` in this order is exactly what the model was fit on."""
+        if self._reads_records:
+            return False
         return self._feature_names is None or self._feature_names == [str(c) for c in columns]
 
     def predict(self, data: Any, params: Optional[dict[str, Any]] = None) -> Any:
@@ -292,6 +367,8 @@ class _SklearnPyfunc:
                     warnings.filterwarnings("ignore", message="X does not have valid feature names")
                     return self._predict(data)
             return self._predict(data)
+        if self._reads_records:
+            return self._predict(_records(data))
         if self._feature_names is None:
             return self._predict(data.to_numpy())  # fit on arrays: a DataFrame would only warn
         if list(data.columns) == self._feature_names and all(

@@ -64,7 +64,7 @@ _LAZY.update(
 # Submodules reachable as attributes (``mltrail.pyfunc``, ``mltrail.entities``...).
 _SUBMODULES = {
     "entities", "exceptions", "client", "tracking", "fluent", "models", "pyfunc",
-    "autologging", "store", "artifacts", "config",
+    "autologging", "store", "artifacts", "config", "types",
 }
 
 
