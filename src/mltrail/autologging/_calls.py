@@ -20,8 +20,10 @@ The machinery around the hook implements DESIGN.md's runtime rules:
    lets designed child runs (a hyperopt trial) autolog again inside it.
 3. An active run is reused (unless ``exclusive=True`` and a user created it);
    otherwise the call starts its own run and ends it FINISHED or FAILED.
-6. Params, metrics and tags are buffered and written with one ``log_batch``
-   (one store transaction) when the call ends, or on :meth:`AutologCall.flush`.
+6. Params, metrics and tags are buffered and written in one store
+   transaction when the call ends: ``log_batch`` into a reused run, or
+   ``finish_run`` (the batch and the run's end together) into a run the call
+   started; :meth:`AutologCall.flush` writes a batch earlier.
 """
 
 from __future__ import annotations
@@ -186,11 +188,15 @@ class AutologCall:
         """
         if self.run_id is None or not (self._params or self._metrics or self._tags):
             return
-        params, metrics, tags = self._params, self._metrics, self._tags
-        self._params, self._metrics, self._tags = {}, [], {}
-        self.safely("write params, metrics and tags", self._write_batch, params, metrics, tags)
+        self.safely("write params, metrics and tags", self._write_batch, *self._take_buffered())
 
-    def _write_batch(self, params: dict, metrics: list, tags: dict) -> None:
+    def _take_buffered(self) -> tuple[dict, list, dict]:
+        buffered = self._params, self._metrics, self._tags
+        self._params, self._metrics, self._tags = {}, [], {}
+        return buffered
+
+    def _write_batch(self, params: dict, metrics: list, tags: dict, end_status: Optional[str] = None) -> None:
+        """One store transaction: ``log_batch``, or with ``end_status`` the batch plus the end of the run."""
         from ..entities import Metric, Param, RunTag
         from ..exceptions import InvalidParameterError
 
@@ -198,14 +204,20 @@ class AutologCall:
         tag_objs = [RunTag(k, v) for k, v in tags.items()]
         param_objs = [Param(k, v) for k, v in params.items()]
         try:
-            self.client.log_batch(self.run_id, metrics=metric_objs, params=param_objs, tags=tag_objs)
+            self._write(end_status, metric_objs, param_objs, tag_objs)
         except InvalidParameterError as exc:
             if not param_objs or "param" not in str(exc).lower():
                 raise
             # A reused run already holds some of these params with other values
             # (two fits in one user run): keep the metrics and tags at least.
-            self.client.log_batch(self.run_id, metrics=metric_objs, params=(), tags=tag_objs)
+            self._write(end_status, metric_objs, (), tag_objs)
             self.note_failure("log params (the run already has different values for them)", exc)
+
+    def _write(self, end_status: Optional[str], metrics: Any, params: Any, tags: Any) -> None:
+        if end_status is None:
+            self.client.log_batch(self.run_id, metrics=metrics, params=params, tags=tags)
+        else:
+            self._end_run(end_status, metrics, params, tags)
 
     # -- helpers for hooks ------------------------------------------------------
     @property
@@ -280,8 +292,7 @@ class AutologCall:
         child._client = self._client
         child.log_params(params or {})
         child.log_metrics(metrics or {})
-        child._write_batch(child._params, child._metrics, {})
-        self.client.set_terminated(child.run_id, RunStatus.FINISHED.value)
+        child._end_with_batch(RunStatus.FINISHED.value)  # the child's second and last transaction
         self._failures.extend(child._failures)
         return child.run_id
 
@@ -346,20 +357,37 @@ class AutologCall:
 
     def _finish(self, failed: bool) -> None:
         try:
-            self.flush()
             if self.created_run:
-                self.safely("end the run", self._end_run, "FAILED" if failed else "FINISHED")
+                self._end_with_batch("FAILED" if failed else "FINISHED")
+            else:
+                self.flush()  # a reused run stays open: one log_batch
         finally:
             self._report()
 
-    def _end_run(self, status: str) -> None:
+    def _end_with_batch(self, status: str) -> None:
+        """End the run this call started, with what is still buffered, in one store transaction.
+
+        When that write fails (a value the store refuses, the store down) the
+        failure is noted and the run is still ended, without the batch.
+        """
+        if not (self._params or self._metrics or self._tags):
+            self.safely("end the run", self._end_run, status)
+            return
+        try:
+            self._write_batch(*self._take_buffered(), end_status=status)
+        except Exception as exc:
+            self.note_failure("write params, metrics and tags", exc)
+            self.safely("end the run", self._end_run, status)
+
+    def _end_run(self, status: str, metrics: Any = (), params: Any = (), tags: Any = ()) -> None:
         from .. import fluent
+        from ..fluent._runs import _finish_active_run
 
         active = fluent.active_run()
         if active is not None and active.info.run_id == self.run_id:
-            fluent.end_run(status)
+            _finish_active_run(status, metrics, params, tags)  # also leaves the fluent stack
         else:
-            self.client.set_terminated(self.run_id, status)
+            self.client.finish_run(self.run_id, status, metrics=metrics, params=params, tags=tags)
 
     def _report(self) -> None:
         if not self._failures:

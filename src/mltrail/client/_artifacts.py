@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+import collections
 import posixpath
+import threading
 from typing import TYPE_CHECKING, Any, Optional
 
 from ..artifacts import ArtifactRepository, get_artifact_repository
@@ -17,30 +19,71 @@ from ..exceptions import InvalidParameterError, InvalidStateError
 from . import _payloads
 
 if TYPE_CHECKING:
-    from ..entities import Run
+    from ..entities import RunInfo
+
+#: How many runs' artifact URIs a process remembers (a run's artifact URI never changes).
+ARTIFACT_URI_CACHE_SIZE = 1024
+
+
+class _ArtifactUriCache:
+    """``(tracking URI, run id) -> artifact URI``, least recently used dropped first; thread-safe."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._uris: "collections.OrderedDict[tuple[str, str], str]" = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> Optional[str]:
+        with self._lock:
+            uri = self._uris.get(key)
+            if uri is not None:
+                self._uris.move_to_end(key)
+            return uri
+
+    def put(self, key: tuple[str, str], uri: str) -> None:
+        with self._lock:
+            self._uris[key] = uri
+            self._uris.move_to_end(key)
+            while len(self._uris) > self._size:
+                self._uris.popitem(last=False)
+
+
+_artifact_uris = _ArtifactUriCache(ARTIFACT_URI_CACHE_SIZE)
 
 
 class ArtifactClientMixin:
-    """Artifact methods; needs ``get_run(run_id)`` from the client it is mixed into.
+    """Artifact methods; needs ``tracking_uri`` and ``_run_info(run_id)`` from the client it is mixed into.
 
     >>> client.log_text(run_id, "hello", "notes/hello.txt")
     """
 
-    def get_run(self, run_id: str) -> "Run":  # provided by Client
-        """The run (implemented by :class:`mltrail.client.Client`).
+    tracking_uri: str  # provided by Client
 
-        >>> client.get_run(run_id).info.artifact_uri
-        """
+    def _run_info(self, run_id: str) -> "RunInfo":  # provided by Client
         raise NotImplementedError
 
-    def _artifact_repo(self, run_id: str, writing: bool) -> ArtifactRepository:
-        run = self.get_run(run_id)
-        if writing and run.info.lifecycle_stage == LifecycleStage.DELETED:
+    def _artifact_root(self, run_id: str, writing: bool) -> str:
+        """The run's artifact URI; ``writing`` refuses a deleted run.
+
+        Reads use the remembered URI; writes read the run's info (one cheap
+        query, no params/tags/metrics) to see whether the run was deleted since.
+        """
+        key = (self.tracking_uri, run_id)
+        if not writing:
+            uri = _artifact_uris.get(key)
+            if uri is not None:
+                return uri
+        info = self._run_info(run_id)
+        if writing and info.lifecycle_stage == LifecycleStage.DELETED:
             raise InvalidStateError(
                 f"Cannot log artifacts to run {run_id!r}: the run is deleted (restore it with "
                 f"client.restore_run({run_id!r}) first)"
             )
-        return get_artifact_repository(run.info.artifact_uri)
+        _artifact_uris.put(key, info.artifact_uri)
+        return info.artifact_uri
+
+    def _artifact_repo(self, run_id: str, writing: bool) -> ArtifactRepository:
+        return get_artifact_repository(self._artifact_root(run_id, writing))
 
     def log_artifact(self, run_id: str, local_path: str, artifact_path: Optional[str] = None) -> None:
         """Copy a local file into the run's artifacts (under the folder ``artifact_path``).
@@ -138,6 +181,6 @@ class ArtifactClientMixin:
         >>> client.get_artifact_uri(run_id, "model")
         '/work/mltrail-artifacts/1/<run_id>/artifacts/model'
         """
-        root = self.get_run(run_id).info.artifact_uri
+        root = self._artifact_root(run_id, False)
         path = normalize_artifact_path(artifact_path)
         return posixpath.join(root, path) if path else root

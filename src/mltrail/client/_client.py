@@ -42,6 +42,14 @@ def _experiment_ids(experiment_ids: Union[str, int, Sequence[Union[str, int]]]) 
     return [str(e) for e in experiment_ids]
 
 
+def _checked_metrics(metrics: Sequence[Metric]) -> list[Metric]:
+    """The metrics with values made floats (a value that is not a number raises InvalidParameterError)."""
+    return [
+        m if type(m.value) is float else Metric(m.key, _values.metric_value(m.key, m.value), m.timestamp, m.step)
+        for m in metrics
+    ]
+
+
 class Client(ArtifactClientMixin, RegistryClientMixin):
     """Client of a tracking store (and model registry), by explicit ids (MLflow's ``MlflowClient``).
 
@@ -190,6 +198,10 @@ class Client(ArtifactClientMixin, RegistryClientMixin):
         """
         return self._tracking_store.get_run(run_id)
 
+    def _run_info(self, run_id: str) -> RunInfo:
+        """The run's info alone: one cheap read (used by the artifact methods)."""
+        return self._tracking_store.get_run_info(run_id)
+
     def get_parent_run(self, run_id: str) -> Optional[Run]:
         """The parent of a nested run, or None for a top-level run.
 
@@ -217,6 +229,33 @@ class Client(ArtifactClientMixin, RegistryClientMixin):
         run_status = RunStatus.to_string(status) if status is not None else RunStatus.FINISHED.value
         return self._tracking_store.update_run_info(
             run_id, run_status=run_status, end_time=_values.now_ms() if end_time is None else int(end_time)
+        )
+
+    def finish_run(
+        self,
+        run_id: str,
+        status: Optional[str] = None,
+        end_time: Optional[int] = None,
+        metrics: Sequence[Metric] = (),
+        params: Sequence[Param] = (),
+        tags: Sequence[RunTag] = (),
+    ) -> RunInfo:
+        """``log_batch`` and ``set_terminated`` in one store transaction: all of it or none.
+
+        Status FINISHED unless given, end time now unless given. A bad value
+        in the batch raises and leaves the run as it was (still RUNNING,
+        nothing logged).
+
+        >>> client.finish_run(run_id, metrics=[Metric("rmse", 6.9, now_ms, 0)], params=[Param("alpha", "0.1")])
+        """
+        run_status = RunStatus.to_string(status) if status is not None else RunStatus.FINISHED.value
+        return self._tracking_store.finish_run(
+            run_id,
+            run_status,
+            _values.now_ms() if end_time is None else int(end_time),
+            _checked_metrics(metrics),
+            list(params),
+            list(tags),
         )
 
     def delete_run(self, run_id: str) -> None:
@@ -286,11 +325,7 @@ class Client(ArtifactClientMixin, RegistryClientMixin):
 
         >>> client.log_batch(run_id, metrics=[Metric("rmse", 6.9, now_ms, 0)], params=[Param("alpha", "0.1")])
         """
-        checked = [
-            m if type(m.value) is float else Metric(m.key, _values.metric_value(m.key, m.value), m.timestamp, m.step)
-            for m in metrics
-        ]
-        self._tracking_store.log_batch(run_id, checked, list(params), list(tags))
+        self._tracking_store.log_batch(run_id, _checked_metrics(metrics), list(params), list(tags))
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
         """Every value logged for the metric, ordered by step then timestamp.

@@ -138,8 +138,12 @@ def _end_runs_at_exit() -> None:
             pass
 
 
-def _end(run: ActiveRun, status: str, raise_errors: bool) -> None:
-    """End ``run`` and any run nested above it in this context's stack."""
+def _end(run: ActiveRun, status: str, raise_errors: bool, last_batch: Optional[Mapping[str, Any]] = None) -> None:
+    """End ``run`` and any run nested above it in this context's stack.
+
+    ``last_batch`` (``metrics``/``params``/``tags`` for ``Client.finish_run``) is
+    written to ``run`` in the same store transaction that ends it.
+    """
     stack = _state.active_runs.get()
     position = next((i for i, r in enumerate(stack) if r is run), None)
     if position is None:
@@ -151,7 +155,10 @@ def _end(run: ActiveRun, status: str, raise_errors: bool) -> None:
     for r in to_end:
         _live.pop(r._run_id, None)
         try:
-            r._client.set_terminated(r._run_id, status)
+            if last_batch is not None and r is run:
+                r._client.finish_run(r._run_id, status, **last_batch)
+            else:
+                r._client.set_terminated(r._run_id, status)
         except Exception as exc:
             if raise_errors and error is None:
                 error = exc
@@ -254,6 +261,18 @@ def end_run(status: str = "FINISHED") -> None:
     stack = _state.active_runs.get()
     if stack:
         _end(stack[-1], RunStatus.to_string(status), raise_errors=True)
+
+
+def _finish_active_run(status: str, metrics: Any = (), params: Any = (), tags: Any = ()) -> None:
+    """End the active run with a last batch written in the same store transaction (``Client.finish_run``).
+
+    For autologging, whose call ends the run it started; like :func:`end_run`
+    the run leaves the stack even when the store write raises.
+    """
+    stack = _state.active_runs.get()
+    if stack:
+        batch = {"metrics": metrics, "params": params, "tags": tags}
+        _end(stack[-1], RunStatus.to_string(status), raise_errors=True, last_batch=batch)
 
 
 def active_run() -> Optional[ActiveRun]:

@@ -92,6 +92,16 @@ class TrackingStore(abc.ABC):
     def get_run(self, run_id: str) -> Run:
         """Raise ResourceNotFoundError for an unknown id."""
 
+    def get_run_info(self, run_id: str) -> RunInfo:
+        """The run's :class:`RunInfo` alone (status, artifact URI, lifecycle stage...).
+
+        Stores override it with a read cheaper than :meth:`get_run`'s.
+
+        >>> store.get_run_info(run_id).lifecycle_stage
+        'active'
+        """
+        return self.get_run(run_id).info
+
     @abc.abstractmethod
     def update_run_info(
         self,
@@ -130,6 +140,28 @@ class TrackingStore(abc.ABC):
         tags: Sequence[RunTag] = (),
     ) -> None:
         """All or nothing, in one transaction."""
+
+    def finish_run(
+        self,
+        run_id: str,
+        status: str,
+        end_time: Optional[int],
+        metrics: Sequence[Metric] = (),
+        params: Sequence[Param] = (),
+        tags: Sequence[RunTag] = (),
+    ) -> RunInfo:
+        """Log a last batch and end the run: ``log_batch`` then ``update_run_info(status, end_time)``.
+
+        Stores that can override it to do both in one transaction, all or
+        nothing (a bad value in the batch leaves the run as it was); this
+        default makes two calls. Returns the run's new info.
+
+        >>> store.finish_run(run_id, "FINISHED", 1700000000000, metrics=[Metric("rmse", 6.9, ts, 0)]).status
+        'FINISHED'
+        """
+        if metrics or params or tags:
+            self.log_batch(run_id, metrics, params, tags)
+        return self.update_run_info(run_id, run_status=status, end_time=end_time)
 
     @abc.abstractmethod
     def get_metric_history(self, run_id: str, metric_key: str) -> list[Metric]:

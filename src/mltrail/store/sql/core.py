@@ -1,10 +1,11 @@
 """What every part of the SQL tracking store shares: the engine, transactions, error translation.
 
 :class:`SqlStoreCore` opens the engine, brings the schema to head and offers
-three kinds of transaction:
+these kinds of transaction:
 
 - :meth:`SqlStoreCore._raw_write` - a DBAPI cursor in one write transaction
   (the hot paths, with :class:`~.statements.HotStatements`);
+- :meth:`SqlStoreCore._raw_read` - a DBAPI cursor for a one-statement read;
 - :meth:`SqlStoreCore._write` / :meth:`SqlStoreCore._read` - SQLAlchemy Core
   connections in a write / read transaction.
 
@@ -153,6 +154,31 @@ class SqlStoreCore:
                 cursor.close()
         finally:
             conn.close()
+
+    @contextlib.contextmanager
+    def _raw_read(self) -> Iterator[Any]:
+        """A DBAPI cursor for a read of one statement (no explicit transaction on SQLite)."""
+        if self._thread_connections is not None:
+            _, cursor = self._thread_connection()
+            try:
+                yield cursor
+            except self._dbapi_operational_error as exc:  # type: ignore[misc]
+                self._unavailable(exc)
+            return
+        try:
+            conn = self._engine.raw_connection()
+        except sa.exc.DBAPIError as exc:
+            self._unavailable(exc)
+        try:
+            cursor = conn.cursor()
+            try:
+                yield cursor
+            except self._dbapi_operational_error as exc:  # type: ignore[misc]
+                self._unavailable(exc)
+            finally:
+                cursor.close()
+        finally:
+            conn.close()  # back to the pool, which ends (rolls back) the read transaction
 
     def _rollback_quietly(self, conn: Any) -> None:
         try:

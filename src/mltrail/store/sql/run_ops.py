@@ -29,7 +29,7 @@ from ..validation import (
 from .core import SqlStoreCore, now_ms
 from .models import metrics, runs, tags
 from .run_names import generate_run_name
-from .run_reader import RUN_COLUMNS, load_runs, run_info_from_row
+from .run_reader import load_runs, run_info_from_row
 from .statements import METRIC_COLUMNS, metric_from_db, metric_to_db
 
 RUN_NAME_TAG = "mltrail.runName"
@@ -128,6 +128,20 @@ class RunOps(SqlStoreCore):
             raise ResourceNotFoundError(f"Run with id {run_id!r} not found")
         return found[0]
 
+    def get_run_info(self, run_id: str) -> RunInfo:
+        """The run's info only (no params, tags or metrics): one indexed read.
+
+        >>> store.get_run_info(run_id).artifact_uri
+        '/srv/mltrail-artifacts/1/5f0c.../artifacts'
+        """
+        hot = self._hot
+        with self._raw_read() as cursor:
+            cursor.execute(hot.run_info.sql, hot.run_info.args({"run_uuid": run_id}))
+            found = cursor.fetchall()  # to the end: a SQLite read left open would pin its snapshot
+        if not found:
+            raise ResourceNotFoundError(f"Run with id {run_id!r} not found")
+        return run_info_from_row(found[0])
+
     def update_run_info(
         self,
         run_id: str,
@@ -140,6 +154,42 @@ class RunOps(SqlStoreCore):
         >>> store.update_run_info(run_id, "FINISHED", end_time=1700000000000).status
         'FINISHED'
         """
+        values = self._run_update_values(run_status, end_time, run_name)
+        with self._raw_write() as cursor:
+            return self._update_run(cursor, run_id, values, name_tag=True)
+
+    def finish_run(
+        self,
+        run_id: str,
+        status: str,
+        end_time: Optional[int],
+        metrics: Sequence[Metric] = (),
+        params: Sequence[Param] = (),
+        tags: Sequence[RunTag] = (),
+    ) -> RunInfo:
+        """Log a last batch and end the run (status, end time) in one transaction: all of it or none.
+
+        >>> store.finish_run(run_id, "FINISHED", 1700000000000, metrics=[Metric("rmse", 6.9, ts, 0)]).status
+        'FINISHED'
+        """
+        metric_rows, latest, param_map, tag_map = self._checked_batch(run_id, metrics, params, tags)
+        values = self._run_update_values(status, end_time, tag_map.get(RUN_NAME_TAG))
+        for attempt in (1, 2):
+            try:
+                with self._raw_write() as cursor:
+                    info = self._update_run(cursor, run_id, values, name_tag=False)
+                    self._write_rows(cursor, run_id, metric_rows, latest, param_map, tag_map, rename=False)
+                return info
+            except self._dbapi_integrity_error:  # type: ignore[misc]
+                if attempt == 2:  # a concurrent param insert (see log_batch): the second try compares
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _run_update_values(
+        run_status: Optional[str], end_time: Optional[int], run_name: Optional[str]
+    ) -> dict[str, Any]:
+        """Validated new values of the run row, keyed by :data:`RUN_UPDATE_FIELDS` (in that order)."""
         values: dict[str, Any] = {}
         if run_status is not None:
             values["status"] = RunStatus.to_string(run_status)
@@ -147,14 +197,33 @@ class RunOps(SqlStoreCore):
             values["end_time"] = validate_timestamp(end_time, "run end_time")
         if run_name:
             values["name"] = validate_run_name(run_name)
-        with self._write() as conn:
-            row = conn.execute(sa.select(*RUN_COLUMNS).where(runs.c.run_uuid == run_id)).first()
-            self._raise_for_run_state(run_id, row.lifecycle_stage if row is not None else None)
-            if values:
-                conn.execute(runs.update().where(runs.c.run_uuid == run_id).values(**values))
-            if "name" in values:
-                conn.execute(self._hot.upsert_tag_core, {"run_uuid": run_id, "key": RUN_NAME_TAG, "value": values["name"]})
-            row = conn.execute(sa.select(*RUN_COLUMNS).where(runs.c.run_uuid == run_id)).first()
+        return values
+
+    def _update_run(self, cursor: Any, run_id: str, values: dict[str, Any], name_tag: bool) -> RunInfo:
+        """Update an active run's row inside the caller's transaction and return its new info.
+
+        A run that is missing or deleted raises (nothing changed). With
+        ``name_tag`` a new name is also written to the ``mltrail.runName`` tag.
+        """
+        hot = self._hot
+        update = hot.update_run(tuple(values))
+        cursor.execute(update.sql, update.args({"run_uuid": run_id, **values}))
+        if hot.update_returning:
+            returned = cursor.fetchall()  # to the end: SQLite then finishes the statement
+            row = returned[0] if returned else None
+            updated = row is not None
+        else:
+            row = None
+            updated = cursor.rowcount == 1
+        if not updated:
+            self._check_run_writable(cursor, run_id)  # raises: the run is missing or deleted
+        if name_tag and "name" in values:
+            cursor.execute(
+                hot.upsert_tag.sql, hot.upsert_tag.args({"run_uuid": run_id, "key": RUN_NAME_TAG, "value": values["name"]})
+            )
+        if row is None:
+            cursor.execute(hot.run_info.sql, hot.run_info.args({"run_uuid": run_id}))
+            row = cursor.fetchall()[0]
         return run_info_from_row(row)
 
     def delete_run(self, run_id: str) -> None:
@@ -233,6 +302,26 @@ class RunOps(SqlStoreCore):
 
         >>> store.log_batch(run_id, metrics=[Metric("rmse", 6.9, ts, 0)], params=[Param("alpha", "0.01")])
         """
+        metric_rows, latest, param_map, tag_map = self._checked_batch(run_id, metrics, params, tags)
+        if not (metric_rows or param_map or tag_map):
+            self.get_run_info(run_id)  # an empty batch still reports an unknown run
+            return
+        for attempt in (1, 2):
+            try:
+                with self._raw_write() as cursor:
+                    self._check_run_writable(cursor, run_id)
+                    self._write_rows(cursor, run_id, metric_rows, latest, param_map, tag_map, rename=True)
+                return
+            except self._dbapi_integrity_error:  # type: ignore[misc]
+                # another writer added one of these params between our read and our insert
+                # (PostgreSQL/MySQL): run again, which compares with the value it stored
+                if attempt == 2:
+                    raise
+
+    def _checked_batch(
+        self, run_id: str, metrics: Sequence[Metric], params: Sequence[Param], tags: Sequence[RunTag]
+    ) -> tuple[list[tuple], list[tuple], dict[str, str], dict[str, str]]:
+        """Validate a batch before any write: metric rows, latest metric rows, params, tags."""
         metric_rows, latest = self._metric_rows(run_id, metrics)
         param_map = self._checked_params(params)
         tag_map: dict[str, str] = {}
@@ -241,54 +330,48 @@ class RunOps(SqlStoreCore):
             tag_map[key] = value
         if RUN_NAME_TAG in tag_map:
             validate_run_name(tag_map[RUN_NAME_TAG])
-        if not (metric_rows or param_map or tag_map):
-            self.get_run(run_id)  # an empty batch still reports an unknown run
-            return
-        for attempt in (1, 2):
-            try:
-                self._write_batch(run_id, metric_rows, latest, param_map, tag_map)
-                return
-            except self._dbapi_integrity_error:  # type: ignore[misc]
-                # another writer added one of these params between our read and our insert
-                # (PostgreSQL/MySQL): run again, which compares with the value it stored
-                if attempt == 2:
-                    raise
+        return metric_rows, latest, param_map, tag_map
 
-    def _write_batch(
+    def _write_rows(
         self,
+        cursor: Any,
         run_id: str,
         metric_rows: list[tuple],
         latest: list[tuple],
         param_map: dict[str, str],
         tag_map: dict[str, str],
+        rename: bool,
     ) -> None:
+        """Write a validated batch to a run known to be active, inside the caller's transaction.
+
+        ``rename``: a ``mltrail.runName`` tag also renames the run row (the
+        caller does it itself otherwise).
+        """
         hot = self._hot
-        with self._raw_write() as cursor:
-            self._check_run_writable(cursor, run_id)
-            if param_map:
-                cursor.execute(hot.run_params.sql, hot.run_params.args({"run_uuid": run_id}))
-                existing = dict(cursor.fetchall())
-                for key, value in param_map.items():
-                    old = existing.get(key)
-                    if old is not None and old != value:
-                        raise InvalidParameterError(
-                            f"Param {key!r} of run {run_id!r} was already logged with value {old!r}; it "
-                            f"cannot be changed to {value!r} (params are immutable: use a new key or a new run)"
-                        )
-                new = [{"run_uuid": run_id, "key": k, "value": v} for k, v in param_map.items() if k not in existing]
-                if new:
-                    cursor.executemany(hot.insert_param.sql, hot.insert_param.many(new))
-            if tag_map:
-                cursor.executemany(
-                    hot.upsert_tag.sql,
-                    hot.upsert_tag.many({"run_uuid": run_id, "key": k, "value": v} for k, v in tag_map.items()),
-                )
-                name = tag_map.get(RUN_NAME_TAG)
-                if name is not None:
-                    cursor.execute(hot.rename_run.sql, hot.rename_run.args({"run_uuid": run_id, "name": name}))
-            if metric_rows:
-                cursor.executemany(hot.insert_metric.sql, hot.insert_metric.rows(METRIC_COLUMNS, metric_rows))
-                cursor.executemany(hot.upsert_latest_metric.sql, hot.upsert_latest_metric.rows(METRIC_COLUMNS, latest))
+        if param_map:
+            cursor.execute(hot.run_params.sql, hot.run_params.args({"run_uuid": run_id}))
+            existing = dict(cursor.fetchall())
+            for key, value in param_map.items():
+                old = existing.get(key)
+                if old is not None and old != value:
+                    raise InvalidParameterError(
+                        f"Param {key!r} of run {run_id!r} was already logged with value {old!r}; it "
+                        f"cannot be changed to {value!r} (params are immutable: use a new key or a new run)"
+                    )
+            new = [{"run_uuid": run_id, "key": k, "value": v} for k, v in param_map.items() if k not in existing]
+            if new:
+                cursor.executemany(hot.insert_param.sql, hot.insert_param.many(new))
+        if tag_map:
+            cursor.executemany(
+                hot.upsert_tag.sql,
+                hot.upsert_tag.many({"run_uuid": run_id, "key": k, "value": v} for k, v in tag_map.items()),
+            )
+            name = tag_map.get(RUN_NAME_TAG)
+            if rename and name is not None:
+                cursor.execute(hot.rename_run.sql, hot.rename_run.args({"run_uuid": run_id, "name": name}))
+        if metric_rows:
+            cursor.executemany(hot.insert_metric.sql, hot.insert_metric.rows(METRIC_COLUMNS, metric_rows))
+            cursor.executemany(hot.upsert_latest_metric.sql, hot.upsert_latest_metric.rows(METRIC_COLUMNS, latest))
 
     def _metric_rows(self, run_id: str, batch: Sequence[Metric]) -> tuple[list[tuple], list[tuple]]:
         """Validated metric rows (tuples ordered as METRIC_COLUMNS), and the latest row per key."""

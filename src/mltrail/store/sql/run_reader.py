@@ -14,35 +14,24 @@ from sqlalchemy.engine import Connection
 
 from ...entities import Run, RunData, RunInfo
 from .models import latest_metrics, params, runs, tags
-from .statements import metric_from_db
+from .statements import RUN_COLUMNS, metric_from_db
 
 _CHUNK = 500
 
-RUN_COLUMNS = (
-    runs.c.run_uuid,
-    runs.c.experiment_id,
-    runs.c.name,
-    runs.c.user_id,
-    runs.c.status,
-    runs.c.start_time,
-    runs.c.end_time,
-    runs.c.artifact_uri,
-    runs.c.lifecycle_stage,
-)
-
 
 def run_info_from_row(row: Any) -> RunInfo:
-    """A RunInfo from a row holding :data:`RUN_COLUMNS`."""
+    """A RunInfo from a row holding :data:`RUN_COLUMNS` (a SQLAlchemy row or a DBAPI tuple in that order)."""
+    run_uuid, experiment_id, name, user_id, status, start_time, end_time, artifact_uri, stage = row
     return RunInfo(
-        run_id=row.run_uuid,
-        experiment_id=str(row.experiment_id),
-        run_name=row.name,
-        user_id=row.user_id,
-        status=row.status,
-        start_time=row.start_time,
-        end_time=row.end_time,
-        artifact_uri=row.artifact_uri,
-        lifecycle_stage=row.lifecycle_stage,
+        run_id=run_uuid,
+        experiment_id=str(experiment_id),
+        run_name=name,
+        user_id=user_id,
+        status=status,
+        start_time=start_time,
+        end_time=end_time,
+        artifact_uri=artifact_uri,
+        lifecycle_stage=stage,
     )
 
 

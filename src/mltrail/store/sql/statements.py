@@ -27,6 +27,22 @@ MYSQL_INFINITY = 1.7976931348623157e308
 #: Column order of metric rows handed to :meth:`Prepared.rows`.
 METRIC_COLUMNS = ("run_uuid", "key", "value", "timestamp", "step", "is_nan")
 
+#: The columns a :class:`~mltrail.entities.RunInfo` is built from (see ``run_reader.run_info_from_row``).
+RUN_COLUMNS = (
+    runs.c.run_uuid,
+    runs.c.experiment_id,
+    runs.c.name,
+    runs.c.user_id,
+    runs.c.status,
+    runs.c.start_time,
+    runs.c.end_time,
+    runs.c.artifact_uri,
+    runs.c.lifecycle_stage,
+)
+
+#: Run columns :meth:`HotStatements.update_run` may set.
+RUN_UPDATE_FIELDS = ("status", "end_time", "name")
+
 
 class Prepared:
     """A statement compiled for one dialect: ``sql`` plus a way to order its parameters."""
@@ -113,9 +129,13 @@ def _newer_metric(new: Mapping[str, Any], old: Any) -> Any:
 
 
 class HotStatements:
-    """The statements of log_metric, log_batch and create_run for one engine."""
+    """The statements of log_metric, log_batch, create_run and run updates for one engine."""
 
     def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        #: True when ``UPDATE ... RETURNING`` exists (SQLite >= 3.35, PostgreSQL; not MySQL/MariaDB).
+        self.update_returning = bool(engine.dialect.update_returning)
+        self._run_updates: dict[tuple[str, ...], Prepared] = {}
         active_run = (
             sa.select(sa.literal_column("1"))
             .where(
@@ -187,6 +207,31 @@ class HotStatements:
             runs.update().where(runs.c.run_uuid == sa.bindparam("run_uuid")).values(name=sa.bindparam("name")),
             engine,
         )
+        self.run_info = Prepared(sa.select(*RUN_COLUMNS).where(runs.c.run_uuid == sa.bindparam("run_uuid")), engine)
+
+    def update_run(self, fields: tuple[str, ...]) -> Prepared:
+        """``UPDATE runs SET <fields> WHERE run_uuid = :run_uuid AND lifecycle_stage = 'active'``.
+
+        ``fields`` is a tuple of :data:`RUN_UPDATE_FIELDS` (in that order). The
+        row count says whether the run was active. Where the dialect has it
+        (:attr:`update_returning`) the statement returns the updated row's
+        :data:`RUN_COLUMNS`, saving the read that would follow. Built on first
+        use per set of fields (at most eight), then reused.
+        """
+        prepared = self._run_updates.get(fields)
+        if prepared is None:
+            stmt = (
+                runs.update()
+                .where(
+                    runs.c.run_uuid == sa.bindparam("run_uuid"),
+                    runs.c.lifecycle_stage == sa.literal_column(f"'{LifecycleStage.ACTIVE}'"),
+                )
+                .values({field: sa.bindparam(field) for field in fields} or {"status": runs.c.status})
+            )
+            if self.update_returning:
+                stmt = stmt.returning(*RUN_COLUMNS)
+            prepared = self._run_updates[fields] = Prepared(stmt, self._engine)
+        return prepared
 
 
 def metric_to_db(value: float, mysql: bool) -> tuple[float, bool]:
