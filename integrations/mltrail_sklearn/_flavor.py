@@ -23,9 +23,9 @@ from mltrail.models.environment import installed_version
 from mltrail.models.loading import open_model
 from mltrail.models.model import Model
 from mltrail.models.model_info import ModelInfo
-from mltrail.models.saving import Flavor, SavedData, log_model_folder, save_model_folder
+from mltrail.models.saving import Flavor, SavedData, log_model_folder, save_model_folder, signature_for
 from mltrail.models.serialization import PICKLE_FORMATS, dump_pickle, load_pickle
-from mltrail.models.signature import ModelSignature
+from mltrail.models.signature import ColSpec, ModelSignature, Schema
 
 FLAVOR_NAME = "sklearn"
 SERIALIZATION_CLOUDPICKLE = "cloudpickle"
@@ -147,6 +147,9 @@ def save_model(
     >>> mltrail.sklearn.save_model(scaler, "out/scaler")   # pyfunc predict = scaler.transform
     """
     predict_fn = _check_model(sk_model, serialization_format, pyfunc_predict_fn)
+    predict = _SklearnPyfunc(sk_model, predict_fn).predict if callable(getattr(sk_model, predict_fn, None)) else None
+    if signature in (None, True) and input_example is not None and _reads_records(sk_model):
+        signature = _optional_keys(signature_for(signature, input_example, predict))
     return save_model_folder(
         path,
         _FLAVOR,
@@ -156,7 +159,7 @@ def save_model(
         pip_requirements=pip_requirements,
         extra_pip_requirements=extra_pip_requirements,
         metadata=metadata,
-        predict=_SklearnPyfunc(sk_model, predict_fn).predict if callable(getattr(sk_model, predict_fn, None)) else None,
+        predict=predict,
         run_id=run_id,
         artifact_path=artifact_path,
         mlmodel=mlflow_model,
@@ -190,7 +193,7 @@ def log_model(
     >>> info.model_uri
     'runs:/5f3c.../model'
     """
-    predict_fn = _check_model(sk_model, serialization_format, pyfunc_predict_fn)
+    _check_model(sk_model, serialization_format, pyfunc_predict_fn)
     path = artifact_path or name or "model"
 
     def save(local: str, run_id: str, artifact_path: str) -> Model:
@@ -202,7 +205,7 @@ def log_model(
             input_example=input_example,
             pip_requirements=pip_requirements,
             extra_pip_requirements=extra_pip_requirements,
-            pyfunc_predict_fn=predict_fn,
+            pyfunc_predict_fn=pyfunc_predict_fn,
             metadata=metadata,
             code_paths=code_paths,
             run_id=run_id,
@@ -322,11 +325,28 @@ def _reads_records(model: Any) -> bool:
 
 def _records(frame: Any) -> list[dict[str, Any]]:
     """Rows of a DataFrame as dicts without their missing cells (the keys the original records lacked)."""
+    from pandas import NA
+
     rows = frame.to_dict(orient="records")
     return [
-        {str(k): v for k, v in row.items() if v is not None and not (isinstance(v, float) and v != v)}
+        {str(k): v for k, v in row.items() if v is not None and v is not NA and not (isinstance(v, float) and v != v)}
         for row in rows
     ]
+
+
+def _optional_keys(signature: Optional[ModelSignature]) -> Union[ModelSignature, bool]:
+    """An inferred signature for a model reading records, with every input column optional.
+
+    A DictVectorizer reads any subset of keys (an absent key is a zero), so a
+    record without one of the example's keys is valid input; the types of the
+    keys present are still checked. False (no signature) when none could be inferred.
+    """
+    if signature is None:
+        return False
+    inputs = signature.inputs
+    if inputs is not None and not inputs.is_tensor_spec():
+        inputs = Schema([ColSpec(s.type, s.name, required=False) for s in inputs.inputs])  # type: ignore[union-attr]
+    return ModelSignature(inputs, signature.outputs, signature.params)
 
 
 class _SklearnPyfunc:

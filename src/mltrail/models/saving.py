@@ -71,11 +71,16 @@ def _check_requirement_args(pip_requirements: Requirements, extra_pip_requiremen
         )
 
 
-def _signature_for(
+def signature_for(
     signature: Union[ModelSignature, bool, None],
     input_example: Any,
     predict: Optional[Callable[[Any], Any]],
 ) -> Optional[ModelSignature]:
+    """The signature to save: ``signature`` itself, or one inferred from the example (and ``predict`` on it).
+
+    >>> signature_for(None, X[:5], model.predict).inputs.input_names()
+    ['a', 'b']
+    """
     if signature is False:
         return None
     if isinstance(signature, ModelSignature):
@@ -152,7 +157,7 @@ def save_model_folder(
             from .input_example import save_input_example
 
             model.saved_input_example_info = save_input_example(tmp, input_example)
-        model.signature = _signature_for(signature, input_example, predict)
+        model.signature = signature_for(signature, input_example, predict)
         requirements = resolve_requirements(
             data.modules, data.requirements, pip_requirements, extra_pip_requirements
         )
@@ -278,4 +283,4 @@ def log_model_folder(
     return info
 
 
-__all__ = ["Flavor", "SavedData", "log_model_folder", "save_model_folder"]
+__all__ = ["Flavor", "SavedData", "log_model_folder", "save_model_folder", "signature_for"]

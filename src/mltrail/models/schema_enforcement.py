@@ -85,6 +85,28 @@ def _fits(dtype: Any, spec: Any) -> bool:
     return target is not None and getattr(dtype, "kind", "O") != "O" and str(dtype) == target
 
 
+def _integers_with_gaps(col: Any, expected: str) -> Any:
+    """An optional integer column pandas made float because some rows lack a value, as ``Int64``/``Int32``.
+
+    Records such as ``[{"id": 3}, {}]`` become a float column with NaN; the
+    present values are whole numbers, so nothing is lost. None when the
+    column has no missing value or a fractional / out-of-range one.
+
+    >>> _integers_with_gaps(pd.Series([3.0, float("nan")]), "long").tolist()
+    [3, <NA>]
+    """
+    import numpy as np
+
+    values = col.to_numpy()
+    present = values[~np.isnan(values)]
+    if len(present) == len(values) or not np.all(np.mod(present, 1) == 0):
+        return None
+    info = np.iinfo(np.int32 if expected == "integer" else np.int64)
+    if len(present) and (present.min() < info.min or present.max() > info.max):
+        return None
+    return col.astype("Int32" if expected == "integer" else "Int64")
+
+
 def _check_column(df: Any, name: Any, spec: ColSpec) -> Any:
     """Return the column converted to the spec's type (None when it already fits), or raise naming it."""
     col = df[name]
@@ -108,6 +130,10 @@ def _check_column(df: Any, name: Any, spec: ColSpec) -> Any:
                         f"Model input column {name!r} has values outside the 32-bit integer range the signature expects"
                     )
             return None if str(dtype) == target else col.astype(target)
+        if expected in ("integer", "long") and kind == "f" and not spec.required:
+            nullable = _integers_with_gaps(col, expected)
+            if nullable is not None:
+                return nullable
         if expected == "datetime" and kind in "OU":
             import pandas as pd
 
