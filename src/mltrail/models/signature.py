@@ -251,14 +251,17 @@ def _schema_of(data: Any, what: str) -> Schema:
         data = pd.DataFrame({k: v if isinstance(v, (list, tuple, np.ndarray, pd.Series)) else [v] for k, v in data.items()})
     elif isinstance(data, (list, tuple)):
         data = np.asarray(data)
+    # A named column with a missing value (None, NaN, a key some records lack) is optional, as in MLflow.
     if isinstance(data, pd.Series):
         name = None if data.name is None else str(data.name)
-        return Schema([ColSpec(_dtype_to_type(data.dtype, data.values), name)])
+        required = name is None or not bool(data.isna().any())
+        return Schema([ColSpec(_dtype_to_type(data.dtype, data.values), name, required)])
     if isinstance(data, pd.DataFrame):
         specs = []
         for i, (col, dtype) in enumerate(zip(data.columns, data.dtypes.tolist())):
-            values = data.iloc[:, i].values if getattr(dtype, "kind", "O") == "O" else None
-            specs.append(ColSpec(_dtype_to_type(dtype, values), str(col)))
+            column = data.iloc[:, i]
+            values = column.values if getattr(dtype, "kind", "O") == "O" else None
+            specs.append(ColSpec(_dtype_to_type(dtype, values), str(col), not bool(column.isna().any())))
         return Schema(specs)
     if isinstance(data, np.ndarray):
         if data.dtype.kind == "O":

@@ -193,3 +193,34 @@ def test_integer_keys_absent_from_some_records_keep_their_signature_type(tmp_pat
     np.testing.assert_allclose(model.predict(sparse), pipe.predict(sparse))
     with pytest.raises(InvalidParameterError, match=r"column 'PULocationID' has type float64, the signature expects long"):
         model.predict([{"PULocationID": 2.5, "trip_distance": 1.0}, {"trip_distance": 2.0}])
+
+
+def test_inferred_signature_marks_columns_with_missing_values_optional():
+    from mltrail.models import infer_signature
+
+    records = [{"PU_DO": "1_2", "trip_distance": 1.5, "passengers": 2}, {"PU_DO": "3_4", "trip_distance": 2.0}]
+    inputs = infer_signature(records).inputs
+    assert inputs.input_names() == ["PU_DO", "trip_distance", "passengers"]
+    assert inputs.required_input_names() == ["PU_DO", "trip_distance"]
+    frame = pd.DataFrame({"x": [1.0, np.nan], "y": [1.0, 2.0]})
+    assert infer_signature(frame).inputs.required_input_names() == ["y"]
+
+
+def test_model_fit_on_sparse_records_accepts_records_without_the_optional_key(tmp_path):
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    from mltrail.models import infer_signature
+
+    records, y = _trips(80, seed=9)
+    for r in records[::3]:
+        r["tip"] = 1.0
+    pipe = make_pipeline(DictVectorizer(), LinearRegression()).fit(records, y)
+    path = str(tmp_path / "m")
+    # an explicit signature, as autologging passes one: the optional column comes from inference alone
+    mltrail.sklearn.save_model(pipe, path, signature=infer_signature(records[:6], pipe.predict(records[:6])))
+    model = mltrail.pyfunc.load_model(path)
+    batch = [{"PU_DO": "2_3", "trip_distance": 5.0}, {"PU_DO": "1_1", "trip_distance": 2.0}]
+    np.testing.assert_allclose(model.predict(batch), pipe.predict(batch))
+    with pytest.raises(InvalidParameterError, match="missing column 'trip_distance'"):
+        model.predict([{"PU_DO": "2_3", "tip": 1.0}])
