@@ -164,7 +164,7 @@ def _clean(value: Any) -> Any:
 
 
 def predictions_to_json(predictions: Any) -> str:
-    """``{"predictions": ...}``: arrays as lists, DataFrames as records, NaN as null.
+    """``{"predictions": ...}``: arrays (sparse ones too) as lists, DataFrames as records, NaN as null.
 
     >>> predictions_to_json(np.array([0, 1]))
     '{"predictions": [0, 1]}'
@@ -180,6 +180,8 @@ def predictions_to_json(predictions: Any) -> str:
         out = predictions.tolist()
     elif isinstance(predictions, dict):
         out = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in predictions.items()}
+    elif type(predictions).__module__.startswith("scipy.sparse") and hasattr(predictions, "toarray"):
+        out = predictions.toarray().tolist()  # a DictVectorizer's or OneHotEncoder's transform
     else:
         out = predictions
     try:

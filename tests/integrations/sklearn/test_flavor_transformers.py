@@ -224,3 +224,22 @@ def test_model_fit_on_sparse_records_accepts_records_without_the_optional_key(tm
     np.testing.assert_allclose(model.predict(batch), pipe.predict(batch))
     with pytest.raises(InvalidParameterError, match="missing column 'trip_distance'"):
         model.predict([{"PU_DO": "2_3", "tip": 1.0}])
+
+
+def test_cli_predict_with_a_dict_vectorizer_returns_the_dense_rows(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+    from sklearn.feature_extraction import DictVectorizer
+
+    from mltrail.cli import main
+
+    records, _ = _trips(30, seed=6)
+    dv = DictVectorizer().fit(records)
+    path = str(tmp_path / "dv")
+    mltrail.sklearn.save_model(dv, path, input_example=records[:3])
+    payload = tmp_path / "input.json"
+    payload.write_text(json.dumps({"dataframe_records": records[:4]}))
+    r = CliRunner().invoke(main, ["models", "predict", "-m", path, "-i", str(payload)])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output) == {"predictions": dv.transform(records[:4]).toarray().tolist()}
