@@ -29,7 +29,7 @@ MODEL_NAME = "nyc-taxi-regressor"
               help="Where to record (default: sqlite:///mltrail.db in the working directory).")
 @click.option("--trials", default=20, show_default=True, type=click.IntRange(1, 500),
               help="Hyperopt trials in the XGBoost sweep.")
-@click.option("--rows", default=20_000, show_default=True, type=click.IntRange(500, 2_000_000),
+@click.option("--rows", default=10_000, show_default=True, type=click.IntRange(500, 2_000_000),
               help="Generated trips per month (January trains, February validates).")
 def demo(tracking_uri: str | None, trials: int, rows: int) -> None:
     """Run the seed workflow (autologged sklearn baseline, hyperopt + XGBoost sweep,
@@ -94,7 +94,7 @@ def _run(tracking_uri: str | None, trials: int, rows: int) -> None:
         return {"loss": rmse, "status": STATUS_OK}
 
     search_space = {
-        "max_depth": scope.int(hp.quniform("max_depth", 4, 30, 1)),
+        "max_depth": scope.int(hp.quniform("max_depth", 4, 16, 1)),
         "learning_rate": hp.loguniform("learning_rate", -3, 0),
         "reg_alpha": hp.loguniform("reg_alpha", -5, -1),
         "reg_lambda": hp.loguniform("reg_lambda", -6, -1),
@@ -123,12 +123,13 @@ def _run(tracking_uri: str | None, trials: int, rows: int) -> None:
                f"loaded from models:/{MODEL_NAME}/Staging, rmse {staged_rmse:6.3f}")
 
     # 4. What is stored.
-    runs = mltrail.search_runs(experiment_names=[EXPERIMENT], output_format="list",
-                               order_by=["attributes.start_time ASC"])
+    runs = mltrail.search_runs(experiment_names=[EXPERIMENT], output_format="list")
+    trial_runs = [r for r in runs if r.data.tags.get("mltrail.parentRunId") == parent.info.run_id]
+    sklearn_runs = sorted(r.data.tags.get("estimator_name", "?") for r in runs if "estimator_name" in r.data.tags)
     artifacts = client.list_artifacts(best_run_id, "model")
     click.echo("")
-    click.echo(f"stored: {len(runs)} runs in {EXPERIMENT!r} "
-               f"({trials} trial runs under one sweep run, one baseline run)")
+    click.echo(f"stored: {len(runs)} runs in {EXPERIMENT!r}: 1 sweep run with {len(trial_runs)} trial runs, "
+               f"{len(sklearn_runs)} scikit-learn runs ({', '.join(sklearn_runs)})")
     click.echo(f"best trial model files: {', '.join(sorted(a.path.split('/')[-1] for a in artifacts))}")
     click.echo(f"total {time.perf_counter() - t0:.1f} s")
     click.echo("")
