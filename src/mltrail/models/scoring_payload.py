@@ -8,7 +8,8 @@ JSON bodies carry exactly one of MLflow's input keys, optionally with
     {"instances": [[1, 2.5]]}            # or a list of records
     {"inputs": [[1, 2.5]]}               # or {"a": [1], "b": [2.5]}
 
-CSV bodies are a header row plus data rows. Anything else raises
+A bare ``{"columns": [...], "data": [...]}`` (a saved ``input_example.json``)
+is read as ``dataframe_split``. CSV bodies are a header row plus data rows. Anything else raises
 :class:`InvalidParameterError` with a message saying what is wrong::
 
     >>> data, params = parse_json(b'{"dataframe_records": [{"a": 1}]}')
@@ -51,6 +52,8 @@ def parse_json(
             f"Invalid input: the JSON body must be an object with one of the keys {list(INPUT_KEYS)}, "
             f"got a {type(payload).__name__}"
         )
+    if _is_bare_split(payload):  # an input_example.json as saved (MLflow writes the same shape)
+        payload = {"dataframe_split": payload}
     keys = [k for k in INPUT_KEYS if k in payload]
     unknown = sorted(set(payload) - set(INPUT_KEYS) - {"params"})
     if len(keys) != 1 or unknown:
@@ -63,6 +66,11 @@ def parse_json(
         raise _bad(f"Invalid input: 'params' must be an object, got {type(params).__name__}")
     key = keys[0]
     return _convert(key, payload[key], array_columns), params
+
+
+def _is_bare_split(payload: dict) -> bool:
+    """True for pandas' split orientation without a wrapping key: ``{"columns": [...], "data": [...]}``."""
+    return "columns" in payload and "data" in payload and set(payload) <= {"columns", "data", "index"}
 
 
 def _convert(key: str, value: Any, array_columns: Optional[list] = None) -> Any:

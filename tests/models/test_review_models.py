@@ -1,0 +1,41 @@
+"""Review findings for the models issue: each test failed before its fix."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+
+from click.testing import CliRunner
+
+import mltrail
+from mltrail.cli import main
+
+with warnings.catch_warnings():  # starlette warns that its TestClient will move to httpx2
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+from mltrail.models.scoring_server import build_app
+
+
+def test_models_predict_accepts_the_saved_input_example(saved_model, pipeline, iris_like):
+    """``mltrail models predict -i <model>/input_example.json`` scores the example as saved."""
+    X, _ = iris_like
+    example = os.path.join(saved_model, "input_example.json")
+    assert set(json.load(open(example))) == {"columns", "data"}  # MLflow's split shape, unwrapped
+    r = CliRunner().invoke(main, ["models", "predict", "-m", saved_model, "-i", example])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output) == {"predictions": pipeline.predict(X[:5]).tolist()}
+
+
+def test_invocations_accepts_the_saved_input_example(saved_model, pipeline, iris_like):
+    X, _ = iris_like
+    client = TestClient(build_app(mltrail.pyfunc.load_model(saved_model)))
+    with open(os.path.join(saved_model, "input_example.json"), "rb") as f:
+        r = client.post("/invocations", content=f.read(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"predictions": pipeline.predict(X[:5]).tolist()}
+    # a bare split form mixed with other keys is still refused
+    r = client.post("/invocations", content='{"columns": ["a"], "data": [[1]], "rows": 1}',
+                    headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and "exactly one of the keys" in r.json()["message"]
