@@ -39,3 +39,24 @@ def test_invocations_accepts_the_saved_input_example(saved_model, pipeline, iris
     r = client.post("/invocations", content='{"columns": ["a"], "data": [[1]], "rows": 1}',
                     headers={"Content-Type": "application/json"})
     assert r.status_code == 400 and "exactly one of the keys" in r.json()["message"]
+
+
+def test_pyfunc_load_of_a_model_without_python_function_names_its_flavors(saved_model):
+    import yaml
+
+    from mltrail.exceptions import InvalidParameterError
+
+    path = os.path.join(saved_model, "MLmodel")
+    with open(path) as f:
+        mlmodel = yaml.safe_load(f)
+    mlmodel["flavors"] = {"custom_flavor": {"data": "model.pkl"}}
+    with open(path, "w") as f:
+        yaml.safe_dump(mlmodel, f)
+    try:
+        mltrail.pyfunc.load_model(saved_model)
+    except InvalidParameterError as e:
+        message = e.message
+    else:  # pragma: no cover - the assertion below reports it
+        message = ""
+    assert "has no 'python_function' flavor" in message and "['custom_flavor']" in message
+    assert "mltrail.pyfunc.load_model" not in message  # the call that just failed is no advice

@@ -184,7 +184,11 @@ def register(
 @click.argument("version")
 @click.argument("stage")
 @click.option(
-    "--archive-existing", is_flag=True, help="Move the other versions in STAGE to Archived (Staging/Production only)."
+    "--archive-existing",
+    "--archive-existing-versions",
+    "archive_existing",
+    is_flag=True,
+    help="Move the other versions in STAGE to Archived (Staging/Production only).",
 )
 @reports_errors
 def transition(tracking_uri: Optional[str], name: str, version: str, stage: str, archive_existing: bool) -> None:

@@ -37,9 +37,11 @@ def flavor_conf(mlmodel: Model, flavor: str, where: str) -> dict[str, Any]:
     """
     conf = mlmodel.flavors.get(flavor)
     if not isinstance(conf, dict):
+        hint = "load it with the flavor it was logged with"
+        if flavor != "python_function":
+            hint += ", or with mltrail.pyfunc.load_model"
         raise InvalidParameterError(
-            f"Model at {where!r} has no {flavor!r} flavor (its MLmodel lists: {sorted(mlmodel.flavors)}); "
-            "load it with the flavor it was logged with, or with mltrail.pyfunc.load_model"
+            f"Model at {where!r} has no {flavor!r} flavor (its MLmodel lists: {sorted(mlmodel.flavors)}); {hint}"
         )
     return conf
 

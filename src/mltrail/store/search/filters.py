@@ -158,11 +158,12 @@ class _Parser:
         found = self.spec.attributes.get(name) or self.spec.attributes.get(name.lower())
         if found is None:
             valid = ", ".join(sorted(self.spec.attributes))
-            raise self.error(
-                f"unknown attribute {name!r} (attributes of {self.spec.what}: {valid}; prefix metrics., "
-                f"params. or tags. for logged values)",
-                token,
-            )
+            prefixes = [f"{p}s." for p in (METRIC, PARAM, TAG) if p in self.spec.entities]
+            hint = ""
+            if prefixes:
+                listed = prefixes[0] if len(prefixes) == 1 else f"{', '.join(prefixes[:-1])} or {prefixes[-1]}"
+                hint = f"; prefix {listed} for logged values"
+            raise self.error(f"unknown attribute {name!r} (attributes of {self.spec.what}: {valid}{hint})", token)
         return ATTRIBUTE, found[0], token
 
     def value_type(self, entity: str, key: str) -> str:

@@ -1,0 +1,37 @@
+"""Review findings for the registry issue: each test failed before its fix."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from mltrail.cli import main
+from mltrail.exceptions import InvalidParameterError
+
+
+def test_cli_transition_accepts_mlflows_archive_existing_versions_name(sqlite_client, sqlite_uri, log_model):
+    uri = log_model()
+    sqlite_client.create_registered_model("m")
+    sqlite_client.create_model_version("m", uri)
+    sqlite_client.create_model_version("m", uri)
+    sqlite_client.transition_model_version_stage("m", 1, "Production")
+    r = CliRunner().invoke(
+        main,
+        ["models", "transition", "m", "2", "production", "--archive-existing-versions", "--tracking-uri", sqlite_uri],
+    )
+    assert r.exit_code == 0, r.output
+    assert "Archived version(s) 1 (were Production)" in r.output
+    assert sqlite_client.get_model_version("m", 1).current_stage == "Archived"
+
+
+@pytest.mark.parametrize(
+    "search, what",
+    [("search_registered_models", "registered models"), ("search_model_versions", "model versions")],
+)
+def test_unknown_filter_attribute_suggests_only_prefixes_that_exist(sqlite_client, search, what):
+    with pytest.raises(InvalidParameterError) as e:
+        getattr(sqlite_client, search)("nme = 'x'")
+    message = e.value.message
+    assert f"unknown attribute 'nme' (attributes of {what}:" in message
+    assert "prefix tags. for logged values" in message
+    assert "metrics." not in message and "params." not in message  # registry searches have neither
