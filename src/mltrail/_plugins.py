@@ -12,8 +12,7 @@ lazily, the first time an unknown ``mltrail.<name>`` is asked for.
 from __future__ import annotations
 
 import importlib
-import importlib.abc
-import importlib.util
+import importlib.machinery
 import sys
 import threading
 from typing import Optional
@@ -59,7 +58,9 @@ def load_plugin(name: str):
     return module
 
 
-class _AliasLoader(importlib.abc.Loader):
+# Plain classes following the finder/loader protocols: importing importlib.abc
+# would pull in importlib.resources, tempfile and friends (~7 ms at import).
+class _AliasLoader:
     def __init__(self, target: str) -> None:
         self._target = target
 
@@ -74,7 +75,7 @@ class _AliasLoader(importlib.abc.Loader):
         module.__spec__ = self._original_spec
 
 
-class PluginFinder(importlib.abc.MetaPathFinder):
+class PluginFinder:
     """Resolve ``mltrail.<name>`` to the module registered for ``<name>``."""
 
     def find_spec(self, fullname, path=None, target=None):
@@ -84,7 +85,7 @@ class PluginFinder(importlib.abc.MetaPathFinder):
         target_module = integration_modules().get(name)
         if target_module is None:
             return None
-        return importlib.util.spec_from_loader(fullname, _AliasLoader(target_module))
+        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(target_module))
 
 
 _finder = PluginFinder()
