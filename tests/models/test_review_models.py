@@ -60,3 +60,30 @@ def test_pyfunc_load_of_a_model_without_python_function_names_its_flavors(saved_
         message = ""
     assert "has no 'python_function' flavor" in message and "['custom_flavor']" in message
     assert "mltrail.pyfunc.load_model" not in message  # the call that just failed is no advice
+
+
+def test_log_model_with_a_bad_registered_model_name_logs_nothing(tracking, pipeline):
+    import pytest
+
+    from mltrail.exceptions import InvalidParameterError
+
+    with mltrail.start_run() as run:
+        with pytest.raises(InvalidParameterError, match="Registered model name 'team/model' is invalid"):
+            mltrail.sklearn.log_model(pipeline, "model", registered_model_name="team/model")
+    assert mltrail.MlflowClient().list_artifacts(run.info.run_id) == []
+
+
+def test_an_unpicklable_model_is_refused_with_a_clear_error_and_no_folder(tmp_path, pipeline):
+    import copy
+
+    import pytest
+
+    from mltrail.exceptions import InvalidParameterError
+
+    model = copy.deepcopy(pipeline)
+    model.callback_ = (x for x in [])  # a generator attribute: no pickler can write it
+    for fmt in ("cloudpickle", "pickle"):
+        path = tmp_path / fmt
+        with pytest.raises(InvalidParameterError, match=f"Cannot save the Pipeline model with {fmt}: TypeError"):
+            mltrail.sklearn.save_model(model, str(path), serialization_format=fmt)
+        assert not path.exists() and os.listdir(tmp_path) == []

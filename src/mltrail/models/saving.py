@@ -252,6 +252,10 @@ def log_model_folder(
             f"artifact_path={artifact_path!r}: expected a relative path inside the run's artifacts, such as 'model'"
         )
     artifact_path = artifact_path.strip("/")
+    if registered_model_name is not None:  # a bad name is refused before anything is logged
+        from ..store.registry_validation import validate_model_name
+
+        validate_model_name(registered_model_name)
     run_id, artifact_uri = _target_run(run_id)
     taken = ResourceAlreadyExistsError(
         f"Run {run_id} already has artifacts at {artifact_path!r}: log the model under another artifact_path"

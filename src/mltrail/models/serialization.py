@@ -28,14 +28,19 @@ def dump_pickle(obj: Any, path: str, fmt: str) -> set[str]:
     >>> dump_pickle(pipe, "model.pkl", "cloudpickle")
     {'numpy', 'sklearn'}
     """
-    if fmt == "cloudpickle":
-        import cloudpickle
-
-        data = cloudpickle.dumps(obj, protocol=pickle.DEFAULT_PROTOCOL)
-    elif fmt == "pickle":
-        data = pickle.dumps(obj, protocol=pickle.DEFAULT_PROTOCOL)
-    else:
+    if fmt not in PICKLE_FORMATS:
         raise InvalidParameterError(f"Pickle format {fmt!r} is not one of {list(PICKLE_FORMATS)}")
+    try:
+        if fmt == "cloudpickle":
+            import cloudpickle
+
+            data = cloudpickle.dumps(obj, protocol=pickle.DEFAULT_PROTOCOL)
+        else:
+            data = pickle.dumps(obj, protocol=pickle.DEFAULT_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError) as e:  # e.g. a generator or a lock inside
+        raise InvalidParameterError(
+            f"Cannot save the {type(obj).__name__} model with {fmt}: {type(e).__name__}: {e}"
+        ) from None
     with open(path, "wb") as f:
         f.write(data)
     return modules_referenced_by_pickle(data)
