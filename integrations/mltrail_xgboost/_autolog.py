@@ -36,6 +36,7 @@ from typing import Any, Optional
 import wrapt
 
 from mltrail.autologging import AutologCall, Integration, current_call, log_model_per_policy, skip_figures
+from mltrail.exceptions import InvalidParameterError
 
 from ._figures import log_importance_png_later, wait_for_figures
 from ._training_record import TrainingRecord
@@ -48,6 +49,20 @@ _TRAIN_ARGS = (
     "params", "dtrain", "num_boost_round", "evals", "early_stopping_rounds", "maximize",
     "verbose_eval", "custom_metric", "obj", "xgb_model",
 )
+#: What ``Booster.get_score(importance_type=...)`` accepts.
+IMPORTANCE_TYPES = ("weight", "gain", "cover", "total_gain", "total_cover")
+
+
+def _importance_types(value: Any) -> tuple[str, ...]:
+    """``importance_types`` as a tuple ("gain" -> ("gain",)); an unknown type raises InvalidParameterError."""
+    types = (value,) if isinstance(value, str) else tuple(value or ())
+    unknown = [t for t in types if t not in IMPORTANCE_TYPES]
+    if unknown:
+        raise InvalidParameterError(
+            f"importance_types={value!r}: {', '.join(map(repr, unknown))} is not an xgboost importance type "
+            f"(expected some of {', '.join(IMPORTANCE_TYPES)})"
+        )
+    return types
 
 
 class _Training:
@@ -91,6 +106,11 @@ class XGBoostIntegration(Integration):
     def __init__(self) -> None:
         super().__init__()
         self._train_code: Any = None
+
+    def configure(self, config: Any, explicit: bool) -> None:
+        if "importance_types" in config:  # mltrail.autolog(importance_types="gain") arrives here unchecked too
+            config = {**config, "importance_types": _importance_types(config["importance_types"])}
+        super().configure(config, explicit)
 
     # -- patching ---------------------------------------------------------------------
     def patch(self, xgboost: Any) -> None:
@@ -349,10 +369,8 @@ def autolog(
         import mltrail
         mltrail.xgboost.autolog(importance_types=["weight", "gain"], log_input_examples=True)
     """
-    if isinstance(importance_types, str):
-        importance_types = (importance_types,)
     integration.autolog(
-        importance_types=tuple(importance_types or ()),
+        importance_types=importance_types,
         log_models=log_models,
         log_input_examples=log_input_examples,
         log_model_signatures=log_model_signatures,

@@ -67,8 +67,10 @@ def autolog(
     ``disable_for_unsupported_versions``, ``silent`` (no warnings),
     ``extra_tags`` (added to every autologged run), ``registered_model_name``.
     Other keyword options go to the integrations that define them
-    (``max_tuning_runs=5`` reaches sklearn); one no integration knows raises
-    :class:`~mltrail.exceptions.InvalidParameterError`.
+    (``max_tuning_runs=5`` reaches sklearn); one no integration knows, or a
+    value an integration refuses (``importance_types="bogus"``), raises
+    :class:`~mltrail.exceptions.InvalidParameterError` (the other
+    integrations are configured all the same).
 
         import mltrail
         mltrail.autolog(log_input_examples=True, extra_tags={"team": "pricing"})
@@ -93,11 +95,16 @@ def autolog(
             f"Unknown autolog option(s) {', '.join(map(repr, unknown))}: valid options are "
             f"{', '.join(sorted(set(SHARED_DEFAULTS) | known_extras))}"
         )
+    refused: list[InvalidParameterError] = []
     for integration in found.values():
         if integration.configured_explicitly and not disable:
             continue  # the framework's own autolog() call wins
         own_extras = {k: v for k, v in extras.items() if k in integration.defaults}
         try:
             integration.configure({**shared, **own_extras}, explicit=False)
+        except InvalidParameterError as exc:  # a bad value of the user's: said once the others are configured
+            refused.append(exc)
         except Exception as exc:  # a broken plugin must not stop the others
             warn_once(f"mltrail autologging: could not configure {integration.name!r}: {describe_error(exc)}")
+    if refused:
+        raise refused[0]

@@ -14,12 +14,12 @@ from mltrail.autologging import forget_warnings
 
 @pytest.fixture
 def autolog_store(sqlite_uri: str) -> Iterator[mltrail.Client]:
-    """A fresh SQLite store as tracking URI; xgboost autologging disabled again afterwards."""
+    """A fresh SQLite store as tracking URI; every integration disabled again afterwards."""
     mltrail.set_tracking_uri(sqlite_uri)
     forget_warnings()
     yield mltrail.Client()
     mltrail.xgboost.wait_for_figures()
-    mltrail.xgboost.autolog(disable=True)
+    mltrail.autolog(disable=True)  # also what a test enabled through mltrail.autolog()
     while mltrail.active_run() is not None:
         mltrail.end_run()
 
