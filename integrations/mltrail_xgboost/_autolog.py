@@ -216,6 +216,7 @@ class XGBoostIntegration(Integration):
             record = training.record
             if record.first_iteration is None:
                 record.first_iteration = args[1] if len(args) > 1 else kwargs.get("epoch", 0)
+                record.note_history_start(instance.history)
             record.timestamps.append(time.time())
             if training.call is not None and time.monotonic() > training.flush_at:
                 self._flush_rounds(training, instance.history)

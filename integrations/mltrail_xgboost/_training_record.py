@@ -99,7 +99,7 @@ def filled_in_params(config_json: str, given: Iterable[str]) -> dict[str, str]:
 class TrainingRecord:
     """Params given to one training, and a timestamp per finished boosting round."""
 
-    __slots__ = ("given", "extra", "timestamps", "first_iteration", "started")
+    __slots__ = ("given", "extra", "timestamps", "first_iteration", "history_start", "started")
 
     def __init__(self, given: Mapping[str, Any], extra: Mapping[str, Any]) -> None:
         self.given = dict(given)
@@ -107,6 +107,8 @@ class TrainingRecord:
         #: time.time() at the end of each round (seconds; milliseconds only when rows are built)
         self.timestamps: list[float] = []
         self.first_iteration: Optional[int] = None
+        #: values each history list held before this call's first round (None: not seen yet)
+        self.history_start: Optional[int] = None
         self.started = time.time()
 
     @classmethod
@@ -144,6 +146,18 @@ class TrainingRecord:
             self.first_iteration = epoch
         self.timestamps.append(time.time())
 
+    def note_history_start(self, history: Mapping[str, Mapping[str, list]]) -> None:
+        """Called after the first round: how many values the history held before it.
+
+        Rows are then aligned from this call's first round, so a round whose
+        metrics were computed but whose callbacks raised (no timestamp) does
+        not shift the steps of the rounds before it.
+        """
+        for per_metric in history.values():
+            for values in per_metric.values():
+                self.history_start = len(values) - 1
+                return
+
     def params(self, booster: Any = None) -> dict[str, str]:
         """The params to log: what the user gave, the call's options, what xgboost filled in."""
         out = {str(k): _text(v) for k, v in self.given.items() if v is not None}
@@ -172,7 +186,7 @@ class TrainingRecord:
             for metric_name, values in per_metric.items():
                 key = f"{data_name}-{metric_name}"
                 # the history may hold rounds from before this call (training continuation)
-                offset = len(values) - n_done
+                offset = self.history_start if self.history_start is not None else len(values) - n_done
                 for j in range(max(since, -offset), n_done):
                     value = values[offset + j]
                     if isinstance(value, tuple):  # cv: (mean, std)
@@ -197,7 +211,8 @@ class TrainingRecord:
         rows = [("best_iteration", float(best_iteration), now, step), ("stopped_iteration", float(stopped), now, step)]
         for data_name, per_metric in history.items():
             for metric_name, values in per_metric.items():
-                index = best_iteration - first + (len(values) - len(self.timestamps))
+                start = self.history_start if self.history_start is not None else len(values) - len(self.timestamps)
+                index = best_iteration - first + start
                 if 0 <= index < len(values):
                     value = values[index]
                     value = value[0] if isinstance(value, tuple) else value
