@@ -6,6 +6,7 @@ import json
 import os
 import warnings
 
+import pytest
 from click.testing import CliRunner
 
 import mltrail
@@ -63,8 +64,6 @@ def test_pyfunc_load_of_a_model_without_python_function_names_its_flavors(saved_
 
 
 def test_log_model_with_a_bad_registered_model_name_logs_nothing(tracking, pipeline):
-    import pytest
-
     from mltrail.exceptions import InvalidParameterError
 
     with mltrail.start_run() as run:
@@ -76,8 +75,6 @@ def test_log_model_with_a_bad_registered_model_name_logs_nothing(tracking, pipel
 def test_an_unpicklable_model_is_refused_with_a_clear_error_and_no_folder(tmp_path, pipeline):
     import copy
 
-    import pytest
-
     from mltrail.exceptions import InvalidParameterError
 
     model = copy.deepcopy(pipeline)
@@ -87,3 +84,34 @@ def test_an_unpicklable_model_is_refused_with_a_clear_error_and_no_folder(tmp_pa
         with pytest.raises(InvalidParameterError, match=f"Cannot save the Pipeline model with {fmt}: TypeError"):
             mltrail.sklearn.save_model(model, str(path), serialization_format=fmt)
         assert not path.exists() and os.listdir(tmp_path) == []
+
+
+def _edit_mlmodel(folder: str, edit) -> None:
+    import yaml
+
+    path = os.path.join(folder, "MLmodel")
+    with open(path) as f:
+        mlmodel = yaml.safe_load(f)
+    edit(mlmodel)
+    with open(path, "w") as f:
+        yaml.safe_dump(mlmodel, f)
+
+
+
+@pytest.mark.parametrize(
+    "edit, rule",
+    [
+        (lambda d: d.__setitem__("files", 5), "expected a mapping of file paths, got int 5"),
+        (lambda d: d["files"].__setitem__("model.pkl", "x"), "file 'model.pkl' has 'x', expected {sha256"),
+        (lambda d: d["files"]["model.pkl"].__setitem__("sha256", 3), "file 'model.pkl' has {'sha256': 3"),
+        (lambda d: d["files"]["model.pkl"].__setitem__("size", "big"), "file 'model.pkl' has size 'big'"),
+    ],
+)
+def test_a_malformed_files_entry_is_an_integrity_error_not_a_crash(saved_model, edit, rule):
+    from mltrail.exceptions import ModelIntegrityError
+
+    _edit_mlmodel(saved_model, edit)
+    with pytest.raises(ModelIntegrityError) as e:
+        mltrail.pyfunc.load_model(saved_model)
+    assert "MLmodel's 'files' entry is malformed" in e.value.message and rule in e.value.message
+    assert mltrail.pyfunc.load_model(saved_model, verify=False) is not None  # the opt-out still loads it

@@ -84,14 +84,31 @@ def verification_enabled(verify: Optional[bool] = None) -> bool:
     return value not in ("0", "false", "no", "off")
 
 
+def _check_files_entry(root: str, files: object, hint: str) -> None:
+    """Refuse an MLmodel whose ``files`` is not ``{path: {sha256: str, size: int}}`` (hand-edited or corrupt)."""
+
+    def bad(rule: str) -> ModelIntegrityError:
+        return ModelIntegrityError(f"Model folder {root!r}: MLmodel's 'files' entry is malformed: {rule}" + hint)
+
+    if not isinstance(files, dict):
+        raise bad(f"expected a mapping of file paths, got {type(files).__name__} {files!r}")
+    for rel, info in files.items():
+        if not isinstance(info, dict) or not isinstance(info.get("sha256"), str):
+            raise bad(f"file {rel!r} has {info!r}, expected {{sha256: <hex digest>, size: <bytes>}}")
+        size = info.get("size")
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int)):
+            raise bad(f"file {rel!r} has size {size!r}, expected a whole number of bytes")
+
+
 def verify_folder(root: str, files: dict[str, dict[str, object]]) -> None:
     """Raise :class:`ModelIntegrityError` naming the first changed, added or removed file.
 
     >>> verify_folder(path, Model.load(path).files)
     """
+    hint = f" (load with verify=False or set {VERIFY_ENV}=false to skip this check)"
+    _check_files_entry(root, files, hint)
     present = set(_walk(root))
     expected = set(files)
-    hint = f" (load with verify=False or set {VERIFY_ENV}=false to skip this check)"
     missing = sorted(expected - present)
     if missing:
         raise ModelIntegrityError(
@@ -104,10 +121,10 @@ def verify_folder(root: str, files: dict[str, dict[str, object]]) -> None:
             + hint
         )
     for rel in sorted(expected):
-        info = files[rel] or {}
+        info = files[rel]
         path = os.path.join(root, rel)
         size = os.path.getsize(path)
-        if info.get("size") is not None and int(info["size"]) != size:  # type: ignore[arg-type]
+        if info.get("size") is not None and info["size"] != size:
             raise ModelIntegrityError(
                 f"Model folder {root!r} was modified: file {rel!r} has {size} bytes, MLmodel records {info['size']}"
                 + hint
