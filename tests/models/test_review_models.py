@@ -115,3 +115,13 @@ def test_a_malformed_files_entry_is_an_integrity_error_not_a_crash(saved_model, 
         mltrail.pyfunc.load_model(saved_model)
     assert "MLmodel's 'files' entry is malformed" in e.value.message and rule in e.value.message
     assert mltrail.pyfunc.load_model(saved_model, verify=False) is not None  # the opt-out still loads it
+
+
+@pytest.mark.parametrize("inputs", ["notjson", '[{"name": "x"}]', "[1, 2]"])
+def test_a_corrupt_signature_in_mlmodel_is_a_clear_error(saved_model, inputs):
+    from mltrail.exceptions import InvalidParameterError
+
+    _edit_mlmodel(saved_model, lambda d: d["signature"].__setitem__("inputs", inputs))
+    with pytest.raises(InvalidParameterError) as e:
+        mltrail.pyfunc.load_model(saved_model, verify=False)
+    assert "MLmodel's signature is not valid" in e.value.message and repr(inputs) in e.value.message

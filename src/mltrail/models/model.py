@@ -160,7 +160,12 @@ class Model:
         """Build from an MLmodel mapping: ``Model.from_dict(yaml.safe_load(text))``."""
         d = dict(d)
         sig = d.pop("signature", None)
-        signature = ModelSignature.from_dict(sig) if isinstance(sig, dict) else None
+        try:
+            signature = ModelSignature.from_dict(sig) if isinstance(sig, dict) else None
+        except (ValueError, KeyError, TypeError, AttributeError) as e:  # hand-edited or corrupt JSON
+            raise InvalidParameterError(
+                f"MLmodel's signature is not valid ({type(e).__name__}: {e}): {sig!r}"
+            ) from None
         flavors = d.pop("flavors", None)
         if not isinstance(flavors, dict) or not flavors:
             raise InvalidParameterError("MLmodel has no 'flavors' mapping: it does not describe a model")
