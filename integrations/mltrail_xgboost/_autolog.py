@@ -69,7 +69,7 @@ class _Training:
     """One training seen through its CallbackContainer."""
 
     __slots__ = ("record", "call", "dtrain", "container", "flush_every", "flush_at", "flushed_rounds", "rows",
-                 "finished")
+                 "finished", "booster")
 
     def __init__(
         self, record: TrainingRecord, call: Optional[AutologCall], dtrain: Any, container: Any, flush_every: float
@@ -83,6 +83,8 @@ class _Training:
         self.flushed_rounds = 0
         self.rows: Optional[list] = None  # metric rows not yet buffered, set when training ends
         self.finished = False
+        #: the booster being trained, while a training reached through an early-bound name runs
+        self.booster: Any = None
 
     def remaining_rows(self, booster: Any = None) -> list:
         """Metric rows not flushed yet (with early-stopping results once ``booster`` is known)."""
@@ -116,16 +118,18 @@ class XGBoostIntegration(Integration):
     def patch(self, xgboost: Any) -> None:
         import inspect
 
-        from xgboost import callback, sklearn, training
+        from xgboost import callback, core, sklearn, training
 
         self._train_code = inspect.unwrap(training.train).__code__
         container = callback.CallbackContainer
         for attribute, wrapper in (
             ("__init__", self._container_init),
+            ("before_training", self._container_before_training),
             ("after_iteration", self._container_after_iteration),
             ("after_training", self._container_after_training),
         ):
             self.replace(container, attribute, wrapt.FunctionWrapper(vars(container)[attribute], wrapper))
+        self.wrap_plain(core.Booster, "update", self._booster_update)
         self.wrap(training, "train", self._log_train)
         if vars(xgboost).get("train") is not None:
             self.wrap(xgboost, "train", self._log_train)
@@ -208,10 +212,36 @@ class XGBoostIntegration(Integration):
             frame = frame.f_back
         return None
 
+    def _container_before_training(self, wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> Any:
+        model = wrapped(*args, **kwargs)
+        training = instance.__dict__.get(_RECORD_ATTR)
+        if training is not None and training.call is None:
+            # an early-bound train has no run yet: let Booster.update find the training if it raises
+            try:
+                vars(model)[_RECORD_ATTR] = training
+                training.booster = model
+            except TypeError:
+                pass
+        return model
+
+    def _booster_update(self, wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> Any:
+        try:
+            return wrapped(*args, **kwargs)
+        except BaseException as exc:
+            training = getattr(instance, "__dict__", {}).get(_RECORD_ATTR)
+            if training is not None:
+                self._log_failed_training(training, exc)
+            raise
+
     def _container_after_iteration(self, wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> bool:
-        stop = wrapped(*args, **kwargs)
         # per boosting round: one dict lookup and one append when tracked, one lookup when not
         training = instance.__dict__.get(_RECORD_ATTR)
+        try:
+            stop = wrapped(*args, **kwargs)
+        except BaseException as exc:  # a user callback raised
+            if training is not None:
+                self._log_failed_training(training, exc)
+            raise
         if training is not None:
             record = training.record
             if record.first_iteration is None:
@@ -239,6 +269,7 @@ class XGBoostIntegration(Integration):
         if training is None or training.finished:
             return model
         training.finished = True
+        _detach(training)
         try:
             training.remaining_rows(model)
         except Exception as exc:
@@ -254,6 +285,33 @@ class XGBoostIntegration(Integration):
             except Exception as exc:  # pragma: no cover - make_wrapper already guards
                 self.warn(f"could not log an xgboost training: {exc!r}")
         return model
+
+    def _log_failed_training(self, training: _Training, exc: BaseException) -> None:
+        """A training reached through an early-bound name raised: log it in a FAILED run (or the active run).
+
+        The exception itself is the user's: it propagates unchanged, traceback included.
+        """
+        if training.finished or training.call is not None:
+            return  # a wrapped call ends its own run FAILED
+        training.finished = True
+        _detach(training)
+        traceback = exc.__traceback__
+
+        def fail() -> None:
+            raise exc
+
+        def log(call: AutologCall) -> None:
+            call.safely("log the params", lambda: call.log_params(training.record.params()))
+            call.safely("log the metrics", lambda: _buffer_metrics(call, training.remaining_rows()))
+            call.call_original()
+
+        try:
+            self.make_wrapper(log)(fail, None, (), {})
+        except BaseException as raised:
+            if raised is not exc:  # pragma: no cover - make_wrapper re-raises the framework's error only
+                self.warn(f"could not log a failed xgboost training: {raised!r}")
+        finally:
+            exc.__traceback__ = traceback
 
     def _log_unwrapped(self, call: AutologCall, training: _Training) -> None:
         booster = call.call_original()
@@ -334,6 +392,13 @@ def _active_run_repository(run_id: Optional[str]) -> Any:
     from mltrail.artifacts import get_artifact_repository
 
     return get_artifact_repository(active.info.artifact_uri)
+
+
+def _detach(training: _Training) -> None:
+    """Forget the booster of a training that ended (it goes back to the user without our attribute)."""
+    booster, training.booster = training.booster, None
+    if booster is not None:
+        vars(booster).pop(_RECORD_ATTR, None)
 
 
 def _buffer_metrics(call: AutologCall, rows: list) -> None:
