@@ -23,7 +23,9 @@ are patched at class level, so ``from xgboost import train`` done before
 ``autolog()`` is still tracked. ``xgboost.train`` and the sklearn-API ``fit``
 methods are wrapped too, which gives those calls a run from their start and
 a FAILED run when xgboost raises. A training reached only through an early
-bound name is logged when it ends (its run is created then).
+bound name is logged when it ends (its run is created then); when it raises
+(in ``Booster.update``, patched too, or in a callback) it gets a FAILED run
+with its params and the rounds that finished.
 """
 
 from __future__ import annotations
