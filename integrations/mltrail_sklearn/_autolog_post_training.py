@@ -8,7 +8,8 @@ After ``model.fit(X_train, y_train)`` was autologged::
     model.score(X_val, y_val)                          # logs Ridge_score_X_val
 
 The dataset name is the caller's variable holding the data passed to
-``predict`` (found in the caller's frame), ``unknown_dataset`` otherwise.
+``predict`` (a local of the caller's frame, else a global of its module),
+``unknown_dataset`` otherwise.
 Metric functions are patched on ``sklearn.metrics`` (and where ``__main__``
 bound them early with ``from sklearn.metrics import ...``). Each metric is one
 ``log_metric`` transaction; nothing here ever raises into the user's code.
@@ -93,11 +94,16 @@ def _from_sklearn(frame: Any) -> bool:
 
 
 def _dataset_name(data: Any, frame: Any) -> str:
-    """The name of a variable of the calling frame holding ``data``."""
+    """The name of a variable of the calling frame holding ``data``: a local, else a global of its module.
+
+    (A function evaluating on a module-level ``X_val`` - an objective in a
+    sweep - names it too.)
+    """
     if frame is not None:
-        for name, value in frame.f_locals.items():
-            if value is data and not name.startswith("_"):
-                return name
+        for namespace in (frame.f_locals, frame.f_globals):
+            for name, value in namespace.items():
+                if value is data and not name.startswith("_"):
+                    return name
     return UNKNOWN_DATASET
 
 
