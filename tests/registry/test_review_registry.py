@@ -35,3 +35,16 @@ def test_unknown_filter_attribute_suggests_only_prefixes_that_exist(sqlite_clien
     assert f"unknown attribute 'nme' (attributes of {what}:" in message
     assert "prefix tags. for logged values" in message
     assert "metrics." not in message and "params." not in message  # registry searches have neither
+
+
+def test_search_model_versions_default_order_is_mlflows_name_then_newest_version(client, log_model):
+    uri = log_model()
+    for name in ("b", "a"):
+        client.create_registered_model(name)
+        for _ in range(3):
+            client.create_model_version(name, uri)
+    client.transition_model_version_stage("a", 1, "Staging")  # most recently updated: not first
+    client.update_model_version("b", 2, description="touched last")
+    found = [(v.name, v.version) for v in client.search_model_versions("name LIKE '%'")]
+    assert found == [("a", "3"), ("a", "2"), ("a", "1"), ("b", "3"), ("b", "2"), ("b", "1")]
+    assert client.search_model_versions("name = 'a'", max_results=1)[0].version == "3"

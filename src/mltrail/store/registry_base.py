@@ -144,7 +144,8 @@ class RegistryStore(abc.ABC):
         page_token: Optional[str] = None,
     ) -> PagedList:
         """Versions matching ``name``, ``version_number``, ``run_id``, ``source_path``,
-        ``current_stage`` and ``tags.<key>`` filters, paged."""
+        ``current_stage`` and ``tags.<key>`` filters, paged; ``order_by`` first, then (as
+        MLflow) name ascending and newest version first."""
 
     @abc.abstractmethod
     def transition_model_version_stage(

@@ -277,8 +277,7 @@ class ModelVersionOps(RegistryConnections):
             model_versions.c[col].asc() if asc else model_versions.c[col].desc()
             for col, asc in order_columns(order_by, VERSION_SPEC)
         ]
-        if not order:
-            order = [model_versions.c.last_updated_time.desc()]
+        # MLflow's natural order breaks ties (and is the default): name ascending, newest version first
         order += [model_versions.c.name.asc(), model_versions.c.version.desc()]
         offset = decode_page_token(page_token)
         with self._read() as conn:
