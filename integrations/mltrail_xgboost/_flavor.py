@@ -196,7 +196,8 @@ def _read(folder: str, conf: dict[str, Any]) -> Any:
     model = cls()
     try:
         model.load_model(path)
-    except xgboost.core.XGBoostError as e:
+    except (xgboost.core.XGBoostError, UnicodeDecodeError) as e:  # xgboost cannot decode its own error
+        # message when it quotes the file's non-UTF-8 bytes: that is a corrupt file too
         first_line = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise InvalidParameterError(
             f"Model file {path!r} is not a valid XGBoost {conf.get('model_format', '')} model file "

@@ -125,3 +125,20 @@ def test_a_corrupt_signature_in_mlmodel_is_a_clear_error(saved_model, inputs):
     with pytest.raises(InvalidParameterError) as e:
         mltrail.pyfunc.load_model(saved_model, verify=False)
     assert "MLmodel's signature is not valid" in e.value.message and repr(inputs) in e.value.message
+
+
+@pytest.mark.parametrize("fmt", ["json", "ubj"])
+def test_an_xgboost_file_with_non_utf8_bytes_is_named_as_corrupt(tmp_path, fmt):
+    import numpy as np
+    import xgboost as xgb
+
+    from mltrail.exceptions import InvalidParameterError
+
+    rng = np.random.default_rng(0)
+    booster = xgb.train({"max_depth": 2}, xgb.DMatrix(rng.normal(size=(20, 2)), label=rng.normal(size=20)), 2)
+    path = str(tmp_path / "m")
+    mltrail.xgboost.save_model(booster, path, model_format=fmt)
+    with open(os.path.join(path, f"model.{fmt}"), "wb") as f:
+        f.write(b"\x80\x81 not a model")  # xgboost quotes these bytes in an error it cannot decode
+    with pytest.raises(InvalidParameterError, match=rf"model.{fmt}' is not a valid XGBoost {fmt} model file"):
+        mltrail.xgboost.load_model(path, verify=False)
