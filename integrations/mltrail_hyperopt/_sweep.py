@@ -209,6 +209,8 @@ class Sweep:
     def _end_trial(
         self, run: Any, record: TrialRecord, result: Optional[dict], exc: Optional[BaseException], started: float
     ) -> None:
+        from mltrail import fluent
+
         try:
             status = "fail" if exc is not None else str(result.get("status")) if result else "fail"
             record.ok = exc is None and status == "ok"
@@ -225,11 +227,14 @@ class Sweep:
                 if loss is not None:
                     record.loss = loss
                     metrics["loss"] = loss
-            write_child_batch(self.call, run.info.run_id, record.params, metrics, tags)
             run_status = "FINISHED" if exc is None and status != "fail" else (
                 "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
             )
-            self._end_run(run, run_status)
+            if fluent.active_run_id() == run.info.run_id:  # the usual case: the batch ends the run too
+                write_child_batch(self.call, run.info.run_id, record.params, metrics, tags, end_status=run_status)
+            else:
+                write_child_batch(self.call, run.info.run_id, record.params, metrics, tags)
+                self._end_run(run, run_status)
             self.policy.trial_finished(run.info.run_id, record.tid, record.loss, record.ok)
         except Exception as log_exc:
             self.call.note_failure(f"log trial {record.tid}", log_exc)
@@ -289,6 +294,6 @@ class Sweep:
             run_name=f"trial-{tid}",
         )
         record.run_id = run.info.run_id
-        write_child_batch(self.call, record.run_id, record.params, metrics, tags)
-        client.set_terminated(record.run_id, "FAILED" if failed else "FINISHED", end_time=end)
+        write_child_batch(self.call, record.run_id, record.params, metrics, tags,
+                          end_status="FAILED" if failed else "FINISHED", end_time=end)
         self.records[tid] = record

@@ -97,15 +97,21 @@ def write_child_batch(
     metrics: Optional[dict] = None,
     tags: Optional[dict] = None,
     timestamp: Optional[int] = None,
+    end_status: Optional[str] = None,
+    end_time: Optional[int] = None,
 ) -> None:
     """Write params, metrics (step 0) and tags to the designed child ``run_id`` in one transaction.
 
+    With ``end_status`` the same transaction ends the run (``Client.finish_run``;
+    when ``run_id`` is the active run it also leaves the fluent stack).
     Values are converted and clipped as for the parent's own logging. When
     the child already holds some of these params with other values (the
     objective logged them itself), those keep their first value and the rest
-    is written. Failures are noted on ``parent`` (one warning when it ends).
+    is written. Failures are noted on ``parent`` (one warning when it ends);
+    a run to end is ended even when its batch cannot be written.
 
         write_child_batch(call, trial_run_id, params={"max_depth": 4}, metrics={"loss": 0.3})
+        write_child_batch(call, trial_run_id, metrics={"loss": 0.3}, end_status="FINISHED")
     """
     from ..exceptions import InvalidParameterError
     from ._calls import AutologCall
@@ -117,30 +123,46 @@ def write_child_batch(
     child.log_params(params or {})
     child.log_metrics(metrics or {}, timestamp=timestamp)
     child.set_tags(tags or {})
-    batch = (child._params, child._metrics, child._tags)
+    params_, metrics_, tags_ = child._params, child._metrics, child._tags
+    client = child.client
+
+    def write(kept_params: dict, kept_metrics: list, kept_tags: dict) -> None:
+        _write_batch(client, run_id, kept_params, kept_metrics, kept_tags, end_status, end_time)
+
     try:
-        _log_batch(child.client, run_id, *batch)
-    except InvalidParameterError as exc:
-        if not batch[0] or "param" not in str(exc).lower():
-            parent.note_failure(f"log to run {run_id}", exc)
-            return
         try:
-            existing = child.client.get_run(run_id).data.params
-            kept = {k: v for k, v in batch[0].items() if k not in existing}
-            _log_batch(child.client, run_id, kept, batch[1], batch[2])
-        except Exception as retry_exc:
-            parent.note_failure(f"log to run {run_id}", retry_exc)
+            write(params_, metrics_, tags_)
+        except InvalidParameterError as exc:
+            if not params_ or "param" not in str(exc).lower():
+                raise
+            existing = client.get_run(run_id).data.params
+            write({k: v for k, v in params_.items() if k not in existing}, metrics_, tags_)
     except Exception as exc:
         parent.note_failure(f"log to run {run_id}", exc)
+        if end_status is not None:
+            try:
+                write({}, [], {})
+            except Exception as end_exc:
+                parent.note_failure(f"end run {run_id}", end_exc)
     parent._failures.extend(child._failures)
 
 
-def _log_batch(client: Any, run_id: str, params: dict, metrics: list, tags: dict) -> None:
+def _write_batch(
+    client: Any, run_id: str, params: dict, metrics: list, tags: dict,
+    end_status: Optional[str] = None, end_time: Optional[int] = None,
+) -> None:
+    from .. import fluent
     from ..entities import Metric, Param, RunTag
 
-    client.log_batch(
-        run_id,
-        metrics=[Metric(k, v, ts, step) for k, v, ts, step in metrics],
-        params=[Param(k, v) for k, v in params.items()],
-        tags=[RunTag(k, v) for k, v in tags.items()],
-    )
+    metric_objs = [Metric(k, v, ts, step) for k, v, ts, step in metrics]
+    param_objs = [Param(k, v) for k, v in params.items()]
+    tag_objs = [RunTag(k, v) for k, v in tags.items()]
+    if end_status is None:
+        client.log_batch(run_id, metrics=metric_objs, params=param_objs, tags=tag_objs)
+    elif end_time is None and fluent.active_run_id() == run_id:
+        from ..fluent._runs import _finish_active_run
+
+        _finish_active_run(end_status, metric_objs, param_objs, tag_objs)  # leaves the stack even if it raises
+    else:
+        client.finish_run(run_id, end_status, end_time=end_time, metrics=metric_objs, params=param_objs,
+                          tags=tag_objs)
