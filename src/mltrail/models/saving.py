@@ -158,8 +158,10 @@ def save_model_folder(
 
             model.saved_input_example_info = save_input_example(tmp, input_example)
         model.signature = signature_for(signature, input_example, predict)
+        # mltrail itself is a requirement: the python_function flavor's loader
+        # module is one of its integrations (MLflow lists mlflow likewise).
         requirements = resolve_requirements(
-            data.modules, data.requirements, pip_requirements, extra_pip_requirements
+            data.modules, ("mltrail", *data.requirements), pip_requirements, extra_pip_requirements
         )
         env = write_environment_files(tmp, requirements)
         pyfunc_conf = dict(data.pyfunc_conf)

@@ -63,7 +63,7 @@ def test_json_format_on_request_and_never_pickle(tmp_path, booster):
     with open(os.path.join(path, "model.json")) as f:
         assert f.read(1) == "{"
     reqs = open(os.path.join(path, "requirements.txt")).read().split()
-    assert reqs == [f"xgboost=={xgb.__version__}"]
+    assert reqs == [f"mltrail=={mltrail.__version__}", f"xgboost=={xgb.__version__}"]
     with pytest.raises(InvalidParameterError, match="model_format='pickle' is not one of"):
         mltrail.xgboost.save_model(booster, str(tmp_path / "n"), model_format="pickle")
 
