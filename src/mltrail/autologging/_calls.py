@@ -281,8 +281,12 @@ class AutologCall:
     def _create_child(self, run_name, params, metrics, tags) -> str:
         from ..entities import RunStatus
 
+        from .._system_tags import run_context_tags
+
         child = AutologCall(self.integration, self.config, self.wrapped, None, (), {})
-        child_tags = {PARENT_RUN_TAG: self.run_id, AUTOLOGGING_TAG: self.integration.name}
+        # Same context tags (user, source, git commit) as every other run.
+        child_tags = dict(run_context_tags())
+        child_tags.update({PARENT_RUN_TAG: self.run_id, AUTOLOGGING_TAG: self.integration.name})
         child_tags.update(self.config.extra_tags or {})
         child_tags.update(tags or {})
         run = self.client.create_run(
@@ -349,7 +353,11 @@ class AutologCall:
         self.experiment_id = active.info.experiment_id
         self.artifact_uri = active.info.artifact_uri
         self._client = active.client
-        tags = {AUTOLOGGING_TAG: self.integration.name}
+        # A run another integration created (a hyperopt trial) keeps its
+        # creator's tag; the user's runs and our own are tagged as MLflow does.
+        tags = {}
+        if self.created_run or active.owner == USER_OWNER:
+            tags[AUTOLOGGING_TAG] = self.integration.name
         if self.config.extra_tags:
             tags.update(self.config.extra_tags)
         self.set_tags(tags)
