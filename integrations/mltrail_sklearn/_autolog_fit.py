@@ -2,14 +2,16 @@
 
 Order of work, each step independent (a failure in one is reported in the
 call's single warning and the others still happen): tags and params before
-fitting (so a failed fit keeps them), the user's fit, then training metrics
-from one prediction pass, search results, the model, plots; everything but
-the model and plots goes to the store in one ``log_batch``.
+fitting (so a failed fit keeps them), the training data as a dataset input
+(``log_datasets``), the user's fit, then training metrics from one prediction
+pass, search results, the model, plots; everything but the model and plots
+goes to the store in one ``log_batch``.
 """
 
 from __future__ import annotations
 
 import inspect
+import sys
 import threading
 import warnings
 from dataclasses import dataclass
@@ -106,6 +108,8 @@ def log_fit(call: AutologCall) -> None:
     sample_weight = spec.get("sample_weight", call.args, call.kwargs)
     call.set_tags({"estimator_name": cls.__name__, "estimator_class": _qualified(cls)})
     call.safely("read the estimator's params", _log_params, call, estimator)
+    if call.config.log_datasets:
+        call.safely("describe the training data", _log_training_data, call, X, y)
 
     call.call_original()
     with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -146,6 +150,20 @@ def _after_fit(call: AutologCall, estimator: Any, X: Any, y: Any, sample_weight:
 
 def _log_params(call: AutologCall, estimator: Any) -> None:
     call.log_params(estimator.get_params(deep=True))
+
+
+def _log_training_data(call: AutologCall, X: Any, y: Any) -> None:
+    """Buffer (X, y) as the dataset input with context ``train`` (sparse matrices are not described)."""
+    import mltrail.data
+
+    if X is None or (sys.modules.get("scipy.sparse") and sys.modules["scipy.sparse"].issparse(X)):
+        return
+    pandas = sys.modules.get("pandas")
+    if pandas is not None and isinstance(X, pandas.DataFrame):
+        dataset = mltrail.data.from_pandas(X, targets=y)
+    else:
+        dataset = mltrail.data.from_numpy(X, targets=y)
+    call.log_input(dataset, "train")
 
 
 def _log_training_metrics(

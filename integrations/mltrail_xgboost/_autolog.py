@@ -12,6 +12,8 @@ plus the values xgboost filled in, ``num_boost_round`` and
 ``<eval name>-<metric>`` (step = iteration), written in one batch at the end
 (long trainings flush every ``metrics_flush_seconds``); early stopping's
 ``best_iteration``, ``stopped_iteration`` and ``best_<eval>-<metric>``;
+``dtrain`` and the eval sets as dataset inputs (contexts ``train`` / ``eval``,
+with ``log_datasets``, in the same store transaction as the params);
 feature importance per ``importance_types`` as JSON plus a PNG bar plot
 (when matplotlib is installed; drawn in the background, see
 :func:`wait_for_figures`); the model in xgboost's native format through
@@ -40,6 +42,7 @@ import wrapt
 from mltrail.autologging import AutologCall, Integration, current_call, log_model_per_policy, skip_figures
 from mltrail.exceptions import InvalidParameterError
 
+from ._datasets import log_training_datasets
 from ._figures import log_importance_png_later, wait_for_figures
 from ._training_record import TrainingRecord
 
@@ -70,8 +73,8 @@ def _importance_types(value: Any) -> tuple[str, ...]:
 class _Training:
     """One training seen through its CallbackContainer."""
 
-    __slots__ = ("record", "call", "dtrain", "container", "flush_every", "flush_at", "flushed_rounds", "rows",
-                 "finished", "booster")
+    __slots__ = ("record", "call", "dtrain", "evals", "container", "flush_every", "flush_at", "flushed_rounds",
+                 "rows", "finished", "booster")
 
     def __init__(
         self, record: TrainingRecord, call: Optional[AutologCall], dtrain: Any, container: Any, flush_every: float
@@ -79,6 +82,8 @@ class _Training:
         self.record = record
         self.call = call
         self.dtrain = dtrain
+        #: the ``evals`` list given to ``xgboost.train`` ((DMatrix, name) pairs)
+        self.evals: Any = None
         self.container = container
         self.flush_every = flush_every
         self.flush_at = time.monotonic() + flush_every
@@ -198,6 +203,7 @@ class XGBoostIntegration(Integration):
             training = _Training(
                 record, call, frame_locals.get("dtrain"), instance, float(config.metrics_flush_seconds)
             )
+            training.evals = frame_locals.get("evals")
             setattr(instance, _RECORD_ATTR, training)
             if call is not None:
                 call.notes["training"] = training
@@ -324,6 +330,8 @@ class XGBoostIntegration(Integration):
         record = training.record
         call.log_params(call.safely("read the effective params", record.params, booster) or record.params())
         call.safely("log the metrics", lambda: _buffer_metrics(call, training.remaining_rows(booster)))
+        if call.config.log_datasets:
+            call.safely("describe the training data", log_training_datasets, call, training.dtrain, training.evals)
         if booster is None:
             return
         for importance_type in self._config.importance_types or ():

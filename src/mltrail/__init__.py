@@ -45,7 +45,7 @@ _FLUENT = (
     "search_runs", "get_parent_run",
     "log_param", "log_params", "log_metric", "log_metrics", "set_tag", "set_tags",
     "delete_tag", "log_artifact", "log_artifacts", "log_text", "log_dict",
-    "log_figure", "log_image", "get_artifact_uri", "set_experiment_tag",
+    "log_figure", "log_image", "log_input", "get_artifact_uri", "set_experiment_tag",
     "set_experiment_tags", "ActiveRun",
 )
 for _name in _FLUENT:
@@ -64,7 +64,7 @@ _LAZY.update(
 # Submodules reachable as attributes (``mltrail.pyfunc``, ``mltrail.entities``...).
 _SUBMODULES = {
     "entities", "exceptions", "client", "tracking", "fluent", "models", "pyfunc",
-    "autologging", "store", "artifacts", "config", "types",
+    "autologging", "store", "artifacts", "config", "types", "data",
 }
 
 

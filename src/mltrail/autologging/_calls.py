@@ -20,7 +20,7 @@ The machinery around the hook implements DESIGN.md's runtime rules:
    lets designed child runs (a hyperopt trial) autolog again inside it.
 3. An active run is reused (unless ``exclusive=True`` and a user created it);
    otherwise the call starts its own run and ends it FINISHED or FAILED.
-6. Params, metrics and tags are buffered and written in one store
+6. Params, metrics, tags and dataset inputs are buffered and written in one store
    transaction when the call ends: ``log_batch`` into a reused run, or
    ``finish_run`` (the batch and the run's end together) into a run the call
    started; :meth:`AutologCall.flush` writes a batch earlier.
@@ -81,7 +81,7 @@ class AutologCall:
     __slots__ = (
         "integration", "config", "wrapped", "instance", "args", "kwargs",
         "run_id", "experiment_id", "created_run", "notes", "artifact_uri", "_artifact_repo",
-        "_state", "_result", "_error", "_params", "_metrics", "_tags", "_failures", "_client",
+        "_state", "_result", "_error", "_params", "_metrics", "_tags", "_datasets", "_failures", "_client",
     )
 
     def __init__(
@@ -113,6 +113,7 @@ class AutologCall:
         self._params: dict[str, str] = {}
         self._metrics: list[tuple[str, float, int, int]] = []
         self._tags: dict[str, str] = {}
+        self._datasets: list[Any] = []
         self._failures: list[str] = []
         self._client = None
 
@@ -179,23 +180,40 @@ class AutologCall:
         for key, value in tags.items():
             self._tags[str(key)] = _clip(_to_text(value), MAX_TAG_VALUE_LENGTH)[0]
 
+    def log_input(self, dataset: Any, context: Optional[str] = None) -> None:
+        """Buffer a dataset input (a ``mltrail.entities.Dataset``) used as ``context`` (``"train"``, ``"eval"``).
+
+        Written with the call's params and metrics, in the same transaction.
+
+        >>> call.log_input(mltrail.data.from_numpy(X, targets=y), "train")
+        """
+        from ..entities import DATASET_CONTEXT_TAG, DatasetInput, InputTag
+
+        tags = [InputTag(DATASET_CONTEXT_TAG, context)] if context is not None else []
+        self._datasets.append(DatasetInput(dataset, tags))
+
     def flush(self) -> None:
-        """Write the buffered params, metrics and tags now, in one ``log_batch`` transaction.
+        """Write the buffered params, metrics, tags and datasets now, in one ``log_batch`` transaction.
 
         Called automatically when the call ends; call it yourself to write
         periodic batches during a long call (per-iteration metrics).
         A failure is noted (warned at the end of the call), never raised.
         """
-        if self.run_id is None or not (self._params or self._metrics or self._tags):
+        if self.run_id is None or not self._has_buffered():
             return
         self.safely("write params, metrics and tags", self._write_batch, *self._take_buffered())
 
-    def _take_buffered(self) -> tuple[dict, list, dict]:
-        buffered = self._params, self._metrics, self._tags
-        self._params, self._metrics, self._tags = {}, [], {}
+    def _has_buffered(self) -> bool:
+        return bool(self._params or self._metrics or self._tags or self._datasets)
+
+    def _take_buffered(self) -> tuple[dict, list, dict, list]:
+        buffered = self._params, self._metrics, self._tags, self._datasets
+        self._params, self._metrics, self._tags, self._datasets = {}, [], {}, []
         return buffered
 
-    def _write_batch(self, params: dict, metrics: list, tags: dict, end_status: Optional[str] = None) -> None:
+    def _write_batch(
+        self, params: dict, metrics: list, tags: dict, datasets: list, end_status: Optional[str] = None
+    ) -> None:
         """One store transaction: ``log_batch``, or with ``end_status`` the batch plus the end of the run."""
         from ..entities import Metric, Param, RunTag
         from ..exceptions import InvalidParameterError
@@ -204,20 +222,20 @@ class AutologCall:
         tag_objs = [RunTag(k, v) for k, v in tags.items()]
         param_objs = [Param(k, v) for k, v in params.items()]
         try:
-            self._write(end_status, metric_objs, param_objs, tag_objs)
+            self._write(end_status, metric_objs, param_objs, tag_objs, datasets)
         except InvalidParameterError as exc:
             if not param_objs or "param" not in str(exc).lower():
                 raise
             # A reused run already holds some of these params with other values
             # (two fits in one user run): keep the metrics and tags at least.
-            self._write(end_status, metric_objs, (), tag_objs)
+            self._write(end_status, metric_objs, (), tag_objs, datasets)
             self.note_failure("log params (the run already has different values for them)", exc)
 
-    def _write(self, end_status: Optional[str], metrics: Any, params: Any, tags: Any) -> None:
+    def _write(self, end_status: Optional[str], metrics: Any, params: Any, tags: Any, datasets: Any = ()) -> None:
         if end_status is None:
-            self.client.log_batch(self.run_id, metrics=metrics, params=params, tags=tags)
+            self.client.log_batch(self.run_id, metrics=metrics, params=params, tags=tags, datasets=datasets)
         else:
-            self._end_run(end_status, metrics, params, tags)
+            self._end_run(end_status, metrics, params, tags, datasets)
 
     # -- helpers for hooks ------------------------------------------------------
     @property
@@ -378,7 +396,7 @@ class AutologCall:
         When that write fails (a value the store refuses, the store down) the
         failure is noted and the run is still ended, without the batch.
         """
-        if not (self._params or self._metrics or self._tags):
+        if not self._has_buffered():
             self.safely("end the run", self._end_run, status)
             return
         try:
@@ -387,15 +405,17 @@ class AutologCall:
             self.note_failure("write params, metrics and tags", exc)
             self.safely("end the run", self._end_run, status)
 
-    def _end_run(self, status: str, metrics: Any = (), params: Any = (), tags: Any = ()) -> None:
+    def _end_run(self, status: str, metrics: Any = (), params: Any = (), tags: Any = (), datasets: Any = ()) -> None:
         from .. import fluent
         from ..fluent._runs import _finish_active_run
 
         active = fluent.active_run()
         if active is not None and active.info.run_id == self.run_id:
-            _finish_active_run(status, metrics, params, tags)  # also leaves the fluent stack
+            _finish_active_run(status, metrics, params, tags, datasets)  # also leaves the fluent stack
         else:
-            self.client.finish_run(self.run_id, status, metrics=metrics, params=params, tags=tags)
+            self.client.finish_run(
+                self.run_id, status, metrics=metrics, params=params, tags=tags, datasets=datasets
+            )
 
     def _report(self) -> None:
         if not self._failures:

@@ -16,6 +16,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 from .. import config
 from .._system_tags import PARENT_RUN_ID, RUN_NAME, USER, current_user, get_tag
 from ..entities import (
+    DatasetInput,
     Experiment,
     Metric,
     PagedList,
@@ -239,6 +240,7 @@ class Client(ArtifactClientMixin, RegistryClientMixin):
         metrics: Sequence[Metric] = (),
         params: Sequence[Param] = (),
         tags: Sequence[RunTag] = (),
+        datasets: Sequence[DatasetInput] = (),
     ) -> RunInfo:
         """``log_batch`` and ``set_terminated`` in one store transaction: all of it or none.
 
@@ -256,6 +258,7 @@ class Client(ArtifactClientMixin, RegistryClientMixin):
             _checked_metrics(metrics),
             list(params),
             list(tags),
+            list(datasets),
         )
 
     def delete_run(self, run_id: str) -> None:
@@ -320,12 +323,26 @@ class Client(ArtifactClientMixin, RegistryClientMixin):
         params: Sequence[Param] = (),
         tags: Sequence[RunTag] = (),
         synchronous: Optional[bool] = None,
+        datasets: Sequence[DatasetInput] = (),
     ) -> None:
-        """Log metrics, params and tags in one transaction: all of them or none.
+        """Log metrics, params and tags (and dataset inputs) in one transaction: all of them or none.
 
         >>> client.log_batch(run_id, metrics=[Metric("rmse", 6.9, now_ms, 0)], params=[Param("alpha", "0.1")])
         """
-        self._tracking_store.log_batch(run_id, _checked_metrics(metrics), list(params), list(tags))
+        if datasets:
+            self._tracking_store.log_batch(
+                run_id, _checked_metrics(metrics), list(params), list(tags), list(datasets)
+            )
+        else:
+            self._tracking_store.log_batch(run_id, _checked_metrics(metrics), list(params), list(tags))
+
+    def log_inputs(self, run_id: str, datasets: Optional[Sequence[DatasetInput]] = None) -> None:
+        """Record the datasets a run consumed (with input tags such as the context), in one transaction.
+
+        >>> ds = mltrail.data.from_numpy(X_train, targets=y_train, name="taxi-train")
+        >>> client.log_inputs(run_id, [DatasetInput(ds, [InputTag("mltrail.data.context", "train")])])
+        """
+        self._tracking_store.log_inputs(run_id, list(datasets or ()))
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
         """Every value logged for the metric, ordered by step then timestamp.

@@ -3,6 +3,7 @@
 >>> from mltrail.entities import ViewType, RunStatus, Metric
 """
 
+from .datasets import DATASET_CONTEXT_TAG, Dataset, DatasetInput, InputTag
 from .enums import LifecycleStage, ModelVersionStage, ModelVersionStatus, RunStatus, ViewType
 from .registry import ModelVersion, RegisteredModel, StageTransition
 from .tracking import (
@@ -20,9 +21,13 @@ from .tracking import (
 )
 
 __all__ = [
+    "DATASET_CONTEXT_TAG",
+    "Dataset",
+    "DatasetInput",
     "Experiment",
     "ExperimentTag",
     "FileInfo",
+    "InputTag",
     "LifecycleStage",
     "Metric",
     "ModelVersion",

@@ -10,8 +10,9 @@ Plain dataclasses with MLflow's attribute names, so code reading
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Optional
 
+from .datasets import DatasetInput
 from .enums import LifecycleStage
 
 
@@ -93,14 +94,14 @@ class RunData:
 
 @dataclass(slots=True)
 class RunInputs:
-    """Datasets a run consumed (reserved; empty until dataset logging lands)."""
+    """Datasets a run consumed: ``run.inputs.dataset_inputs`` is a list of DatasetInput."""
 
-    dataset_inputs: list[Any] = field(default_factory=list)
+    dataset_inputs: list[DatasetInput] = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class Run:
-    """A run: ``info`` (RunInfo) and ``data`` (RunData)."""
+    """A run: ``info`` (RunInfo), ``data`` (RunData) and ``inputs`` (RunInputs)."""
 
     info: RunInfo
     data: RunData

@@ -14,7 +14,7 @@ from typing import Any, Mapping, Optional
 
 from ..client import Client
 from ..client._values import make_metric, make_metrics, make_params, make_tags
-from ..entities import Param, RunTag
+from ..entities import DATASET_CONTEXT_TAG, Dataset, DatasetInput, InputTag, Param, RunTag
 from . import _state
 from ._runs import start_run
 
@@ -85,6 +85,26 @@ def log_params(params: Mapping[str, Any], synchronous: Optional[bool] = None, ru
     """
     client, target = _target(run_id)
     client.log_batch(target, params=make_params(params))
+
+
+def log_input(
+    dataset: Dataset,
+    context: Optional[str] = None,
+    tags: Optional[Mapping[str, str]] = None,
+    run_id: Optional[str] = None,
+) -> None:
+    """Record that the active run consumed ``dataset`` (from :mod:`mltrail.data`), used as ``context``.
+
+    ``context`` (``"train"``, ``"eval"``...) is stored as the input tag
+    ``mltrail.data.context``; ``tags`` adds other input tags.
+
+    >>> mlflow.log_input(mlflow.data.from_numpy(X_train, targets=y_train), context="train")
+    """
+    input_tags = [InputTag(str(k), str(v)) for k, v in (tags or {}).items()]
+    if context is not None:
+        input_tags.append(InputTag(DATASET_CONTEXT_TAG, str(context)))
+    client, target = _target(run_id)
+    client.log_inputs(target, [DatasetInput(dataset, input_tags)])
 
 
 def set_tag(key: str, value: Any, synchronous: Optional[bool] = None) -> None:

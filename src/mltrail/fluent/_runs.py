@@ -263,7 +263,7 @@ def end_run(status: str = "FINISHED") -> None:
         _end(stack[-1], RunStatus.to_string(status), raise_errors=True)
 
 
-def _finish_active_run(status: str, metrics: Any = (), params: Any = (), tags: Any = ()) -> None:
+def _finish_active_run(status: str, metrics: Any = (), params: Any = (), tags: Any = (), datasets: Any = ()) -> None:
     """End the active run with a last batch written in the same store transaction (``Client.finish_run``).
 
     For autologging, whose call ends the run it started; like :func:`end_run`
@@ -271,7 +271,7 @@ def _finish_active_run(status: str, metrics: Any = (), params: Any = (), tags: A
     """
     stack = _state.active_runs.get()
     if stack:
-        batch = {"metrics": metrics, "params": params, "tags": tags}
+        batch = {"metrics": metrics, "params": params, "tags": tags, "datasets": datasets}
         _end(stack[-1], RunStatus.to_string(status), raise_errors=True, last_batch=batch)
 
 

@@ -12,6 +12,7 @@ import abc
 from typing import Optional, Sequence
 
 from ..entities import (
+    DatasetInput,
     Experiment,
     Metric,
     PagedList,
@@ -138,8 +139,20 @@ class TrackingStore(abc.ABC):
         metrics: Sequence[Metric] = (),
         params: Sequence[Param] = (),
         tags: Sequence[RunTag] = (),
+        datasets: Sequence[DatasetInput] = (),
     ) -> None:
-        """All or nothing, in one transaction."""
+        """All or nothing, in one transaction (``datasets`` as in :meth:`log_inputs`)."""
+
+    @abc.abstractmethod
+    def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput]) -> None:
+        """Link datasets to an active run, with their input tags, in one transaction.
+
+        Each experiment stores a dataset once per (name, digest); logging the
+        same input again changes nothing. Unknown or deleted runs and invalid
+        values raise (nothing is written).
+
+        >>> store.log_inputs(run_id, [DatasetInput(dataset, [InputTag("mltrail.data.context", "train")])])
+        """
 
     def finish_run(
         self,
@@ -149,6 +162,7 @@ class TrackingStore(abc.ABC):
         metrics: Sequence[Metric] = (),
         params: Sequence[Param] = (),
         tags: Sequence[RunTag] = (),
+        datasets: Sequence[DatasetInput] = (),
     ) -> RunInfo:
         """Log a last batch and end the run: ``log_batch`` then ``update_run_info(status, end_time)``.
 
@@ -159,8 +173,8 @@ class TrackingStore(abc.ABC):
         >>> store.finish_run(run_id, "FINISHED", 1700000000000, metrics=[Metric("rmse", 6.9, ts, 0)]).status
         'FINISHED'
         """
-        if metrics or params or tags:
-            self.log_batch(run_id, metrics, params, tags)
+        if metrics or params or tags or datasets:
+            self.log_batch(run_id, metrics, params, tags, datasets)
         return self.update_run_info(run_id, run_status=status, end_time=end_time)
 
     @abc.abstractmethod

@@ -14,7 +14,7 @@ from typing import Any, Optional, Sequence
 
 import sqlalchemy as sa
 
-from ...entities import LifecycleStage, Metric, Param, Run, RunData, RunInfo, RunStatus, RunTag
+from ...entities import DatasetInput, LifecycleStage, Metric, Param, Run, RunData, RunInfo, RunStatus, RunTag
 from ...exceptions import InvalidParameterError, InvalidStateError, ResourceNotFoundError
 from ..validation import (
     validate_key,
@@ -26,7 +26,8 @@ from ..validation import (
     validate_timestamp,
     validate_user_id,
 )
-from .core import SqlStoreCore, now_ms
+from .core import now_ms
+from .dataset_ops import DatasetOps, check_inputs
 from .models import metrics, runs, tags
 from .run_names import generate_run_name
 from .run_reader import load_runs, run_info_from_row
@@ -37,7 +38,7 @@ PARENT_RUN_TAG = "mltrail.parentRunId"
 _NAME_TAGS = (RUN_NAME_TAG, "mlflow.runName")
 
 
-class RunOps(SqlStoreCore):
+class RunOps(DatasetOps):
     """Runs and what is logged to them."""
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -166,19 +167,22 @@ class RunOps(SqlStoreCore):
         metrics: Sequence[Metric] = (),
         params: Sequence[Param] = (),
         tags: Sequence[RunTag] = (),
+        datasets: Sequence[DatasetInput] = (),
     ) -> RunInfo:
-        """Log a last batch and end the run (status, end time) in one transaction: all of it or none.
+        """Log a last batch (and dataset inputs) and end the run in one transaction: all of it or none.
 
         >>> store.finish_run(run_id, "FINISHED", 1700000000000, metrics=[Metric("rmse", 6.9, ts, 0)]).status
         'FINISHED'
         """
         metric_rows, latest, param_map, tag_map = self._checked_batch(run_id, metrics, params, tags)
+        inputs = check_inputs(datasets) if datasets else []
         values = self._run_update_values(status, end_time, tag_map.get(RUN_NAME_TAG))
         for attempt in (1, 2):
             try:
                 with self._raw_write() as cursor:
                     info = self._update_run(cursor, run_id, values, name_tag=False)
                     self._write_rows(cursor, run_id, metric_rows, latest, param_map, tag_map, rename=False)
+                    self._write_inputs(cursor, run_id, int(info.experiment_id), inputs)
                 return info
             except self._dbapi_integrity_error:  # type: ignore[misc]
                 if attempt == 2:  # a concurrent param insert (see log_batch): the second try compares
@@ -297,20 +301,27 @@ class RunOps(SqlStoreCore):
         metrics: Sequence[Metric] = (),
         params: Sequence[Param] = (),
         tags: Sequence[RunTag] = (),
+        datasets: Sequence[DatasetInput] = (),
     ) -> None:
-        """Log metrics, params and tags in one transaction: all of them or none.
+        """Log metrics, params, tags (and dataset inputs) in one transaction: all of them or none.
 
         >>> store.log_batch(run_id, metrics=[Metric("rmse", 6.9, ts, 0)], params=[Param("alpha", "0.01")])
         """
         metric_rows, latest, param_map, tag_map = self._checked_batch(run_id, metrics, params, tags)
-        if not (metric_rows or param_map or tag_map):
+        inputs = check_inputs(datasets) if datasets else []
+        if not (metric_rows or param_map or tag_map or inputs):
             self.get_run_info(run_id)  # an empty batch still reports an unknown run
             return
         for attempt in (1, 2):
             try:
                 with self._raw_write() as cursor:
-                    self._check_run_writable(cursor, run_id)
+                    if inputs:
+                        experiment_id = self._writable_run_experiment(cursor, run_id)
+                    else:
+                        self._check_run_writable(cursor, run_id)
                     self._write_rows(cursor, run_id, metric_rows, latest, param_map, tag_map, rename=True)
+                    if inputs:
+                        self._write_inputs(cursor, run_id, experiment_id, inputs)
                 return
             except self._dbapi_integrity_error:  # type: ignore[misc]
                 # another writer added one of these params between our read and our insert

@@ -1,8 +1,8 @@
 """Build :class:`~mltrail.entities.Run` objects from rows, several runs per query.
 
-``load_runs`` reads the runs' rows, then all their params, tags and latest
-metrics in one query each (chunked for long id lists), so a page of 100
-search results costs four queries, not four hundred.
+``load_runs`` reads the runs' rows, then all their params, tags, latest
+metrics and dataset inputs in one query each (chunked for long id lists), so a
+page of 100 search results costs five queries, not five hundred.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from typing import Any, Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ...entities import Run, RunData, RunInfo
+from ...entities import Dataset, DatasetInput, InputTag, Run, RunData, RunInfo, RunInputs
+from .dataset_tables import datasets, run_input_tags, run_inputs
 from .models import latest_metrics, params, runs, tags
 from .statements import RUN_COLUMNS, metric_from_db
 
@@ -58,7 +59,50 @@ def load_runs(conn: Connection, run_ids: Sequence[str], mysql: bool) -> list[Run
             ).where(latest_metrics.c.run_uuid.in_(chunk))
         ):
             data[run_id].metrics[key] = metric_from_db(value, is_nan, mysql)
-    return [Run(info=infos[i], data=data[i]) for i in run_ids if i in infos]
+    inputs = {run_id: RunInputs() for run_id in infos}
+    for chunk in _chunks(ids):
+        _load_inputs(conn, chunk, inputs)
+    return [Run(info=infos[i], data=data[i], inputs=inputs[i]) for i in run_ids if i in infos]
+
+
+_INPUTS_QUERY = (
+    sa.select(
+        run_inputs.c.run_uuid,
+        datasets.c.dataset_uuid,
+        datasets.c.name,
+        datasets.c.digest,
+        datasets.c.dataset_source_type,
+        datasets.c.dataset_source,
+        datasets.c.dataset_schema,
+        datasets.c.dataset_profile,
+        run_input_tags.c.key,
+        run_input_tags.c.value,
+    )
+    .select_from(
+        run_inputs.join(datasets, datasets.c.dataset_uuid == run_inputs.c.dataset_uuid).outerjoin(
+            run_input_tags,
+            sa.and_(
+                run_input_tags.c.run_uuid == run_inputs.c.run_uuid,
+                run_input_tags.c.dataset_uuid == run_inputs.c.dataset_uuid,
+            ),
+        )
+    )
+    .order_by(datasets.c.name, datasets.c.digest, run_input_tags.c.key)
+)
+
+
+def _load_inputs(conn: Connection, run_ids: Sequence[str], into: dict[str, RunInputs]) -> None:
+    """Every dataset input (with its tags) of these runs, in one query (one row per input tag)."""
+    seen: dict[tuple[str, str], DatasetInput] = {}
+    for run_id, uuid, name, digest, source_type, source, schema, profile, key, value in conn.execute(
+        _INPUTS_QUERY.where(run_inputs.c.run_uuid.in_(run_ids))
+    ):
+        found = seen.get((run_id, uuid))
+        if found is None:
+            found = seen[(run_id, uuid)] = DatasetInput(Dataset(name, digest, source_type, source, schema, profile))
+            into[run_id].dataset_inputs.append(found)
+        if key is not None:
+            found.tags.append(InputTag(key, value))
 
 
 def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
