@@ -3,35 +3,19 @@
 from __future__ import annotations
 
 import logging
-from typing import Callable, Iterator
+from typing import Iterator
 
 import numpy as np
 import pytest
 
 import mltrail
-from mltrail.autologging import forget_warnings
 
 
 @pytest.fixture
-def tracking(sqlite_uri: str) -> Iterator[mltrail.Client]:
-    """A fresh SQLite store; every integration disabled again afterwards."""
+def tracking(autolog_store: mltrail.Client) -> Iterator[mltrail.Client]:
+    """The shared fresh store (../conftest.py), with hyperopt's own logging quietened."""
     logging.getLogger("hyperopt").setLevel(logging.ERROR)
-    mltrail.set_tracking_uri(sqlite_uri)
-    forget_warnings()
-    yield mltrail.Client()
-    mltrail.xgboost.wait_for_figures()
-    mltrail.autolog(disable=True)
-    while mltrail.active_run() is not None:
-        mltrail.end_run()
-
-
-@pytest.fixture
-def autolog_warnings(caplog) -> Callable[[], list[str]]:
-    """A function returning the WARNING messages logged so far on ``mltrail.autologging``."""
-    caplog.set_level(logging.WARNING, logger="mltrail.autologging")
-    return lambda: [
-        r.getMessage() for r in caplog.records if r.name == "mltrail.autologging" and r.levelno >= logging.WARNING
-    ]
+    yield autolog_store
 
 
 class RunTree:
