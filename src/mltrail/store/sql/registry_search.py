@@ -22,6 +22,7 @@ from typing import Any, Optional, Sequence
 
 from ...exceptions import InvalidParameterError
 from ..search import ATTRIBUTE, TAG, Comparison, SearchSpec, parse_filter, parse_order_by
+from .search_sql import compare as _compare
 
 _TIMESTAMPS = ("creation_timestamp", "timestamp", "last_updated_timestamp")
 #: order_by key -> column, shared by both searches.
@@ -86,31 +87,6 @@ def check_max_results(max_results: Any, threshold: int) -> int:
 
 
 # -- SQL -------------------------------------------------------------------------------------------
-
-
-def _compare(column: Any, op: str, value: Any) -> Any:
-    """``column <op> value`` as a SQLAlchemy expression (LIKE case-sensitive, ILIKE not)."""
-    from sqlalchemy import func
-
-    if op == "=":
-        return column == value
-    if op == "!=":
-        return column != value
-    if op == "<":
-        return column < value
-    if op == "<=":
-        return column <= value
-    if op == ">":
-        return column > value
-    if op == ">=":
-        return column >= value
-    if op == "LIKE":
-        return column.like(value)
-    if op == "ILIKE":
-        return func.lower(column).like(func.lower(value))
-    if op == "IN":
-        return column.in_(value)
-    return column.not_in(value)
 
 
 def filter_clauses(comparisons: Sequence[Comparison], table: Any, tag_table: Any) -> list[Any]:
