@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from mltrail import _system_tags
 from mltrail.exceptions import InvalidParameterError
 
 from ._sweep import TRIAL_ID_TAG
 
-_PARENT_TAG = "mltrail.parentRunId"
+_PARENT_TAG = _system_tags.PARENT_RUN_ID
 _PAGE = 1000
 
 

@@ -1,12 +1,18 @@
 """System tags mltrail sets on runs, and the per-process context they come from.
 
-Names live in the ``mltrail.`` namespace (MLflow's are ``mlflow.``)::
+System tags carry MLflow's names (``mlflow.runName``, ``mlflow.user``...), so
+MLflow scripts that read or filter them keep working and either client reads
+the other's runs; facts only mltrail records live under ``mltrail.``::
 
     from mltrail._system_tags import run_context_tags, PARENT_RUN_ID
     run_context_tags()
-    # {'mltrail.user': 'alice', 'mltrail.source.name': '/home/alice/train.py',
-    #  'mltrail.source.type': 'LOCAL', 'mltrail.source.git.commit': '3f2a...',
+    # {'mlflow.user': 'alice', 'mlflow.source.name': '/home/alice/train.py',
+    #  'mlflow.source.type': 'LOCAL', 'mlflow.source.git.commit': '3f2a...',
     #  'mltrail.python.version': '3.11.7'}
+
+Stores written by mltrail 0.1 used ``mltrail.<name>`` for the same tags:
+revision ``0004_mlflow_system_tags`` renames them, and :func:`get_tag` and the
+search filters still accept the old names (:data:`LEGACY_NAMES`).
 
 The context is computed once per process (no subprocess: the git commit is
 read from ``.git`` directly, worktrees included).
@@ -21,38 +27,45 @@ import platform
 import sys
 from typing import Optional
 
-USER = "mltrail.user"
-SOURCE_NAME = "mltrail.source.name"
-SOURCE_TYPE = "mltrail.source.type"
-SOURCE_GIT_COMMIT = "mltrail.source.git.commit"
-SOURCE_GIT_BRANCH = "mltrail.source.git.branch"
-RUN_NAME = "mltrail.runName"
-PARENT_RUN_ID = "mltrail.parentRunId"
+USER = "mlflow.user"
+SOURCE_NAME = "mlflow.source.name"
+SOURCE_TYPE = "mlflow.source.type"
+SOURCE_GIT_COMMIT = "mlflow.source.git.commit"
+SOURCE_GIT_BRANCH = "mlflow.source.git.branch"
+RUN_NAME = "mlflow.runName"
+PARENT_RUN_ID = "mlflow.parentRunId"
+NOTE_CONTENT = "mlflow.note.content"
+AUTOLOGGING = "mlflow.autologging"
+LOGGED_IMAGES = "mlflow.loggedImages"
+DATASET_CONTEXT = "mlflow.data.context"
+#: mltrail-only fact: MLflow records no Python version on runs.
 PYTHON_VERSION = "mltrail.python.version"
-NOTE_CONTENT = "mltrail.note.content"
 
-#: MLflow's spelling of each system tag, for readers that want to accept both.
-MLFLOW_EQUIVALENTS = {
-    USER: "mlflow.user",
-    SOURCE_NAME: "mlflow.source.name",
-    SOURCE_TYPE: "mlflow.source.type",
-    SOURCE_GIT_COMMIT: "mlflow.source.git.commit",
-    SOURCE_GIT_BRANCH: "mlflow.source.git.branch",
-    RUN_NAME: "mlflow.runName",
-    PARENT_RUN_ID: "mlflow.parentRunId",
-    NOTE_CONTENT: "mlflow.note.content",
+#: The name mltrail 0.1 wrote for each system tag -> MLflow's name, written since.
+LEGACY_NAMES = {
+    "mltrail.user": USER,
+    "mltrail.source.name": SOURCE_NAME,
+    "mltrail.source.type": SOURCE_TYPE,
+    "mltrail.source.git.commit": SOURCE_GIT_COMMIT,
+    "mltrail.source.git.branch": SOURCE_GIT_BRANCH,
+    "mltrail.runName": RUN_NAME,
+    "mltrail.parentRunId": PARENT_RUN_ID,
+    "mltrail.note.content": NOTE_CONTENT,
+    "mltrail.autologging": AUTOLOGGING,
+    "mltrail.data.context": DATASET_CONTEXT,
 }
+_CURRENT_TO_LEGACY = {new: old for old, new in LEGACY_NAMES.items()}
 
 
 def get_tag(tags: dict[str, str], key: str) -> Optional[str]:
-    """Read a system tag by its mltrail name, falling back to MLflow's name.
+    """Read a system tag by its name, falling back to the name mltrail 0.1 wrote.
 
-    >>> get_tag({"mlflow.runName": "clean-fox-3"}, RUN_NAME)
+    >>> get_tag({"mltrail.runName": "clean-fox-3"}, RUN_NAME)
     'clean-fox-3'
     """
     value = tags.get(key)
-    if value is None and key in MLFLOW_EQUIVALENTS:
-        value = tags.get(MLFLOW_EQUIVALENTS[key])
+    if value is None and key in _CURRENT_TO_LEGACY:
+        value = tags.get(_CURRENT_TO_LEGACY[key])
     return value
 
 
@@ -189,7 +202,7 @@ def _process_context() -> tuple[tuple[str, str], ...]:
 def run_context_tags() -> dict[str, str]:
     """The system tags of this process (user, source, git commit, Python version); cached.
 
-    >>> run_context_tags()["mltrail.source.type"]
+    >>> run_context_tags()["mlflow.source.type"]
     'LOCAL'
     """
     return dict(_process_context())

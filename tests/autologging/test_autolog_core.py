@@ -83,7 +83,7 @@ def test_autologged_call_logs_to_a_new_finished_run(tracking, toy_module_name):
     assert run.data.params == {"lr": "0.5", "steps": "4"}
     assert run.data.metrics == {"loss": 0.5}
     assert run.data.tags["team"] == "pricing"
-    assert run.data.tags["mltrail.autologging"] == "toy"
+    assert run.data.tags["mlflow.autologging"] == "toy"
     assert mltrail.active_run() is None
 
 
@@ -146,7 +146,7 @@ def test_new_scope_lets_designed_child_runs_log(tracking, toy_module_name):
     # both inner train() calls logged into the trial's run (reused, not ended by them)
     assert sorted(m.value for m in tracking.get_metric_history(trial.info.run_id, "loss")) == [5.0, 10.0]
     assert trial.info.status == "FINISHED"
-    assert trial.data.tags["mltrail.parentRunId"] in {r.info.run_id for r in found}
+    assert trial.data.tags["mlflow.parentRunId"] in {r.info.run_id for r in found}
 
 
 def test_user_run_is_reused_and_left_running(tracking, toy_module_name):

@@ -71,7 +71,7 @@ import metronome                           # framework imported after autolog()
 metronome.Metronome(bpm=60).fit([1, 2, 3])
 run = mltrail.last_active_run()
 out["universal"] = {"params": run.data.params, "metrics": run.data.metrics,
-                    "tag": run.data.tags.get("mltrail.autologging")}
+                    "tag": run.data.tags.get("mlflow.autologging")}
 import mltrail.metronome                   # the import path reaches the plugin module
 out["same_module"] = mltrail.metronome is sys.modules["metronome_mltrail"]
 mltrail.metronome.autolog(log_period=False)  # the framework's own autolog overrides

@@ -113,7 +113,7 @@ def test_a_fit_with_its_own_run_is_two_write_transactions(writes, data, log_mode
     assert run.info.status == "FINISHED" and run.info.end_time is not None
     assert run.data.params["alpha"] == "0.5"
     assert run.data.metrics["training_r2_score"] == pytest.approx(model.score(X, y))
-    assert run.data.tags["mltrail.autologging"] == "sklearn"
+    assert run.data.tags["mlflow.autologging"] == "sklearn"
     assert mltrail.active_run() is None
 
 
@@ -148,7 +148,7 @@ def test_grid_search_children_are_two_transactions_each(writes, data):
     writes.reset()
     GridSearchCV(Ridge(), {"alpha": [0.1, 1.0, 10.0, 100.0]}, cv=2).fit(X, y)
     runs = _runs(mltrail.Client())
-    children = [r for r in runs if "mltrail.parentRunId" in r.data.tags]
+    children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
     assert len(runs) == 4 and len(children) == 3
     assert all(c.info.status == "FINISHED" and "alpha" in c.data.params for c in children)
     # the parent's create and finish, and per child a create and a finish
@@ -161,7 +161,7 @@ def test_a_batch_the_store_refuses_still_ends_the_run(writes, data, caplog):
     X, y = data
     mltrail.sklearn.autolog(log_models=False, extra_tags={"bad/../tag": "x"})
     writes.reset()
-    with caplog.at_level("WARNING", logger="mltrail.autologging"):
+    with caplog.at_level("WARNING", logger="mlflow.autologging"):
         model = Ridge().fit(X, y)
     assert model.coef_.shape == (3,)
     (run,) = _runs(mltrail.Client())

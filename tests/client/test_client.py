@@ -59,7 +59,7 @@ def test_run_lifecycle_and_system_fields(client):
     assert len(run_id) == 32 and run.info.status == RunStatus.RUNNING
     assert run.info.run_name == "baseline" and run.info.start_time == 1_700_000_000_000
     assert run.info.user_id  # the login name
-    assert run.data.tags["team"] == "taxi" and run.data.tags["mltrail.runName"] == "baseline"
+    assert run.data.tags["team"] == "taxi" and run.data.tags["mlflow.runName"] == "baseline"
 
     client.update_run(run_id, name="renamed")
     assert client.get_run(run_id).info.run_name == "renamed"
@@ -134,7 +134,7 @@ def test_search_runs_with_filter_and_order(client):
 
 def test_parent_run(client):
     parent = client.create_run("0").info.run_id
-    child = client.create_run("0", tags={"mltrail.parentRunId": parent}).info.run_id
+    child = client.create_run("0", tags={"mlflow.parentRunId": parent}).info.run_id
     assert client.get_parent_run(child).info.run_id == parent
     assert client.get_parent_run(parent) is None
 

@@ -101,16 +101,16 @@ def test_nested_runs_record_their_parent(tracking_uri, client):
             mlflow.log_metric("fold_rmse", 1.0)
         assert mlflow.active_run() is parent
     child_run = client.get_run(child.info.run_id)
-    assert child_run.data.tags["mltrail.parentRunId"] == parent.info.run_id
+    assert child_run.data.tags["mlflow.parentRunId"] == parent.info.run_id
     assert mlflow.get_parent_run(child.info.run_id).info.run_id == parent.info.run_id
-    assert "mltrail.parentRunId" not in client.get_run(parent.info.run_id).data.tags
+    assert "mlflow.parentRunId" not in client.get_run(parent.info.run_id).data.tags
 
 
 def test_parent_run_id_explicit(tracking_uri, client):
     parent = client.create_run("0").info.run_id
     with mlflow.start_run(parent_run_id=parent) as child:
         pass
-    assert client.get_run(child.info.run_id).data.tags["mltrail.parentRunId"] == parent
+    assert client.get_run(child.info.run_id).data.tags["mlflow.parentRunId"] == parent
     with mlflow.start_run() as active:
         with pytest.raises(InvalidParameterError, match=parent):
             mlflow.start_run(parent_run_id=parent)
@@ -156,7 +156,7 @@ def test_tags_description_and_owner(tracking_uri, client):
             assert active_run_owner() == "autolog.sklearn"
         assert active_run_owner() == "user"
     tags = client.get_run(run.info.run_id).data.tags
-    assert tags["team"] == "taxi" and tags["mltrail.note.content"] == "first try"
+    assert tags["team"] == "taxi" and tags["mlflow.note.content"] == "first try"
     assert active_run_owner() is None and active_run_id() is None
 
 
@@ -215,8 +215,8 @@ def test_implicit_run_is_ended_finished_at_exit(tracking_uri, client, tmp_path):
     assert run.info.status == "FINISHED" and run.info.end_time is not None
     assert run.data.metrics == {"rmse": 6.9} and run.data.params == {"alpha": "0.1"}
     # system tags name the script
-    assert run.data.tags["mltrail.source.name"] == str(tmp_path / "train.py")
-    assert run.data.tags["mltrail.source.type"] == "LOCAL"
+    assert run.data.tags["mlflow.source.name"] == str(tmp_path / "train.py")
+    assert run.data.tags["mlflow.source.type"] == "LOCAL"
 
 
 def test_run_left_open_by_a_crashing_script_ends_failed(tracking_uri, client, tmp_path):

@@ -28,7 +28,7 @@ def test_dataframe_has_mlflow_columns_and_types(three_runs):
     pd = pytest.importorskip("pandas")
     df = mlflow.search_runs(filter_string="metrics.rmse < 7", order_by=["metrics.rmse ASC"])
     assert list(df.columns[:6]) == ["run_id", "experiment_id", "status", "artifact_uri", "start_time", "end_time"]
-    assert {"metrics.rmse", "metrics.mae", "params.alpha", "tags.mltrail.runName", "tags.mltrail.user"} <= set(df.columns)
+    assert {"metrics.rmse", "metrics.mae", "params.alpha", "tags.mlflow.runName", "tags.mlflow.user"} <= set(df.columns)
     assert list(df["run_id"]) == [three_runs[1], three_runs[2]]
     assert list(df["metrics.rmse"]) == [6.1, 6.9]
     assert df.loc[0, "metrics.mae"] == 4.0 and math.isnan(df.loc[1, "metrics.mae"])

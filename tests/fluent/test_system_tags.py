@@ -38,18 +38,18 @@ def test_run_gets_user_source_and_python_tags(tracking_uri, client):
     with mlflow.start_run() as run:
         pass
     tags = client.get_run(run.info.run_id).data.tags
-    assert tags["mltrail.user"] == getpass.getuser()
-    assert tags["mltrail.source.type"] == "LOCAL"
-    assert tags["mltrail.source.name"]
+    assert tags["mlflow.user"] == getpass.getuser()
+    assert tags["mlflow.source.type"] == "LOCAL"
+    assert tags["mlflow.source.name"]
     assert tags["mltrail.python.version"] == platform.python_version()
-    assert tags["mltrail.runName"] == run.info.run_name  # a generated readable name
+    assert tags["mlflow.runName"] == run.info.run_name  # a generated readable name
     assert client.get_run(run.info.run_id).info.user_id == getpass.getuser()
 
 
 def test_user_tags_override_system_tags(tracking_uri, client):
-    with mlflow.start_run(tags={"mltrail.source.name": "pipeline.yaml"}) as run:
+    with mlflow.start_run(tags={"mlflow.source.name": "pipeline.yaml"}) as run:
         pass
-    assert client.get_run(run.info.run_id).data.tags["mltrail.source.name"] == "pipeline.yaml"
+    assert client.get_run(run.info.run_id).data.tags["mlflow.source.name"] == "pipeline.yaml"
 
 
 @needs_git
@@ -92,12 +92,12 @@ def test_script_in_a_git_checkout_records_the_commit(repo, tracking_uri, client)
     )
     out = subprocess.run([sys.executable, "train.py"], cwd=repo, capture_output=True, text=True, check=True)
     tags = client.get_run(out.stdout.strip()).data.tags
-    assert tags["mltrail.source.git.commit"] == _git(repo, "rev-parse", "HEAD")
-    assert tags["mltrail.source.git.branch"] == "main"
-    assert tags["mltrail.source.name"] == str(repo / "train.py")
+    assert tags["mlflow.source.git.commit"] == _git(repo, "rev-parse", "HEAD")
+    assert tags["mlflow.source.git.branch"] == "main"
+    assert tags["mlflow.source.name"] == str(repo / "train.py")
 
 
-def test_get_tag_falls_back_to_mlflow_names():
-    assert get_tag({"mlflow.user": "ana"}, "mltrail.user") == "ana"
-    assert get_tag({"mltrail.user": "bo", "mlflow.user": "ana"}, "mltrail.user") == "bo"
-    assert get_tag({}, "mltrail.user") is None
+def test_get_tag_falls_back_to_the_names_mltrail_0_1_wrote():
+    assert get_tag({"mltrail.user": "ana"}, "mlflow.user") == "ana"
+    assert get_tag({"mltrail.user": "bo", "mlflow.user": "ana"}, "mlflow.user") == "ana"
+    assert get_tag({}, "mlflow.user") is None

@@ -85,10 +85,10 @@ def test_a_param_conflict_found_inside_the_transaction_rolls_the_end_back(store)
             END,
             metrics=[Metric("rmse", 6.9, TS, 0)],
             params=[Param("alpha", "0.5"), Param("beta", "2")],
-            tags=[RunTag("developer", "ana"), RunTag("mltrail.runName", "renamed")],
+            tags=[RunTag("developer", "ana"), RunTag("mlflow.runName", "renamed")],
         )
     _assert_untouched(store, run_id, {"alpha": "0.01"}, tags_before)
-    assert store.get_run(run_id).info.run_name == tags_before["mltrail.runName"]
+    assert store.get_run(run_id).info.run_name == tags_before["mlflow.runName"]
 
 
 def test_a_bad_status_or_end_time_changes_nothing(store):
@@ -114,10 +114,10 @@ def test_finish_run_on_a_deleted_or_unknown_run_is_refused(store):
 
 def test_a_run_name_tag_in_the_batch_renames_the_run(store):
     run_id = _new_run(store, run_name="first")
-    info = store.finish_run(run_id, "FINISHED", END, tags=[RunTag("mltrail.runName", "second")])
+    info = store.finish_run(run_id, "FINISHED", END, tags=[RunTag("mlflow.runName", "second")])
     assert info.run_name == "second"
     run = store.get_run(run_id)
-    assert (run.info.run_name, run.data.tags["mltrail.runName"]) == ("second", "second")
+    assert (run.info.run_name, run.data.tags["mlflow.runName"]) == ("second", "second")
 
 
 def test_a_finished_run_can_be_finished_again_with_late_metrics(store):

@@ -21,7 +21,7 @@ def test_create_run_fields(store, artifact_root):
     assert info.run_name == "baseline"
     fetched = store.get_run(info.run_id)
     assert fetched.info == info
-    assert fetched.data.tags == {"mltrail.runName": "baseline"}
+    assert fetched.data.tags == {"mlflow.runName": "baseline"}
 
 
 def test_generated_run_names_are_readable(store):
@@ -34,10 +34,10 @@ def test_generated_run_names_are_readable(store):
 def test_run_name_from_tag_and_parent_run(store):
     parent = store.create_run("0", "u", None, run_name="parent").info.run_id
     child = store.create_run(
-        "0", "u", None, tags=[RunTag("mltrail.runName", "from-tag"), RunTag("mltrail.parentRunId", parent)]
+        "0", "u", None, tags=[RunTag("mlflow.runName", "from-tag"), RunTag("mlflow.parentRunId", parent)]
     )
     assert child.info.run_name == "from-tag"
-    assert store.get_run(child.info.run_id).data.tags["mltrail.parentRunId"] == parent
+    assert store.get_run(child.info.run_id).data.tags["mlflow.parentRunId"] == parent
 
 
 def test_start_time_defaults_to_now(store):
@@ -54,12 +54,12 @@ def test_update_run_info_status_end_time_and_rename(store):
     assert (info.status, info.end_time, info.run_name) == ("FINISHED", 1_800_000_000_000, "second")
     run = store.get_run(run_id)
     assert run.info.status == "FINISHED"
-    assert run.data.tags["mltrail.runName"] == "second"
+    assert run.data.tags["mlflow.runName"] == "second"
 
 
 def test_renaming_through_tag_updates_run_name(store):
     run_id = store.create_run("0", "u", None, run_name="first").info.run_id
-    store.set_tag(run_id, RunTag("mltrail.runName", "via-tag"))
+    store.set_tag(run_id, RunTag("mlflow.runName", "via-tag"))
     assert store.get_run(run_id).info.run_name == "via-tag"
 
 

@@ -82,8 +82,8 @@ def test_nan_metric_matches_no_comparison(store, runs):
         ("attribute.run_name LIKE 'r_'", ["r5", "r4", "r3", "r2", "r1", "r0"]),
         ("attributes.start_time >= 1003", ["r5", "r4", "r3"]),
         ("attributes.end_time > 0", ["r5"]),
-        ("tags.`mltrail.runName` = 'r2'", ["r2"]),
-        ('tags."mltrail.runName" = "r2"', ["r2"]),
+        ("tags.`mlflow.runName` = 'r2'", ["r2"]),
+        ('tags."mlflow.runName" = "r2"', ["r2"]),
         ("tags.mlflow.runName = 'r2'", ["r2"]),
         ("metrics.rmse >= 8 AND params.alpha = '0'", ["r2", "r0"]),
         ("metrics.rmse >= 8 and params.alpha = '0' AND tags.team = 'Forecast'", ["r0"]),
@@ -147,7 +147,7 @@ def test_runs_carry_params_tags_latest_metrics(store, runs):
     store.log_metric(ids["r0"], Metric("rmse", 1.5, 5, 3))
     run = store.search_runs([exp_id], "run_name = 'r0'")[0]
     assert run.data.metrics == {"rmse": 1.5}
-    assert run.data.tags == {"mltrail.runName": "r0", "team": "Forecast"}
+    assert run.data.tags == {"mlflow.runName": "r0", "team": "Forecast"}
 
 
 @pytest.mark.parametrize(

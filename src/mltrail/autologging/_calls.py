@@ -31,6 +31,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
+from .. import _system_tags
 from ._reporting import describe_error, warn_once
 from ._scope import AUTOLOGGING_TAG, USER_OWNER, _current, start_autolog_run
 
@@ -43,7 +44,7 @@ MAX_PARAM_VALUE_LENGTH = 6000
 MAX_TAG_VALUE_LENGTH = 8000
 MAX_KEY_LENGTH = 250
 #: Tag naming the parent run of a child run.
-PARENT_RUN_TAG = "mltrail.parentRunId"
+PARENT_RUN_TAG = _system_tags.PARENT_RUN_ID
 
 _NOT_CALLED, _RETURNED, _RAISED = 0, 1, 2
 

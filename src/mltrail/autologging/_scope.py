@@ -17,11 +17,13 @@ import contextlib
 import contextvars
 from typing import TYPE_CHECKING, Any, Iterator, Optional
 
+from .. import _system_tags
+
 if TYPE_CHECKING:  # pragma: no cover
     from ._calls import AutologCall
 
 #: Tag set on runs autologging writes to (value: the integration name).
-AUTOLOGGING_TAG = "mltrail.autologging"
+AUTOLOGGING_TAG = _system_tags.AUTOLOGGING
 #: ``ActiveRun.owner`` of runs the user started (mltrail.fluent's convention).
 USER_OWNER = "user"
 
@@ -107,7 +109,7 @@ def is_autolog_run_active() -> bool:
 def start_autolog_run(integration_name: str, **start_run_kwargs: Any):
     """``mltrail.start_run(**start_run_kwargs)`` for a run owned by autologging.
 
-    The run is tagged ``mltrail.autologging=<integration_name>`` and its
+    The run is tagged ``mlflow.autologging=<integration_name>`` and its
     fluent owner is the integration, so ``exclusive=True`` still logs to it.
     Use it for designed child runs (a hyperopt trial); end it with
     ``mltrail.end_run``.

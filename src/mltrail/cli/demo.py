@@ -20,6 +20,8 @@ import time
 
 import click
 
+from .._system_tags import PARENT_RUN_ID
+
 EXPERIMENT = "nyc-taxi-experiment"
 MODEL_NAME = "nyc-taxi-regressor"
 
@@ -124,7 +126,7 @@ def _run(tracking_uri: str | None, trials: int, rows: int) -> None:
 
     # 4. What is stored.
     runs = mltrail.search_runs(experiment_names=[EXPERIMENT], output_format="list")
-    trial_runs = [r for r in runs if r.data.tags.get("mltrail.parentRunId") == parent.info.run_id]
+    trial_runs = [r for r in runs if r.data.tags.get(PARENT_RUN_ID) == parent.info.run_id]
     sklearn_runs = sorted(r.data.tags.get("estimator_name", "?") for r in runs if "estimator_name" in r.data.tags)
     artifacts = client.list_artifacts(best_run_id, "model")
     click.echo("")

@@ -172,7 +172,7 @@ class Client(ArtifactClientMixin, RegistryClientMixin):
     ) -> Run:
         """Create a RUNNING run in the experiment; returns the :class:`Run`.
 
-        The user is tag ``mltrail.user`` when given, else the login name.
+        The user is tag ``mlflow.user`` when given, else the login name.
 
         >>> run = client.create_run("1", run_name="baseline", tags={"team": "taxi"})
         >>> run.info.status
@@ -340,7 +340,7 @@ class Client(ArtifactClientMixin, RegistryClientMixin):
         """Record the datasets a run consumed (with input tags such as the context), in one transaction.
 
         >>> ds = mltrail.data.from_numpy(X_train, targets=y_train, name="taxi-train")
-        >>> client.log_inputs(run_id, [DatasetInput(ds, [InputTag("mltrail.data.context", "train")])])
+        >>> client.log_inputs(run_id, [DatasetInput(ds, [InputTag("mlflow.data.context", "train")])])
         """
         self._tracking_store.log_inputs(run_id, list(datasets or ()))
 

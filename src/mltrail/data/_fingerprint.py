@@ -14,6 +14,7 @@ import os
 import sys
 from typing import Any, Optional
 
+from .._system_tags import SOURCE_NAME
 from ..entities import Dataset
 from ..exceptions import InvalidParameterError
 
@@ -58,7 +59,7 @@ def source_fields(source: Optional[str]) -> tuple[str, str]:
     """``(source_type, source JSON)``: a URI's scheme (``local`` for paths), or ``code`` when None."""
     if source is None:
         script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "<interactive>"
-        return "code", json.dumps({"tags": {"mltrail.source.name": script}})
+        return "code", json.dumps({"tags": {SOURCE_NAME: script}})
     if not isinstance(source, str) or not source:
         raise InvalidParameterError(f"Invalid dataset source {source!r}: expected a path or a URI string")
     scheme, sep, _ = source.partition("://")

@@ -2,11 +2,11 @@
 
 A :class:`Dataset` is identified inside an experiment by its ``name`` and
 ``digest``; a run links to it through a :class:`DatasetInput` whose
-:class:`InputTag` s say how it was used (``mltrail.data.context`` = ``train``,
+:class:`InputTag` s say how it was used (``mlflow.data.context`` = ``train``,
 ``eval``...)::
 
     dataset = Dataset("taxi-2023-01", "3f2a9c1b", "local", '{"uri": "/data/jan.parquet"}')
-    client.log_inputs(run_id, [DatasetInput(dataset, [InputTag("mltrail.data.context", "train")])])
+    client.log_inputs(run_id, [DatasetInput(dataset, [InputTag("mlflow.data.context", "train")])])
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 #: Input tag naming what a run used a dataset for (``train``, ``eval``, ``test``...).
-DATASET_CONTEXT_TAG = "mltrail.data.context"
+DATASET_CONTEXT_TAG = "mlflow.data.context"  # = mltrail._system_tags.DATASET_CONTEXT
 
 
 @dataclass(slots=True)
@@ -38,7 +38,7 @@ class Dataset:
 class InputTag:
     """A key/value tag on a run's use of a dataset.
 
-    >>> InputTag("mltrail.data.context", "train").value
+    >>> InputTag("mlflow.data.context", "train").value
     'train'
     """
 
@@ -50,7 +50,7 @@ class InputTag:
 class DatasetInput:
     """A dataset a run consumed, with the tags of that use.
 
-    >>> DatasetInput(Dataset("d", "ab", "code", "{}"), [InputTag("mltrail.data.context", "eval")]).tags[0].value
+    >>> DatasetInput(Dataset("d", "ab", "code", "{}"), [InputTag("mlflow.data.context", "eval")]).tags[0].value
     'eval'
     """
 

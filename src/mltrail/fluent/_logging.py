@@ -96,7 +96,7 @@ def log_input(
     """Record that the active run consumed ``dataset`` (from :mod:`mltrail.data`), used as ``context``.
 
     ``context`` (``"train"``, ``"eval"``...) is stored as the input tag
-    ``mltrail.data.context``; ``tags`` adds other input tags.
+    ``mlflow.data.context``; ``tags`` adds other input tags.
 
     >>> mlflow.log_input(mlflow.data.from_numpy(X_train, targets=y_train), context="train")
     """

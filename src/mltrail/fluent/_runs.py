@@ -3,7 +3,7 @@
     import mltrail as mlflow
     with mlflow.start_run(run_name="baseline") as run:      # FINISHED on exit,
         mlflow.log_param("alpha", 0.01)                      # FAILED on an exception
-        with mlflow.start_run(nested=True):                  # child: tag mltrail.parentRunId
+        with mlflow.start_run(nested=True):                  # child: tag mlflow.parentRunId
             mlflow.log_metric("rmse", 6.9)
 
 The stack of active runs lives in a ``ContextVar``: each thread and each
@@ -184,7 +184,7 @@ def start_run(
     """Start a run (or resume ``run_id``) and make it the active run of this thread/context.
 
     Starting a second run while one is active needs ``nested=True`` (the
-    child gets tag ``mltrail.parentRunId``); ``parent_run_id`` names the
+    child gets tag ``mlflow.parentRunId``); ``parent_run_id`` names the
     parent explicitly. System tags (user, source, git commit, Python version)
     are set on new runs. ``owner`` lets integrations mark runs they started
     (see :func:`active_run_owner`); inside a run whose owner is in

@@ -85,8 +85,8 @@ class TrackingStore(abc.ABC):
     ) -> Run:
         """Create a RUNNING run (a readable generated name when none is given).
 
-        The run name is also stored as tag ``mltrail.runName``; a tag
-        ``mltrail.parentRunId`` in ``tags`` makes it a child run.
+        The run name is also stored as tag ``mlflow.runName``; a tag
+        ``mlflow.parentRunId`` in ``tags`` makes it a child run.
         """
 
     @abc.abstractmethod
@@ -151,7 +151,7 @@ class TrackingStore(abc.ABC):
         same input again changes nothing. Unknown or deleted runs and invalid
         values raise (nothing is written).
 
-        >>> store.log_inputs(run_id, [DatasetInput(dataset, [InputTag("mltrail.data.context", "train")])])
+        >>> store.log_inputs(run_id, [DatasetInput(dataset, [InputTag("mlflow.data.context", "train")])])
         """
 
     def finish_run(

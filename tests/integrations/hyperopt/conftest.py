@@ -32,10 +32,10 @@ class RunTree:
                                                      max_results=1000)))
 
     def parents(self) -> list:
-        return [r for r in self.all() if "mltrail.parentRunId" not in r.data.tags]
+        return [r for r in self.all() if "mlflow.parentRunId" not in r.data.tags]
 
     def children(self, parent_id: str) -> list:
-        kids = [r for r in self.all() if r.data.tags.get("mltrail.parentRunId") == parent_id]
+        kids = [r for r in self.all() if r.data.tags.get("mlflow.parentRunId") == parent_id]
         return sorted(kids, key=lambda r: int(r.data.tags["mltrail.hyperopt.tid"]))
 
 

@@ -314,7 +314,7 @@ def test_autolog_before_importing_the_frameworks(tmp_path):
         fmin(objective, {{"eta": hp.uniform("eta", 0.1, 0.5)}}, algo=tpe.suggest, max_evals=2,
              rstate=np.random.default_rng(0), show_progressbar=False)
         runs = mltrail.search_runs(output_format="list")
-        children = [r for r in runs if "mltrail.parentRunId" in r.data.tags]
+        children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
         print(len(runs), len(children), all("train-rmse" in r.data.metrics for r in children))
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=300)

@@ -29,7 +29,7 @@ def test_trial_runs_keep_the_hyperopt_tag_when_xgboost_logs_into_them(runs):
     trials = runs.children(parent.info.run_id)
     assert len(trials) == 2
     for trial in trials:
-        assert trial.data.tags["mltrail.autologging"] == "hyperopt"
+        assert trial.data.tags["mlflow.autologging"] == "hyperopt"
         assert "train-rmse" in trial.data.metrics  # xgboost's data did land in the trial
 
 
@@ -40,9 +40,9 @@ def test_grid_search_child_runs_carry_user_and_source_tags(runs):
     mltrail.sklearn.autolog(log_models=False)
     GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, cv=2).fit(X, y)
     everything = runs.all()
-    parent = next(r for r in everything if "mltrail.parentRunId" not in r.data.tags)
-    children = [r for r in everything if r.data.tags.get("mltrail.parentRunId") == parent.info.run_id]
+    parent = next(r for r in everything if "mlflow.parentRunId" not in r.data.tags)
+    children = [r for r in everything if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
     assert len(children) == 2
     for child in children:
-        for key in ("mltrail.user", "mltrail.source.name", "mltrail.source.type"):
+        for key in ("mlflow.user", "mlflow.source.name", "mlflow.source.type"):
             assert child.data.tags[key] == parent.data.tags[key], key

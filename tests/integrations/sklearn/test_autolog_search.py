@@ -13,7 +13,7 @@ from sklearn.preprocessing import StandardScaler
 
 import mltrail
 
-PARENT_TAG = "mltrail.parentRunId"
+PARENT_TAG = "mlflow.parentRunId"
 
 
 def test_grid_search_parent_and_child_runs(autolog_store, all_runs, regression_data):

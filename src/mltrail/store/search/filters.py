@@ -15,8 +15,8 @@ Rules per entity (as MLflow): metrics compare with numbers (= != < <= > >=);
 params and tags with strings (= != LIKE ILIKE IN NOT IN); string attributes
 like params, numeric attributes (times) like metrics.
 
->>> parse_filter("metrics.rmse < 7 and tags.`mltrail.runName` LIKE 'base%'", RUN_SPEC)
-[Comparison(entity='metric', key='rmse', op='<', value=7.0), Comparison(entity='tag', key='mltrail.runName', op='LIKE', value='base%')]
+>>> parse_filter("metrics.rmse < 7 and tags.`mlflow.runName` LIKE 'base%'", RUN_SPEC)
+[Comparison(entity='metric', key='rmse', op='<', value=7.0), Comparison(entity='tag', key='mlflow.runName', op='LIKE', value='base%')]
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ class _Parser:
             raise self.error(f"{self.spec.what} cannot be searched by {prefix.lower()}", token)
         if rest:
             key = rest
-        else:  # metrics.`key with spaces` / tags."mltrail.runName"
+        else:  # metrics.`key with spaces` / tags."mlflow.runName"
             quoted = self.take("a key after " + repr(text))
             if quoted.kind not in (BACKTICKED, QUOTED) or quoted.position != token.position + len(text):
                 raise self.error(f"expected a key right after {text!r} (quote keys with backticks)", quoted)

@@ -7,7 +7,7 @@ inputs again changes nothing, and the whole call is one transaction. The same
 writes run inside ``log_batch`` / ``finish_run`` when those are given
 ``datasets`` (autologging: the datasets go with the call's last batch).
 
->>> store.log_inputs(run_id, [DatasetInput(Dataset("taxi", "3f2a9c1b", "code", "{}"), [InputTag("mltrail.data.context", "train")])])
+>>> store.log_inputs(run_id, [DatasetInput(Dataset("taxi", "3f2a9c1b", "code", "{}"), [InputTag("mlflow.data.context", "train")])])
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ class DatasetOps(SqlStoreCore):
         and digest is reused; logging the same input again changes nothing
         (new tag values replace old ones).
 
-        >>> store.log_inputs(run_id, [DatasetInput(dataset, [InputTag("mltrail.data.context", "train")])])
+        >>> store.log_inputs(run_id, [DatasetInput(dataset, [InputTag("mlflow.data.context", "train")])])
         """
         checked = check_inputs(datasets)
         with self._raw_write() as cursor:

@@ -6,7 +6,7 @@
   again in the experiment finds the same row without a read;
 - ``run_inputs``: which runs consumed which datasets;
 - ``run_input_tags``: tags of one run's use of one dataset
-  (``mltrail.data.context`` = ``train``, ``eval``...).
+  (``mlflow.data.context`` = ``train``, ``eval``...).
 
 They share :class:`~mltrail.store.sql.models.Base` with the other tables.
 

@@ -14,6 +14,8 @@ from typing import Any, Optional, Sequence
 
 import sqlalchemy as sa
 
+from ... import _system_tags
+
 from ...entities import DatasetInput, LifecycleStage, Metric, Param, Run, RunData, RunInfo, RunStatus, RunTag
 from ...exceptions import InvalidParameterError, InvalidStateError, ResourceNotFoundError
 from ..validation import (
@@ -33,9 +35,9 @@ from .run_names import generate_run_name
 from .run_reader import load_runs, run_info_from_row
 from .statements import METRIC_COLUMNS, metric_from_db, metric_to_db
 
-RUN_NAME_TAG = "mltrail.runName"
-PARENT_RUN_TAG = "mltrail.parentRunId"
-_NAME_TAGS = (RUN_NAME_TAG, "mlflow.runName")
+RUN_NAME_TAG = _system_tags.RUN_NAME
+PARENT_RUN_TAG = _system_tags.PARENT_RUN_ID
+_NAME_TAGS = (RUN_NAME_TAG, "mltrail.runName")  # the second: the name mltrail 0.1 wrote
 
 
 class RunOps(DatasetOps):
@@ -54,7 +56,7 @@ class RunOps(DatasetOps):
         """Create a run in an active experiment.
 
         >>> run = store.create_run("0", "ana", None, run_name="baseline")
-        >>> run.data.tags["mltrail.runName"]
+        >>> run.data.tags["mlflow.runName"]
         'baseline'
         """
         exp_key = self._experiment_key(experiment_id)
@@ -207,7 +209,7 @@ class RunOps(DatasetOps):
         """Update an active run's row inside the caller's transaction and return its new info.
 
         A run that is missing or deleted raises (nothing changed). With
-        ``name_tag`` a new name is also written to the ``mltrail.runName`` tag.
+        ``name_tag`` a new name is also written to the ``mlflow.runName`` tag.
         """
         hot = self._hot
         update = hot.update_run(tuple(values))
@@ -276,7 +278,7 @@ class RunOps(DatasetOps):
         self.log_batch(run_id, params=[param])
 
     def set_tag(self, run_id: str, tag: RunTag) -> None:
-        """Set (or overwrite) a run tag; ``mltrail.runName`` renames the run.
+        """Set (or overwrite) a run tag; ``mlflow.runName`` renames the run.
 
         >>> store.set_tag(run_id, RunTag("developer", "ana"))
         """
@@ -355,7 +357,7 @@ class RunOps(DatasetOps):
     ) -> None:
         """Write a validated batch to a run known to be active, inside the caller's transaction.
 
-        ``rename``: a ``mltrail.runName`` tag also renames the run row (the
+        ``rename``: a ``mlflow.runName`` tag also renames the run row (the
         caller does it itself otherwise).
         """
         hot = self._hot

@@ -9,8 +9,8 @@ Semantics shared by every backend:
   (``params.x != 'a'`` does not match runs without ``x``), as in MLflow;
   a NaN metric matches no comparison;
 - ``LIKE`` is case-sensitive and ``ILIKE`` is not;
-- tag keys written ``mlflow.<name>`` also match mltrail's ``mltrail.<name>``
-  tags, so MLflow scripts filtering ``tags.mlflow.runName`` keep working;
+- system tags carry MLflow's names (``tags.mlflow.runName``); a filter on the
+  name mltrail 0.1 wrote (``tags.mltrail.runName``) matches them too;
 - ordering puts runs without the metric/param/tag last whatever the
   direction (NaN metrics just before them); ties break on ``start_time DESC``
   then ``run_id``; strings sort by code point everywhere.
@@ -21,6 +21,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import sqlalchemy as sa
+
+from ... import _system_tags
 
 from ..search import ATTRIBUTE, METRIC, PARAM, TAG, Comparison, OrderKey
 from .models import experiment_tags, experiments, latest_metrics, params, runs, tags
@@ -73,9 +75,8 @@ def compare(column: Any, op: str, value: Any) -> Any:
 
 
 def _tag_keys(key: str) -> list[str]:
-    if key.startswith("mlflow."):
-        return [key, "mltrail." + key[len("mlflow."):]]
-    return [key]
+    current = _system_tags.LEGACY_NAMES.get(key)
+    return [key] if current is None else [current, key]
 
 
 def _attribute_value(key: str, value: Any) -> Any:
