@@ -68,13 +68,13 @@ def toy_module_name(tmp_path, monkeypatch) -> Iterator[str]:
 @pytest.fixture
 def autolog_warnings(caplog):
     """A function returning the WARNING messages logged so far on ``mltrail.autologging``."""
-    caplog.set_level(logging.WARNING, logger="mlflow.autologging")
+    caplog.set_level(logging.WARNING, logger="mltrail.autologging")
 
     def messages() -> list[str]:
         return [
             r.getMessage()
             for r in caplog.records
-            if r.name == "mlflow.autologging" and r.levelno >= logging.WARNING
+            if r.name == "mltrail.autologging" and r.levelno >= logging.WARNING
         ]
 
     return messages

@@ -161,7 +161,7 @@ def test_a_batch_the_store_refuses_still_ends_the_run(writes, data, caplog):
     X, y = data
     mltrail.sklearn.autolog(log_models=False, extra_tags={"bad/../tag": "x"})
     writes.reset()
-    with caplog.at_level("WARNING", logger="mlflow.autologging"):
+    with caplog.at_level("WARNING", logger="mltrail.autologging"):
         model = Ridge().fit(X, y)
     assert model.coef_.shape == (3,)
     (run,) = _runs(mltrail.Client())

@@ -26,9 +26,9 @@ def autolog_store(sqlite_uri: str) -> Iterator[mltrail.Client]:
 @pytest.fixture
 def autolog_warnings(caplog) -> Callable[[], list[str]]:
     """A function returning the WARNING messages logged so far on ``mltrail.autologging``."""
-    caplog.set_level(logging.WARNING, logger="mlflow.autologging")
+    caplog.set_level(logging.WARNING, logger="mltrail.autologging")
     return lambda: [
-        r.getMessage() for r in caplog.records if r.name == "mlflow.autologging" and r.levelno >= logging.WARNING
+        r.getMessage() for r in caplog.records if r.name == "mltrail.autologging" and r.levelno >= logging.WARNING
     ]
 
 
