@@ -10,12 +10,13 @@ name the server explicitly)::
     repo = get_artifact_repository("mlflow-artifacts:/0/abc/artifacts")   # with an http:// tracking URI
     repo.log_artifact("model.pkl", "models")        # PUT .../0/abc/artifacts/models/model.pkl
 
-Inside the server process itself (:func:`serve_locally`) the same URIs resolve
-straight to the destination's repository.
+Inside a server's request (:func:`serve_locally`) the same URIs resolve
+straight to the destination's repository; clients in the same process are not affected.
 """
 
 from __future__ import annotations
 
+import contextvars
 import os
 import posixpath
 from typing import Optional
@@ -28,16 +29,18 @@ from .base import ArtifactRepository, join_artifact_path, normalize_artifact_pat
 PROXY_PREFIX = "/api/2.0/mlflow-artifacts/artifacts"
 SCHEME = "mlflow-artifacts"
 
-_server_destination: Optional[str] = None
+_server_destination: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar(
+    "mltrail_server_artifact_destination", default=None
+)
 
 
-def serve_locally(destination: Optional[str]) -> None:
-    """Make ``mlflow-artifacts:`` URIs resolve to ``destination`` in this process (the server calls it).
+def serve_locally(destination: Optional[str]) -> contextvars.Token:
+    """Make ``mlflow-artifacts:`` URIs resolve to ``destination`` in the current context (a server's
+    request: worker threads started from it inherit it); returns the token to reset it.
 
-    >>> serve_locally("/srv/mltrail-artifacts")
+    >>> token = serve_locally("/srv/mltrail-artifacts")
     """
-    global _server_destination
-    _server_destination = destination.rstrip("/") if destination else None
+    return _server_destination.set(destination.rstrip("/") if destination else None)
 
 
 def _split(uri: str) -> tuple[str, str]:
@@ -67,11 +70,12 @@ def _split(uri: str) -> tuple[str, str]:
 
 def repository_for(uri: str) -> ArtifactRepository:
     """The repository of a proxied URI: over HTTP, or the destination itself inside the server."""
-    if _server_destination is not None and uri.startswith(SCHEME + ":") and not urlsplit(uri).netloc:
+    destination = _server_destination.get()
+    if destination is not None and uri.startswith(SCHEME + ":"):  # a server serves its own proxied URIs
         from . import get_artifact_repository
 
         path = urlsplit(uri).path.strip("/")
-        return get_artifact_repository(f"{_server_destination}/{path}" if path else _server_destination)
+        return get_artifact_repository(f"{destination}/{path}" if path else destination)
     return ProxiedArtifactRepository(uri)
 
 

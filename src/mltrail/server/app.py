@@ -29,7 +29,7 @@ from ..version import VERSION as __version__
 from . import artifacts_proxy
 from .context import ServerConfig, ServerContext
 from .errors import ENDPOINT_NOT_FOUND, error_response
-from .middleware import AccessLogMiddleware, BodyLimitMiddleware, BodyTooLarge
+from .middleware import AccessLogMiddleware, ArtifactDestinationMiddleware, BodyLimitMiddleware, BodyTooLarge
 from .protocol import build_routes, openapi
 from .routing import ENDPOINTS
 
@@ -102,7 +102,6 @@ def create_app(config: Optional[ServerConfig] = None, **settings: Any) -> Starle
 
     >>> app = create_app(backend_store_uri="sqlite:///mlflow.db", artifacts_destination="./mlartifacts")
     """
-    from ..artifacts.proxied import serve_locally
     from ..store import get_registry_store, get_tracking_store
 
     cfg = config or ServerConfig(backend_store_uri=settings.pop("backend_store_uri", None) or "", **settings)
@@ -111,7 +110,6 @@ def create_app(config: Optional[ServerConfig] = None, **settings: Any) -> Starle
     tracking = get_tracking_store(backend, root)
     registry_uri = mltrail_config._normalise(cfg.registry_store_uri) if cfg.registry_store_uri else backend
     registry = get_registry_store(registry_uri, root)
-    serve_locally(destination)
     ctx = ServerContext(tracking, registry, destination, cfg)
 
     spec = openapi(ENDPOINTS, __version__)
@@ -130,7 +128,8 @@ def create_app(config: Optional[ServerConfig] = None, **settings: Any) -> Starle
         routes += artifacts_proxy.routes()
     routes += _ui_routes()
     middleware = [Middleware(BodyLimitMiddleware, max_bytes=cfg.max_body_bytes,
-                             max_artifact_bytes=cfg.extra.get("max_artifact_bytes"))]
+                             max_artifact_bytes=cfg.extra.get("max_artifact_bytes")),
+                  Middleware(ArtifactDestinationMiddleware, destination=destination)]
     if cfg.allowed_hosts:
         middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=list(cfg.allowed_hosts)))
     if cfg.access_log:
@@ -146,3 +145,19 @@ def create_app(config: Optional[ServerConfig] = None, **settings: Any) -> Starle
     app.state.artifact_root = destination
     app.state.config = cfg
     return app
+
+
+#: Environment variable carrying the settings (JSON) to each uvicorn worker process.
+CONFIG_ENV = "MLTRAIL_SERVER_CONFIG"
+
+
+def app_from_environment() -> Starlette:
+    """The app for a uvicorn worker: settings from ``$MLTRAIL_SERVER_CONFIG`` (``mltrail server`` sets it).
+
+    >>> uvicorn.run("mltrail.server.app:app_from_environment", factory=True, workers=4)
+    """
+    import json
+    import os
+
+    settings = json.loads(os.environ.get(CONFIG_ENV) or "{}")
+    return create_app(ServerConfig(**settings))

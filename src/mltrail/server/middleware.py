@@ -107,3 +107,21 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, counted_receive, send)
+
+
+class ArtifactDestinationMiddleware:
+    """Within each request, ``mlflow-artifacts:`` URIs resolve to the server's artifact destination
+    (so registering a version copies files directly, not through the server's own proxy)."""
+
+    def __init__(self, app: ASGIApp, destination: Optional[str]) -> None:
+        self.app = app
+        self.destination = destination
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        from ..artifacts.proxied import _server_destination, serve_locally
+
+        token = serve_locally(self.destination)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _server_destination.reset(token)

@@ -19,7 +19,7 @@ from ..registry_base import (
     SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT,
     RegistryStore,
 )
-from .wire import model_version_from_json, registered_model_from_json
+from .wire import absolute_artifact_uri, model_version_from_json, registered_model_from_json
 
 API = "/api/2.0/mlflow/"
 
@@ -104,7 +104,8 @@ class RestRegistryStore(RegistryStore):
         return None  # the server removed the registered copy
 
     def get_model_version_download_uri(self, name, version) -> str:
-        return self._call("GET", "model-versions/get-download-uri", name=name, version=str(version))["artifact_uri"]
+        body = self._call("GET", "model-versions/get-download-uri", name=name, version=str(version))
+        return absolute_artifact_uri(self.uri, body["artifact_uri"])
 
     def search_model_versions(self, filter_string=None, max_results=SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
                               order_by=None, page_token=None) -> PagedList:

@@ -19,6 +19,7 @@ from ...entities import DatasetInput, Experiment, Metric, PagedList, Param, Run,
 from ...exceptions import ResourceNotFoundError
 from ..base import SEARCH_MAX_RESULTS_DEFAULT, TrackingStore
 from .wire import (
+    absolute_artifact_uri,
     dataset_input_to_json,
     double_to_json,
     experiment_from_json,
@@ -62,14 +63,29 @@ class RestTrackingStore(TrackingStore):
         return str(self._post("experiments/create", body)["experiment_id"])
 
     def get_experiment(self, experiment_id: str) -> Experiment:
-        return experiment_from_json(self._get("experiments/get", experiment_id=str(experiment_id))["experiment"])
+        return self._experiment(self._get("experiments/get", experiment_id=str(experiment_id))["experiment"])
+
+    def _experiment(self, body: dict[str, Any]) -> Experiment:
+        experiment = experiment_from_json(body)
+        experiment.artifact_location = absolute_artifact_uri(self.uri, experiment.artifact_location)
+        return experiment
+
+    def _run(self, body: dict[str, Any]) -> Run:
+        run = run_from_json(body)
+        run.info.artifact_uri = absolute_artifact_uri(self.uri, run.info.artifact_uri)
+        return run
+
+    def _run_info(self, body: dict[str, Any]) -> RunInfo:
+        info = run_info_from_json(body)
+        info.artifact_uri = absolute_artifact_uri(self.uri, info.artifact_uri)
+        return info
 
     def get_experiment_by_name(self, name: str) -> Optional[Experiment]:
         try:
             body = self._get("experiments/get-by-name", experiment_name=name)
         except ResourceNotFoundError:
             return None
-        return experiment_from_json(body["experiment"])
+        return self._experiment(body["experiment"])
 
     def search_experiments(self, view_type=ViewType.ACTIVE_ONLY, max_results=SEARCH_MAX_RESULTS_DEFAULT,
                            filter_string=None, order_by=None, page_token=None) -> PagedList:
@@ -77,7 +93,7 @@ class RestTrackingStore(TrackingStore):
             "view_type": ViewType(view_type).name, "max_results": max_results, "filter": filter_string,
             "order_by": list(order_by or []), "page_token": page_token,
         })
-        return PagedList([experiment_from_json(e) for e in body.get("experiments", ())], body.get("next_page_token"))
+        return PagedList([self._experiment(e) for e in body.get("experiments", ())], body.get("next_page_token"))
 
     def rename_experiment(self, experiment_id: str, new_name: str) -> None:
         self._post("experiments/update", {"experiment_id": str(experiment_id), "new_name": new_name})
@@ -97,19 +113,19 @@ class RestTrackingStore(TrackingStore):
             "experiment_id": str(experiment_id), "user_id": user_id, "start_time": start_time,
             "run_name": run_name, "tags": [{"key": t.key, "value": t.value} for t in tags],
         })
-        run = run_from_json(body["run"])
+        run = self._run(body["run"])
         if str(status) != "RUNNING":
             run.info = self.update_run_info(run.info.run_id, run_status=str(status))
         return run
 
     def get_run(self, run_id: str) -> Run:
-        return run_from_json(self._get("runs/get", run_id=run_id)["run"])
+        return self._run(self._get("runs/get", run_id=run_id)["run"])
 
     def update_run_info(self, run_id, run_status=None, end_time=None, run_name=None) -> RunInfo:
         body = self._post("runs/update", {"run_id": run_id, "run_uuid": run_id,
                                           "status": None if run_status is None else str(run_status),
                                           "end_time": end_time, "run_name": run_name})
-        return run_info_from_json(body["run_info"])
+        return self._run_info(body["run_info"])
 
     def delete_run(self, run_id: str) -> None:
         self._post("runs/delete", {"run_id": run_id})
@@ -163,7 +179,7 @@ class RestTrackingStore(TrackingStore):
             "run_view_type": ViewType(run_view_type).name, "max_results": max_results,
             "order_by": list(order_by or []), "page_token": page_token,
         })
-        return PagedList([run_from_json(r) for r in body.get("runs", ())], body.get("next_page_token"))
+        return PagedList([self._run(r) for r in body.get("runs", ())], body.get("next_page_token"))
 
     def close(self) -> None:
         """Nothing to release: the pooled HTTP client is shared by every store of the server."""

@@ -301,3 +301,22 @@ def registered_model_from_json(body: Json) -> RegisteredModel:
         tags=_kv_dict(body.get("tags")),
         aliases={a["alias"]: str(a["version"]) for a in body.get("aliases") or ()},
     )
+
+
+def absolute_artifact_uri(server: str, uri: str) -> str:
+    """A server-relative ``mlflow-artifacts:/<path>`` made to name its server, so it resolves whatever
+    the process's tracking URI is: ``mlflow-artifacts://host:port/<path>`` for an ``http://`` server,
+    the proxy's full ``https://host/api/2.0/mlflow-artifacts/artifacts/<path>`` URL for ``https://``.
+    Other URIs are returned unchanged.
+
+    >>> absolute_artifact_uri("http://127.0.0.1:5000", "mlflow-artifacts:/1/abc/artifacts")
+    'mlflow-artifacts://127.0.0.1:5000/1/abc/artifacts'
+    """
+    if not uri.startswith("mlflow-artifacts:") or uri.startswith("mlflow-artifacts://"):
+        return uri
+    path = uri[len("mlflow-artifacts:"):].lstrip("/")
+    scheme, _, rest = server.partition("://")
+    host, _, prefix = rest.partition("/")
+    if scheme == "http" and not prefix:
+        return f"mlflow-artifacts://{host}/{path}"
+    return f"{server.rstrip('/')}/api/2.0/mlflow-artifacts/artifacts/{path}"
