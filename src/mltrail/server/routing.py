@@ -10,7 +10,7 @@ and match MLflow's ``service.proto`` / ``model_registry.proto``::
 
 from __future__ import annotations
 
-from .handlers import experiments, metrics, model_versions, registered_models, runs
+from .handlers import experiments, logged_models, metrics, model_versions, registered_models, runs
 from .protocol import BOOL, DOUBLE, INT64, MESSAGE, STRING, Endpoint, Field
 
 # -- shared request shapes -------------------------------------------------------------
@@ -129,6 +129,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
       "Set a model version tag"),
     E("DELETE", "model-versions/delete-tag", (NAME, VERSION, KEY), model_versions.delete_tag,
       "Delete a model version tag"),
+    # MLflow 3 logged models: no LoggedModel entities in this store yet (see handlers/logged_models.py)
+    E("POST", "logged-models/search",
+      (Field("experiment_ids", repeated=True), Field("filter"), Field("max_results", INT64), Field("page_token")),
+      logged_models.search,
+      "Search logged models (none are stored yet)"),
     # mltrail's extension (MLflow OSS has no REST route for it)
     E("GET", "model-versions/stage-history", (NAME, VERSION), model_versions.stage_history,
       "Every stage transition of a version (mltrail extension)"),
