@@ -173,3 +173,46 @@ def store_uri(request: pytest.FixtureRequest) -> str:
     """A new database on each backend in turn: SQLite, PostgreSQL, MySQL/MariaDB."""
     fixture = {"sqlite": "sqlite_uri", "postgresql": "postgres_uri", "mysql": "mysql_uri"}[request.param]
     return request.getfixturevalue(fixture)
+
+
+@pytest.fixture
+def serve_http(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """``serve_http(backend_uri)`` starts a ``mltrail server`` app (uvicorn in a thread, a free
+    127.0.0.1 port, artifacts proxied to a temp folder) over that database and returns its
+    ``http://`` URI; every server started is stopped after the test."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    from mltrail.server import create_app
+
+    started: list[tuple] = []
+
+    def _serve(backend_uri: str) -> str:
+        app = create_app(backend_store_uri=backend_uri,
+                         artifacts_destination=str(tmp_path_factory.mktemp("served-artifacts")), access_log=False)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            thread.join(0.01)
+        started.append((server, thread, sock))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+    yield _serve
+    for server, thread, sock in started:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+@pytest.fixture
+def http_uri(sqlite_uri: str, serve_http) -> str:
+    """``http://`` URI of a live mltrail server over a new SQLite database (see ``serve_http``)."""
+    return serve_http(sqlite_uri)

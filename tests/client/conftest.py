@@ -7,7 +7,8 @@ import pytest
 from mltrail.tracking import MlflowClient
 
 
-@pytest.fixture
-def client(sqlite_uri: str) -> MlflowClient:
-    """A client of a new SQLite database in a temp dir."""
-    return MlflowClient(tracking_uri=sqlite_uri)
+@pytest.fixture(params=["sqlite", "http"])
+def client(request: pytest.FixtureRequest, sqlite_uri: str) -> MlflowClient:
+    """A client of a new SQLite database in a temp dir, directly or through a live ``mltrail server``."""
+    uri = request.getfixturevalue("serve_http")(sqlite_uri) if request.param == "http" else sqlite_uri
+    return MlflowClient(tracking_uri=uri)

@@ -20,12 +20,14 @@ def reset_fluent_state() -> None:
     _runs._live.clear()
 
 
-@pytest.fixture
-def tracking_uri(sqlite_uri: str) -> Iterator[str]:
-    """The fluent API pointed at a new SQLite database; fluent state reset before and after."""
+@pytest.fixture(params=["sqlite", "http"])
+def tracking_uri(request: pytest.FixtureRequest, sqlite_uri: str) -> Iterator[str]:
+    """The fluent API pointed at a new SQLite database, directly or through a live ``mltrail
+    server`` (``http``); fluent state reset before and after."""
+    uri = request.getfixturevalue("serve_http")(sqlite_uri) if request.param == "http" else sqlite_uri
     reset_fluent_state()
-    mltrail.set_tracking_uri(sqlite_uri)
-    yield sqlite_uri
+    mltrail.set_tracking_uri(uri)
+    yield uri
     reset_fluent_state()
 
 

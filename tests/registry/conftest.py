@@ -11,11 +11,17 @@ import mltrail
 from mltrail.client import Client
 
 
-@pytest.fixture
-def client(store_uri: str) -> Client:
-    """A client (tracking = registry) on a new database, for SQLite, PostgreSQL and MariaDB in turn."""
-    mltrail.set_tracking_uri(store_uri)
-    return Client(store_uri)
+@pytest.fixture(params=["direct", "http"])
+def client(request: pytest.FixtureRequest, store_uri: str) -> Client:
+    """A client (tracking = registry) on a new database, for SQLite, PostgreSQL and MariaDB in turn,
+    directly and (SQLite only) through a live ``mltrail server``."""
+    uri = store_uri
+    if request.param == "http":
+        if not store_uri.startswith("sqlite"):
+            pytest.skip("the http variant runs over SQLite only")
+        uri = request.getfixturevalue("serve_http")(store_uri)
+    mltrail.set_tracking_uri(uri)
+    return Client(uri)
 
 
 @pytest.fixture

@@ -37,6 +37,8 @@ def _snapshot(client) -> dict:
 def registry(client, log_model):
     """Model 'm' (tag team=a, description 'orig') with versions 1 (Production, alias champion) and 2;
     model 'other'. Returns (client, model_uri, snapshot-before)."""
+    if client.tracking_uri.startswith("http"):
+        pytest.skip("the snapshot reads the registry's folder on the local disk")
     uri = log_model()
     client.create_registered_model("m", tags={"team": "a"}, description="orig")
     client.create_registered_model("other")

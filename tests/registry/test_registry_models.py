@@ -56,6 +56,8 @@ def test_rename_moves_versions_tags_aliases_and_history(client, log_model, inter
 
 
 def test_delete_removes_model_versions_and_their_copies(client, log_model):
+    if client.tracking_uri.startswith("http"):
+        pytest.skip("inspects the registry's folder on the local disk")
     import os
 
     uri = log_model()

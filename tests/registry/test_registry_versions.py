@@ -47,6 +47,8 @@ def test_version_from_an_artifact_store_location(client, log_model, intercept_of
 
 
 def test_a_registered_version_is_a_copy_unaffected_by_later_changes_to_the_run(client, log_model, intercept_of):
+    if client.tracking_uri.startswith("http"):
+        pytest.skip("inspects the run's artifact folder on the local disk")
     uri = log_model(intercept=4.0)
     client.create_registered_model("m")
     client.create_model_version("m", uri)

@@ -26,9 +26,10 @@ from .local import LocalArtifactRepository
 REPOSITORY_CLASSES: dict[str, str] = {
     "file": "mltrail.artifacts.local:LocalArtifactRepository",
     "s3": "mltrail.artifacts.s3:S3ArtifactRepository",
-    "mltrail-artifacts": "mltrail.artifacts.proxied:ProxiedArtifactRepository",
-    "http": "mltrail.artifacts.proxied:ProxiedArtifactRepository",
-    "https": "mltrail.artifacts.proxied:ProxiedArtifactRepository",
+    "mlflow-artifacts": "mltrail.artifacts.proxied:repository_for",
+    "mltrail-artifacts": "mltrail.artifacts.proxied:repository_for",
+    "http": "mltrail.artifacts.proxied:repository_for",
+    "https": "mltrail.artifacts.proxied:repository_for",
 }
 
 
@@ -38,6 +39,8 @@ def artifact_uri_scheme(uri: str) -> str:
     >>> artifact_uri_scheme("/data/artifacts"), artifact_uri_scheme("s3://bucket/x")
     ('file', 's3')
     """
+    if uri.startswith(("mlflow-artifacts:", "mltrail-artifacts:")):
+        return uri.split(":", 1)[0].lower()  # served by a tracking server: ``mlflow-artifacts:/0/abc``
     if "://" not in uri:
         return "file"
     return uri.split("://", 1)[0].lower()

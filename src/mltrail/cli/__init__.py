@@ -22,6 +22,8 @@ _COMMANDS = {
     "runs": "mltrail.cli.runs:runs",
     "models": "mltrail.cli.models:models",
     "demo": "mltrail.cli.demo:demo",
+    "server": "mltrail.cli.server:server",
+    "ui": "mltrail.cli.server:ui",
 }
 
 

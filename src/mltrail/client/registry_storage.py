@@ -48,8 +48,8 @@ def _local_path(uri: str) -> Optional[str]:
         from ..artifacts.local import local_path_from_uri
 
         return local_path_from_uri(uri)
-    if "://" in uri or uri.startswith(("runs:", "models:")):
-        return None
+    if "://" in uri or uri.startswith(("runs:", "models:")) or artifact_uri_scheme(uri) != "file":
+        return None  # a model URI, or an artifact URI such as mlflow-artifacts:/0/<run_id>/artifacts/model
     return os.path.abspath(os.path.expanduser(uri))
 
 

@@ -1,0 +1,158 @@
+"""Artifacts through the tracking server's proxy (``mlflow-artifacts:`` URIs), so clients need no
+storage credentials.
+
+``mlflow-artifacts:/0/<run_id>/artifacts`` names a folder under the server's
+artifact destination; the client reaches it at
+``<tracking URI>/api/2.0/mlflow-artifacts/artifacts/0/<run_id>/artifacts``
+(``mlflow-artifacts://host:port/...`` and plain ``http(s)://host/api/2.0/mlflow-artifacts/artifacts/...``
+name the server explicitly)::
+
+    repo = get_artifact_repository("mlflow-artifacts:/0/abc/artifacts")   # with an http:// tracking URI
+    repo.log_artifact("model.pkl", "models")        # PUT .../0/abc/artifacts/models/model.pkl
+
+Inside a server's request (:func:`serve_locally`) the same URIs resolve
+straight to the destination's repository; clients in the same process are not affected.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import posixpath
+from typing import Optional
+from urllib.parse import quote, urlsplit
+
+from ..entities import FileInfo
+from ..exceptions import InvalidParameterError, ResourceNotFoundError
+from .base import ArtifactRepository, join_artifact_path, normalize_artifact_path
+
+PROXY_PREFIX = "/api/2.0/mlflow-artifacts/artifacts"
+SCHEME = "mlflow-artifacts"
+
+_server_destination: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar(
+    "mltrail_server_artifact_destination", default=None
+)
+
+
+def serve_locally(destination: Optional[str]) -> contextvars.Token:
+    """Make ``mlflow-artifacts:`` URIs resolve to ``destination`` in the current context (a server's
+    request: worker threads started from it inherit it); returns the token to reset it.
+
+    >>> token = serve_locally("/srv/mltrail-artifacts")
+    """
+    return _server_destination.set(destination.rstrip("/") if destination else None)
+
+
+def _split(uri: str) -> tuple[str, str]:
+    """``(server base URL, path under the proxy)`` of a proxied artifact URI."""
+    if uri.startswith(SCHEME + ":"):
+        parts = urlsplit(uri)
+        path = parts.path.strip("/")
+        if parts.netloc:
+            return f"http://{parts.netloc}", path
+        from ..config import get_tracking_uri
+
+        tracking = get_tracking_uri()
+        if not tracking.startswith(("http://", "https://")):
+            raise InvalidParameterError(
+                f"Artifact URI {uri!r} is served by a tracking server, but the tracking URI is {tracking!r}: "
+                "set it to the server's http(s):// address"
+            )
+        return tracking.rstrip("/"), path
+    parts = urlsplit(uri)
+    if PROXY_PREFIX not in parts.path:
+        raise InvalidParameterError(
+            f"Artifact URI {uri!r}: an http(s) artifact URI must point at a server's {PROXY_PREFIX}/ route"
+        )
+    before, _, after = parts.path.partition(PROXY_PREFIX)
+    return f"{parts.scheme}://{parts.netloc}{before}".rstrip("/"), after.strip("/")
+
+
+def repository_for(uri: str) -> ArtifactRepository:
+    """The repository of a proxied URI: over HTTP, or the destination itself inside the server."""
+    destination = _server_destination.get()
+    if destination is not None and uri.startswith(SCHEME + ":"):  # a server serves its own proxied URIs
+        from . import get_artifact_repository
+
+        path = urlsplit(uri).path.strip("/")
+        return get_artifact_repository(f"{destination}/{path}" if path else destination)
+    return ProxiedArtifactRepository(uri)
+
+
+class ProxiedArtifactRepository(ArtifactRepository):
+    """An artifact folder reached through a server's ``mlflow-artifacts`` proxy."""
+
+    def __init__(self, artifact_uri: str) -> None:
+        super().__init__(artifact_uri)
+        from .._http import get_http_client
+
+        base, self._root = _split(artifact_uri)
+        self._http = get_http_client(base)
+
+    def _url(self, path: str) -> str:
+        full = join_artifact_path(self._root, path)
+        return f"{PROXY_PREFIX}/{quote(full)}"
+
+    def _check(self, response, what: str) -> None:
+        if response.status_code >= 400:
+            from .._http import error_from_body
+
+            try:
+                body = response.json()
+            except ValueError:
+                body = response.text
+            raise error_from_body(response.status_code, body, f"{self.artifact_uri} ({what})")
+
+    def log_artifact(self, local_file: str, artifact_path: Optional[str] = None) -> None:
+        if not os.path.isfile(local_file):
+            raise InvalidParameterError(f"Cannot log artifact {local_file!r}: no such file")
+        target = join_artifact_path(normalize_artifact_path(artifact_path), os.path.basename(local_file))
+        response = self._http.request("PUT", self._url(target), content_factory=lambda: open(local_file, "rb"))
+        self._check(response, f"upload of {target!r}")
+
+    def log_artifacts(self, local_dir: str, artifact_path: Optional[str] = None) -> None:
+        if not os.path.isdir(local_dir):
+            raise InvalidParameterError(f"Cannot log artifacts from {local_dir!r}: no such folder")
+        base = normalize_artifact_path(artifact_path)
+        for folder, _, files in os.walk(local_dir):
+            rel = os.path.relpath(folder, local_dir)
+            sub = "" if rel == "." else rel.replace(os.sep, "/")
+            for name in sorted(files):
+                self.log_artifact(os.path.join(folder, name), join_artifact_path(base, sub) or None)
+
+    def list_artifacts(self, path: Optional[str] = None) -> list[FileInfo]:
+        path = normalize_artifact_path(path)
+        full = join_artifact_path(self._root, path)
+        response = self._http.request("GET", PROXY_PREFIX, params={"path": full})
+        self._check(response, f"listing of {path!r}")
+        files = response.json().get("files", [])
+        infos = [
+            FileInfo(join_artifact_path(path, posixpath.basename(f["path"])), bool(f.get("is_dir", False)),
+                     None if f.get("is_dir") else int(f.get("file_size", 0)))
+            for f in files
+        ]
+        return sorted(infos, key=lambda f: f.path)
+
+    def _download_file(self, remote_file_path: str, local_path: str) -> None:
+        response = self._http.request("GET", self._url(remote_file_path), stream=True)
+        try:
+            if response.status_code == 404:
+                raise ResourceNotFoundError(f"Artifact {remote_file_path!r} does not exist under {self.artifact_uri}")
+            if response.status_code >= 400:
+                response.read()
+                self._check(response, f"download of {remote_file_path!r}")
+            tmp = local_path + ".part"
+            with open(tmp, "wb") as fh:
+                for chunk in response.iter_bytes(1 << 20):
+                    fh.write(chunk)
+            os.replace(tmp, local_path)
+        finally:
+            response.close()
+
+    def delete_artifacts(self, artifact_path: Optional[str] = None) -> None:
+        path = normalize_artifact_path(artifact_path)
+        response = self._http.request("DELETE", self._url(path) if path else f"{PROXY_PREFIX}/{quote(self._root)}")
+        self._check(response, f"delete of {path!r}")
+
+
+__all__ = ["ProxiedArtifactRepository", "repository_for", "serve_locally"]

@@ -1,0 +1,156 @@
+"""The artifact proxy: ``/api/2.0/mlflow-artifacts/artifacts/<path>`` over the server's artifact destination.
+
+``PUT`` stores the request body as a file, ``GET`` streams a file back,
+``DELETE`` removes a file or folder, and ``GET .../artifacts?path=<folder>``
+lists a folder (``{"files": [{"path": <basename>, "is_dir": ..., "file_size": ...}]}``,
+as MLflow). Paths that would leave the destination (``..``, ``%2e%2e``,
+absolute paths, backslashes or NUL) are refused with 400::
+
+    curl -T model.pkl http://127.0.0.1:5000/api/2.0/mlflow-artifacts/artifacts/0/<run_id>/artifacts/model.pkl
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import shutil
+import tempfile
+from typing import Any
+from urllib.parse import unquote
+
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import Route
+
+from ..artifacts import get_artifact_repository
+from ..artifacts.local import LocalArtifactRepository
+from ..exceptions import InvalidParameterError, MltrailError, ResourceNotFoundError
+from ..store.rest.wire import file_info_to_json
+from .errors import error_response
+from .protocol import ProtoJSONResponse
+
+PREFIX = "/api/2.0/mlflow-artifacts/artifacts"
+
+
+def safe_path(raw: str) -> str:
+    """The artifact path of a request, refused (InvalidParameterError) if it could leave the destination.
+
+    The path is decoded until stable, so ``%2e%2e`` and ``%252e%252e`` count as ``..``.
+
+    >>> safe_path("0/abc/artifacts/model.pkl")
+    '0/abc/artifacts/model.pkl'
+    """
+    decoded = raw
+    for _ in range(3):
+        again = unquote(decoded)
+        if again == decoded:
+            break
+        decoded = again
+    rule = "it must be a relative path inside the artifact destination (no '..', no leading '/', no '\\')"
+    if "\\" in decoded or "\x00" in decoded or decoded.startswith("/") or (len(decoded) > 1 and decoded[1] == ":"):
+        raise InvalidParameterError(f"Invalid artifact path {raw!r}: {rule}")
+    parts = [p for p in decoded.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise InvalidParameterError(f"Invalid artifact path {raw!r}: {rule}")
+    return "/".join(parts)
+
+
+def _repo(request: Request):
+    destination = request.app.state.context.artifacts_destination
+    if not destination:
+        raise ResourceNotFoundError(
+            "This server does not serve artifacts (started with --no-serve-artifacts or without a destination)",
+            "ENDPOINT_NOT_FOUND",
+        )
+    return get_artifact_repository(destination)
+
+
+def _local_file(repo: LocalArtifactRepository, path: str) -> str:
+    """The file behind ``path``, refused if a symlink leads it out of the destination."""
+    local = os.path.join(repo.root, *path.split("/"))
+    root = os.path.realpath(repo.root)
+    if not os.path.realpath(local).startswith(root + os.sep):
+        raise InvalidParameterError(f"Invalid artifact path {path!r}: it resolves outside the artifact destination")
+    return local
+
+
+async def _upload(request: Request, path: str) -> Response:
+    if not path or path.endswith("/"):
+        raise InvalidParameterError(f"Invalid artifact path {path!r}: an upload must name a file")
+    repo = _repo(request)
+    directory, name = posixpath.split(path)
+    tmp = tempfile.mkdtemp(prefix="mltrail-upload-")
+    try:
+        local = os.path.join(tmp, name)
+        with open(local, "wb") as fh:
+            async for chunk in request.stream():
+                fh.write(chunk)
+        await run_in_threadpool(repo.log_artifact, local, directory or None)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return ProtoJSONResponse({})
+
+
+async def _download(request: Request, path: str) -> Response:
+    repo = _repo(request)
+    if isinstance(repo, LocalArtifactRepository):
+        local = _local_file(repo, path)
+        if not os.path.isfile(local):
+            raise ResourceNotFoundError(f"Artifact {path!r} does not exist (or is a folder)")
+        return FileResponse(local, filename=posixpath.basename(path), content_disposition_type="attachment")
+    tmp = tempfile.mkdtemp(prefix="mltrail-download-")
+    try:
+        local = await run_in_threadpool(repo.download_artifacts, path, tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if not os.path.isfile(local):
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ResourceNotFoundError(f"Artifact {path!r} is a folder, not a file")
+    return FileResponse(local, filename=posixpath.basename(path),
+                        background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True))
+
+
+async def _delete(request: Request, path: str) -> Response:
+    repo = _repo(request)
+    await run_in_threadpool(repo.delete_artifacts, path or None)
+    return ProtoJSONResponse({})
+
+
+async def artifact(request: Request) -> Response:
+    """``PUT`` / ``GET`` / ``DELETE`` of one artifact path."""
+    raw = request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0]
+    raw_rel = raw[len(PREFIX):].lstrip("/") if raw.startswith(PREFIX) else request.path_params["artifact_path"]
+    try:
+        path = safe_path(raw_rel)
+        safe_path(request.path_params["artifact_path"])
+        if request.method == "PUT":
+            return await _upload(request, path)
+        if request.method == "GET":
+            return await _download(request, path)
+        return await _delete(request, path)
+    except MltrailError as exc:
+        return error_response(exc.error_code, exc.message)
+
+
+async def listing(request: Request) -> Response:
+    """``GET .../artifacts?path=<folder>``: the folder's entries by basename."""
+    try:
+        path = safe_path(request.query_params.get("path", ""))
+        repo = _repo(request)
+        infos = await run_in_threadpool(repo.list_artifacts, path or None)
+    except MltrailError as exc:
+        return error_response(exc.error_code, exc.message)
+    return ProtoJSONResponse({"files": [
+        file_info_to_json(type(i)(posixpath.basename(i.path), i.is_dir, i.file_size)) for i in infos
+    ]})
+
+
+def routes() -> list[Route]:
+    """The proxy's routes (mounted by ``create_app`` when the server serves artifacts)."""
+    return [
+        Route(PREFIX, listing, methods=["GET"]),
+        Route(PREFIX + "/{artifact_path:path}", artifact, methods=["GET", "PUT", "DELETE"]),
+    ]

@@ -1,0 +1,46 @@
+"""Error bodies and MLflow's HTTP status for each error code.
+
+Every error the server returns is ``{"error_code": <code name>, "message": ...}``;
+the stock MLflow client branches on the code (``RESOURCE_DOES_NOT_EXIST`` makes
+``get_experiment_by_name`` return None) and retries on 429/5xx::
+
+    error_response("RESOURCE_DOES_NOT_EXIST", "No run with id 'abc'")   # 404
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from starlette.responses import JSONResponse
+
+from ..exceptions import _HTTP_STATUS
+
+MALFORMED_REQUEST = "MALFORMED_REQUEST"
+ENDPOINT_NOT_FOUND = "ENDPOINT_NOT_FOUND"
+
+#: MLflow's status per code (``mlflow.exceptions.ERROR_CODE_TO_HTTP_STATUS``), except that
+#: INVALID_STATE is a 400 here: it answers a client's request about a deleted object, which a
+#: client must not retry (MLflow's client retries 500s).
+HTTP_STATUS: dict[str, int] = {
+    **_HTTP_STATUS,
+    MALFORMED_REQUEST: 400,
+    ENDPOINT_NOT_FOUND: 404,
+    "PERMISSION_DENIED": 403,
+    "UNAUTHENTICATED": 401,
+    "REQUEST_LIMIT_EXCEEDED": 429,
+    "RESOURCE_CONFLICT": 409,
+    "NOT_IMPLEMENTED": 501,
+}
+
+
+def error_response(code: str, message: str, status: Optional[int] = None, headers: Optional[dict] = None) -> JSONResponse:
+    """The JSON error body with MLflow's status for ``code`` (500 for an unknown code).
+
+    >>> error_response("INVALID_PARAMETER_VALUE", "bad").status_code
+    400
+    """
+    return JSONResponse(
+        {"error_code": code, "message": message},
+        status_code=status or HTTP_STATUS.get(code, 500),
+        headers=headers,
+    )

@@ -1,0 +1,122 @@
+"""Run endpoints: ``runs/create``, ``get``, ``update``, ``delete``, ``restore``, ``search``,
+``log-metric``, ``log-parameter``, ``set-tag``, ``delete-tag``, ``log-batch``, ``log-inputs``.
+
+Writes a client may retry are idempotent: an exact repeated metric row is kept
+once by the store, a repeated param with the same value is accepted, tags are
+overwritten, a repeated dataset input changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...entities import Metric, Param, RunTag
+from ...exceptions import InvalidParameterError
+from ...store.base import SEARCH_MAX_RESULTS_DEFAULT
+from ...store.rest.wire import dataset_input_from_json, run_info_to_json, run_to_json
+from ._common import paged, view_type
+
+Req = dict[str, Any]
+
+#: MLflow's log-batch limits (``mlflow.utils.validation``).
+MAX_METRICS_PER_BATCH = 1000
+MAX_PARAMS_TAGS_PER_BATCH = 100
+MAX_ENTITIES_PER_BATCH = 1000
+
+
+def create(ctx, r: Req) -> Req:
+    tags = [RunTag(t["key"], t.get("value", "")) for t in r.get("tags", ())]
+    run = ctx.tracking_store.create_run(
+        r.get("experiment_id") or "0", r.get("user_id", ""), r.get("start_time"), tags, r.get("run_name") or None
+    )
+    return {"run": run_to_json(run)}
+
+
+def get(ctx, r: Req) -> Req:
+    return {"run": run_to_json(ctx.tracking_store.get_run(r["run_id"]))}
+
+
+def update(ctx, r: Req) -> Req:
+    info = ctx.tracking_store.update_run_info(r["run_id"], r.get("status"), r.get("end_time"), r.get("run_name") or None)
+    return {"run_info": run_info_to_json(info)}
+
+
+def delete(ctx, r: Req) -> Req:
+    ctx.tracking_store.delete_run(r["run_id"])
+    return {}
+
+
+def restore(ctx, r: Req) -> Req:
+    ctx.tracking_store.restore_run(r["run_id"])
+    return {}
+
+
+def search(ctx, r: Req) -> Req:
+    page = ctx.tracking_store.search_runs(
+        r.get("experiment_ids") or [],
+        r.get("filter") or None,
+        view_type(r.get("run_view_type")),
+        r.get("max_results", SEARCH_MAX_RESULTS_DEFAULT),
+        r.get("order_by") or None,
+        r.get("page_token") or None,
+    )
+    return paged("runs", [run_to_json(run) for run in page], page.token)
+
+
+def log_metric(ctx, r: Req) -> Req:
+    ctx.tracking_store.log_metric(r["run_id"], Metric(r["key"], r["value"], r["timestamp"], r.get("step", 0)))
+    return {}
+
+
+def log_param(ctx, r: Req) -> Req:
+    ctx.tracking_store.log_param(r["run_id"], Param(r["key"], r.get("value", "")))
+    return {}
+
+
+def set_tag(ctx, r: Req) -> Req:
+    ctx.tracking_store.set_tag(r["run_id"], RunTag(r["key"], r.get("value", "")))
+    return {}
+
+
+def delete_tag(ctx, r: Req) -> Req:
+    ctx.tracking_store.delete_tag(r["run_id"], r["key"])
+    return {}
+
+
+def _check_batch_limits(metrics: list, params: list, tags: list) -> None:
+    if len(metrics) > MAX_METRICS_PER_BATCH:
+        raise InvalidParameterError(
+            f"A batch logging request can contain at most {MAX_METRICS_PER_BATCH} metrics. Got "
+            f"{len(metrics)} metrics. Please split up metrics across multiple requests and try again."
+        )
+    if len(params) > MAX_PARAMS_TAGS_PER_BATCH or len(tags) > MAX_PARAMS_TAGS_PER_BATCH:
+        raise InvalidParameterError(
+            f"A batch logging request can contain at most {MAX_PARAMS_TAGS_PER_BATCH} params and "
+            f"{MAX_PARAMS_TAGS_PER_BATCH} tags. Got {len(params)} params and {len(tags)} tags. "
+            "Please split up params and tags across multiple requests and try again."
+        )
+    total = len(metrics) + len(params) + len(tags)
+    if total > MAX_ENTITIES_PER_BATCH:
+        raise InvalidParameterError(
+            f"A batch logging request can contain at most {MAX_ENTITIES_PER_BATCH} metrics, params and "
+            f"tags in total. Got {total}. Please split up the batch across multiple requests and try again."
+        )
+
+
+def log_batch(ctx, r: Req) -> Req:
+    metrics, params, tags = r.get("metrics", []), r.get("params", []), r.get("tags", [])
+    _check_batch_limits(metrics, params, tags)
+    ctx.tracking_store.log_batch(
+        r["run_id"],
+        [Metric(m["key"], m["value"], m["timestamp"], m.get("step", 0)) for m in metrics],
+        [Param(p["key"], p.get("value", "")) for p in params],
+        [RunTag(t["key"], t.get("value", "")) for t in tags],
+    )
+    return {}
+
+
+def log_inputs(ctx, r: Req) -> Req:
+    datasets = [dataset_input_from_json(d) for d in r.get("datasets", ())]
+    if datasets:
+        ctx.tracking_store.log_inputs(r["run_id"], datasets)
+    return {}

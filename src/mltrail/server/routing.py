@@ -1,0 +1,140 @@
+"""THE route table of the REST API: one :class:`Endpoint` per (method, path).
+
+Routes, request parsing, error mapping and ``/openapi.json`` are all derived
+from :data:`ENDPOINTS` (see :mod:`mltrail.server.protocol`). Paths are
+relative to ``/api/2.0/mlflow/`` (also served under ``/ajax-api/2.0/mlflow/``)
+and match MLflow's ``service.proto`` / ``model_registry.proto``::
+
+    routes = build_routes(ENDPOINTS, context_of)
+"""
+
+from __future__ import annotations
+
+from .handlers import experiments, logged_models, metrics, model_versions, registered_models, runs
+from .protocol import BOOL, DOUBLE, INT64, MESSAGE, STRING, Endpoint, Field
+
+# -- shared request shapes -------------------------------------------------------------
+_KV = (Field("key", STRING, required=True), Field("value", STRING))
+TAGS = Field("tags", MESSAGE, repeated=True, fields=_KV)
+RUN_ID = Field("run_id", STRING, required=True, aliases=("run_uuid",))
+EXPERIMENT_ID = Field("experiment_id", STRING, required=True)
+NAME = Field("name", STRING, required=True)
+VERSION = Field("version", STRING, required=True)
+KEY = Field("key", STRING, required=True)
+VALUE = Field("value", STRING)
+PAGE = (Field("max_results", INT64), Field("page_token", STRING), Field("order_by", STRING, repeated=True))
+_METRIC = (
+    Field("key", STRING, required=True),
+    Field("value", DOUBLE, required=True),
+    Field("timestamp", INT64, required=True),
+    Field("step", INT64),
+)
+_DATASET = (
+    Field("name", STRING, required=True),
+    Field("digest", STRING, required=True),
+    Field("source_type", STRING, required=True),
+    Field("source", STRING, required=True),
+    Field("schema", STRING),
+    Field("profile", STRING),
+)
+_DATASET_INPUT = (TAGS, Field("dataset", MESSAGE, required=True, fields=_DATASET))
+
+E = Endpoint
+ENDPOINTS: tuple[Endpoint, ...] = (
+    # experiments
+    E("POST", "experiments/create", (NAME, Field("artifact_location"), TAGS), experiments.create, "Create an experiment"),
+    E("GET", "experiments/get", (EXPERIMENT_ID,), experiments.get, "Get an experiment by id"),
+    E("GET", "experiments/get-by-name", (Field("experiment_name", required=True),), experiments.get_by_name,
+      "Get an experiment by name"),
+    E("POST", "experiments/search", (*PAGE, Field("filter"), Field("view_type")), experiments.search,
+      "Search experiments"),
+    E("GET", "experiments/search", (*PAGE, Field("filter"), Field("view_type")), experiments.search,
+      "Search experiments"),
+    E("POST", "experiments/update", (EXPERIMENT_ID, Field("new_name")), experiments.update, "Rename an experiment"),
+    E("POST", "experiments/delete", (EXPERIMENT_ID,), experiments.delete, "Delete an experiment (soft)"),
+    E("POST", "experiments/restore", (EXPERIMENT_ID,), experiments.restore, "Restore a deleted experiment"),
+    E("POST", "experiments/set-experiment-tag", (EXPERIMENT_ID, KEY, VALUE), experiments.set_tag,
+      "Set an experiment tag"),
+    # runs
+    E("POST", "runs/create",
+      (Field("experiment_id"), Field("user_id"), Field("run_name"), Field("start_time", INT64), TAGS),
+      runs.create, "Create a run"),
+    E("GET", "runs/get", (RUN_ID,), runs.get, "Get a run"),
+    E("POST", "runs/update", (RUN_ID, Field("status"), Field("end_time", INT64), Field("run_name")), runs.update,
+      "Update a run's status, end time or name"),
+    E("POST", "runs/delete", (RUN_ID,), runs.delete, "Delete a run (soft)"),
+    E("POST", "runs/restore", (RUN_ID,), runs.restore, "Restore a deleted run"),
+    E("POST", "runs/search",
+      (Field("experiment_ids", repeated=True), Field("filter"), Field("run_view_type"), *PAGE),
+      runs.search, "Search runs"),
+    E("POST", "runs/log-metric", (RUN_ID, *_METRIC), runs.log_metric, "Log a metric value"),
+    E("POST", "runs/log-parameter", (RUN_ID, KEY, VALUE), runs.log_param, "Log a parameter"),
+    E("POST", "runs/set-tag", (RUN_ID, KEY, VALUE), runs.set_tag, "Set a run tag"),
+    E("POST", "runs/delete-tag", (RUN_ID, KEY), runs.delete_tag, "Delete a run tag"),
+    E("POST", "runs/log-batch",
+      (RUN_ID, Field("metrics", MESSAGE, repeated=True, fields=_METRIC),
+       Field("params", MESSAGE, repeated=True, fields=_KV), TAGS),
+      runs.log_batch, "Log metrics, params and tags in one transaction"),
+    E("POST", "runs/log-inputs", (RUN_ID, Field("datasets", MESSAGE, repeated=True, fields=_DATASET_INPUT)),
+      runs.log_inputs, "Log dataset inputs of a run"),
+    # metrics
+    E("GET", "metrics/get-history",
+      (RUN_ID, Field("metric_key", required=True), Field("max_results", INT64), Field("page_token")),
+      metrics.get_history, "Every value of a metric"),
+    E("GET", "metrics/get-history-bulk-interval",
+      (Field("run_ids", repeated=True, required=True), Field("metric_key", required=True),
+       Field("start_step", INT64), Field("end_step", INT64), Field("max_results", INT64)),
+      metrics.get_history_bulk_interval, "Sampled histories of one metric for several runs"),
+    # registered models
+    E("POST", "registered-models/create", (NAME, TAGS, Field("description")), registered_models.create,
+      "Create a registered model"),
+    E("GET", "registered-models/get", (NAME,), registered_models.get, "Get a registered model"),
+    E("PATCH", "registered-models/update", (NAME, Field("description")), registered_models.update,
+      "Update a registered model's description"),
+    E("POST", "registered-models/rename", (NAME, Field("new_name", required=True)), registered_models.rename,
+      "Rename a registered model"),
+    E("DELETE", "registered-models/delete", (NAME,), registered_models.delete, "Delete a registered model"),
+    E("GET", "registered-models/search", (Field("filter"), *PAGE), registered_models.search,
+      "Search registered models"),
+    E("POST", "registered-models/get-latest-versions", (NAME, Field("stages", repeated=True)),
+      registered_models.get_latest_versions, "Latest version per stage"),
+    E("GET", "registered-models/get-latest-versions", (NAME, Field("stages", repeated=True)),
+      registered_models.get_latest_versions, "Latest version per stage"),
+    E("POST", "registered-models/set-tag", (NAME, KEY, VALUE), registered_models.set_tag,
+      "Set a registered model tag"),
+    E("DELETE", "registered-models/delete-tag", (NAME, KEY), registered_models.delete_tag,
+      "Delete a registered model tag"),
+    E("POST", "registered-models/alias", (NAME, Field("alias", required=True), VERSION),
+      registered_models.set_alias, "Point an alias at a version"),
+    E("DELETE", "registered-models/alias", (NAME, Field("alias", required=True)), registered_models.delete_alias,
+      "Delete an alias"),
+    E("GET", "registered-models/alias", (NAME, Field("alias", required=True)), registered_models.get_by_alias,
+      "The version an alias points at"),
+    # model versions
+    E("POST", "model-versions/create",
+      (NAME, Field("source", required=True), Field("run_id"), TAGS, Field("run_link"), Field("description"),
+       Field("model_id")),
+      model_versions.create, "Register a model version (copied into the registry's storage)"),
+    E("GET", "model-versions/get", (NAME, VERSION), model_versions.get, "Get a model version"),
+    E("PATCH", "model-versions/update", (NAME, VERSION, Field("description")), model_versions.update,
+      "Update a model version's description"),
+    E("DELETE", "model-versions/delete", (NAME, VERSION), model_versions.delete, "Delete a model version"),
+    E("GET", "model-versions/search", (Field("filter"), *PAGE), model_versions.search, "Search model versions"),
+    E("POST", "model-versions/transition-stage",
+      (NAME, VERSION, Field("stage", required=True), Field("archive_existing_versions", BOOL), Field("user_id")),
+      model_versions.transition_stage, "Move a version to a stage"),
+    E("GET", "model-versions/get-download-uri", (NAME, VERSION), model_versions.get_download_uri,
+      "Where a version's files are"),
+    E("POST", "model-versions/set-tag", (NAME, VERSION, KEY, VALUE), model_versions.set_tag,
+      "Set a model version tag"),
+    E("DELETE", "model-versions/delete-tag", (NAME, VERSION, KEY), model_versions.delete_tag,
+      "Delete a model version tag"),
+    # MLflow 3 logged models: no LoggedModel entities in this store yet (see handlers/logged_models.py)
+    E("POST", "logged-models/search",
+      (Field("experiment_ids", repeated=True), Field("filter"), Field("max_results", INT64), Field("page_token")),
+      logged_models.search,
+      "Search logged models (none are stored yet)"),
+    # mltrail's extension (MLflow OSS has no REST route for it)
+    E("GET", "model-versions/stage-history", (NAME, VERSION), model_versions.stage_history,
+      "Every stage transition of a version (mltrail extension)"),
+)
