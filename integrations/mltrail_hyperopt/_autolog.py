@@ -19,8 +19,12 @@ objective received (nested dicts as ``a.b``, list positions as ``a.0``); metrics
 FINISHED for ``STATUS_OK``, FAILED for ``STATUS_FAIL`` or an exception (which
 still propagates as hyperopt expects). The trial's run is the active run while
 the objective runs, so xgboost / sklearn autologging there logs into it, and a
-``with mlflow.start_run():`` in the objective (the manual style) returns that
-same run instead of creating a second one.
+run the objective opens itself (``with mlflow.start_run():`` or MLflow's
+documented ``start_run(nested=True)`` under a parent run around ``fmin``) *is*
+that trial's run: it gets the trial's params, loss and tags, with no extra
+``trial-<tid>`` layer (its ``run_name`` renames the trial's run). A second
+nested run in the same objective is a child of the first while it is open, a
+sibling after it was left.
 
 Options: ``log_trial_models`` (default True: models that framework
 autologging logs inside trials are kept); ``max_trial_models`` (default None =

@@ -10,6 +10,14 @@ are patched as they are created, from a ``BaseEstimator.__init_subclass__``
 hook. No sklearn module is imported eagerly. Estimators of frameworks that
 have their own integration (XGBoost's sklearn API...) are left to it.
 
+What is not logged (as in MLflow): a fit of a preprocessing estimator on its
+own (classes from ``sklearn.preprocessing``, ``sklearn.impute``,
+``sklearn.feature_extraction``, ``sklearn.feature_selection`` and
+``ColumnTransformer``; inside a Pipeline they are part of its run), unless
+``log_transformers=True``; and a fit that sklearn's own code makes
+(``classification_report`` fitting a LabelEncoder, ``cross_val_score``
+fitting clones): such calls run with autologging suppressed inside them.
+
     import mltrail
     mltrail.sklearn.autolog(max_tuning_runs=3)
     Ridge(alpha=0.5).fit(X_train, y_train)     # one run: params, metrics, model
@@ -31,6 +39,21 @@ from . import _autolog_post_training as post_training
 FIT_METHODS = ("fit", "fit_transform", "fit_predict")
 #: Top-level modules whose estimators belong to another integration.
 _ALWAYS_EXCLUDED = frozenset({"xgboost", "lightgbm", "catboost"})
+#: MLflow's set of data-manipulation estimators that are not runs of their own (module prefixes, classes).
+TRANSFORMER_MODULES = ("sklearn.preprocessing", "sklearn.impute", "sklearn.feature_extraction",
+                       "sklearn.feature_selection")
+TRANSFORMER_CLASSES = frozenset({"sklearn.compose._column_transformer.ColumnTransformer"})
+
+
+def is_transformer_class(cls: type) -> bool:
+    """True for the preprocessing classes autologging leaves alone unless ``log_transformers=True``.
+
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> is_transformer_class(StandardScaler)
+    True
+    """
+    module = getattr(cls, "__module__", "") or ""
+    return module.startswith(TRANSFORMER_MODULES) or f"{module}.{cls.__name__}" in TRANSFORMER_CLASSES
 
 
 def _all_subclasses(root: type) -> list[type]:
@@ -59,13 +82,27 @@ class SklearnIntegration(Integration):
         "serialization_format": "cloudpickle",
         "pos_label": None,
         "log_plots": True,
+        "log_transformers": False,
     }
+    library_callers = ("sklearn.",)
 
     def __init__(self) -> None:
         super().__init__()
         self._excluded_modules: frozenset[str] = _ALWAYS_EXCLUDED
         self._log_fit: Any = None
         self._metrics_hook_registered = False
+        self._transformer_classes: dict[type, bool] = {}
+
+    def skip_call(self, instance: Any, caller: Any) -> bool:
+        """Transformers alone (unless ``log_transformers``) and fits made by sklearn's own code."""
+        if instance is not None and not self._config.get("log_transformers", False):
+            cls = type(instance)
+            excluded = self._transformer_classes.get(cls)
+            if excluded is None:
+                excluded = self._transformer_classes[cls] = is_transformer_class(cls)
+            if excluded:
+                return True
+        return super().skip_call(instance, caller)
 
     def patch(self, sklearn: Any) -> None:
         from sklearn.base import BaseEstimator
@@ -141,6 +178,7 @@ def autolog(
     pos_label: Any = None,
     extra_tags: Optional[dict[str, Any]] = None,
     log_plots: bool = True,
+    log_transformers: bool = False,
 ) -> None:
     """Enable (or disable) and configure autologging for scikit-learn (MLflow's options, same defaults).
 
@@ -158,6 +196,9 @@ def autolog(
     ``max_tuning_runs`` candidates (None: all). With
     ``log_post_training_metrics``, sklearn.metrics calls and ``score`` on
     an autologged model's predictions log ``<metric>_<dataset variable>``.
+    A preprocessing estimator fitted alone (``StandardScaler().fit(X)``,
+    ``DictVectorizer().fit_transform(d)``) is not a run, as in MLflow;
+    ``log_transformers=True`` (an mltrail option) logs those too.
 
         import mltrail
         mltrail.sklearn.autolog(log_input_examples=True, max_tuning_runs=3)
@@ -178,4 +219,5 @@ def autolog(
         pos_label=pos_label,
         extra_tags=extra_tags,
         log_plots=log_plots,
+        log_transformers=log_transformers,
     )

@@ -109,7 +109,7 @@ def log_fit(call: AutologCall) -> None:
     call.set_tags({"estimator_name": cls.__name__, "estimator_class": _qualified(cls)})
     call.safely("read the estimator's params", _log_params, call, estimator)
     if call.config.log_datasets:
-        call.safely("describe the training data", _log_training_data, call, X, y)
+        call.notes["dataset"] = call.safely("describe the training data", _log_training_data, call, X, y)
 
     call.call_original()
     with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -119,14 +119,17 @@ def log_fit(call: AutologCall) -> None:
 
 
 def _after_fit(call: AutologCall, estimator: Any, X: Any, y: Any, sample_weight: Any) -> None:
-    from sklearn.model_selection._search import BaseSearchCV
-
     result = call.result
-    is_search = isinstance(estimator, BaseSearchCV)
-    if is_search:
+    searching = is_search(estimator)
+    if searching:
+        from mltrail import fluent
+
         from ._autolog_search import log_search
 
-        call.safely("log the search results", log_search, call, estimator)
+        active = fluent.active_run()
+        if active is not None and active.info.run_id == call.run_id:
+            call.notes["start_time"] = active.info.start_time  # children start with the search, as in MLflow
+        call.safely("log the search results", log_search, call, estimator, call.notes.get("dataset"))
         if not hasattr(estimator, "best_estimator_"):  # refit=False: nothing can predict
             return
     outputs = call.safely(
@@ -136,9 +139,11 @@ def _after_fit(call: AutologCall, estimator: Any, X: Any, y: Any, sample_weight:
     predictions = outputs[0] if outputs else None
     if call.config.log_models:
         log_model_per_policy(call, model_logger(call, estimator, X, predictions))
-        if is_search:
+        if searching:
             best = model_logger(call, estimator.best_estimator_, X, predictions, "best_estimator")
             log_model_per_policy(call, best, "log the best estimator")
+    if not skip_figures():
+        call.safely("log estimator.html", _log_estimator_html, call, estimator)
     plots_wanted = call.config.log_plots and not skip_figures()
     if outputs and outputs[2] == "classifier" and plots_wanted and y is not None:
         from ._autolog_plots import log_classifier_plots
@@ -148,22 +153,53 @@ def _after_fit(call: AutologCall, estimator: Any, X: Any, y: Any, sample_weight:
         post_training.remember_model(estimator, call.run_id)
 
 
+def is_search(estimator: Any) -> bool:
+    """True for GridSearchCV, RandomizedSearchCV and other ``BaseSearchCV`` estimators."""
+    from sklearn.model_selection._search import BaseSearchCV
+
+    return isinstance(estimator, BaseSearchCV)
+
+
 def _log_params(call: AutologCall, estimator: Any) -> None:
-    call.log_params(estimator.get_params(deep=True))
+    # As MLflow: a search's seed estimator is not what was trained, so its params are not
+    # logged deeply (no ``estimator__*``); the candidates' child runs carry them.
+    call.log_params(estimator.get_params(deep=not is_search(estimator)))
 
 
-def _log_training_data(call: AutologCall, X: Any, y: Any) -> None:
-    """Buffer (X, y) as the dataset input with context ``train`` (sparse matrices are not described)."""
+def _log_training_data(call: AutologCall, X: Any, y: Any) -> Any:
+    """Buffer (X, y) as the dataset input with context ``train``; return the dataset (or None)."""
+    dataset = training_dataset(X, y)
+    if dataset is not None:
+        call.log_input(dataset, "train")
+    return dataset
+
+
+def training_dataset(X: Any, y: Any) -> Any:
+    """The dataset describing training data ``X`` (DataFrame, array, scipy sparse matrix) and ``y``, or None."""
     import mltrail.data
 
-    if X is None or (sys.modules.get("scipy.sparse") and sys.modules["scipy.sparse"].issparse(X)):
-        return
+    if X is None:
+        return None
+    sparse = sys.modules.get("scipy.sparse")
+    if sparse is not None and sparse.issparse(X):
+        from ._sparse import from_sparse
+
+        return from_sparse(X, targets=y)
     pandas = sys.modules.get("pandas")
     if pandas is not None and isinstance(X, pandas.DataFrame):
-        dataset = mltrail.data.from_pandas(X, targets=y)
-    else:
-        dataset = mltrail.data.from_numpy(X, targets=y)
-    call.log_input(dataset, "train")
+        return mltrail.data.from_pandas(X, targets=y)
+    return mltrail.data.from_numpy(X, targets=y)
+
+
+def _log_estimator_html(call: AutologCall, estimator: Any) -> None:
+    """``estimator.html``: sklearn's diagram of the fitted estimator, in the page MLflow writes."""
+    from sklearn.utils import estimator_html_repr
+
+    page = (
+        '<!DOCTYPE html>\n<html lang="en">\n  <head>\n    <meta charset="UTF-8"/>\n  </head>\n'
+        f"  <body>\n    {estimator_html_repr(estimator)}\n  </body>\n</html>\n"
+    )
+    call.log_artifact_bytes(page.encode("utf-8"), "estimator.html")
 
 
 def _log_training_metrics(

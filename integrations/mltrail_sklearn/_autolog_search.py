@@ -1,13 +1,18 @@
 """GridSearchCV / RandomizedSearchCV: what the parent run gets beyond a plain fit.
 
-The parent run (the search's own autologged run) gets ``best_<param>``
+The parent run (the search's own autologged run) gets the search's own
+params (``get_params(deep=False)``: no ``estimator__*``), ``best_<param>``
 params, ``best_cv_score``, ``cv_results.csv`` and, with ``log_models``, the
 refitted best estimator under ``best_estimator``. The best
 ``max_tuning_runs`` candidates (by ``rank_test_<refit metric>``; None = all)
-become finished child runs with their params and cv metrics
-(``mean_test_score``, ``std_test_score``, ``rank_test_score``, split scores,
-fit times), all created after the search, so the inner fits themselves
-never open runs (the outermost call wins).
+become finished child runs, as MLflow makes them: the candidate's full params
+(the seed estimator's ``get_params(deep=True)`` updated with the candidate's),
+tags ``estimator_name`` / ``estimator_class`` of the seed estimator, the
+numeric cv results except ``param_*`` and ``split*`` columns as metrics
+(``mean_test_score``, ``std_test_score``, ``rank_test_score``, fit times),
+the training data as dataset input, and the parent's start time. They are
+created after the search, so the inner fits themselves never open runs (the
+outermost call wins).
 """
 
 from __future__ import annotations
@@ -29,17 +34,28 @@ def _rank_key(search: Any) -> str:
 def _candidate_metrics(cv_results: dict, index: int) -> dict[str, float]:
     metrics = {}
     for key, column in cv_results.items():
-        if key == "params" or key.startswith("param_"):
+        if key.startswith(("param", "split")):  # params are logged as params; per-split scores are noise
             continue
-        try:
-            metrics[key] = float(np.asarray(column)[index])
-        except (TypeError, ValueError):
+        value = np.asarray(column)[index]
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
             continue
+        metrics[key] = float(value)
     return metrics
 
 
-def log_search(call: AutologCall, search: Any) -> None:
-    """Best params/score, cv_results.csv, child runs (called after the search's fit returned)."""
+def _base_params(search: Any) -> dict[str, Any]:
+    """The seed estimator's params (deep, unless the seed is itself a search), as MLflow logs them."""
+    from ._autolog_fit import is_search
+
+    seed = search.estimator
+    return seed.get_params(deep=not is_search(seed))
+
+
+def log_search(call: AutologCall, search: Any, dataset: Any = None) -> None:
+    """Best params/score, cv_results.csv, child runs (called after the search's fit returned).
+
+    ``dataset`` (the training data's dataset, or None) becomes each child run's input.
+    """
     if hasattr(search, "best_params_"):
         call.log_params({f"best_{k}": v for k, v in search.best_params_.items()})
     if hasattr(search, "best_score_"):
@@ -48,7 +64,7 @@ def log_search(call: AutologCall, search: Any) -> None:
     if cv_results is None:
         return
     call.safely("log cv_results.csv", _log_cv_results, call, cv_results)
-    call.safely("log child runs for the best candidates", _log_children, call, search, cv_results)
+    call.safely("log child runs for the best candidates", _log_children, call, search, cv_results, dataset)
 
 
 def _log_cv_results(call: AutologCall, cv_results: dict) -> None:
@@ -57,7 +73,7 @@ def _log_cv_results(call: AutologCall, cv_results: dict) -> None:
     call.log_artifact_bytes(pd.DataFrame(cv_results).to_csv(index=False).encode("utf-8"), "cv_results.csv")
 
 
-def _log_children(call: AutologCall, search: Any, cv_results: dict) -> None:
+def _log_children(call: AutologCall, search: Any, cv_results: dict, dataset: Any) -> None:
     limit = call.config.get("max_tuning_runs", 5)
     if limit is not None and limit <= 0:
         return
@@ -65,10 +81,18 @@ def _log_children(call: AutologCall, search: Any, cv_results: dict) -> None:
     order = np.argsort(ranks, kind="stable")
     chosen = order if limit is None else order[:limit]
     parent_name = type(search).__name__
-    for position, index in enumerate(chosen, start=1):
+    seed_class = type(search.estimator)
+    tags = {"estimator_name": seed_class.__name__, "estimator_class": f"{seed_class.__module__}.{seed_class.__name__}"}
+    base = _base_params(search)
+    start_time = call.notes.get("start_time")
+    for index in chosen:
+        params = dict(base)
+        params.update(cv_results["params"][index])
         call.log_child_run(
             run_name=f"{parent_name}-candidate-{int(index)}",
-            params=cv_results["params"][index],
+            params=params,
             metrics=_candidate_metrics(cv_results, int(index)),
-            tags={"estimator_name": type(search.estimator).__name__, "candidate_rank": position},
+            tags=tags,
+            dataset=dataset,
+            start_time=start_time,
         )

@@ -6,12 +6,17 @@
     booster = train(params, dtrain, num_boost_round=100, evals=[(dvalid, "validation")],
                     early_stopping_rounds=10)
 
-Each training gets one run (or logs into the active run): the params given
-plus the values xgboost filled in, ``num_boost_round`` and
-``early_stopping_rounds``; every eval set's metrics per boosting round as
-``<eval name>-<metric>`` (step = iteration), written in one batch at the end
-(long trainings flush every ``metrics_flush_seconds``); early stopping's
-``best_iteration``, ``stopped_iteration`` and ``best_<eval>-<metric>``;
+Each training gets one run (or logs into the active run) with MLflow's data:
+the ``params`` given to ``train`` as given (for the sklearn API, the params
+it hands to ``train``: ``learning_rate``, ``random_state``...) plus
+``train``'s other arguments (``num_boost_round``, ``early_stopping_rounds``,
+``maximize``, ``verbose_eval``, ``custom_metric``); the booster's full
+configuration as the artifact ``booster_config.json``; every eval set's
+metrics per boosting round as ``<eval name>-<metric>`` (step = iteration),
+written in one batch at the end (long trainings flush every
+``metrics_flush_seconds``); with early stopping, ``stopped_iteration`` and
+``best_iteration`` (step 0) and the best iteration's metrics again at step
+``stopped_iteration + 1``, so each metric's latest value is the best model's;
 ``dtrain`` and the eval sets as dataset inputs (contexts ``train`` / ``eval``,
 with ``log_datasets``, in the same store transaction as the params);
 feature importance per ``importance_types`` as JSON plus a PNG bar plot
@@ -32,6 +37,7 @@ with its params and the rounds that finished.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import sys
 import time
@@ -39,21 +45,28 @@ from typing import Any, Optional
 
 import wrapt
 
-from mltrail.autologging import AutologCall, Integration, current_call, log_model_per_policy, skip_figures
+from mltrail.autologging import (
+    AutologCall,
+    Integration,
+    current_call,
+    in_autologged_call,
+    log_model_per_policy,
+    skip_figures,
+)
 from mltrail.exceptions import InvalidParameterError
 
 from ._datasets import log_training_datasets
+from ._examples import INPUT_DTYPE_ATTR
 from ._figures import log_importance_png_later, wait_for_figures
-from ._training_record import TrainingRecord
+from ._training_record import TrainingRecord, train_arguments
 
 __all__ = ["XGBoostIntegration", "autolog", "integration", "wait_for_figures"]
 
 _RECORD_ATTR = "_mltrail_training"
 _SKLEARN_CLASSES = ("XGBModel", "XGBClassifier", "XGBRegressor", "XGBRanker", "XGBRFClassifier", "XGBRFRegressor")
-_TRAIN_ARGS = (
-    "params", "dtrain", "num_boost_round", "evals", "early_stopping_rounds", "maximize",
-    "verbose_eval", "custom_metric", "obj", "xgb_model",
-)
+#: The (args, kwargs) of the ``xgboost.train`` call running in this context (set by its patch,
+#: also when that call is inside another autologged call such as the sklearn API's ``fit``).
+_train_call: contextvars.ContextVar[Optional[tuple]] = contextvars.ContextVar("mltrail_xgboost_train", default=None)
 #: What ``Booster.get_score(importance_type=...)`` accepts.
 IMPORTANCE_TYPES = ("weight", "gain", "cover", "total_gain", "total_cover")
 
@@ -137,13 +150,29 @@ class XGBoostIntegration(Integration):
         ):
             self.replace(container, attribute, wrapt.FunctionWrapper(vars(container)[attribute], wrapper))
         self.wrap_plain(core.Booster, "update", self._booster_update)
-        self.wrap(training, "train", self._log_train)
-        if vars(xgboost).get("train") is not None:
-            self.wrap(xgboost, "train", self._log_train)
+        self.wrap_plain(core.DMatrix, "__init__", _dmatrix_init)
+        train_wrapper = self._train_wrapper()
+        self.wrap_plain(training, "train", train_wrapper)
+        for module in (xgboost, sklearn):  # names bound with ``from .training import train``
+            if vars(module).get("train") is training.train.__wrapped__:
+                self.wrap_plain(module, "train", train_wrapper)
         for class_name in _SKLEARN_CLASSES:
             cls = getattr(sklearn, class_name, None)
             if cls is not None and "fit" in vars(cls):
                 self.wrap(cls, "fit", self._log_fit)
+
+    def _train_wrapper(self) -> Any:
+        """``xgboost.train``'s patch: note the call's arguments, then the usual autologged call."""
+        logged = self.make_wrapper(self._log_train)
+
+        def wrapper(wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> Any:
+            token = _train_call.set((wrapped, args, kwargs))
+            try:
+                return logged(wrapped, instance, args, kwargs)
+            finally:
+                _train_call.reset(token)
+
+        return wrapper
 
     # -- hooks for wrapped entry points (a run exists from the start) -------------------
     def _log_train(self, call: AutologCall) -> None:
@@ -167,7 +196,7 @@ class XGBoostIntegration(Integration):
 
     def _log_fit(self, call: AutologCall) -> None:
         estimator = call.instance
-        call.safely("log the estimator's params", self._log_estimator_params, call, estimator)
+        call.safely("tag the estimator", self._tag_estimator, call, estimator)
         self._call_framework(call)
         training: Optional[_Training] = call.notes.get("training")
         if training is None:
@@ -177,9 +206,8 @@ class XGBoostIntegration(Integration):
         self._log_training(call, training, booster, estimator, example=X)
 
     @staticmethod
-    def _log_estimator_params(call: AutologCall, estimator: Any) -> None:
-        params = estimator.get_params(deep=False)
-        call.log_params({k: v for k, v in params.items() if v is not None})
+    def _tag_estimator(call: AutologCall, estimator: Any) -> None:
+        # params come from the train() call the estimator makes (as MLflow logs them)
         call.set_tags({"estimator_name": type(estimator).__name__,
                        "estimator_class": f"{type(estimator).__module__}.{type(estimator).__qualname__}"})
 
@@ -193,13 +221,19 @@ class XGBoostIntegration(Integration):
             call = current_call()
             if call is not None and (call.integration is not self or "training" in call.notes):
                 return  # inside another integration's call, or a second training in one call
+            if call is None and in_autologged_call():
+                return  # autologging is suppressed here (a fit made by library code)
             frame_locals = self._train_locals()
             if frame_locals is None:
                 return
-            record = TrainingRecord.from_train_call(
-                frame_locals.get("params"),
-                **{k: frame_locals.get(k) for k in _TRAIN_ARGS[2:] if k not in ("evals",)},
-            )
+            noted = _train_call.get()
+            if noted is not None:
+                arguments = train_arguments(*noted)
+            else:  # a train bound before autolog(): its arguments as the frame holds them
+                train = inspect_unwrap(sys.modules["xgboost.training"].train)
+                names = _train_parameters(train)
+                arguments = train_arguments(train, (), {k: frame_locals[k] for k in names if k in frame_locals})
+            record = TrainingRecord.from_train_call(arguments)
             training = _Training(
                 record, call, frame_locals.get("dtrain"), instance, float(config.metrics_flush_seconds)
             )
@@ -328,18 +362,30 @@ class XGBoostIntegration(Integration):
     # -- what every training logs --------------------------------------------------------
     def _log_training(self, call: AutologCall, training: _Training, booster: Any, model: Any, example: Any) -> None:
         record = training.record
-        call.log_params(call.safely("read the effective params", record.params, booster) or record.params())
+        call.log_params(record.params())
         call.safely("log the metrics", lambda: _buffer_metrics(call, training.remaining_rows(booster)))
         if call.config.log_datasets:
             call.safely("describe the training data", log_training_datasets, call, training.dtrain, training.evals)
         if booster is None:
             return
+        if not skip_figures():
+            call.safely("log booster_config.json", self._log_booster_config, call, booster)
         for importance_type in self._config.importance_types or ():
             call.safely(
                 f"log {importance_type} feature importance", self._log_importance, call, booster, importance_type
             )
         if call.config.log_models:
             self._log_model(call, model, booster, training.dtrain, example)
+
+    @staticmethod
+    def _log_booster_config(call: AutologCall, booster: Any) -> None:
+        """The booster's full configuration (every effective parameter), as xgboost's ``save_config`` gives it."""
+        config = json.dumps(json.loads(booster.save_config()), indent=2)
+        repository = _active_run_repository(call.run_id)
+        if repository is not None:
+            repository.log_bytes(config.encode("utf-8"), "booster_config.json")
+        else:
+            call.client.log_text(call.run_id, config, "booster_config.json")
 
     def _log_importance(self, call: AutologCall, booster: Any, importance_type: str) -> None:
         scores = booster.get_score(importance_type=importance_type)
@@ -402,6 +448,39 @@ def _active_run_repository(run_id: Optional[str]) -> Any:
     from mltrail.artifacts import get_artifact_repository
 
     return get_artifact_repository(active.info.artifact_uri)
+
+
+_parameters_cache: dict[Any, tuple[str, ...]] = {}
+
+
+def inspect_unwrap(function: Any) -> Any:
+    """``function`` without our patch (and any functools.wraps layers)."""
+    import inspect
+
+    return inspect.unwrap(function)
+
+
+def _train_parameters(train: Any) -> tuple[str, ...]:
+    names = _parameters_cache.get(train)
+    if names is None:
+        import inspect
+
+        names = _parameters_cache[train] = tuple(inspect.signature(train).parameters)
+    return names
+
+
+def _dmatrix_init(wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> None:
+    """``DMatrix.__init__``'s patch: remember the input's dtype(s) for the model signature (no copy)."""
+    wrapped(*args, **kwargs)
+    try:
+        data = args[0] if args else kwargs.get("data")
+        dtype = getattr(data, "dtype", None)
+        if dtype is not None and getattr(data, "ndim", 0) == 2:
+            vars(instance)[INPUT_DTYPE_ATTR] = str(dtype)
+        elif hasattr(data, "dtypes") and hasattr(data, "columns"):
+            vars(instance)[INPUT_DTYPE_ATTR] = [str(t) for t in data.dtypes]
+    except Exception:  # never break DMatrix construction
+        pass
 
 
 def _detach(training: _Training) -> None:

@@ -18,6 +18,9 @@ from __future__ import annotations
 from typing import Any, Optional
 
 EXAMPLE_ROWS = 5
+#: Attribute the DMatrix patch sets: the input's dtype (array) or column dtypes (DataFrame).
+INPUT_DTYPE_ATTR = "_mltrail_input_dtypes"
+_COLUMN_TYPES = {"float64": "double", "float32": "float", "int64": "long", "int32": "integer", "bool": "boolean"}
 
 
 def _dmatrix_rows(dmatrix: Any, n: int) -> Any:
@@ -75,11 +78,15 @@ def dmatrix_signature(dtrain: Any, booster: Any) -> Any:
     from mltrail.models.signature import ColSpec, ModelSignature, Schema, TensorSpec
 
     names = dtrain.feature_names
-    if names:
+    input_dtypes = vars(dtrain).get(INPUT_DTYPE_ATTR)  # what the DMatrix was built from, when we saw it
+    if names and isinstance(input_dtypes, list) and len(input_dtypes) == len(names):
+        inputs = Schema([ColSpec(_COLUMN_TYPES.get(t, "double"), n) for n, t in zip(names, input_dtypes)])
+    elif names and not isinstance(input_dtypes, str):
         types = dtrain.feature_types or ["float"] * len(names)
         inputs = Schema([ColSpec(_FEATURE_TYPES.get(t, "double"), n) for n, t in zip(names, types)])
     else:
-        inputs = Schema([TensorSpec("float32", (-1, int(dtrain.num_col())))])
+        dtype = input_dtypes if isinstance(input_dtypes, str) else "float32"
+        inputs = Schema([TensorSpec(dtype, (-1, int(dtrain.num_col())))])
     width = 1
     try:
         import json

@@ -6,36 +6,20 @@ themselves stay in xgboost's own ``CallbackContainer.history``) and, when
 training ends, :meth:`TrainingRecord.params` / :meth:`TrainingRecord.metrics`
 turn it into the rows written in one batch::
 
-    record = TrainingRecord.from_train_call(params, num_boost_round=100, ...)
+    record = TrainingRecord.from_train_call(train_arguments(xgboost.train, args, kwargs))
     record.iteration_done()                  # after each round
     record.metrics(history, booster)         # [("validation-rmse", 0.52, ts, 0), ...]
 """
 
 from __future__ import annotations
 
-import json
-import math
 import time
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Mapping, Optional
 
-#: Groups of xgboost parameter names that mean the same thing.
-_ALIASES: tuple[frozenset[str], ...] = (
-    frozenset({"eta", "learning_rate"}),
-    frozenset({"alpha", "reg_alpha"}),
-    frozenset({"lambda", "reg_lambda"}),
-    frozenset({"gamma", "min_split_loss"}),
-    frozenset({"seed", "random_state"}),
-    frozenset({"nthread", "n_jobs"}),
-)
-_ALIAS_OF = {name: group for group in _ALIASES for name in group}
-#: Spellings not logged as filled-in values (the other name of the group is).
-_SKIP_FILLED = {"learning_rate", "reg_alpha", "reg_lambda", "min_split_loss", "random_state", "n_jobs"}
-#: Sections of ``Booster.save_config()`` whose values are the effective training params.
-_CONFIG_SECTIONS = (
-    ("generic_param", ("device", "nthread", "seed")),
-    ("learner_train_param", ("booster", "objective", "multi_strategy")),
-    ("learner_model_param", ("base_score", "num_class", "num_feature")),
-)
+#: ``xgboost.train`` arguments MLflow does not log as params (data, callables, state).
+UNLOGGED_TRAIN_ARGS = frozenset({
+    "params", "dtrain", "evals", "obj", "feval", "evals_result", "xgb_model", "callbacks", "learning_rates",
+})
 
 
 def _text(value: Any) -> str:
@@ -60,40 +44,23 @@ def normalize_params(params: Any) -> dict[str, Any]:
     return merged
 
 
-def filled_in_params(config_json: str, given: Iterable[str]) -> dict[str, str]:
-    """Effective values xgboost chose for params the user did not give (from ``save_config``).
+_signature_cache: dict[Any, Any] = {}
 
-    >>> filled_in_params(booster.save_config(), {"learning_rate"})["max_depth"]
-    '6'
+
+def train_arguments(train: Any, args: tuple, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Every argument of a ``train(*args, **kwargs)`` call by name, defaults included.
+
+    >>> train_arguments(xgboost.train, ({"max_depth": 3}, dtrain), {"num_boost_round": 50})["verbose_eval"]
+    True
     """
-    given = set(given)
-    covered = set(given)
-    for name in given:
-        covered |= _ALIAS_OF.get(name, frozenset())
-    learner = json.loads(config_json).get("learner", {})
-    found: dict[str, str] = {}
-    for section, keys in _CONFIG_SECTIONS:
-        values = learner.get(section, {})
-        for key in keys:
-            if key in values:
-                found[key] = values[key]
-    booster = learner.get("gradient_booster", {})
-    if "gbtree" in booster:  # dart nests its gbtree section
-        found.update(booster.get("dart_train_param", {}))
-        booster = booster["gbtree"]
-    tree_method = booster.get("gbtree_train_param", {}).get("tree_method")
-    if tree_method is not None:
-        found["tree_method"] = tree_method
-    found.update(booster.get("tree_train_param", {}))
-    found.update(booster.get("gblinear_train_param", {}))
-    metrics = [m.get("name") for m in learner.get("metrics", []) if m.get("name")]
-    if metrics:
-        found["eval_metric"] = metrics[0] if len(metrics) == 1 else str(metrics)
-    return {
-        key: str(value)
-        for key, value in found.items()
-        if key not in covered and key not in _SKIP_FILLED
-    }
+    import inspect
+
+    signature = _signature_cache.get(train)
+    if signature is None:
+        signature = _signature_cache[train] = inspect.signature(train)
+    bound = signature.bind_partial(*args, **kwargs)
+    bound.apply_defaults()
+    return dict(bound.arguments)
 
 
 class TrainingRecord:
@@ -112,33 +79,21 @@ class TrainingRecord:
         self.started = time.time()
 
     @classmethod
-    def from_train_call(
-        cls,
-        params: Any,
-        *,
-        num_boost_round: Any = None,
-        early_stopping_rounds: Any = None,
-        maximize: Any = None,
-        verbose_eval: Any = None,
-        custom_metric: Any = None,
-        obj: Any = None,
-        xgb_model: Any = None,
-    ) -> "TrainingRecord":
-        """A record for ``xgboost.train(params, ..., num_boost_round=..., ...)``."""
-        extra: dict[str, Any] = {"num_boost_round": num_boost_round}
-        if early_stopping_rounds is not None:
-            extra["early_stopping_rounds"] = early_stopping_rounds
-        if maximize is not None:
-            extra["maximize"] = maximize
-        if verbose_eval is not None:
-            extra["verbose_eval"] = verbose_eval
-        if custom_metric is not None:
-            extra["custom_metric"] = custom_metric
-        if obj is not None:
-            extra["obj"] = obj
-        if xgb_model is not None:
-            extra["xgb_model"] = type(xgb_model).__name__ if not isinstance(xgb_model, str) else xgb_model
-        return cls(normalize_params(params), extra)
+    def from_train_call(cls, arguments: Mapping[str, Any]) -> "TrainingRecord":
+        """A record for ``xgboost.train`` called with ``arguments`` (every argument by name, defaults included).
+
+        Logged as MLflow logs them: the ``params`` dict as given, plus the
+        other arguments except data, callables and callbacks
+        (``num_boost_round``, ``early_stopping_rounds``, ``maximize``,
+        ``verbose_eval``, ``custom_metric``).
+        """
+        extra = {k: v for k, v in arguments.items() if k not in UNLOGGED_TRAIN_ARGS}
+        return cls(normalize_params(arguments.get("params")), extra)
+
+    @property
+    def early_stopping(self) -> bool:
+        """True when early stopping was asked for (``early_stopping_rounds`` given and not 0/None)."""
+        return bool(self.extra.get("early_stopping_rounds"))
 
     def iteration_done(self, epoch: int) -> None:
         """Note that boosting round ``epoch`` finished now (called once per round)."""
@@ -158,17 +113,10 @@ class TrainingRecord:
                 self.history_start = len(values) - 1
                 return
 
-    def params(self, booster: Any = None) -> dict[str, str]:
-        """The params to log: what the user gave, the call's options, what xgboost filled in."""
-        out = {str(k): _text(v) for k, v in self.given.items() if v is not None}
+    def params(self) -> dict[str, str]:
+        """The params to log: the ``params`` given (None included, as MLflow), then the call's arguments."""
+        out = {str(k): _text(v) for k, v in self.given.items()}
         out.update({k: _text(v) for k, v in self.extra.items() if k not in out})
-        if booster is not None:
-            try:
-                filled = filled_in_params(booster.save_config(), out)
-            except Exception:  # an old or exotic booster: the given params stay
-                filled = {}
-            for key, value in filled.items():
-                out.setdefault(key, value)
         return out
 
     def metrics(
@@ -192,13 +140,16 @@ class TrainingRecord:
                     if isinstance(value, tuple):  # cv: (mean, std)
                         value = value[0]
                     rows.append((key, float(value), int(stamps[j] * 1000), first + j))
-        if booster is not None and n_done:
+        if booster is not None and n_done and self.early_stopping:
             rows.extend(self._early_stopping_rows(history, booster, first, first + n_done - 1))
         return rows
 
     def _early_stopping_rows(
         self, history: Mapping[str, Mapping[str, list]], booster: Any, first: int, stopped: int
     ) -> list[tuple[str, float, int, int]]:
+        """As MLflow: ``stopped_iteration`` and ``best_iteration`` at step 0, then the best
+        iteration's metrics again at step ``stopped_iteration + 1`` (so each metric's latest value
+        is the best model's)."""
         try:
             best = booster.attr("best_iteration")
         except Exception:
@@ -207,8 +158,7 @@ class TrainingRecord:
             return []
         best_iteration = int(best)
         now = int(time.time() * 1000)
-        step = stopped + 1
-        rows = [("best_iteration", float(best_iteration), now, step), ("stopped_iteration", float(stopped), now, step)]
+        rows = [("stopped_iteration", float(stopped), now, 0), ("best_iteration", float(best_iteration), now, 0)]
         for data_name, per_metric in history.items():
             for metric_name, values in per_metric.items():
                 start = self.history_start if self.history_start is not None else len(values) - len(self.timestamps)
@@ -216,6 +166,5 @@ class TrainingRecord:
                 if 0 <= index < len(values):
                     value = values[index]
                     value = value[0] if isinstance(value, tuple) else value
-                    rows.append((f"best_{data_name}-{metric_name}", float(value), now, step))
+                    rows.append((f"{data_name}-{metric_name}", float(value), now, stopped + 1))
         return rows
-

@@ -287,17 +287,23 @@ class AutologCall:
         params: Optional[Mapping[str, Any]] = None,
         metrics: Optional[Mapping[str, Any]] = None,
         tags: Optional[Mapping[str, Any]] = None,
+        dataset: Any = None,
+        start_time: Optional[int] = None,
     ) -> Optional[str]:
         """Create a finished child run of this call's run with params/metrics/tags; return its id.
 
         Used for designed child runs known after the call (one per
-        GridSearchCV candidate). A failure is noted, never raised.
+        GridSearchCV candidate). ``dataset`` (a ``mltrail.entities.Dataset``)
+        is logged as its ``train`` input; ``start_time`` (epoch ms) backdates it.
+        A failure is noted, never raised.
         """
         if self.run_id is None:
             return None
-        return self.safely("create a child run", self._create_child, run_name, params, metrics, tags)
+        return self.safely(
+            "create a child run", self._create_child, run_name, params, metrics, tags, dataset, start_time
+        )
 
-    def _create_child(self, run_name, params, metrics, tags) -> str:
+    def _create_child(self, run_name, params, metrics, tags, dataset=None, start_time=None) -> str:
         from ..entities import RunStatus
 
         from .._system_tags import run_context_tags
@@ -309,12 +315,15 @@ class AutologCall:
         child_tags.update(self.config.extra_tags or {})
         child_tags.update(tags or {})
         run = self.client.create_run(
-            self.experiment_id, tags={k: _to_text(v) for k, v in child_tags.items()}, run_name=run_name
+            self.experiment_id, start_time=start_time, tags={k: _to_text(v) for k, v in child_tags.items()},
+            run_name=run_name,
         )
         child.run_id = run.info.run_id
         child._client = self._client
         child.log_params(params or {})
         child.log_metrics(metrics or {})
+        if dataset is not None:
+            child.log_input(dataset, "train")
         child._end_with_batch(RunStatus.FINISHED.value)  # the child's second and last transaction
         self._failures.extend(child._failures)
         return child.run_id

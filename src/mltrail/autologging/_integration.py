@@ -34,11 +34,11 @@ from __future__ import annotations
 
 import sys
 import threading
-from types import MappingProxyType
+from types import FrameType, MappingProxyType
 from typing import Any, Callable, ClassVar, Mapping, Optional
 
 from ._calls import AutologCall
-from ._scope import _current
+from ._scope import _current, suppressed
 from ._config import SHARED_DEFAULTS, AutologConfig, resolve_config
 from ._patching import PatchSet
 from ._reporting import describe_error, warn_once
@@ -64,6 +64,11 @@ class Integration:
     min_version: ClassVar[Optional[str]] = None
     max_version: ClassVar[Optional[str]] = None
     config_defaults: ClassVar[Mapping[str, Any]] = MappingProxyType({})
+    #: Module-name prefixes (``("sklearn.",)``) of library code whose calls into patched methods are not
+    #: the user's training: such a call runs unlogged, with autologging suppressed inside it (rule 8).
+    #: A call a library method makes on its own instance (a mixin's ``fit_predict`` calling
+    #: ``self.fit``) still counts as the user's.
+    library_callers: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         if not self.name or not self.framework:
@@ -215,6 +220,22 @@ class Integration:
         """True while ``owner.attribute`` is patched by this integration."""
         return self._patches.is_patched(owner, attribute)
 
+    def skip_call(self, instance: Any, caller: Optional[FrameType]) -> bool:
+        """True when an outermost patched call is not the user's training and must not be logged.
+
+        ``caller`` is the frame that called the patched method. The default
+        skips calls made from :attr:`library_callers` code on another object;
+        subclasses extend it (sklearn skips transformers unless asked for them).
+        The call then runs with autologging suppressed inside it.
+        """
+        prefixes = self.library_callers
+        if not prefixes or caller is None:
+            return False
+        module = caller.f_globals.get("__name__") or ""
+        if not module.startswith(prefixes):
+            return False
+        return caller.f_locals.get("self") is not instance or instance is None
+
     def make_wrapper(self, hook: Hook) -> Callable[[Callable[..., Any], Any, tuple, dict], Any]:
         """A ``wrapt`` wrapper function applying the runtime rules around ``hook``.
 
@@ -227,6 +248,9 @@ class Integration:
             config = integration._config
             if config.disable or _current.get() is not None:
                 return wrapped(*args, **kwargs)
+            if integration.skip_call(instance, _caller_frame()):
+                with suppressed():
+                    return wrapped(*args, **kwargs)
             return AutologCall(integration, config, wrapped, instance, args, kwargs)._execute(hook)
 
         return wrapper
@@ -238,3 +262,11 @@ class Integration:
     def __repr__(self) -> str:
         state = "patched" if self._patched else ("waiting for import" if self._wanted else "off")
         return f"<{type(self).__name__} {self.name!r} ({self.framework}) {state}>"
+
+
+def _caller_frame() -> Optional[FrameType]:
+    """The frame that called a patched method (from inside its wrapper; wrapt's own frames skipped)."""
+    frame = sys._getframe(2)
+    while frame is not None and (frame.f_globals.get("__name__") or "").startswith("wrapt"):
+        frame = frame.f_back
+    return frame

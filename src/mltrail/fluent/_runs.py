@@ -51,6 +51,9 @@ class ActiveRun(Run):
         self._client = client
         self._run_id = run.info.run_id
         self.owner = owner
+        #: For a joinable run: how many start_run() blocks joined it so far, and how many are open.
+        self._joins_total = 0
+        self._joins_open = 0
 
     @property
     def client(self) -> Client:
@@ -74,16 +77,23 @@ class ActiveRun(Run):
         return False
 
 
-#: Owners (``start_run(owner=...)``) whose active run a plain ``start_run()`` joins instead of
-#: failing. hyperopt's integration registers its trial runs here, so a user's
-#: ``with mlflow.start_run():`` inside the objective logs to the trial's run (no duplicate run).
+#: Owners (``start_run(owner=...)``) whose active run a ``start_run()`` joins instead of failing or
+#: nesting. hyperopt's integration registers its trial runs here, so a user's
+#: ``with mlflow.start_run():`` or ``start_run(nested=True)`` inside the objective *is* the trial's
+#: run (no duplicate run, no extra layer). Only the first nested ``start_run`` of a trial joins it;
+#: later ones open while it is joined are its children, later ones after it was left are its siblings.
 JOINABLE_OWNERS: set[str] = set()
 
 
 class _JoinedRun(ActiveRun):
     """What ``start_run()`` returns inside a joinable run: that run; leaving the block leaves it running."""
 
+    def __init__(self, top: ActiveRun) -> None:
+        super().__init__(top, top._client, top.owner)
+        self._top = top
+
     def __exit__(self, exc_type, exc, tb) -> bool:
+        self._top._joins_open = max(0, self._top._joins_open - 1)
         return False
 
 
@@ -95,7 +105,9 @@ def _join(top: ActiveRun, run_name: Optional[str], tags: Optional[Mapping[str, A
         top._client.log_batch(top._run_id, tags=make_tags(extra))
     if run_name is not None:
         top._client.update_run(top._run_id, name=run_name)
-    return _JoinedRun(top, top._client, top.owner)
+    top._joins_total += 1
+    top._joins_open += 1
+    return _JoinedRun(top)
 
 
 # Runs active in any thread, by id: ended at process exit.
@@ -196,9 +208,14 @@ def start_run(
     ...     mlflow.log_metric("rmse", 6.9)
     """
     stack = _state.active_runs.get()
+    top = stack[-1] if stack else None
+    sibling_of_top = None
+    if top is not None and run_id is None and top.owner in JOINABLE_OWNERS and parent_run_id is None:
+        if not nested or top._joins_total == 0:
+            return _join(top, run_name, tags, description)
+        if top._joins_open == 0:  # a second run of the trial, after the first was left: a sibling
+            sibling_of_top = top.data.tags.get(PARENT_RUN_ID)
     if stack and not nested and parent_run_id is None:
-        if run_id is None and stack[-1].owner in JOINABLE_OWNERS:
-            return _join(stack[-1], run_name, tags, description)
         raise InvalidStateError(
             f"Run with id {stack[-1]._run_id} is already active: end it with mltrail.end_run() before "
             f"starting another run, or start a child run with start_run(nested=True)"
@@ -210,7 +227,7 @@ def start_run(
             f"must be started under the active run (or with no run active)"
         )
     if parent is None and nested and stack:
-        parent = stack[-1]._run_id
+        parent = sibling_of_top or stack[-1]._run_id
     if run_id is None and not stack:
         run_id = os.environ.get(RUN_ID_ENV[0]) or os.environ.get(RUN_ID_ENV[1]) or None
     client = _state.client_for()

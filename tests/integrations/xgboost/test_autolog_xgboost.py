@@ -32,18 +32,24 @@ def test_train_logs_params_metrics_importance_and_model(autolog_store, all_runs,
     mltrail.xgboost.wait_for_figures()
     (run,) = all_runs()
     assert run.info.status == "FINISHED"
-    params = run.data.params
-    assert params["max_depth"] == "3" and params["learning_rate"] == "0.3" and params["num_boost_round"] == "12"
-    # values xgboost filled in, under xgboost's own names
-    assert params["objective"] == "reg:squarederror" and params["subsample"] == "1" and params["lambda"] == "1"
-    assert "eta" not in params  # the user's learning_rate already says it
+    # MLflow's set: the params as given plus train()'s other arguments (defaults included)
+    assert run.data.params == {
+        "max_depth": "3", "learning_rate": "0.3", "nthread": "1", "seed": "0",
+        "num_boost_round": "12", "early_stopping_rounds": "None", "maximize": "None",
+        "verbose_eval": "False", "custom_metric": "None",
+    }
     client = autolog_store
+    # every value xgboost filled in is in the booster's configuration artifact
+    with open(client.download_artifacts(run.info.run_id, "booster_config.json")) as fh:
+        config = json.load(fh)
+    assert config == json.loads(booster.save_config())
+    assert config["learner"]["gradient_booster"]["tree_train_param"]["subsample"] == "1"
     for data_name in ("train", "validation"):
         history = _history(client, run.info.run_id, f"{data_name}-rmse")
         assert [step for step, _ in history] == list(range(12))
         np.testing.assert_allclose([v for _, v in history], evals_result[data_name]["rmse"])
     artifacts = _artifact_names(client, run.info.run_id)
-    assert {"feature_importance_weight.json", "feature_importance_gain.json",
+    assert {"feature_importance_weight.json", "feature_importance_gain.json", "booster_config.json",
             "feature_importance_weight.png", "feature_importance_gain.png", "model"} <= set(artifacts)
     local = client.download_artifacts(run.info.run_id, "feature_importance_gain.json")
     with open(local) as fh:
@@ -78,13 +84,19 @@ def test_early_stopping_results(autolog_store, all_runs, dmatrices):
                         verbose_eval=False)
     (run,) = all_runs()
     metrics = run.data.metrics
-    rounds = len(evals_result["validation"]["rmse"])
-    assert rounds < 200  # it did stop early
-    assert metrics["best_iteration"] == booster.best_iteration
-    assert metrics["stopped_iteration"] == rounds - 1
-    assert metrics["best_validation-rmse"] == pytest.approx(evals_result["validation"]["rmse"][booster.best_iteration])
+    rmse = evals_result["validation"]["rmse"]
+    rounds = len(rmse)
+    assert booster.best_iteration < rounds - 1 < 199  # it stopped early, after its best round
+    # as MLflow: both at step 0, no best_* metrics
+    assert _history(autolog_store, run.info.run_id, "best_iteration") == [(0, booster.best_iteration)]
+    assert _history(autolog_store, run.info.run_id, "stopped_iteration") == [(0, rounds - 1)]
+    assert set(metrics) == {"best_iteration", "stopped_iteration", "validation-rmse"}
+    # the best round's value again at step rounds: the latest value is the best model's
+    history = _history(autolog_store, run.info.run_id, "validation-rmse")
+    assert [step for step, _ in history] == list(range(rounds + 1))
+    assert history[-1][1] == pytest.approx(rmse[booster.best_iteration]) != pytest.approx(rmse[-1])
+    assert metrics["validation-rmse"] == pytest.approx(rmse[booster.best_iteration])
     assert run.data.params["early_stopping_rounds"] == "3"
-    assert len(_history(autolog_store, run.info.run_id, "validation-rmse")) == rounds
 
 
 def test_sklearn_api_fit_is_one_run_with_estimator_params(autolog_store, all_runs, dmatrices):
@@ -94,7 +106,12 @@ def test_sklearn_api_fit_is_one_run_with_estimator_params(autolog_store, all_run
     returned = model.fit(X, y, eval_set=[(X, y)], verbose=False)
     assert returned is model
     (run,) = all_runs()  # fit calls xgboost.train inside: still one run
-    assert run.data.params["n_estimators"] == "7" and run.data.params["max_depth"] == "2"
+    # MLflow's set: the params the estimator hands to train(), then train()'s arguments
+    params = run.data.params
+    assert params["num_boost_round"] == "7" and params["max_depth"] == "2" and params["n_jobs"] == "1"
+    assert params["learning_rate"] == "None" and params["random_state"] == "None"
+    assert params["verbose_eval"] == "False" and params["early_stopping_rounds"] == "None"
+    assert "n_estimators" not in params and "eta" not in params
     assert run.data.tags["estimator_class"] == "xgboost.sklearn.XGBRegressor"
     assert len(_history(autolog_store, run.info.run_id, "validation_0-rmse")) == 7
     loaded = mltrail.xgboost.load_model(f"runs:/{run.info.run_id}/model")
@@ -116,7 +133,7 @@ def test_classifier_and_ranker_fit(autolog_store, all_runs):
     assert classifier_run.data.tags["estimator_name"] == "XGBClassifier"
     assert "validation_0-logloss" in classifier_run.data.metrics
     assert ranker_run.data.tags["estimator_name"] == "XGBRanker"
-    assert ranker_run.data.params["n_estimators"] == "3"
+    assert ranker_run.data.params["num_boost_round"] == "3"
 
 
 def test_active_run_is_reused_and_left_running(autolog_store, all_runs, dmatrices):
