@@ -20,6 +20,12 @@ _LAZY = {
     "log_model": "._flavor",
     "load_model": "._flavor",
     "FLAVOR_NAME": "._flavor",
+    "SERIALIZATION_FORMAT_CLOUDPICKLE": "._flavor",
+    "SERIALIZATION_FORMAT_PICKLE": "._flavor",
+    "SERIALIZATION_FORMAT_SKOPS": "._flavor",
+    "SUPPORTED_SERIALIZATION_FORMATS": "._flavor",
+    "get_default_conda_env": "._flavor",
+    "get_default_pip_requirements": "._flavor",
     "_load_pyfunc": "._flavor",  # pyfunc loader (MLmodel loader_module "mlflow.sklearn" -> mltrail.sklearn)
     # autologging (module _autolog)
     "integration": "._autolog",

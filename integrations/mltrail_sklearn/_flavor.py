@@ -32,6 +32,10 @@ SERIALIZATION_CLOUDPICKLE = "cloudpickle"
 SERIALIZATION_PICKLE = "pickle"
 SERIALIZATION_SKOPS = "skops"
 SUPPORTED_SERIALIZATION_FORMATS = (SERIALIZATION_CLOUDPICKLE, SERIALIZATION_PICKLE, SERIALIZATION_SKOPS)
+# MLflow's names for the same formats.
+SERIALIZATION_FORMAT_CLOUDPICKLE = SERIALIZATION_CLOUDPICKLE
+SERIALIZATION_FORMAT_PICKLE = SERIALIZATION_PICKLE
+SERIALIZATION_FORMAT_SKOPS = SERIALIZATION_SKOPS
 
 _FLAVOR = Flavor(FLAVOR_NAME, "mltrail_sklearn._flavor")
 _FILE_NAMES = {SERIALIZATION_CLOUDPICKLE: "model.pkl", SERIALIZATION_PICKLE: "model.pkl", SERIALIZATION_SKOPS: "model.skops"}
@@ -91,7 +95,39 @@ def _skops_modules(path: str) -> set[str]:
     return modules
 
 
-def _writer(sk_model: Any, serialization_format: str, pyfunc_predict_fn: str):
+def get_default_pip_requirements(include_cloudpickle: bool = False) -> list[str]:
+    """The pinned requirements every scikit-learn model gets (and cloudpickle when asked), as MLflow.
+
+    >>> mltrail.sklearn.get_default_pip_requirements()
+    ['scikit-learn==1.9.1']
+    """
+    from mltrail.models.environment import infer_requirements
+
+    return infer_requirements((), ("scikit-learn", *(("cloudpickle",) if include_cloudpickle else ())))
+
+
+def get_default_conda_env(include_cloudpickle: bool = False) -> dict[str, Any]:
+    """The conda environment of :func:`get_default_pip_requirements`, with mltrail itself.
+
+    >>> mltrail.sklearn.get_default_conda_env()["dependencies"][-1]["pip"]
+    ['mltrail==0.1.0', 'scikit-learn==1.9.1']
+    """
+    from mltrail.models.environment import default_conda_env
+
+    return default_conda_env(get_default_pip_requirements(include_cloudpickle))
+
+
+def _check_trusted(skops_trusted_types: Optional[Sequence[str]]) -> Optional[list[str]]:
+    if skops_trusted_types is None:
+        return None
+    if isinstance(skops_trusted_types, str) or not all(isinstance(t, str) for t in skops_trusted_types):
+        raise InvalidParameterError(
+            f"skops_trusted_types={skops_trusted_types!r}: expected a list of fully qualified type names"
+        )
+    return list(skops_trusted_types)
+
+
+def _writer(sk_model: Any, serialization_format: str, pyfunc_predict_fn: str, trusted: Optional[list[str]] = None):
     def write(folder: str) -> SavedData:
         file_name = _FILE_NAMES[serialization_format]
         path = os.path.join(folder, file_name)
@@ -112,6 +148,7 @@ def _writer(sk_model: Any, serialization_format: str, pyfunc_predict_fn: str):
                 "pickled_model": file_name,
                 "sklearn_version": sklearn.__version__,
                 "serialization_format": serialization_format,
+                **({"skops_trusted_types": trusted} if trusted else {}),
             },
             pyfunc_conf={"model_path": file_name, "predict_fn": pyfunc_predict_fn},
             modules=modules,
@@ -133,6 +170,9 @@ def save_model(
     metadata: Optional[dict[str, Any]] = None,
     mlflow_model: Optional[Model] = None,
     code_paths: Optional[Sequence[str]] = None,
+    conda_env: Any = None,
+    skops_trusted_types: Optional[Sequence[str]] = None,
+    extra_files: Optional[Sequence[str]] = None,
     *,
     run_id: Optional[str] = None,
     artifact_path: Optional[str] = None,
@@ -141,19 +181,22 @@ def save_model(
 
     ``pyfunc_predict_fn`` names the method pyfunc's ``predict`` calls; by
     default ``predict``, or ``transform`` for a model without ``predict``
-    (a fitted StandardScaler or DictVectorizer).
+    (a fitted StandardScaler or DictVectorizer). ``skops_trusted_types``
+    (skops format) are recorded in MLmodel and trusted when the model loads;
+    ``conda_env`` and ``extra_files`` as in MLflow.
 
     >>> mltrail.sklearn.save_model(pipe, "out/model", input_example=X[:5])
     >>> mltrail.sklearn.save_model(scaler, "out/scaler")   # pyfunc predict = scaler.transform
     """
     predict_fn = _check_model(sk_model, serialization_format, pyfunc_predict_fn)
+    trusted = _check_trusted(skops_trusted_types)
     predict = _SklearnPyfunc(sk_model, predict_fn).predict if callable(getattr(sk_model, predict_fn, None)) else None
     if signature in (None, True) and input_example is not None and _reads_records(sk_model):
         signature = _optional_keys(signature_for(signature, input_example, predict))
     return save_model_folder(
         path,
         _FLAVOR,
-        _writer(sk_model, serialization_format, predict_fn),
+        _writer(sk_model, serialization_format, predict_fn, trusted),
         signature=signature,
         input_example=input_example,
         pip_requirements=pip_requirements,
@@ -164,6 +207,8 @@ def save_model(
         artifact_path=artifact_path,
         mlmodel=mlflow_model,
         code_paths=code_paths,
+        conda_env=conda_env,
+        extra_files=extra_files,
     )
 
 
@@ -179,21 +224,27 @@ def log_model(
     pyfunc_predict_fn: Optional[str] = None,
     metadata: Optional[dict[str, Any]] = None,
     code_paths: Optional[Sequence[str]] = None,
+    conda_env: Any = None,
+    skops_trusted_types: Optional[Sequence[str]] = None,
+    extra_files: Optional[Sequence[str]] = None,
+    await_registration_for: int = 300,
     *,
     name: Optional[str] = None,
     run_id: Optional[str] = None,
-    **_ignored: Any,
 ) -> ModelInfo:
     """Log ``sk_model`` to the active run (one is started when none is) under ``artifact_path``.
 
     ``name`` is MLflow 3's name for ``artifact_path``. The folder is built
-    completely before anything is logged.
+    completely before anything is logged. ``await_registration_for`` is
+    accepted for MLflow compatibility (mltrail's registry versions are READY
+    at once); an unknown keyword raises TypeError.
 
     >>> info = mltrail.sklearn.log_model(pipe, artifact_path="model", input_example=X[:5])
     >>> info.model_uri
     'runs:/5f3c.../model'
     """
     _check_model(sk_model, serialization_format, pyfunc_predict_fn)
+    _check_trusted(skops_trusted_types)
     path = artifact_path or name or "model"
 
     def save(local: str, run_id: str, artifact_path: str) -> Model:
@@ -208,6 +259,9 @@ def log_model(
             pyfunc_predict_fn=pyfunc_predict_fn,
             metadata=metadata,
             code_paths=code_paths,
+            conda_env=conda_env,
+            skops_trusted_types=skops_trusted_types,
+            extra_files=extra_files,
             run_id=run_id,
             artifact_path=artifact_path,
         )
@@ -264,7 +318,8 @@ def _read(folder: str, conf: dict[str, Any], skops_trusted_types: Optional[Seque
     fmt = conf.get("serialization_format", SERIALIZATION_CLOUDPICKLE)
     path = os.path.join(folder, conf.get("pickled_model", _FILE_NAMES.get(fmt, "model.pkl")))
     if fmt == SERIALIZATION_SKOPS:
-        return _load_skops(path, skops_trusted_types)
+        recorded = conf.get("skops_trusted_types") or []  # trusted by whoever saved the model
+        return _load_skops(path, [*recorded, *(skops_trusted_types or [])])
     if fmt not in PICKLE_FORMATS:
         raise InvalidParameterError(
             f"Model at {folder!r}: MLmodel records serialization_format {fmt!r}, "
@@ -411,7 +466,12 @@ def _load_pyfunc(data_path: str) -> _SklearnPyfunc:
 
 __all__ = [
     "FLAVOR_NAME",
+    "SERIALIZATION_FORMAT_CLOUDPICKLE",
+    "SERIALIZATION_FORMAT_PICKLE",
+    "SERIALIZATION_FORMAT_SKOPS",
     "SUPPORTED_SERIALIZATION_FORMATS",
+    "get_default_conda_env",
+    "get_default_pip_requirements",
     "load_model",
     "log_model",
     "save_model",

@@ -20,6 +20,8 @@ _LAZY = {
     "log_model": "._flavor",
     "load_model": "._flavor",
     "FLAVOR_NAME": "._flavor",
+    "get_default_conda_env": "._flavor",
+    "get_default_pip_requirements": "._flavor",
     "_load_pyfunc": "._flavor",  # pyfunc loader (MLmodel loader_module "mlflow.xgboost" -> mltrail.xgboost)
     # autologging (module _autolog)
     "integration": "._autolog",

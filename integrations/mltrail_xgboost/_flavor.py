@@ -83,6 +83,28 @@ def _writer(xgb_model: Any, model_format: str):
     return write
 
 
+def get_default_pip_requirements() -> list[str]:
+    """The pinned requirements every XGBoost model gets, as MLflow.
+
+    >>> mltrail.xgboost.get_default_pip_requirements()
+    ['xgboost==3.2.0']
+    """
+    from mltrail.models.environment import infer_requirements
+
+    return infer_requirements((), ("xgboost",))
+
+
+def get_default_conda_env() -> dict[str, Any]:
+    """The conda environment of :func:`get_default_pip_requirements`, with mltrail itself.
+
+    >>> mltrail.xgboost.get_default_conda_env()["dependencies"][-1]["pip"]
+    ['mltrail==0.1.0', 'xgboost==3.2.0']
+    """
+    from mltrail.models.environment import default_conda_env
+
+    return default_conda_env(get_default_pip_requirements())
+
+
 def _predictor(xgb_model: Any):
     import xgboost
 
@@ -102,11 +124,15 @@ def save_model(
     metadata: Optional[dict[str, Any]] = None,
     mlflow_model: Optional[Model] = None,
     code_paths: Optional[Sequence[str]] = None,
+    conda_env: Any = None,
+    extra_files: Optional[Sequence[str]] = None,
     *,
     run_id: Optional[str] = None,
     artifact_path: Optional[str] = None,
 ) -> Model:
     """Save an XGBoost model as a model folder at ``path`` (which must not exist or be empty).
+
+    ``conda_env`` and ``extra_files`` as in MLflow (see :func:`mltrail.models.saving.save_model_folder`).
 
     >>> mltrail.xgboost.save_model(booster, "out/model", model_format="json")
     """
@@ -125,6 +151,8 @@ def save_model(
         artifact_path=artifact_path,
         mlmodel=mlflow_model,
         code_paths=code_paths,
+        conda_env=conda_env,
+        extra_files=extra_files,
     )
 
 
@@ -139,12 +167,17 @@ def log_model(
     model_format: str = "ubj",
     metadata: Optional[dict[str, Any]] = None,
     code_paths: Optional[Sequence[str]] = None,
+    conda_env: Any = None,
+    extra_files: Optional[Sequence[str]] = None,
+    await_registration_for: int = 300,
     *,
     name: Optional[str] = None,
     run_id: Optional[str] = None,
-    **_ignored: Any,
 ) -> ModelInfo:
     """Log an XGBoost model to the active run (one is started when none is) under ``artifact_path``.
+
+    ``await_registration_for`` is accepted for MLflow compatibility (mltrail's
+    registry versions are READY at once); an unknown keyword raises TypeError.
 
     >>> info = mltrail.xgboost.log_model(booster, artifact_path="models_mlflow")
     >>> mltrail.xgboost.load_model(info.model_uri)
@@ -164,6 +197,8 @@ def log_model(
             model_format=model_format,
             metadata=metadata,
             code_paths=code_paths,
+            conda_env=conda_env,
+            extra_files=extra_files,
             run_id=run_id,
             artifact_path=artifact_path,
         )
@@ -245,4 +280,12 @@ def _load_pyfunc(data_path: str) -> _XGBoostPyfunc:
     return _XGBoostPyfunc(_read(folder, conf))
 
 
-__all__ = ["FLAVOR_NAME", "SUPPORTED_MODEL_FORMATS", "load_model", "log_model", "save_model"]
+__all__ = [
+    "FLAVOR_NAME",
+    "SUPPORTED_MODEL_FORMATS",
+    "get_default_conda_env",
+    "get_default_pip_requirements",
+    "load_model",
+    "log_model",
+    "save_model",
+]

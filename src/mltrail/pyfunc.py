@@ -11,7 +11,15 @@ Custom models subclass :class:`PythonModel` and are saved with
 
 from __future__ import annotations
 
-from .models.pyfunc_model import FLAVOR_NAME, PyFuncModel, get_model_dependencies, load_model
+from .models.pyfunc_model import (
+    FLAVOR_NAME,
+    PyFuncModel,
+    get_default_conda_env,
+    get_default_pip_requirements,
+    get_model_dependencies,
+    load_model,
+    load_pyfunc,
+)
 from .models.python_model import PythonModel, PythonModelContext, log_model, save_model
 
 __all__ = [
@@ -19,8 +27,11 @@ __all__ = [
     "PyFuncModel",
     "PythonModel",
     "PythonModelContext",
+    "get_default_conda_env",
+    "get_default_pip_requirements",
     "get_model_dependencies",
     "load_model",
+    "load_pyfunc",
     "log_model",
     "save_model",
 ]

@@ -132,7 +132,8 @@ def test_custom_transformers_map_to_their_distribution_or_are_named_as_local(use
 def test_pip_requirements_replace_and_extra_pip_requirements_extend(tmp_path, pipeline):
     a = str(tmp_path / "a")
     mltrail.sklearn.save_model(pipeline, a, pip_requirements=["scikit-learn", "my-private-pkg==1.0"])
-    assert _reqs(a) == ["scikit-learn", "my-private-pkg==1.0"]
+    # mltrail itself comes first: MLmodel's loader module needs it (MLflow adds itself likewise)
+    assert _reqs(a) == [f"mltrail=={mltrail.__version__}", "scikit-learn", "my-private-pkg==1.0"]
     b = str(tmp_path / "b")
     mltrail.sklearn.save_model(pipeline, b, extra_pip_requirements=["boto3>=1.20", "numpy<3"])
     reqs = _reqs(b)
@@ -143,7 +144,7 @@ def test_pip_requirements_replace_and_extra_pip_requirements_extend(tmp_path, pi
     req_file.write_text("# pinned by ops\npandas==2.0.0\n")
     c = str(tmp_path / "c")
     mltrail.sklearn.save_model(pipeline, c, pip_requirements=str(req_file))
-    assert _reqs(c) == ["pandas==2.0.0"]
+    assert _reqs(c) == [f"mltrail=={mltrail.__version__}", "pandas==2.0.0"]
 
 
 def test_both_requirement_arguments_are_refused_before_anything_is_written(tmp_path, pipeline):
@@ -233,9 +234,9 @@ def test_env_files_stay_valid_yaml_for_any_requirement_string(tmp_path, pipeline
     path = str(tmp_path / "m")
     mltrail.sklearn.save_model(pipeline, path, pip_requirements=odd)
     conda = yaml.safe_load(open(os.path.join(path, "conda.yaml")))
-    assert [d for d in conda["dependencies"] if isinstance(d, dict)][0]["pip"] == odd
+    assert [d for d in conda["dependencies"] if isinstance(d, dict)][0]["pip"] == [f"mltrail=={mltrail.__version__}", *odd]
     empty = str(tmp_path / "e")
     mltrail.sklearn.save_model(pipeline, empty, pip_requirements=[])
     conda = yaml.safe_load(open(os.path.join(empty, "conda.yaml")))
-    assert {"pip": []} in conda["dependencies"]
-    assert open(os.path.join(empty, "requirements.txt")).read() == ""
+    assert {"pip": [f"mltrail=={mltrail.__version__}"]} in conda["dependencies"]
+    assert open(os.path.join(empty, "requirements.txt")).read() == f"mltrail=={mltrail.__version__}\n"

@@ -32,7 +32,9 @@ def test_mlmodel_records_flavors_versions_signature_and_file_hashes(saved_model)
     assert [c["name"] for c in inputs] == ["sepal_length", "sepal_width", "petal_length", "petal_width"]
     assert {c["type"] for c in inputs} == {"double"}
     assert raw["saved_input_example_info"]["artifact_path"] == "input_example.json"
-    assert set(raw["files"]) == {"model.pkl", "conda.yaml", "python_env.yaml", "requirements.txt", "input_example.json"}
+    assert set(raw["files"]) == {
+        "model.pkl", "conda.yaml", "python_env.yaml", "requirements.txt", "input_example.json", "serving_input_example.json"
+    }
     for name, info in raw["files"].items():
         digest, size = file_digest(os.path.join(saved_model, name))
         assert info == {"sha256": digest, "size": size}

@@ -24,6 +24,11 @@ _LAZY = {
     "resolve_model_uri": ".uri",
     "set_registry_resolver": ".uri",
     "download_model": ".uri",
+    "convert_input_example_to_serving_input": ".serving_input",
+    "validate_serving_input": ".serving_input",
+    "set_signature": ".model_edits",
+    "update_model_requirements": ".model_edits",
+    "infer_pip_requirements": ".model_edits",
 }
 
 

@@ -26,13 +26,14 @@ import platform
 import sys
 import threading
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Sequence, Union
+from typing import Any, Iterable, Optional, Sequence, Union
 
 from ..exceptions import InvalidParameterError
 
 CONDA_ENV_FILE = "conda.yaml"
 PYTHON_ENV_FILE = "python_env.yaml"
 REQUIREMENTS_FILE = "requirements.txt"
+CONSTRAINTS_FILE = "constraints.txt"
 
 # Modules that are part of the interpreter (never a pip requirement).
 _STDLIB = frozenset(sys.stdlib_module_names) | {"__builtin__", "__main__", "builtins"}
@@ -207,11 +208,16 @@ def _normalise_name(name: str) -> str:
 class Requirements:
     """Pinned pip requirements plus the local modules no distribution provides.
 
+    ``constraints`` go to ``constraints.txt``; ``conda_env`` is a user-given
+    conda environment written as ``conda.yaml`` instead of the generated one.
+
     >>> Requirements(("numpy==2.4.6",), ("my_transformers",))
     """
 
     pip: tuple[str, ...]
     local_modules: tuple[str, ...] = field(default=())
+    constraints: tuple[str, ...] = field(default=())
+    conda_env: Optional[dict[str, Any]] = field(default=None, compare=False, hash=False)
 
 
 @functools.lru_cache(maxsize=256)
@@ -266,47 +272,51 @@ def resolve_requirements(
     always: Sequence[str],
     pip_requirements: Union[None, str, Sequence[str]] = None,
     extra_pip_requirements: Union[None, str, Sequence[str]] = None,
+    conda_env: Any = None,
 ) -> Requirements:
     """The requirements to write: inferred, replaced by ``pip_requirements`` or extended by ``extra_pip_requirements``.
 
     Either argument may be a list of requirement strings or the path of a
-    requirements file. Giving both is an error.
+    requirements file; ``-r file`` lines are inlined and ``-c file`` lines
+    become constraints (see :mod:`mltrail.models.requirement_args`).
+    ``conda_env`` (a dict or YAML path) replaces the inferred environment
+    with its own, its ``pip:`` entries being the requirements. Only one of
+    the three may be given. mltrail itself is always a requirement (the
+    loader module of every model it saves), as MLflow adds itself.
 
     >>> resolve_requirements({"sklearn"}, ["cloudpickle"], extra_pip_requirements=["boto3"]).pip
     ('cloudpickle==3.1.2', 'scikit-learn==1.9.1', 'boto3')
     """
-    if pip_requirements is not None and extra_pip_requirements is not None:
+    from .requirement_args import conda_pip_deps, parse_requirements, read_conda_env
+
+    given = [n for n, v in (("conda_env", conda_env), ("pip_requirements", pip_requirements),
+                            ("extra_pip_requirements", extra_pip_requirements)) if v is not None]
+    if len(given) > 1:
         raise InvalidParameterError(
-            "pip_requirements and extra_pip_requirements cannot both be given: "
-            "pip_requirements replaces the inferred requirements, extra_pip_requirements extends them"
+            f"{' and '.join(given)} cannot both be given: pip_requirements replaces the inferred "
+            "requirements, extra_pip_requirements extends them, conda_env replaces the whole environment"
         )
+    if conda_env is not None:
+        env = read_conda_env(conda_env)
+        pip, constraints = parse_requirements(conda_pip_deps(env), "conda_env")
+        return Requirements(_with_mltrail(pip), constraints=tuple(constraints), conda_env=env)
     if pip_requirements is not None:
-        return Requirements(tuple(_requirement_lines(pip_requirements, "pip_requirements")))
+        pip, constraints = parse_requirements(pip_requirements, "pip_requirements")
+        return Requirements(_with_mltrail(pip), constraints=tuple(constraints))
     inferred = _infer_cached(frozenset(modules), tuple(always))
     if extra_pip_requirements is None:
         return inferred
-    extra = _requirement_lines(extra_pip_requirements, "extra_pip_requirements")
+    extra, constraints = parse_requirements(extra_pip_requirements, "extra_pip_requirements")
     names = {_requirement_name(r) for r in extra}
     kept = [r for r in inferred.pip if _requirement_name(r) not in names]
-    return Requirements(tuple(kept + extra), inferred.local_modules)
+    return Requirements(tuple(kept + extra), inferred.local_modules, tuple(constraints))
 
 
-def _requirement_lines(value: Union[str, Sequence[str]], argument: str) -> list[str]:
-    if isinstance(value, (str, os.PathLike)):
-        path = os.fspath(value)
-        if not os.path.isfile(path):
-            raise InvalidParameterError(
-                f"{argument}={path!r}: expected a list of requirement strings or the path of an existing requirements file"
-            )
-        with open(path, encoding="utf-8") as f:
-            lines = [ln.strip() for ln in f]
-        return [ln for ln in lines if ln and not ln.startswith("#")]
-    lines = []
-    for item in value:
-        if not isinstance(item, str) or not item.strip():
-            raise InvalidParameterError(f"{argument}: {item!r} is not a requirement string such as 'numpy==2.0'")
-        lines.append(item.strip())
-    return lines
+def _with_mltrail(pip: Sequence[str]) -> tuple[str, ...]:
+    """``pip`` with mltrail (pinned to this version) first unless it names mltrail already."""
+    if any(_requirement_name(r) == "mltrail" for r in pip):
+        return tuple(pip)
+    return (*_infer_cached(frozenset(), ("mltrail",)).pip, *pip)
 
 
 def _requirement_name(req: str) -> str:
@@ -347,6 +357,10 @@ def write_environment_files(directory: str, requirements: Requirements) -> dict[
     through a YAML emitter.
     """
     lines = list(requirements.pip)
+    if requirements.constraints:  # as MLflow: the constraints in their own file, named by requirements.txt
+        with open(os.path.join(directory, CONSTRAINTS_FILE), "w", encoding="utf-8") as f:
+            f.write("\n".join(requirements.constraints) + "\n")
+        lines.append(f"-c {CONSTRAINTS_FILE}")
     req_text = "\n".join(lines)
     if requirements.local_modules:
         req_text += (
@@ -361,6 +375,9 @@ def write_environment_files(directory: str, requirements: Requirements) -> dict[
     build_block = "\n" + build if build else " []\n"
     with open(os.path.join(directory, PYTHON_ENV_FILE), "w", encoding="utf-8") as f:
         f.write(f"python: {pyver}\nbuild_dependencies:{build_block}dependencies:\n- -r requirements.txt\n")
+    if requirements.conda_env is not None:
+        _write_conda_env(os.path.join(directory, CONDA_ENV_FILE), requirements.conda_env, lines)
+        return {"conda": CONDA_ENV_FILE, "virtualenv": PYTHON_ENV_FILE}
     pip_version = installed_version("pip")
     pip_dep = f"pip=={pip_version}" if pip_version else "pip"
     with open(os.path.join(directory, CONDA_ENV_FILE), "w", encoding="utf-8") as f:
@@ -373,6 +390,31 @@ def write_environment_files(directory: str, requirements: Requirements) -> dict[
     return {"conda": CONDA_ENV_FILE, "virtualenv": PYTHON_ENV_FILE}
 
 
+def default_conda_env(pip: Sequence[str]) -> dict[str, Any]:
+    """A flavor's default conda environment for ``pip`` (mltrail added first, as MLflow adds itself).
+
+    >>> default_conda_env(["scikit-learn==1.9.1"])["dependencies"][-1]
+    {'pip': ['mltrail==0.1.0', 'scikit-learn==1.9.1']}
+    """
+    pip_version = installed_version("pip")
+    return {
+        "name": "mltrail-env",
+        "channels": ["conda-forge"],
+        "dependencies": [f"python={python_version()}", f"pip<={pip_version}" if pip_version else "pip",
+                         {"pip": list(_with_mltrail(pip))}],
+    }
+
+
+def _write_conda_env(path: str, env: dict[str, Any], pip_lines: Sequence[str]) -> None:
+    """The user's conda environment with its pip entries replaced by the resolved ones."""
+    import yaml
+
+    from .requirement_args import with_pip_deps
+
+    with open(path, "w", encoding="utf-8") as f:
+        yaml.safe_dump(with_pip_deps(env, pip_lines), f, default_flow_style=False, sort_keys=False)
+
+
 def _yaml_str(value: str) -> str:
     """Quote a requirement for YAML when it contains characters YAML would misread."""
     if any(c in value for c in ":#{}[],&*!|>'\"%@`") or value.startswith(("-", "?")):
@@ -382,9 +424,11 @@ def _yaml_str(value: str) -> str:
 
 __all__ = [
     "CONDA_ENV_FILE",
+    "CONSTRAINTS_FILE",
     "PYTHON_ENV_FILE",
     "REQUIREMENTS_FILE",
     "Requirements",
+    "default_conda_env",
     "infer_requirements",
     "installed_version",
     "modules_referenced_by_pickle",

@@ -19,6 +19,7 @@ from typing import Any, Optional
 from ..exceptions import InvalidParameterError
 
 INPUT_EXAMPLE_FILE = "input_example.json"
+SERVING_INPUT_FILE = "serving_input_example.json"
 
 
 def _jsonable(value: Any) -> Any:
@@ -65,11 +66,11 @@ def example_to_dataframe_or_array(example: Any) -> Any:
     )
 
 
-def save_input_example(directory: str, example: Any) -> dict[str, Any]:
-    """Write ``input_example.json`` into ``directory``; return the MLmodel ``saved_input_example_info``.
+def example_payload(example: Any) -> tuple[Any, dict[str, Any]]:
+    """``(JSON payload of input_example.json, saved_input_example_info)`` for ``example``.
 
-    >>> save_input_example("model", X_val[:5])
-    {'artifact_path': 'input_example.json', 'type': 'dataframe', 'pandas_orient': 'split'}
+    >>> example_payload([[1.0, 2.0]])[0]
+    {'inputs': [[1.0, 2.0]]}
     """
     import numpy as np
 
@@ -83,8 +84,36 @@ def save_input_example(directory: str, example: Any) -> dict[str, Any]:
             "data": [[_jsonable(v) for v in row] for row in data.itertuples(index=False, name=None)],
         }
         info = {"artifact_path": INPUT_EXAMPLE_FILE, "type": "dataframe", "pandas_orient": "split"}
+    return payload, info
+
+
+def serving_payload(payload: Any, info: dict[str, Any]) -> dict[str, Any]:
+    """The scoring-server request body for an input example payload (MLflow 3's serving input).
+
+    >>> serving_payload({"columns": ["a"], "data": [[1]]}, {"type": "dataframe"})
+    {'dataframe_split': {'columns': ['a'], 'data': [[1]]}}
+    """
+    if info.get("type") == "dataframe":
+        return {"dataframe_split": payload}
+    return payload if isinstance(payload, dict) and "inputs" in payload else {"inputs": payload}
+
+
+def save_input_example(directory: str, example: Any, serving_input: bool = False) -> dict[str, Any]:
+    """Write ``input_example.json`` into ``directory``; return the MLmodel ``saved_input_example_info``.
+
+    ``serving_input=True`` also writes ``serving_input_example.json``, the
+    request body ``/invocations`` takes for the example (as MLflow 3 does).
+
+    >>> save_input_example("model", X_val[:5])
+    {'artifact_path': 'input_example.json', 'type': 'dataframe', 'pandas_orient': 'split'}
+    """
+    payload, info = example_payload(example)
     with open(os.path.join(directory, INPUT_EXAMPLE_FILE), "w", encoding="utf-8") as f:
         json.dump(payload, f, allow_nan=False)
+    if serving_input:
+        with open(os.path.join(directory, SERVING_INPUT_FILE), "w", encoding="utf-8") as f:
+            json.dump(serving_payload(payload, info), f, allow_nan=False, indent=2)
+        info["serving_input_path"] = SERVING_INPUT_FILE
     return info
 
 
@@ -113,4 +142,11 @@ def load_input_example(directory: str, info: Optional[dict[str, Any]]) -> Any:
     return pd.DataFrame(payload["data"], columns=payload["columns"])
 
 
-__all__ = ["INPUT_EXAMPLE_FILE", "load_input_example", "save_input_example"]
+__all__ = [
+    "INPUT_EXAMPLE_FILE",
+    "SERVING_INPUT_FILE",
+    "example_payload",
+    "load_input_example",
+    "save_input_example",
+    "serving_payload",
+]

@@ -196,6 +196,55 @@ class Model:
             raise InvalidParameterError(f"MLmodel file {path!r} does not hold a mapping")
         return cls.from_dict(data)
 
+    def to_json(self) -> str:
+        """The MLmodel contents as JSON: ``json.loads(Model.load(path).to_json())["flavors"]``."""
+        import json
+
+        return json.dumps(self.to_dict())
+
+    def get_serving_input(self, path: str) -> Optional[str]:
+        """The saved serving input of the model folder at ``path`` (a JSON string), or None.
+
+        Reads ``serving_input_example.json`` when the model has one, else
+        builds it from the input example, as MLflow 3 does.
+
+        >>> Model.load(path).get_serving_input(path)
+        '{\n  "dataframe_split": ...'
+        """
+        info = self.saved_input_example_info or {}
+        name = info.get("serving_input_path")
+        if name:
+            with open(os.path.join(path, name), encoding="utf-8") as f:
+                return f.read()
+        if not info:
+            return None
+        from .serving_input import convert_input_example_to_serving_input
+
+        return convert_input_example_to_serving_input(self.load_input_example(path))
+
+    def get_model_info(self) -> Any:
+        """The :class:`~mltrail.models.ModelInfo` of this model (``runs:/`` URI when it was logged to a run).
+
+        >>> Model.load(path).get_model_info().run_id
+        """
+        from .model_info import ModelInfo
+
+        uri = f"runs:/{self.run_id}/{self.artifact_path}" if self.run_id and self.artifact_path else ""
+        return ModelInfo.from_model(self, uri)
+
+    @classmethod
+    def log(cls, artifact_path: str, flavor: Any, registered_model_name: Optional[str] = None, **kwargs: Any) -> Any:
+        """Log a model with ``flavor`` (a module with ``log_model``, such as ``mltrail.sklearn``), as MLflow's ``Model.log``.
+
+        ``kwargs`` go to the flavor's ``log_model`` (its model argument by name).
+
+        >>> Model.log("model", mltrail.sklearn, sk_model=pipe)
+        """
+        log_model = getattr(flavor, "log_model", None)
+        if not callable(log_model):
+            raise InvalidParameterError(f"flavor {flavor!r} has no log_model function")
+        return log_model(artifact_path=artifact_path, registered_model_name=registered_model_name, **kwargs)
+
     def __repr__(self) -> str:
         return f"Model(artifact_path={self.artifact_path!r}, run_id={self.run_id!r}, flavors={list(self.flavors)})"
 

@@ -76,6 +76,8 @@ class PyFuncModel:
         >>> model.predict(pd.DataFrame({"x": [1.0, 2.0]}))
         array([0, 1])
         """
+        if getattr(self._model_impl, "checks_own_input", False):  # type-hinted custom model
+            return self._model_impl.predict(data, params=params)
         if self._array_dtype is not None and type(data).__name__ == "ndarray" and getattr(data, "ndim", 0) == 2:
             data = enforce_array(data, self._input_schema, *self._array_dtype)  # type: ignore[arg-type]
         else:
@@ -148,6 +150,43 @@ def load_model(
     return PyFuncModel(mlmodel, impl, loader_name)
 
 
+def load_pyfunc(
+    model_uri: str, suppress_warnings: bool = False, dst_path: Optional[str] = None, verify: Optional[bool] = None
+) -> PyFuncModel:
+    """Deprecated alias of :func:`load_model` (as in MLflow); warns once per call.
+
+    >>> model = load_pyfunc("runs:/5f3c.../model")
+    """
+    import warnings
+
+    warnings.warn(
+        "mltrail.pyfunc.load_pyfunc is deprecated; use mltrail.pyfunc.load_model", FutureWarning, stacklevel=2
+    )
+    return load_model(model_uri, suppress_warnings, dst_path, verify)
+
+
+def get_default_pip_requirements() -> list[str]:
+    """The pip requirements every custom pyfunc model gets: cloudpickle, pinned (as MLflow).
+
+    >>> get_default_pip_requirements()
+    ['cloudpickle==3.1.2']
+    """
+    from .environment import infer_requirements
+
+    return infer_requirements((), ("cloudpickle",))
+
+
+def get_default_conda_env() -> dict[str, Any]:
+    """The conda environment of :func:`get_default_pip_requirements` (plus mltrail itself).
+
+    >>> get_default_conda_env()["dependencies"][-1]
+    {'pip': ['mltrail==0.1.0', 'cloudpickle==3.1.2']}
+    """
+    from .environment import default_conda_env
+
+    return default_conda_env(get_default_pip_requirements())
+
+
 def get_model_dependencies(model_uri: str) -> str:
     """Path of the downloaded model's ``requirements.txt`` (for ``pip install -r``).
 
@@ -160,4 +199,12 @@ def get_model_dependencies(model_uri: str) -> str:
     return os.path.join(folder, "requirements.txt")
 
 
-__all__ = ["FLAVOR_NAME", "PyFuncModel", "get_model_dependencies", "load_model"]
+__all__ = [
+    "FLAVOR_NAME",
+    "PyFuncModel",
+    "get_default_conda_env",
+    "get_default_pip_requirements",
+    "get_model_dependencies",
+    "load_model",
+    "load_pyfunc",
+]

@@ -24,14 +24,15 @@ from __future__ import annotations
 import inspect
 import os
 import shutil
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union
 
-from ..exceptions import InvalidParameterError
+from ..exceptions import InvalidParameterError, MltrailError
 from .model import Model
 from .model_info import ModelInfo
 from .saving import Flavor, SavedData, log_model_folder, save_model_folder
 from .serialization import dump_pickle, load_pickle
 from .signature import ModelSignature
+from .type_hints import coerce_to_hint, input_element, signature_from_type_hints
 
 _FLAVOR = Flavor("python_function", "mltrail.models.python_model")
 _PICKLE = "python_model.pkl"
@@ -67,36 +68,58 @@ class PythonModel:
 
 
 def _check_artifacts(artifacts: Optional[dict[str, str]]) -> dict[str, str]:
+    """Names checked; local paths made absolute (and checked to exist); URIs kept for download."""
     if artifacts is None:
         return {}
     if not isinstance(artifacts, dict):
-        raise InvalidParameterError(f"artifacts={artifacts!r}: expected a dict of name -> local file or folder")
+        raise InvalidParameterError(f"artifacts={artifacts!r}: expected a dict of name -> artifact URI or local path")
+    from .uri import local_path_of
+
     checked = {}
     for name, path in artifacts.items():
         if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
             raise InvalidParameterError(f"artifacts: {name!r} is not a valid artifact name (a plain non-empty name)")
-        local = os.fspath(path)
-        if local.startswith("file://"):
-            local = local[len("file://"):]
+        uri = os.fspath(path)
+        local = local_path_of(uri)
+        if local is None:  # runs:/, models:/, mlflow-artifacts:/, s3://...: downloaded when saving
+            checked[name] = uri
+            continue
         if not os.path.exists(local):
-            raise InvalidParameterError(f"artifacts[{name!r}]: {os.fspath(path)!r} does not exist on this machine")
+            raise InvalidParameterError(f"artifacts[{name!r}]: {uri!r} does not exist on this machine")
         checked[name] = os.path.abspath(local)
     return checked
 
 
-def _writer(python_model: PythonModel, artifacts: dict[str, str], model_config: Optional[dict[str, Any]]):
+def _fetch_artifact(name: str, uri: str, dest_dir: str) -> str:
+    """Put the artifact at ``uri`` into ``dest_dir``; return its path there."""
+    from .uri import fetch_model
+
+    if os.path.isabs(uri) and os.path.exists(uri):  # checked local path: copy
+        dest = os.path.join(dest_dir, os.path.basename(uri.rstrip("/")) or name)
+        if os.path.isdir(uri):
+            shutil.copytree(uri, dest)
+        else:
+            shutil.copyfile(uri, dest)
+        return dest
+    try:
+        return fetch_model(uri, dest_dir)[0]
+    except MltrailError as e:
+        raise InvalidParameterError(f"artifacts[{name!r}]: cannot download {uri!r}: {e.message}") from None
+
+
+def _writer(
+    python_model: PythonModel,
+    artifacts: dict[str, str],
+    model_config: Optional[dict[str, Any]],
+):
     def write(folder: str) -> SavedData:
         modules = dump_pickle(python_model, os.path.join(folder, _PICKLE), "cloudpickle")
         recorded = {}
         for name, src in artifacts.items():
-            rel = f"{_ARTIFACTS_DIR}/{name}/{os.path.basename(src.rstrip('/'))}"
-            dest = os.path.join(folder, *rel.split("/"))
-            os.makedirs(os.path.dirname(dest), exist_ok=True)
-            if os.path.isdir(src):
-                shutil.copytree(src, dest)
-            else:
-                shutil.copyfile(src, dest)
-            recorded[name] = {"path": rel}
+            dest_dir = os.path.join(folder, _ARTIFACTS_DIR, name)
+            os.makedirs(dest_dir, exist_ok=True)
+            dest = _fetch_artifact(name, src, dest_dir)
+            recorded[name] = {"path": os.path.relpath(dest, folder).replace(os.sep, "/")}
         import cloudpickle
 
         conf: dict[str, Any] = {"python_model": _PICKLE, "cloudpickle_version": cloudpickle.__version__}
@@ -110,9 +133,43 @@ def _writer(python_model: PythonModel, artifacts: dict[str, str], model_config: 
     return write
 
 
+class _FunctionModel(PythonModel):
+    """A plain function given as ``python_model`` (MLflow 3 accepts one): ``predict`` calls it."""
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.func = func
+
+    def predict(self, context: PythonModelContext, model_input: Any, params: Optional[dict[str, Any]] = None) -> Any:
+        if params is not None and "params" in _parameters(self.func):
+            return self.func(model_input, params=params)
+        return self.func(model_input)
+
+
+def _parameters(func: Callable[..., Any]) -> Any:
+    try:
+        return inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return {}
+
+
+def _as_python_model(python_model: Any) -> PythonModel:
+    if isinstance(python_model, PythonModel):
+        return python_model
+    if callable(python_model) and not isinstance(python_model, type):
+        return _FunctionModel(python_model)
+    raise InvalidParameterError(
+        f"python_model of type {type(python_model).__name__} is not a mltrail.pyfunc.PythonModel instance "
+        "or a function taking the model input"
+    )
+
+
+def _hinted(python_model: PythonModel) -> Callable[..., Any]:
+    return python_model.func if isinstance(python_model, _FunctionModel) else python_model.predict
+
+
 def save_model(
     path: Union[str, "os.PathLike[str]"],
-    python_model: PythonModel,
+    python_model: Union[PythonModel, Callable[..., Any], None] = None,
     artifacts: Optional[dict[str, str]] = None,
     signature: Union[ModelSignature, bool, None] = None,
     input_example: Any = None,
@@ -121,29 +178,43 @@ def save_model(
     metadata: Optional[dict[str, Any]] = None,
     code_paths: Optional[Sequence[str]] = None,
     model_config: Optional[dict[str, Any]] = None,
+    conda_env: Any = None,
+    mlflow_model: Optional[Model] = None,
     *,
     run_id: Optional[str] = None,
     artifact_path: Optional[str] = None,
 ) -> Model:
-    """Save a :class:`PythonModel` (and its ``artifacts``) as a model folder at ``path``.
+    """Save a :class:`PythonModel` (or a plain function) and its ``artifacts`` as a model folder at ``path``.
+
+    ``artifacts`` maps names to local paths or URIs of any supported scheme
+    (``runs:/``, ``models:/``, ``file://``, ``mlflow-artifacts:/``, ``s3://``),
+    downloaded into the folder. A ``predict`` hinted ``list[str]`` (etc.)
+    gives the signature when none is given (:mod:`mltrail.models.type_hints`).
 
     >>> mltrail.pyfunc.save_model("out/model", python_model=AddN(3))
+    >>> mltrail.pyfunc.save_model("out/upper", python_model=lambda xs: [x.upper() for x in xs])
     """
-    if not isinstance(python_model, PythonModel):
-        raise InvalidParameterError(
-            f"python_model of type {type(python_model).__name__} is not a mltrail.pyfunc.PythonModel instance"
-        )
+    if python_model is None:
+        raise InvalidParameterError("save_model needs python_model=<a mltrail.pyfunc.PythonModel instance or a function>")
+    model = _as_python_model(python_model)
     checked = _check_artifacts(artifacts)
-    context = PythonModelContext(checked, model_config)
+    hinted = signature_from_type_hints(_hinted(model)) if signature in (None, True) else None
+    mlmodel = mlflow_model or Model()
+    if hinted is not None:
+        signature = hinted
+        mlmodel._extra["is_signature_from_type_hint"] = True
 
     def predict(example: Any) -> Any:
-        python_model.load_context(context)
-        return _call_predict(python_model, context, example, None)
+        if not all(os.path.isabs(v) for v in checked.values()):
+            return None  # artifacts still remote: the output schema is not inferred from the example
+        context = PythonModelContext(checked, model_config)
+        model.load_context(context)
+        return _call_predict(model, context, example, None)
 
     return save_model_folder(
         path,
         _FLAVOR,
-        _writer(python_model, checked, model_config),
+        _writer(model, checked, model_config),
         signature=signature,
         input_example=input_example,
         pip_requirements=pip_requirements,
@@ -152,13 +223,15 @@ def save_model(
         predict=predict,
         run_id=run_id,
         artifact_path=artifact_path,
+        mlmodel=mlmodel,
         code_paths=code_paths,
+        conda_env=conda_env,
     )
 
 
 def log_model(
     artifact_path: Optional[str] = None,
-    python_model: Optional[PythonModel] = None,
+    python_model: Union[PythonModel, Callable[..., Any], None] = None,
     artifacts: Optional[dict[str, str]] = None,
     registered_model_name: Optional[str] = None,
     signature: Union[ModelSignature, bool, None] = None,
@@ -168,28 +241,30 @@ def log_model(
     metadata: Optional[dict[str, Any]] = None,
     code_paths: Optional[Sequence[str]] = None,
     model_config: Optional[dict[str, Any]] = None,
+    conda_env: Any = None,
+    await_registration_for: int = 300,
     *,
     name: Optional[str] = None,
     run_id: Optional[str] = None,
-    **_ignored: Any,
 ) -> ModelInfo:
-    """Log a :class:`PythonModel` to the active run (one is started when none is).
+    """Log a :class:`PythonModel` (or a plain function) to the active run (one is started when none is).
+
+    ``await_registration_for`` is accepted for MLflow compatibility: mltrail's
+    registry creates versions READY at once, so there is nothing to wait for.
 
     >>> info = mltrail.pyfunc.log_model("model", python_model=AddN(3), input_example=df[:3])
+    >>> info = mltrail.pyfunc.log_model(name="m", python_model=MyModel(), artifacts={"clf": "runs:/<id>/model"})
     """
     if python_model is None:
-        raise InvalidParameterError("log_model needs python_model=<a mltrail.pyfunc.PythonModel instance>")
-    if not isinstance(python_model, PythonModel):
-        raise InvalidParameterError(
-            f"python_model of type {type(python_model).__name__} is not a mltrail.pyfunc.PythonModel instance"
-        )
+        raise InvalidParameterError("log_model needs python_model=<a mltrail.pyfunc.PythonModel instance or a function>")
+    _as_python_model(python_model)
     _check_artifacts(artifacts)
 
     def save(local: str, run_id: str, artifact_path: str) -> Model:
         return save_model(
             local, python_model, artifacts=artifacts, signature=signature, input_example=input_example,
             pip_requirements=pip_requirements, extra_pip_requirements=extra_pip_requirements,
-            metadata=metadata, code_paths=code_paths, model_config=model_config,
+            metadata=metadata, code_paths=code_paths, model_config=model_config, conda_env=conda_env,
             run_id=run_id, artifact_path=artifact_path,
         )
 
@@ -207,8 +282,13 @@ class _PythonModelPyfunc:
     def __init__(self, model: PythonModel, context: PythonModelContext) -> None:
         self.raw_model = model
         self._context = context
+        # A predict hinted list[str] (etc.) gets that list, checked element by element.
+        self._element = input_element(_hinted(model))
+        self.checks_own_input = self._element is not None
 
     def predict(self, data: Any, params: Optional[dict[str, Any]] = None) -> Any:
+        if self._element is not None:
+            data = coerce_to_hint(data, self._element)
         return _call_predict(self.raw_model, self._context, data, params)
 
 

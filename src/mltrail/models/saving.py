@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence, Union
 
-from ..exceptions import InvalidParameterError, ResourceAlreadyExistsError
+from ..exceptions import InvalidParameterError, MltrailError, ResourceAlreadyExistsError
 from .code_paths import check_code_paths, copy_code
 from .environment import python_version, resolve_requirements, write_environment_files
 from .integrity import hash_folder
@@ -63,12 +63,40 @@ def _check_destination(path: str) -> None:
         )
 
 
-def _check_requirement_args(pip_requirements: Requirements, extra_pip_requirements: Requirements) -> None:
-    if pip_requirements is not None and extra_pip_requirements is not None:
+def _check_requirement_args(
+    pip_requirements: Requirements, extra_pip_requirements: Requirements, conda_env: Any = None
+) -> None:
+    given = [n for n, v in (("conda_env", conda_env), ("pip_requirements", pip_requirements),
+                            ("extra_pip_requirements", extra_pip_requirements)) if v is not None]
+    if len(given) > 1:
         raise InvalidParameterError(
-            "pip_requirements and extra_pip_requirements cannot both be given: "
-            "pip_requirements replaces the inferred requirements, extra_pip_requirements extends them"
+            f"{' and '.join(given)} cannot both be given: pip_requirements replaces the inferred "
+            "requirements, extra_pip_requirements extends them, conda_env replaces the whole environment"
         )
+
+
+def _copy_extra_files(extra_files: Sequence[str], folder: str) -> list[dict[str, str]]:
+    """Put each extra file into ``folder/extra_files/``; return MLmodel's ``[{"path": "extra_files/<name>"}]``."""
+    from .uri import fetch_model, local_path_of
+
+    dest_dir = os.path.join(folder, "extra_files")
+    os.makedirs(dest_dir, exist_ok=True)
+    listed = []
+    for item in extra_files:
+        uri = os.fspath(item)
+        local = local_path_of(uri)
+        name = os.path.basename(uri.rstrip("/"))
+        if local is not None:
+            if not os.path.isfile(local):
+                raise InvalidParameterError(f"extra_files: {uri!r} is not a file on this machine")
+            shutil.copyfile(local, os.path.join(dest_dir, name))
+        else:
+            try:
+                fetch_model(uri, dest_dir)
+            except MltrailError as e:
+                raise InvalidParameterError(f"extra_files: cannot download {uri!r}: {e.message}") from None
+        listed.append({"path": f"extra_files/{name}"})
+    return listed
 
 
 def signature_for(
@@ -129,17 +157,25 @@ def save_model_folder(
     artifact_path: Optional[str] = None,
     mlmodel: Optional[Model] = None,
     code_paths: Optional[Sequence[str]] = None,
+    conda_env: Any = None,
+    extra_files: Optional[Sequence[str]] = None,
 ) -> Model:
     """Build a complete model folder at ``path`` atomically and return its :class:`Model`.
 
     ``write(tmp_dir)`` writes the flavor's model file(s) and returns a
     :class:`SavedData`. ``predict`` (optional) infers the output schema from
     the input example when no signature is given. ``code_paths`` are copied
-    into ``code/`` (see :mod:`mltrail.models.code_paths`). Example in the module docstring.
+    into ``code/`` (see :mod:`mltrail.models.code_paths`). ``conda_env`` (a
+    dict or YAML path) is written as ``conda.yaml`` with its pip entries in
+    ``requirements.txt``, as MLflow does. ``extra_files`` (local paths or
+    artifact URIs) are copied into ``extra_files/`` and listed in the flavor's
+    MLmodel entry. Example in the module docstring.
     """
+    if extra_files is not None and not isinstance(extra_files, (list, tuple)):
+        raise InvalidParameterError(f"extra_files={extra_files!r}: expected a list of local paths or artifact URIs")
     path = os.path.abspath(os.fspath(path))
     _check_destination(path)
-    _check_requirement_args(pip_requirements, extra_pip_requirements)
+    _check_requirement_args(pip_requirements, extra_pip_requirements, conda_env)
     code = check_code_paths(code_paths)
     if metadata is not None and not isinstance(metadata, dict):
         raise InvalidParameterError(f"metadata={metadata!r}: expected a dict of JSON-compatible values")
@@ -149,6 +185,8 @@ def save_model_folder(
     try:
         data = write(tmp)
         data.flavor_conf["code"] = copy_code(code, tmp)
+        if extra_files:
+            data.flavor_conf["extra_files"] = _copy_extra_files(extra_files, tmp)
         model = mlmodel or Model()
         model.run_id = run_id
         model.artifact_path = artifact_path
@@ -156,12 +194,12 @@ def save_model_folder(
         if input_example is not None:
             from .input_example import save_input_example
 
-            model.saved_input_example_info = save_input_example(tmp, input_example)
+            model.saved_input_example_info = save_input_example(tmp, input_example, serving_input=True)
         model.signature = signature_for(signature, input_example, predict)
         # mltrail itself is a requirement: the python_function flavor's loader
         # module is one of its integrations (MLflow lists mlflow likewise).
         requirements = resolve_requirements(
-            data.modules, ("mltrail", *data.requirements), pip_requirements, extra_pip_requirements
+            data.modules, ("mltrail", *data.requirements), pip_requirements, extra_pip_requirements, conda_env
         )
         env = write_environment_files(tmp, requirements)
         pyfunc_conf = dict(data.pyfunc_conf)

@@ -53,7 +53,8 @@ def test_log_and_load_returns_an_equivalent_estimator(tracking, pipe, data):
         info = mltrail.sklearn.log_model(pipe, artifact_path="model", input_example=X[:5])
     assert sorted(_artifacts(run.info.run_id, "model")) == sorted(
         f"model/{n}"
-        for n in ("MLmodel", "model.pkl", "conda.yaml", "python_env.yaml", "requirements.txt", "input_example.json")
+        for n in ("MLmodel", "model.pkl", "conda.yaml", "python_env.yaml", "requirements.txt", "input_example.json",
+                  "serving_input_example.json")
     )
     loaded = mltrail.sklearn.load_model(info.model_uri)
     assert type(loaded) is type(pipe)
