@@ -17,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -110,8 +111,11 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("ui-screenshots")
+def screenshot_dir() -> Path:
+    """A folder outside pytest's rotating temp dirs (set MLTRAIL_UI_SCREENSHOTS to choose it)."""
+    chosen = os.environ.get("MLTRAIL_UI_SCREENSHOTS")
+    folder = Path(chosen) if chosen else Path(tempfile.mkdtemp(prefix="mltrail-ui-screenshots-"))
+    folder.mkdir(parents=True, exist_ok=True)
     _SCREENSHOT_DIR.append(folder)
     return folder
 
@@ -124,6 +128,7 @@ def page(browser: Any, ui_url: str) -> Iterator[Any]:
     problems: list[str] = []
     page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
     page.problems = problems  # tests expecting an error status clear it
     yield page
     context.close()

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from ..._system_tags import current_user
 from ...artifacts.base import normalize_artifact_path
 from ...entities import RunTag
-from ...exceptions import InvalidParameterError
+from ...exceptions import InvalidParameterError, ResourceAlreadyExistsError
 from .pages import get_run, registry_store, tracking_store
 from .rendering import ajax_handler, json_body, required
 
@@ -97,13 +97,18 @@ async def delete_run_tag(request: Request) -> Response:
 
 @ajax_handler
 async def register_model(request: Request) -> Response:
-    """``{"run_id", "path", "name"}``: register the run's model folder as the next version of ``name``."""
+    """``{"run_id", "path", "name"}``: register the run's model folder as the next version of ``name``
+    (the model is created when new)."""
     body = await _body(request)
     run = get_run(request, required(body, "run_id"))
     path = normalize_artifact_path(required(body, "path"))
-    mv = _client(request).create_model_version(
-        required(body, "name"), f"runs:/{run.info.run_id}/{path}", run_id=run.info.run_id
-    )
+    name = required(body, "name")
+    client = _client(request)
+    try:  # as mltrail.register_model: the model is created with its first version
+        client.create_registered_model(name)
+    except ResourceAlreadyExistsError:
+        pass
+    mv = client.create_model_version(name, f"runs:/{run.info.run_id}/{path}", run_id=run.info.run_id)
     return _ok(name=mv.name, version=mv.version)
 
 

@@ -62,6 +62,7 @@ async def runs_data(request: Request) -> Response:
         limit=int_arg(request, "limit", 100), offset=int_arg(request, "offset", 0), run_ids=ids or None,
     )
     page["columns"] = [c.name for c in columns]
+    page["marker"] = change_marker(store, experiments)  # live polling compares it with /changes
     return JSONResponse(page)
 
 

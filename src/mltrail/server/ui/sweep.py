@@ -65,7 +65,9 @@ def importance(params: Sequence[dict[str, Any]], losses: Sequence[float]) -> lis
         for label, loss in zip(labels, losses):
             members.setdefault(label, []).append(loss)
         k = len(members)
-        if k < 2 or total <= 0:
+        if k < 2:  # a constant is no hyperparameter of the sweep
+            continue
+        if total <= 0:
             score = 0.0
         else:
             between = sum(len(v) * (sum(v) / len(v) - mean) ** 2 for v in members.values())

@@ -145,7 +145,7 @@ async function load() {
   try {
     const data = await getJSON(`/ajax-api/ui/runs?${query()}`);
     showFilterError(null);
-    rows = data.rows; total = data.total; columns = data.columns;
+    rows = data.rows; total = data.total; columns = data.columns; lastMarker = data.marker;
     if (state.cols === null) state.cols = columns.join(",");
     header(); renderBody();
     const last = Math.min(state.offset + rows.length, total);
@@ -227,8 +227,7 @@ async function poll() {
   if (!state.live || document.hidden) return;
   try {
     const { marker } = await getJSON(`/ajax-api/ui/changes?experiments=${state.experiments}`);
-    const changed = lastMarker !== null && JSON.stringify(marker) !== JSON.stringify(lastMarker);
-    lastMarker = marker;
+    const changed = JSON.stringify(marker) !== JSON.stringify(lastMarker);
     if (changed || rows.some((r) => r.status === "RUNNING")) await load();
   } catch (error) { /* the next poll tries again */ }
 }
