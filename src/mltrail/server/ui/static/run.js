@@ -96,7 +96,7 @@ async function listFolder(path, container) {
   const ul = el("ul");
   for (const entry of data.files) {
     const label = el("span", { class: "entry", "data-path": entry.path, tabindex: 0,
-      text: `${entry.is_dir ? (entry.is_model ? "📦 " : "📁 ") : "📄 "}${entry.name}` });
+      text: `${entry.is_dir ? (entry.is_model ? "◆ " : "▸ ") : "· "}${entry.name}` });
     entry.node = label;
     const li = el("li", {}, label, entry.is_dir ? null : el("span", { class: "size", text: sizeText(entry.size) }));
     let open = false, child = null;
