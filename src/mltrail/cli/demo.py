@@ -139,3 +139,6 @@ def _run(tracking_uri: str | None, trials: int, rows: int) -> None:
     click.echo(f"  mltrail runs list --experiment-name {EXPERIMENT} --order-by 'metrics.loss ASC'")
     click.echo(f"  mltrail runs describe {best_run_id}")
     click.echo(f"  mltrail models describe {MODEL_NAME}")
+    ui_uri = mltrail.get_tracking_uri()
+    click.echo(f"  mltrail ui{'' if ui_uri == 'sqlite:///mltrail.db' else f' --backend-store-uri {ui_uri}'}"
+               "   # then open http://127.0.0.1:5000 to compare the runs and read the sweep")

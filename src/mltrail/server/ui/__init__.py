@@ -1,0 +1,114 @@
+"""The web UI: server-rendered pages, small JS modules, JSON endpoints under ``/ajax-api/ui/``.
+
+The server app appends :func:`routes` after its API routes; handlers read
+``request.app.state.tracking_store``, ``registry_store`` and
+``artifact_root``. Charts use plotly.js from the installed ``plotly``
+package, served at ``/static-ui/plotly.min.js`` (nothing is copied into this
+repository).
+
+>>> from starlette.applications import Starlette
+>>> app = Starlette(routes=routes())
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ...exceptions import ResourceNotFoundError
+from . import actions, data, model_pages, pages
+from .artifact_views import ARTIFACT_CSP, LocalCopy, media_type
+from .rendering import page_handler
+
+STATIC_DIR = os.path.join(os.path.dirname(__file__), "static")
+
+
+def plotly_js_path() -> str:
+    """The plotly.js bundle inside the installed ``plotly`` package."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or not spec.submodule_search_locations:
+        raise ResourceNotFoundError("plotly is not installed: pip install plotly (charts need its plotly.js)")
+    path = os.path.join(list(spec.submodule_search_locations)[0], "package_data", "plotly.min.js")
+    if not os.path.isfile(path):
+        raise ResourceNotFoundError(f"plotly.js not found at {path!r}: reinstall plotly")
+    return path
+
+
+@page_handler
+async def plotly_js(request: Request) -> Response:
+    """plotly.min.js from the installed wheel, cacheable for a day."""
+    return FileResponse(plotly_js_path(), media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
+@page_handler
+async def raw_artifact(request: Request) -> Response:
+    """A run's artifact file, sandboxed by CSP; ``?download=1`` makes it an attachment."""
+    run = pages.get_run(request, request.path_params["run_id"])
+    copy = LocalCopy(run, request.query_params.get("path", ""))
+    from starlette.background import BackgroundTask
+
+    download = request.query_params.get("download") == "1"
+    headers = {"Content-Security-Policy": ARTIFACT_CSP, "X-Content-Type-Options": "nosniff",
+               "Cache-Control": "no-store"}
+    return FileResponse(
+        copy.local,
+        media_type="application/octet-stream" if download else media_type(copy.rel),
+        filename=os.path.basename(copy.rel) if download else None,
+        headers=headers,
+        background=BackgroundTask(copy.cleanup),
+    )
+
+
+def routes() -> list[Any]:
+    """The UI's routes, to append after the server's API routes.
+
+    >>> [r.path for r in routes()][:2]
+    ['/', '/experiments']
+    """
+    ui = "/ajax-api/ui"
+    return [
+        Route("/", pages.experiments_page),
+        Route("/experiments", pages.experiments_page),
+        Route("/experiments/{experiment_id}", pages.experiment_redirect),
+        Route("/runs", pages.runs_page),
+        Route("/runs/{run_id}", pages.run_page),
+        Route("/runs/{run_id}/sweep", pages.sweep_page),
+        Route("/runs/{run_id}/artifact", raw_artifact),
+        Route("/compare", pages.compare_page),
+        Route("/models", model_pages.models_page),
+        Route("/models/{name}/versions/{version}", model_pages.version_page),
+        Route("/models/{name}", model_pages.model_page),
+        Route("/static-ui/plotly.min.js", plotly_js),
+        Mount("/static-ui", StaticFiles(directory=STATIC_DIR), name="static-ui"),
+        Route(f"{ui}/runs", data.runs_data),
+        Route(f"{ui}/keys", data.keys_data),
+        Route(f"{ui}/groups", data.groups_data),
+        Route(f"{ui}/changes", data.changes_data),
+        Route(f"{ui}/metric-history", data.history_data),
+        Route(f"{ui}/compare", data.compare_data),
+        Route(f"{ui}/sweep/{{run_id}}", data.sweep_json),
+        Route(f"{ui}/artifacts", data.artifacts_data),
+        Route(f"{ui}/artifact-preview", data.preview_data),
+        Route(f"{ui}/experiments/create", actions.create_experiment, methods=["POST"]),
+        Route(f"{ui}/experiments/rename", actions.rename_experiment, methods=["POST"]),
+        Route(f"{ui}/experiments/delete", actions.delete_experiment, methods=["POST"]),
+        Route(f"{ui}/experiments/restore", actions.restore_experiment, methods=["POST"]),
+        Route(f"{ui}/runs/set-tag", actions.set_run_tag, methods=["POST"]),
+        Route(f"{ui}/runs/delete-tag", actions.delete_run_tag, methods=["POST"]),
+        Route(f"{ui}/models/register", actions.register_model, methods=["POST"]),
+        Route(f"{ui}/models/transition", actions.transition_stage, methods=["POST"]),
+        Route(f"{ui}/models/set-alias", actions.set_alias, methods=["POST"]),
+        Route(f"{ui}/models/delete-alias", actions.delete_alias, methods=["POST"]),
+        Route(f"{ui}/models/description", actions.update_description, methods=["POST"]),
+    ]
+
+
+__all__ = ["routes", "plotly_js_path"]

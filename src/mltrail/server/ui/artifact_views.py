@@ -1,0 +1,171 @@
+"""A run's artifacts in the UI: listing, safe previews and downloads.
+
+Every path goes through the artifact repository's own checks (no absolute
+path, no ``..``, no symlink leaving the run's folder). Raw files are served
+with ``Content-Security-Policy: sandbox`` and ``nosniff``, and HTML is shown
+in an ``<iframe sandbox>``: an artifact's scripts never run in the UI's
+origin, even when a user opens the raw URL directly.
+
+>>> preview_kind("model/MLmodel"), preview_kind("plots/roc.png"), preview_kind("report.html")
+('text', 'image', 'html')
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import mimetypes
+import os
+import posixpath
+import shutil
+import tempfile
+from typing import Any, Optional
+
+from ...artifacts import get_artifact_repository
+from ...artifacts.base import normalize_artifact_path
+from ...artifacts.local import LocalArtifactRepository
+from ...exceptions import ResourceNotFoundError
+
+#: served on every raw artifact: no script, no plugin, a unique opaque origin
+ARTIFACT_CSP = "sandbox; default-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; media-src 'self'"
+PREVIEW_BYTES = 512 * 1024
+PREVIEW_ROWS = 200
+
+_IMAGE = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp"}
+_HTML = {".html", ".htm"}
+_TABLE = {".csv", ".tsv"}
+_TEXT = {".txt", ".json", ".yaml", ".yml", ".md", ".log", ".py", ".cfg", ".ini", ".toml", ".xml", ".sh", ".r"}
+_TEXT_NAMES = {"MLmodel", "requirements.txt", "conda.yaml", "python_env.yaml", "Dockerfile", "LICENSE"}
+
+
+def preview_kind(path: str) -> str:
+    """How a file is previewed: 'image', 'html', 'table', 'parquet', 'text' or 'binary' (sniffed later)."""
+    name = posixpath.basename(path)
+    ext = os.path.splitext(name)[1].lower()
+    if ext in _IMAGE:
+        return "image"
+    if ext in _HTML:
+        return "html"
+    if ext in _TABLE:
+        return "table"
+    if ext == ".parquet":
+        return "parquet"
+    if ext in _TEXT or name in _TEXT_NAMES:
+        return "text"
+    return "binary"
+
+
+def repository(run: Any) -> Any:
+    """The artifact repository of a run."""
+    return get_artifact_repository(run.info.artifact_uri)
+
+
+def list_entries(run: Any, path: Optional[str]) -> list[dict[str, Any]]:
+    """The entries directly under ``path``: name, path, is_dir, size; ``is_model`` for MLmodel folders."""
+    rel = normalize_artifact_path(path)
+    repo = repository(run)
+    entries = []
+    for info in repo.list_artifacts(rel or None):
+        entry = {"path": info.path, "name": posixpath.basename(info.path), "is_dir": info.is_dir,
+                 "size": info.file_size, "is_model": False}
+        if info.is_dir:
+            entry["is_model"] = any(posixpath.basename(c.path) == "MLmodel" for c in repo.list_artifacts(info.path))
+        entries.append(entry)
+    entries.sort(key=lambda e: (not e["is_dir"], e["name"]))
+    return entries
+
+
+class LocalCopy:
+    """A local file holding the artifact (the file itself for local repositories, else a temp copy)."""
+
+    def __init__(self, run: Any, path: str) -> None:
+        self.rel = normalize_artifact_path(path)
+        if not self.rel:
+            raise ResourceNotFoundError(f"Artifact path {path!r} names the run's artifact folder, not a file")
+        repo = repository(run)
+        self._tmp: Optional[str] = None
+        if isinstance(repo, LocalArtifactRepository):
+            _, local = repo._local(self.rel)  # the repository's own escape checks
+        else:
+            self._tmp = tempfile.mkdtemp(prefix="mltrail-ui-")
+            local = os.path.join(self._tmp, posixpath.basename(self.rel))
+            repo._download_file(self.rel, local)
+        if not os.path.isfile(local):
+            self.cleanup()
+            raise ResourceNotFoundError(f"Artifact {path!r} of run {run.info.run_id} does not exist (or is a folder)")
+        self.local = local
+
+    def cleanup(self) -> None:
+        """Remove the temp copy, if any."""
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+
+def media_type(path: str) -> str:
+    """The Content-Type a raw artifact is served with (images and HTML by type, text as text)."""
+    kind = preview_kind(path)
+    if kind in ("image", "html"):
+        return mimetypes.guess_type(path)[0] or "application/octet-stream"
+    if kind in ("text", "table"):
+        return "text/plain; charset=utf-8"
+    return "application/octet-stream"
+
+
+def preview(run: Any, path: str) -> dict[str, Any]:
+    """What the run page shows for a file: ``{"kind", "path", "size", ...}`` (text, rows, or nothing)."""
+    copy = LocalCopy(run, path)
+    try:
+        size = os.path.getsize(copy.local)
+        kind = preview_kind(copy.rel)
+        result: dict[str, Any] = {"kind": kind, "path": copy.rel, "size": size, "truncated": size > PREVIEW_BYTES}
+        if kind in ("image", "html"):
+            return result
+        if kind == "parquet":
+            return _parquet(copy.local, result)
+        with open(copy.local, "rb") as fh:
+            head = fh.read(PREVIEW_BYTES)
+        if kind == "binary":
+            if b"\x00" in head[:8192]:
+                return result
+            kind = result["kind"] = "text"
+        text = head.decode("utf-8", errors="replace")
+        if kind == "table":
+            dialect = "excel-tab" if copy.rel.lower().endswith(".tsv") else "excel"
+            rows = list(_rows(text, dialect))
+            result.update(header=rows[0] if rows else [], rows=rows[1:PREVIEW_ROWS + 1],
+                          more_rows=len(rows) > PREVIEW_ROWS + 1 or result["truncated"])
+            return result
+        if copy.rel.lower().endswith(".json") and not result["truncated"]:
+            try:
+                text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+            except ValueError:
+                pass
+        result["text"] = text
+        return result
+    finally:
+        copy.cleanup()
+
+
+def _rows(text: str, dialect: str) -> Any:
+    reader = csv.reader(io.StringIO(text), dialect=dialect)
+    for i, row in enumerate(reader):
+        if i > PREVIEW_ROWS + 1:
+            return
+        yield row
+
+
+def _parquet(local: str, result: dict[str, Any]) -> dict[str, Any]:
+    try:
+        import pandas as pd
+
+        frame = pd.read_parquet(local)
+    except Exception as exc:  # no parquet engine installed, or a corrupt file: offer the download
+        result.update(kind="binary", note=f"cannot read this Parquet file here ({type(exc).__name__}: {exc})")
+        return result
+    head = frame.head(PREVIEW_ROWS)
+    result.update(kind="table", header=[str(c) for c in head.columns],
+                  rows=[[str(v) for v in row] for row in head.itertuples(index=False)],
+                  more_rows=len(frame) > PREVIEW_ROWS)
+    return result

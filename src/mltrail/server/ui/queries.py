@@ -1,0 +1,308 @@
+"""The runs table's SQL: one page of runs with chosen columns, groups, key lists.
+
+Filtering reuses the tracking store's own search SQL (:class:`RunSearchQuery`,
+MLflow's filter grammar), so the table and ``search_runs`` select the same
+runs; this module adds what the REST API lacks: sorting on any column
+(``min``/``max`` of a metric, duration, source), top-level runs only with
+their children counted, and the page's values for chosen columns in one
+query per kind.
+
+>>> page = runs_page(store, ["1"], "metrics.rmse < 7", parse_columns("metrics.rmse:min"),
+...                  sort=parse_column("metrics.rmse:min"), ascending=True)
+>>> page["total"], page["rows"][0]["values"]["metrics.rmse:min"]
+(12, 6.1)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Optional, Sequence
+
+import sqlalchemy as sa
+
+from ..._system_tags import PARENT_RUN_ID, SOURCE_NAME
+from ...entities import ViewType
+from ...exceptions import InvalidParameterError
+from ...store.search import ATTRIBUTE, METRIC, PARAM, RUN_SPEC, TAG, OrderKey, parse_filter
+from ...store.sql.engine import read_connection
+from ...store.sql.models import latest_metrics, metrics, params, runs, tags
+from ...store.sql.search_ops import _experiment_keys
+from ...store.sql.search_sql import RunSearchQuery
+from ...store.sql.statements import metric_from_db
+from .columns import Column
+
+MAX_PAGE_SIZE = 500
+_FIXED_ORDER = {"status": "status", "run_name": "run_name", "start_time": "start_time", "user": "user_id"}
+
+
+def json_number(value: Optional[float]) -> Any:
+    """A float as JSON can carry it: NaN and infinities become the strings 'NaN', 'inf', '-inf'."""
+    if value is None or math.isfinite(value):
+        return value
+    return "NaN" if value != value else ("inf" if value > 0 else "-inf")
+
+
+class RunsTableQuery(RunSearchQuery):
+    """The store's run search plus the table's extra sorts and nesting conditions."""
+
+    def select_ids(
+        self,
+        keys: Sequence[int],
+        stages: Sequence[str],
+        filter_string: Optional[str],
+        extra: Sequence[Any],
+        sort: Optional[Column],
+        ascending: bool,
+    ) -> tuple[Any, Any]:
+        """(SELECT run_uuid ... ORDER BY ..., SELECT count(*)) without limit/offset."""
+        source, conditions = self._filtered(keys, stages, parse_filter(filter_string, RUN_SPEC))
+        conditions = [*conditions, *extra]
+        count = sa.select(sa.func.count()).select_from(source).where(*conditions)
+        order: list[Any] = []
+        if sort is not None:
+            source = self._sort(source, order, sort, ascending)
+        if sort is None or sort.key != "start_time":
+            order.append(runs.c.start_time.desc())
+        order.append(runs.c.run_uuid.asc())
+        return sa.select(runs.c.run_uuid).select_from(source).where(*conditions).order_by(*order), count
+
+    def _sort(self, source: Any, order: list[Any], column: Column, ascending: bool) -> Any:
+        if column.entity == "fixed":
+            if column.key in _FIXED_ORDER:
+                return self._order(source, order, OrderKey(ATTRIBUTE, _FIXED_ORDER[column.key], ascending))
+            if column.key == "source":
+                return self._order(source, order, OrderKey(TAG, SOURCE_NAME, ascending))
+            duration = runs.c.end_time - runs.c.start_time  # running runs (no end) sort last
+            order.append(sa.case((duration.is_(None), 1), else_=0))
+            order.append(duration.asc() if ascending else duration.desc())
+            return source
+        if column.entity == "metric" and column.agg:
+            func = sa.func.min if column.agg == "min" else sa.func.max
+            agg = (
+                sa.select(metrics.c.run_uuid, func(metrics.c.value).label("v"))
+                .where(metrics.c.key == column.key, metrics.c.is_nan == sa.false())
+                .group_by(metrics.c.run_uuid)
+                .subquery()
+            )
+            source = source.outerjoin(agg, agg.c.run_uuid == runs.c.run_uuid)
+            order.append(sa.case((agg.c.v.is_(None), 1), else_=0))
+            order.append(agg.c.v.asc() if ascending else agg.c.v.desc())
+            return source
+        entity = {"param": PARAM, "tag": TAG, "metric": METRIC}[column.entity]
+        return self._order(source, order, OrderKey(entity, column.key, ascending))
+
+
+def _is_top_level() -> Any:
+    t = tags.alias()
+    return ~sa.exists().where(t.c.run_uuid == runs.c.run_uuid, t.c.key == PARENT_RUN_ID)
+
+
+def _is_child_of(parent_id: str) -> Any:
+    t = tags.alias()
+    return sa.exists().where(t.c.run_uuid == runs.c.run_uuid, t.c.key == PARENT_RUN_ID, t.c.value == parent_id)
+
+
+def _stages(view: str) -> list[str]:
+    return list(ViewType.stages(ViewType.from_string(view)))
+
+
+def runs_page(
+    store: Any,
+    experiment_ids: Sequence[str],
+    filter_string: Optional[str],
+    columns: Sequence[Column],
+    sort: Optional[Column] = None,
+    ascending: bool = False,
+    view: str = "ACTIVE_ONLY",
+    nested: bool = True,
+    parent_id: Optional[str] = None,
+    limit: int = 100,
+    offset: int = 0,
+    run_ids: Optional[Sequence[str]] = None,
+) -> dict[str, Any]:
+    """One page of the runs table (see the module docstring).
+
+    ``nested``: only top-level runs, each with its number of children;
+    ``parent_id``: the children of that run instead; ``run_ids``: just
+    those runs (the live refresh of running rows).
+    """
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidParameterError(f"Invalid page size {limit}: must be between 1 and {MAX_PAGE_SIZE}")
+    if offset < 0:
+        raise InvalidParameterError(f"Invalid page offset {offset}: must be 0 or more")
+    keys = _experiment_keys(list(experiment_ids))
+    stages = _stages(view)
+    extra: list[Any] = []
+    if parent_id is not None:
+        extra.append(_is_child_of(parent_id))
+    elif run_ids is not None:
+        extra.append(runs.c.run_uuid.in_(list(run_ids)[:MAX_PAGE_SIZE]))
+    elif nested:
+        extra.append(_is_top_level())
+    engine = store.engine
+    mysql = engine.dialect.name in ("mysql", "mariadb")
+    query = RunsTableQuery(engine.dialect.name, mysql)
+    select, count = query.select_ids(keys, stages, filter_string, extra, sort, ascending)
+    with read_connection(engine) as conn:
+        ids = list(conn.execute(select.limit(limit).offset(offset)).scalars())
+        total = conn.execute(count).scalar() or 0
+        hidden_children = 0
+        if nested and parent_id is None and run_ids is None and filter_string and filter_string.strip():
+            _, child_count = RunsTableQuery(engine.dialect.name, mysql).select_ids(
+                keys, stages, filter_string, [~_is_top_level()], None, False
+            )
+            hidden_children = conn.execute(child_count).scalar() or 0
+        rows = run_rows(conn, ids, columns, mysql)
+    return {"total": total, "offset": offset, "rows": rows, "matching_children": hidden_children}
+
+
+def run_rows(conn: Any, run_ids: Sequence[str], columns: Sequence[Column], mysql: bool) -> list[dict[str, Any]]:
+    """The table rows of these runs, in this order, with the chosen columns' values."""
+    if not run_ids:
+        return []
+    ids = list(run_ids)
+    base = conn.execute(
+        sa.select(
+            runs.c.run_uuid, runs.c.name, runs.c.status, runs.c.start_time, runs.c.end_time,
+            runs.c.user_id, runs.c.experiment_id, runs.c.lifecycle_stage,
+        ).where(runs.c.run_uuid.in_(ids))
+    ).all()
+    rows: dict[str, dict[str, Any]] = {}
+    for r in base:
+        rows[r.run_uuid] = {
+            "run_id": r.run_uuid, "run_name": r.name, "status": r.status, "start_time": r.start_time,
+            "end_time": r.end_time, "user": r.user_id, "experiment_id": str(r.experiment_id),
+            "lifecycle_stage": r.lifecycle_stage, "source": None, "parent_id": None, "children": 0, "values": {},
+        }
+    tag_keys = {c.key for c in columns if c.entity == "tag"} | {SOURCE_NAME, PARENT_RUN_ID}
+    for run_id, key, value in conn.execute(
+        sa.select(tags.c.run_uuid, tags.c.key, tags.c.value).where(tags.c.run_uuid.in_(ids), tags.c.key.in_(tag_keys))
+    ):
+        row = rows[run_id]
+        if key == SOURCE_NAME:
+            row["source"] = value
+        if key == PARENT_RUN_ID:
+            row["parent_id"] = value
+        row["values"][f"tags.{key}"] = value
+    param_keys = [c.key for c in columns if c.entity == "param"]
+    if param_keys:
+        for run_id, key, value in conn.execute(
+            sa.select(params.c.run_uuid, params.c.key, params.c.value).where(
+                params.c.run_uuid.in_(ids), params.c.key.in_(param_keys)
+            )
+        ):
+            rows[run_id]["values"][f"params.{key}"] = value
+    last_keys = [c.key for c in columns if c.entity == "metric" and not c.agg]
+    if last_keys:
+        lm = latest_metrics
+        for run_id, key, value, is_nan, step in conn.execute(
+            sa.select(lm.c.run_uuid, lm.c.key, lm.c.value, lm.c.is_nan, lm.c.step).where(
+                lm.c.run_uuid.in_(ids), lm.c.key.in_(last_keys)
+            )
+        ):
+            rows[run_id]["values"][f"metrics.{key}"] = json_number(metric_from_db(value, is_nan, mysql))
+    agg_keys = sorted({c.key for c in columns if c.entity == "metric" and c.agg})
+    if agg_keys:
+        m = metrics
+        for run_id, key, low, high in conn.execute(
+            sa.select(m.c.run_uuid, m.c.key, sa.func.min(m.c.value), sa.func.max(m.c.value))
+            .where(m.c.run_uuid.in_(ids), m.c.key.in_(agg_keys), m.c.is_nan == sa.false())
+            .group_by(m.c.run_uuid, m.c.key)
+        ):
+            values = rows[run_id]["values"]
+            values[f"metrics.{key}:min"] = json_number(metric_from_db(low, False, mysql))
+            values[f"metrics.{key}:max"] = json_number(metric_from_db(high, False, mysql))
+    t = tags
+    for parent, count in conn.execute(
+        sa.select(t.c.value, sa.func.count()).where(t.c.key == PARENT_RUN_ID, t.c.value.in_(ids)).group_by(t.c.value)
+    ):
+        if parent in rows:
+            rows[parent]["children"] = count
+    return [rows[i] for i in ids if i in rows]
+
+
+def group_runs(
+    store: Any,
+    experiment_ids: Sequence[str],
+    filter_string: Optional[str],
+    group_by: Column,
+    metric: Optional[Column],
+    view: str = "ACTIVE_ONLY",
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """Matching runs grouped by a param or tag value: count and mean/min/max of a metric's last value.
+
+    >>> group_runs(store, ["1"], None, parse_column("params.max_depth"), parse_column("metrics.rmse"))
+    [{'value': '4', 'count': 3, 'mean': 6.9, 'min': 6.5, 'max': 7.4}, ...]
+    """
+    if group_by.entity not in ("param", "tag"):
+        raise InvalidParameterError(f"Cannot group by {group_by.name!r}: group by a params.<key> or tags.<key> column")
+    if metric is not None and (metric.entity != "metric" or metric.agg):
+        raise InvalidParameterError(f"Cannot aggregate {metric.name!r}: choose a metrics.<key> column")
+    keys = _experiment_keys(list(experiment_ids))
+    engine = store.engine
+    mysql = engine.dialect.name in ("mysql", "mariadb")
+    source, conditions = RunsTableQuery(engine.dialect.name, mysql)._filtered(
+        keys, _stages(view), parse_filter(filter_string, RUN_SPEC)
+    )
+    table = params if group_by.entity == "param" else tags
+    g = table.alias()
+    source = source.join(g, sa.and_(g.c.run_uuid == runs.c.run_uuid, g.c.key == group_by.key))
+    outputs: list[Any] = [g.c.value, sa.func.count()]
+    if metric is not None:
+        lm = latest_metrics.alias()
+        source = source.outerjoin(
+            lm, sa.and_(lm.c.run_uuid == runs.c.run_uuid, lm.c.key == metric.key, lm.c.is_nan == sa.false())
+        )
+        outputs += [sa.func.avg(lm.c.value), sa.func.min(lm.c.value), sa.func.max(lm.c.value)]
+    query = sa.select(*outputs).select_from(source).where(*conditions).group_by(g.c.value).order_by(g.c.value).limit(limit)
+    groups = []
+    with read_connection(engine) as conn:
+        for row in conn.execute(query):
+            group: dict[str, Any] = {"value": row[0], "count": row[1]}
+            if metric is not None:
+                for name, value in zip(("mean", "min", "max"), row[2:]):
+                    group[name] = None if value is None else json_number(metric_from_db(value, False, mysql))
+            groups.append(group)
+    return groups
+
+
+def column_keys(store: Any, experiment_ids: Sequence[str], limit: int = 2000) -> dict[str, list[str]]:
+    """The param, metric and tag keys logged in these experiments (for the column chooser)."""
+    keys = _experiment_keys(list(experiment_ids))
+    found: dict[str, list[str]] = {}
+    with read_connection(store.engine) as conn:
+        for name, table in (("params", params), ("metrics", latest_metrics), ("tags", tags)):
+            query = (
+                sa.select(table.c.key).distinct()
+                .select_from(table.join(runs, runs.c.run_uuid == table.c.run_uuid))
+                .where(runs.c.experiment_id.in_(keys))
+                .order_by(table.c.key)
+                .limit(limit)
+            )
+            found[name] = list(conn.execute(query).scalars())
+    return found
+
+
+def experiment_activity(store: Any, experiment_ids: Sequence[str]) -> dict[str, tuple[int, Optional[int]]]:
+    """experiment id -> (number of active runs, last run start or end time in ms)."""
+    keys = _experiment_keys(list(experiment_ids))
+    if not keys:
+        return {}
+    last = sa.func.max(sa.func.coalesce(runs.c.end_time, runs.c.start_time))
+    query = (
+        sa.select(runs.c.experiment_id, sa.func.count(), last)
+        .where(runs.c.experiment_id.in_(keys), runs.c.lifecycle_stage == "active")
+        .group_by(runs.c.experiment_id)
+    )
+    with read_connection(store.engine) as conn:
+        return {str(e): (n, t) for e, n, t in conn.execute(query)}
+
+
+def change_marker(store: Any, experiment_ids: Sequence[str]) -> list[Any]:
+    """A cheap fingerprint of the experiments' runs (count, newest start); polling compares it."""
+    keys = _experiment_keys(list(experiment_ids))
+    query = sa.select(sa.func.count(), sa.func.max(runs.c.start_time)).where(runs.c.experiment_id.in_(keys))
+    with read_connection(store.engine) as conn:
+        count, newest = conn.execute(query).one()
+    return [count, newest]

@@ -1,0 +1,108 @@
+// Compare runs: parallel coordinates, scatter, contour, overlaid histories, diff table.
+import { el, getJSON, formatValue, plotLayout, plotConfig, whenPlotly } from "./common.js";
+import { drawHistory } from "./charts.js";
+import { asNumber, dimension, isLogScaled, parcoords } from "./analysis.js";
+
+const app = document.getElementById("compare-app");
+const $ = (id) => document.getElementById(id);
+const url = new URLSearchParams(location.search);
+let runs = [];
+
+function fill(select, options, wanted) {
+  select.replaceChildren(...options.map((o) => el("option", { value: o, text: o.replace(/^(params|metrics)\./, "") })));
+  if (wanted && options.includes(wanted)) select.value = wanted;
+}
+
+const value = (run, column) => column.startsWith("params.") ? run.params[column.slice(7)] : run.metrics[column.slice(8)];
+
+function columnsOf() {
+  const params = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort().map((k) => `params.${k}`);
+  const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort().map((k) => `metrics.${k}`);
+  return { params, metrics };
+}
+
+function varying(columns) {
+  return columns.filter((c) => new Set(runs.map((r) => JSON.stringify(value(r, c) ?? null))).size > 1);
+}
+
+function drawParcoords() {
+  const { params, metrics } = columnsOf();
+  const cols = [...varying(params), ...varying(metrics)].filter((c) => runs.every((r) => value(r, c) !== undefined));
+  const colour = $("pc-color").value;
+  const colours = colour ? runs.map((r) => asNumber(value(r, colour))) : null;
+  if (!cols.length) { $("parcoords").textContent = "No parameter or metric differs between these runs."; return; }
+  window.Plotly.react($("parcoords"), parcoords(cols.map((c) => dimension(c.replace(/^(params|metrics)\./, ""), runs.map((r) => value(r, c)))), colours, colour.replace(/^metrics\./, "")),
+    plotLayout({ margin: { l: 60, r: 60, t: 40, b: 30 } }), plotConfig);
+}
+
+function drawScatter() {
+  const x = $("sc-x").value, y = $("sc-y").value;
+  const xs = runs.map((r) => value(r, x)), ys = runs.map((r) => asNumber(value(r, y)));
+  window.Plotly.react($("scatter"), [{ type: "scatter", mode: "markers", x: xs.map((v) => asNumber(v) ?? v), y: ys, text: runs.map((r) => r.run_name),
+    hovertemplate: "%{text}<br>%{x}, %{y:.6g}<extra></extra>", marker: { size: 9 } }],
+  plotLayout({ xaxis: { title: x, type: isLogScaled(xs) ? "log" : "-" }, yaxis: { title: y } }), plotConfig);
+}
+
+function drawContour() {
+  const x = $("ct-x").value, y = $("ct-y").value, z = $("ct-z").value;
+  const pts = runs.map((r) => [asNumber(value(r, x)), asNumber(value(r, y)), asNumber(value(r, z))]).filter((p) => p.every((v) => v !== null));
+  if (pts.length < 3) { $("contour").textContent = "A contour needs at least 3 runs with numeric values of both parameters and the metric."; return; }
+  const layout = plotLayout({ xaxis: { title: x, type: isLogScaled(pts.map((p) => p[0])) ? "log" : "-" }, yaxis: { title: y, type: isLogScaled(pts.map((p) => p[1])) ? "log" : "-" } });
+  window.Plotly.react($("contour"), [
+    { type: "contour", x: pts.map((p) => p[0]), y: pts.map((p) => p[1]), z: pts.map((p) => p[2]), colorscale: "Viridis", reversescale: true, contours: { coloring: "heatmap" }, colorbar: { title: z.replace(/^metrics\./, "") }, connectgaps: true },
+    { type: "scatter", mode: "markers", x: pts.map((p) => p[0]), y: pts.map((p) => p[1]), marker: { color: "#fff", size: 6, line: { width: 1, color: "#000" } }, hoverinfo: "skip", showlegend: false },
+  ], layout, plotConfig);
+}
+
+async function drawHistories() {
+  const key = $("hist-key").value;
+  if (!key) { $("histories").textContent = "No metrics."; return; }
+  const names = Object.fromEntries(runs.map((r) => [r.run_id, r.run_name]));
+  await drawHistory($("histories"), runs.slice(0, 100).map((r) => r.run_id), key.slice(8), { x: "step", logY: $("log-y").checked, smoothing: 0, names });
+}
+
+function drawDiff() {
+  const { params, metrics } = columnsOf();
+  const only = $("only-diff").checked;
+  const chosen = [...params, ...metrics].filter((c) => !only || varying([c]).length);
+  const table = $("diff");
+  table.replaceChildren(
+    el("thead", {}, el("tr", {}, el("th", { text: "" }), ...runs.map((r) => el("th", {}, el("a", { href: `/runs/${r.run_id}`, text: r.run_name }))))),
+    el("tbody", {}, ...chosen.map((c) => el("tr", { "data-key": c }, el("th", { text: c }), ...runs.map((r) => el("td", { class: c.startsWith("metrics.") ? "num" : "", text: formatValue(value(r, c)) }))))),
+  );
+  if (!chosen.length) table.tBodies[0].append(el("tr", {}, el("td", { class: "empty", text: "The runs have the same params and metrics." })));
+}
+
+function writeURL() {
+  const q = new URLSearchParams(url);
+  for (const id of ["pc-color", "sc-x", "sc-y", "ct-x", "ct-y", "ct-z", "hist-key"]) q.set(id, $(id).value);
+  q.set("only-diff", $("only-diff").checked ? "1" : "0");
+  history.replaceState(null, "", `${location.pathname}?${q}`);
+}
+
+async function init() {
+  const query = app.dataset.parent ? `parent=${app.dataset.parent}` : `runs=${app.dataset.runs}`;
+  const data = await getJSON(`/ajax-api/ui/compare?${query}`);
+  runs = data.runs;
+  $("status-line").textContent = `${runs.length} runs`;
+  await whenPlotly();
+  const { params, metrics } = columnsOf();
+  const vp = varying(params).length ? varying(params) : params;
+  const firstMetric = metrics.find((m) => m === "metrics.loss") || metrics[0];
+  fill($("pc-color"), metrics, url.get("pc-color") || firstMetric);
+  fill($("sc-x"), [...params, ...metrics], url.get("sc-x") || vp[0]);
+  fill($("sc-y"), metrics, url.get("sc-y") || firstMetric);
+  fill($("ct-x"), params, url.get("ct-x") || vp[0]);
+  fill($("ct-y"), params, url.get("ct-y") || vp[1] || vp[0]);
+  fill($("ct-z"), metrics, url.get("ct-z") || firstMetric);
+  fill($("hist-key"), metrics, url.get("hist-key") || firstMetric);
+  if (url.get("only-diff") === "0") $("only-diff").checked = false;
+  const redraw = { "pc-color": drawParcoords, "sc-x": drawScatter, "sc-y": drawScatter, "ct-x": drawContour, "ct-y": drawContour,
+    "ct-z": drawContour, "hist-key": drawHistories, "log-y": drawHistories, "only-diff": drawDiff };
+  for (const [id, fn] of Object.entries(redraw)) $(id).addEventListener("change", () => { writeURL(); fn(); });
+  drawDiff(); drawParcoords(); drawScatter(); drawContour(); await drawHistories();
+  writeURL();
+  $("status-line").textContent = `${runs.length} runs compared`;
+}
+
+init().catch((error) => { $("status-line").textContent = `Could not compare: ${error.message}`; });
