@@ -32,20 +32,10 @@ _SCREENSHOT_DIR: list[Path] = []
 
 
 def make_ui_app(tracking_uri: str, artifact_root: str | None = None) -> Any:
-    """The app serving the UI over ``tracking_uri`` (own store objects: the per-test cache reset
-    closes the cached ones)."""
-    from starlette.applications import Starlette
+    """The server's app (REST API, artifact proxy and UI) over ``tracking_uri``."""
+    from mltrail.server import create_app
 
-    from mltrail.server import ui
-    from mltrail.store.sql import SqlTrackingStore
-    from mltrail.store.sql.registry_store import SqlRegistryStore
-
-    tracking = SqlTrackingStore(tracking_uri, artifact_root)
-    app = Starlette(routes=ui.routes())
-    app.state.tracking_store = tracking
-    app.state.registry_store = SqlRegistryStore(tracking.engine, tracking.default_artifact_root)
-    app.state.artifact_root = tracking.default_artifact_root
-    return app
+    return create_app(backend_store_uri=tracking_uri, default_artifact_root=artifact_root, access_log=False)
 
 
 @pytest.fixture(scope="session")
