@@ -47,6 +47,8 @@ _FLUENT = (
     "delete_tag", "log_artifact", "log_artifacts", "log_text", "log_dict",
     "log_figure", "log_image", "log_input", "get_artifact_uri", "set_experiment_tag",
     "set_experiment_tags", "ActiveRun",
+    "log_inputs", "log_table", "load_table", "restore_run", "restore_experiment",
+    "delete_experiment_tag", "flush_async_logging", "is_tracking_uri_set",
 )
 for _name in _FLUENT:
     _LAZY[_name] = "mltrail.fluent"
@@ -57,6 +59,7 @@ _LAZY.update(
         "register_model": "mltrail.fluent.registry",
         "search_registered_models": "mltrail.fluent.registry",
         "search_model_versions": "mltrail.fluent.registry",
+        "set_model_version_tag": "mltrail.fluent.registry",
         "autolog": "mltrail.autologging",
     }
 )

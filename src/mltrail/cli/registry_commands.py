@@ -206,7 +206,7 @@ def transition(tracking_uri: Optional[str], name: str, version: str, stage: str,
     mv = client.transition_model_version_stage(name, version, target, archive_existing_versions=archive_existing)
     click.echo(f"{mv.name} version {mv.version}: {before.current_stage} -> {mv.current_stage}")
     if others:
-        click.echo(f"Archived version(s) {', '.join(others)} (were {target})")
+        click.echo(f"Archived version(s) {', '.join(str(v) for v in others)} (were {target})")
 
 
 @click.command("alias")

@@ -149,11 +149,14 @@ def register_version(
     run_link: Optional[str] = None,
     description: Optional[str] = None,
     create_model: bool = False,
+    recorded_source: Optional[str] = None,
 ) -> ModelVersion:
     """Create the next version of ``name`` from ``source`` (see the module docstring).
 
     With ``create_model`` a missing registered model is created, but only
     after the source proved to be a model folder, so a bad source changes nothing.
+    ``recorded_source`` is stored as the version's source instead of ``source``
+    (``copy_model_version`` records ``models:/<name>/<version>`` as MLflow does).
     """
     store = client._registry_store
     validate_model_name(name)
@@ -179,7 +182,8 @@ def register_version(
         if run_id and run_link is None:
             run_link = _run_link(client, run_id)
         local = _local_path(source)
-        recorded_source = local if local is not None else source
+        if recorded_source is None:
+            recorded_source = local if local is not None else source
         version = store.create_model_version(
             name,
             recorded_source,

@@ -22,6 +22,7 @@ from typing import Any, Mapping, Optional
 
 from .._system_tags import NOTE_CONTENT, PARENT_RUN_ID, run_context_tags
 from ..client import Client
+from ..client._async_logging import async_queue
 from ..client._values import make_tags
 from ..entities import LifecycleStage, Run, RunStatus
 from ..exceptions import InvalidParameterError, InvalidStateError
@@ -166,6 +167,7 @@ def _end(run: ActiveRun, status: str, raise_errors: bool, last_batch: Optional[M
     error: Optional[BaseException] = None
     for r in to_end:
         _live.pop(r._run_id, None)
+        async_queue().flush(r._run_id)  # values queued by synchronous=False calls land before the run ends
         try:
             if last_batch is not None and r is run:
                 r._client.finish_run(r._run_id, status, **last_batch)
@@ -377,3 +379,11 @@ def delete_run(run_id: str) -> None:
     >>> mlflow.delete_run(run_id)
     """
     _state.client_for().delete_run(run_id)
+
+
+def restore_run(run_id: str) -> None:
+    """Bring back a deleted run.
+
+    >>> mlflow.restore_run(run_id)
+    """
+    _state.client_for().restore_run(run_id)

@@ -72,6 +72,10 @@ class TrackingStore(abc.ABC):
     @abc.abstractmethod
     def set_experiment_tag(self, experiment_id: str, key: str, value: str) -> None: ...
 
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
+        """Remove a tag of an active experiment (ResourceNotFoundError when it has no such tag)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot delete experiment tags")
+
     # -- runs ----------------------------------------------------------------
     @abc.abstractmethod
     def create_run(

@@ -115,7 +115,7 @@ def test_registered_model_name_registers_each_autologged_model(autolog_store, al
     Ridge(alpha=0.2).fit(X, y)
     first, second = all_runs()
     versions = autolog_store.search_model_versions("name = 'taxi-duration'")
-    assert sorted((v.version, v.run_id) for v in versions) == [("1", first.info.run_id), ("2", second.info.run_id)]
+    assert sorted((v.version, v.run_id) for v in versions) == [(1, first.info.run_id), (2, second.info.run_id)]
     model = mltrail.sklearn.load_model("models:/taxi-duration/2")
     assert model.alpha == 0.2
 

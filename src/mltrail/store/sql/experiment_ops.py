@@ -249,3 +249,17 @@ class ExperimentOps(SqlStoreCore):
                     experiment_id=exp_key, key=key, value=value
                 )
             )
+
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
+        """Remove a tag of an active experiment (ResourceNotFoundError when it has no such tag).
+
+        >>> store.delete_experiment_tag("1", "team")
+        """
+        with self._write() as conn:
+            exp_key, row = self._lock_experiment(conn, experiment_id)
+            self._require_active(experiment_id, row, "untag")
+            deleted = conn.execute(
+                experiment_tags.delete().where(experiment_tags.c.experiment_id == exp_key, experiment_tags.c.key == key)
+            )
+            if deleted.rowcount == 0:
+                raise ResourceNotFoundError(f"No tag with name: {key!r} in experiment with id {experiment_id}")

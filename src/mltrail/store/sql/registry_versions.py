@@ -273,12 +273,15 @@ class ModelVersionOps(RegistryConnections):
     ) -> PagedList:
         check_max_results(max_results, SEARCH_REGISTRY_MAX_RESULTS_THRESHOLD)
         where = filter_clauses(version_comparisons(filter_string), model_versions, model_version_tags)
-        order = [
-            model_versions.c[col].asc() if asc else model_versions.c[col].desc()
-            for col, asc in order_columns(order_by, VERSION_SPEC)
-        ]
-        # MLflow's natural order breaks ties (and is the default): name ascending, newest version first
-        order += [model_versions.c.name.asc(), model_versions.c.version.desc()]
+        # MLflow's default: last_updated_timestamp DESC, name ASC, version_number DESC
+        order_by = order_by or ["last_updated_timestamp DESC", "name ASC", "version_number DESC"]
+        columns = order_columns(order_by, VERSION_SPEC)
+        order = [model_versions.c[col].asc() if asc else model_versions.c[col].desc() for col, asc in columns]
+        # MLflow's natural order breaks ties: name ascending, newest version first
+        if all(col != "name" for col, _ in columns):
+            order.append(model_versions.c.name.asc())
+        if all(col != "version" for col, _ in columns):
+            order.append(model_versions.c.version.desc())
         offset = decode_page_token(page_token)
         with self._read() as conn:
             page = select_versions(conn, where, order, max_results + 1, offset)
