@@ -6,6 +6,7 @@ group runs, so ``mltrail --version`` stays instant::
     $ mltrail experiments list
     $ mltrail runs describe <run_id>
     $ mltrail models serve -m runs:/<run_id>/model
+    $ mltrail gc
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ _COMMANDS = {
     "runs": "mltrail.cli.runs:runs",
     "models": "mltrail.cli.models:models",
     "demo": "mltrail.cli.demo:demo",
+    "gc": "mltrail.cli.gc:gc",
 }
 
 

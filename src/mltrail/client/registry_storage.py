@@ -7,7 +7,12 @@ database; version ``v`` of model ``name`` lives in ``<storage>/<name>/<v>``
 path). A registration is two short transactions around the copy: the version
 is created PENDING_REGISTRATION (taking the next number), the files are
 copied, then it is marked READY; if the copy fails it is marked
-FAILED_REGISTRATION with the reason and the error is raised.
+FAILED_REGISTRATION with the reason, its partial copy removed, and the error
+is raised. A registering process killed mid-copy leaves its version
+PENDING_REGISTRATION: once that is older than
+``MLTRAIL_PENDING_REGISTRATION_TIMEOUT`` seconds (default 600), the next
+registration (or ``mltrail gc``) marks it FAILED_REGISTRATION and removes its
+partial copy (:func:`expire_pending`).
 
 A source is normalised first and may not climb out of a folder: a ``..``
 segment (also percent-encoded) in any form of source is refused, and a
@@ -34,7 +39,13 @@ from .._system_tags import current_user
 from ..artifacts import artifact_uri_scheme, get_artifact_repository
 from ..artifacts.base import normalize_artifact_path
 from ..entities import ModelVersion, ModelVersionStatus
-from ..exceptions import InvalidParameterError, MltrailError, ResourceAlreadyExistsError, ResourceNotFoundError
+from ..exceptions import (
+    InvalidParameterError,
+    InvalidStateError,
+    MltrailError,
+    ResourceAlreadyExistsError,
+    ResourceNotFoundError,
+)
 from ..store.registry_base import RegistryStore
 from ..store.registry_validation import validate_model_name, validate_tags
 
@@ -89,6 +100,48 @@ def checked_source(source: str) -> str:
     except InvalidParameterError as e:
         raise _invalid_source(source, e.message) from None
     return f"runs:/{run_id}/{rel}" if rel else f"runs:/{run_id}"
+
+
+PENDING_TIMEOUT_ENV = "MLTRAIL_PENDING_REGISTRATION_TIMEOUT"
+DEFAULT_PENDING_TIMEOUT_SECONDS = 600.0
+
+
+def pending_timeout_seconds(value: Optional[float] = None) -> float:
+    """``value`` when given, else ``MLTRAIL_PENDING_REGISTRATION_TIMEOUT``, else 600 s; must be >= 0.
+
+    >>> pending_timeout_seconds(), pending_timeout_seconds(30)
+    (600.0, 30.0)
+    """
+    where = "pending registration timeout"
+    if value is None:
+        raw = os.environ.get(PENDING_TIMEOUT_ENV, "").strip()
+        if not raw:
+            return DEFAULT_PENDING_TIMEOUT_SECONDS
+        where = PENDING_TIMEOUT_ENV
+        try:
+            value = float(raw)
+        except ValueError:
+            raise InvalidParameterError(f"{PENDING_TIMEOUT_ENV}={raw!r} is invalid: it must be a number of seconds") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or value == float("inf"):
+        raise InvalidParameterError(f"{where} {value!r} is invalid: it must be a finite number of seconds >= 0")
+    return float(value)
+
+
+def expire_pending(store: RegistryStore, timeout_seconds: Optional[float] = None) -> list[tuple[ModelVersion, str]]:
+    """Fail versions PENDING_REGISTRATION longer than the timeout and remove their partial copies.
+
+    Returns ``(version, removed location)`` pairs.
+
+    >>> [(mv.name, mv.version) for mv, _ in expire_pending(client._registry_store, 0)]
+    [('nyc-taxi', '3')]
+    """
+    timeout = pending_timeout_seconds(timeout_seconds)
+    removed = []
+    for mv in store.expire_pending_model_versions(int(timeout * 1000)):
+        location = store.get_model_version_download_uri(mv.name, mv.version)
+        remove_copy(store, location)
+        removed.append((mv, location))
+    return removed
 
 
 def storage_root(store: RegistryStore) -> Optional[str]:
@@ -224,6 +277,7 @@ def register_version(
     if not create_model:
         store.get_registered_model(name)  # unknown model: fail before touching any files
     get_artifact_repository(root)  # an unsupported storage scheme fails before any record is made
+    expire_pending(store)  # versions a killed registration left PENDING_REGISTRATION
     located = _Source(client, source)
     try:
         located.check_model()
@@ -248,6 +302,7 @@ def register_version(
         try:
             get_artifact_repository(location).log_artifacts(located.folder)
         except Exception as exc:  # noqa: BLE001 - recorded on the version, then raised
+            remove_copy(store, location)
             store.set_model_version_status(
                 name, version.version, ModelVersionStatus.FAILED_REGISTRATION, f"copy to {location} failed: {exc}"
             )
@@ -255,7 +310,14 @@ def register_version(
                 f"Registering {source!r} as version {version.version} of {name!r} failed while copying "
                 f"the model to {location}: {exc}"
             ) from exc
-        return store.set_model_version_status(name, version.version, ModelVersionStatus.READY)
+        try:
+            return store.set_model_version_status(name, version.version, ModelVersionStatus.READY)
+        except InvalidStateError as exc:  # the copy outlived the pending timeout and was expired meanwhile
+            remove_copy(store, location)
+            raise MltrailError(
+                f"Registering {source!r} as version {version.version} of {name!r} failed: {exc.message}; "
+                f"raise {PENDING_TIMEOUT_ENV} above the time a copy takes"
+            ) from exc
     finally:
         located.cleanup()
 
