@@ -258,3 +258,10 @@ def _gone(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] == "Z"
     except OSError:
         return True
+
+
+def test_restart_backoff_doubles_up_to_a_cap():
+    from mltrail.models.scoring_server import restart_delay
+
+    assert [restart_delay(n) for n in range(0, 5)] == [0.0, 0.1, 0.2, 0.4, 0.8]
+    assert restart_delay(10) == 30.0 and restart_delay(10_000) == 30.0

@@ -243,6 +243,20 @@ def serve(
     _supervise(sock, workers, log_level)
 
 
+def restart_delay(failures: int) -> float:
+    """Seconds to wait before restarting a worker that died ``failures`` times in a row soon after starting.
+
+    0 after a worker that served a while; then doubling from 0.1 s up to 30 s.
+
+    >>> [restart_delay(n) for n in (0, 1, 2, 3, 20)]
+    [0.0, 0.1, 0.2, 0.4, 30.0]
+    """
+    if failures <= 0:
+        return 0.0
+    first, last = RESTART_BACKOFF
+    return min(last, first * 2 ** min(failures - 1, 32))
+
+
 class _Slot:
     """One worker position: its process, and the backoff of its restarts."""
 
@@ -263,8 +277,7 @@ class _Slot:
         if self.restart_at is None and not self.proc.is_alive():
             self.proc.join(0)
             self.failures = 0 if now - self.started >= _HEALTHY_SECONDS else self.failures + 1
-            first, last = RESTART_BACKOFF
-            delay = min(last, first * 2 ** max(self.failures - 1, 0)) if self.failures else 0.0
+            delay = restart_delay(self.failures)
             print(
                 f"mltrail: scoring worker {self.proc.pid} exited (exit code {self.proc.exitcode}); "
                 f"restarting it in {delay:g} s",
