@@ -218,7 +218,7 @@ def test_a_killed_worker_is_restarted_and_the_server_keeps_serving(tracking, pip
         port = s.getsockname()[1]
     proc = subprocess.Popen(
         [sys.executable, "-c", "from mltrail.cli import main; main()", "models", "serve", "-m", info.model_uri,
-         "--port", str(port), "--workers", "2"],
+         "--port", str(port), "--workers", "2", "--max-body-size", "100000"],
         env=dict(os.environ, MLTRAIL_TRACKING_URI=tracking),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -245,6 +245,9 @@ def test_a_killed_worker_is_restarted_and_the_server_keeps_serving(tracking, pip
         after = _children(proc.pid)
         assert len(after - before) == 1 and victim not in after
         assert answers_ok(20) and proc.poll() is None
+        big = httpx.post(f"http://127.0.0.1:{port}/invocations", content=b" " * 100_001,
+                         headers={"Content-Type": "application/json"}, timeout=_SAFETY)
+        assert big.status_code == 413 and "limit of 100000 bytes" in big.json()["message"]
     finally:
         proc.terminate()
         output = proc.communicate(timeout=_SAFETY)[0].decode()
