@@ -121,7 +121,9 @@ def pending_timeout_seconds(value: Optional[float] = None) -> float:
         try:
             value = float(raw)
         except ValueError:
-            raise InvalidParameterError(f"{PENDING_TIMEOUT_ENV}={raw!r} is invalid: it must be a number of seconds") from None
+            raise InvalidParameterError(
+                f"{PENDING_TIMEOUT_ENV}={raw!r} is invalid: it must be a number of seconds"
+            ) from None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or value == float("inf"):
         raise InvalidParameterError(f"{where} {value!r} is invalid: it must be a finite number of seconds >= 0")
     return float(value)

@@ -103,7 +103,8 @@ def load_input_example(directory: str, info: Optional[dict[str, Any]]) -> Any:
         return None
     from .integrity import resolve_model_path
 
-    path = resolve_model_path(directory, info.get("artifact_path", INPUT_EXAMPLE_FILE), "saved_input_example_info.artifact_path")
+    key = "saved_input_example_info.artifact_path"
+    path = resolve_model_path(directory, info.get("artifact_path", INPUT_EXAMPLE_FILE), key)
     with open(path, encoding="utf-8") as f:
         payload = json.load(f)
     if info.get("type") == "ndarray":

@@ -143,7 +143,9 @@ def load_model(
             raise InvalidParameterError(
                 f"Model at {model_uri!r}: loader module {loader_name!r} has no _load_pyfunc function"
             )
-        data_path = resolve_model_path(folder, conf["model_path"], "flavors.python_function.model_path") if conf.get("model_path") else folder
+        data_path = folder
+        if conf.get("model_path"):
+            data_path = resolve_model_path(folder, conf["model_path"], f"flavors.{FLAVOR_NAME}.model_path")
         with code_on_path(folder, conf):
             impl = loader(data_path)
     return PyFuncModel(mlmodel, impl, loader_name)

@@ -218,7 +218,8 @@ def _load_pyfunc(data_path: str) -> _PythonModelPyfunc:
     folder = data_path if os.path.isdir(data_path) else os.path.dirname(data_path)
     conf = Model.load(folder).flavors.get("python_function") or {}
     where = "flavors.python_function"
-    model = load_pickle(resolve_model_path(folder, conf.get("python_model", _PICKLE), f"{where}.python_model"), "cloudpickle")
+    pickled = resolve_model_path(folder, conf.get("python_model", _PICKLE), f"{where}.python_model")
+    model = load_pickle(pickled, "cloudpickle")
     if not isinstance(model, PythonModel):
         raise InvalidParameterError(f"{_PICKLE} in {folder!r} does not hold a PythonModel")
     artifacts = {
