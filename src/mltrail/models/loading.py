@@ -17,15 +17,14 @@ from typing import Any, Iterator, Optional
 
 from ..exceptions import InvalidParameterError
 from .code_paths import code_on_path
-from .integrity import verification_enabled, verify_folder
+from .integrity import check_model_folder
 from .model import Model
 from .uri import fetch_model
 
 
 def _checked_model(folder: str, verify: Optional[bool]) -> Model:
     mlmodel = Model.load(folder)
-    if verification_enabled(verify) and mlmodel.files is not None:
-        verify_folder(folder, mlmodel.files)
+    check_model_folder(folder, mlmodel, verify)
     return mlmodel
 
 
@@ -55,7 +54,8 @@ def open_model(
 ) -> Iterator[tuple[str, Model, dict[str, Any]]]:
     """Yield ``(local folder, Model, flavor conf)`` for ``model_uri``, integrity checked.
 
-    ``verify=False`` (or ``MLTRAIL_VERIFY_MODELS=false``) skips the hash check.
+    ``verify=False`` (or ``MLTRAIL_VERIFY_MODELS=false``) skips the hash check;
+    every path MLmodel names must stay inside the folder either way.
     See the module docstring for an example.
     """
     model_uri = os.fspath(model_uri)

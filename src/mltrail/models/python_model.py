@@ -27,6 +27,7 @@ import shutil
 from typing import Any, Callable, Optional, Sequence, Union
 
 from ..exceptions import InvalidParameterError, MltrailError
+from .integrity import resolve_model_path
 from .model import Model
 from .model_info import ModelInfo
 from .saving import Flavor, SavedData, log_model_folder, save_model_folder
@@ -296,11 +297,14 @@ def _load_pyfunc(data_path: str) -> _PythonModelPyfunc:
     """pyfunc loader: ``data_path`` is the model folder."""
     folder = data_path if os.path.isdir(data_path) else os.path.dirname(data_path)
     conf = Model.load(folder).flavors.get("python_function") or {}
-    model = load_pickle(os.path.join(folder, conf.get("python_model", _PICKLE)), "cloudpickle")
+    where = "flavors.python_function"
+    pickled = resolve_model_path(folder, conf.get("python_model", _PICKLE), f"{where}.python_model")
+    model = load_pickle(pickled, "cloudpickle")
     if not isinstance(model, PythonModel):
         raise InvalidParameterError(f"{_PICKLE} in {folder!r} does not hold a PythonModel")
     artifacts = {
-        name: os.path.join(folder, *entry["path"].split("/")) for name, entry in (conf.get("artifacts") or {}).items()
+        name: resolve_model_path(folder, entry["path"], f"{where}.artifacts.{name}.path")
+        for name, entry in (conf.get("artifacts") or {}).items()
     }
     context = PythonModelContext(artifacts, conf.get("model_config"))
     model.load_context(context)

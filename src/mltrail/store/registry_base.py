@@ -114,6 +114,18 @@ class RegistryStore(abc.ABC):
     ) -> ModelVersion:
         """Record the outcome of a registration (READY or FAILED_REGISTRATION)."""
 
+    def expire_pending_model_versions(self, older_than_ms: int) -> list[ModelVersion]:
+        """Mark versions PENDING_REGISTRATION for more than ``older_than_ms`` as FAILED_REGISTRATION.
+
+        Returns the versions it marked (their copies are the caller's to remove).
+        Stores whose server finishes registrations itself return [].
+        """
+        return []
+
+    def failed_model_versions(self) -> list[ModelVersion]:
+        """Versions whose registration failed (their copies may be removed); [] when not tracked here."""
+        return []
+
     @abc.abstractmethod
     def get_model_version(self, name: str, version: Version) -> ModelVersion: ...
 
