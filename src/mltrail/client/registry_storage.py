@@ -276,8 +276,8 @@ def register_version(
     if root is None:  # a remote registry checks and copies on its side
         if create_model:
             _ensure_model(store, name)
-        return store.create_model_version(
-            name, source, run_id, checked_tags, run_link, description, user_id=current_user()
+        return store.create_model_version(  # a copy is sent as its models:/ source, as MLflow's client does
+            name, recorded_source or source, run_id, checked_tags, run_link, description, user_id=current_user()
         )
     if not create_model:
         store.get_registered_model(name)  # unknown model: fail before touching any files

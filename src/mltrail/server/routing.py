@@ -55,6 +55,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     E("POST", "experiments/restore", (EXPERIMENT_ID,), experiments.restore, "Restore a deleted experiment"),
     E("POST", "experiments/set-experiment-tag", (EXPERIMENT_ID, KEY, VALUE), experiments.set_tag,
       "Set an experiment tag"),
+    E("POST", "experiments/delete-experiment-tag", (EXPERIMENT_ID, KEY), experiments.delete_tag,
+      "Delete an experiment tag"),
     # runs
     E("POST", "runs/create",
       (Field("experiment_id"), Field("user_id"), Field("run_name"), Field("start_time", INT64), TAGS),

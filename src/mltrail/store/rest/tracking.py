@@ -107,6 +107,9 @@ class RestTrackingStore(TrackingStore):
     def set_experiment_tag(self, experiment_id: str, key: str, value: str) -> None:
         self._post("experiments/set-experiment-tag", {"experiment_id": str(experiment_id), "key": key, "value": value})
 
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
+        self._post("experiments/delete-experiment-tag", {"experiment_id": str(experiment_id), "key": key})
+
     # -- runs ----------------------------------------------------------------
     def create_run(self, experiment_id, user_id, start_time, tags=(), run_name=None, status="RUNNING") -> Run:
         body = self._post("runs/create", {
