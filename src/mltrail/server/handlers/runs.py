@@ -1,5 +1,7 @@
 """Run endpoints: ``runs/create``, ``get``, ``update``, ``delete``, ``restore``, ``search``,
-``log-metric``, ``log-parameter``, ``set-tag``, ``delete-tag``, ``log-batch``, ``log-inputs``.
+``log-metric``, ``log-parameter``, ``set-tag``, ``delete-tag``, ``log-batch``, ``log-inputs``,
+and mltrail's extensions ``runs/log-batch-inputs`` (a batch with dataset inputs) and
+``runs/finish`` (a last batch and the run's end), each one store transaction.
 
 Writes a client may retry are idempotent: an exact repeated metric row is kept
 once by the store, a repeated param with the same value is accepted, tags are
@@ -8,9 +10,10 @@ overwritten, a repeated dataset input changes nothing.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from ...entities import Metric, Param, RunTag
+from ...entities import DatasetInput, Metric, Param, RunStatus, RunTag
 from ...exceptions import InvalidParameterError
 from ...store.base import SEARCH_MAX_RESULTS_DEFAULT
 from ...store.rest.wire import dataset_input_from_json, run_info_to_json, run_to_json
@@ -103,16 +106,32 @@ def _check_batch_limits(metrics: list, params: list, tags: list) -> None:
         )
 
 
-def log_batch(ctx, r: Req) -> Req:
+def _batch(r: Req) -> tuple[list[Metric], list[Param], list[RunTag], list[DatasetInput]]:
     metrics, params, tags = r.get("metrics", []), r.get("params", []), r.get("tags", [])
     _check_batch_limits(metrics, params, tags)
-    ctx.tracking_store.log_batch(
-        r["run_id"],
+    return (
         [Metric(m["key"], m["value"], m["timestamp"], m.get("step", 0)) for m in metrics],
         [Param(p["key"], p.get("value", "")) for p in params],
         [RunTag(t["key"], t.get("value", "")) for t in tags],
+        [dataset_input_from_json(d) for d in r.get("datasets", ())],
     )
+
+
+def log_batch(ctx, r: Req) -> Req:
+    """``runs/log-batch``, and the extension ``runs/log-batch-inputs`` (the same with ``datasets``)."""
+    metrics, params, tags, datasets = _batch(r)
+    ctx.tracking_store.log_batch(r["run_id"], metrics, params, tags, datasets)
     return {}
+
+
+def finish(ctx, r: Req) -> Req:
+    """mltrail extension ``runs/finish``: ``store.finish_run`` (batch, inputs and end, one transaction)."""
+    metrics, params, tags, datasets = _batch(r)
+    status = RunStatus.to_string(r["status"])
+    info = ctx.tracking_store.finish_run(
+        r["run_id"], status, r["end_time"] if "end_time" in r else int(time.time() * 1000), metrics, params, tags, datasets
+    )
+    return {"run_info": run_info_to_json(info)}
 
 
 def log_inputs(ctx, r: Req) -> Req:
