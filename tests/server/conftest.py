@@ -17,6 +17,19 @@ import httpx
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _no_leaked_experiment() -> Iterator[None]:
+    """The stock client's ``mlflow.set_experiment`` sets ``MLFLOW_EXPERIMENT_ID`` in os.environ; keep
+    it from leaking into later tests (whose servers have no such experiment)."""
+    before = {name: os.environ.get(name) for name in ("MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME")}
+    yield
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -98,20 +111,20 @@ def serve_app(app, started: list) -> str:
 
 @pytest.fixture
 def recorded_server(sqlite_uri: str, tmp_path) -> Iterator:
-    """``recorded_server(without=())`` -> (uri, recorder): a mltrail server over a fresh SQLite store whose
-    requests are recorded; ``without`` names API paths (``"runs/finish"``) removed from the app, to play
-    a server that lacks mltrail's extensions."""
+    """``recorded_server(without=(), wrap=None)`` -> (uri, recorder): a mltrail server over a fresh SQLite
+    store whose requests are recorded; ``without`` names API paths (``"runs/finish"``) removed from the
+    app, to play a server that lacks mltrail's extensions; ``wrap(app)`` puts ASGI middleware around it."""
     from mltrail.server import create_app
 
     started: list = []
 
-    def _start(without: tuple[str, ...] = ()) -> tuple[str, RequestRecorder]:
+    def _start(without: tuple[str, ...] = (), wrap=None) -> tuple[str, RequestRecorder]:
         app = create_app(backend_store_uri=sqlite_uri, artifacts_destination=str(tmp_path / "artifacts"),
                          access_log=False)
         if without:
             app.router.routes = [r for r in app.router.routes
                                  if not any(getattr(r, "path", "").endswith("/" + w) for w in without)]
-        recorder = RequestRecorder(app)
+        recorder = RequestRecorder(wrap(app) if wrap else app)
         return serve_app(recorder, started), recorder
 
     yield _start

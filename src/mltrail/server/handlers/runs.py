@@ -10,13 +10,15 @@ overwritten, a repeated dataset input changes nothing.
 
 from __future__ import annotations
 
+import re
+import threading
 import time
-from typing import Any
+from typing import Any, Optional
 
-from ...entities import DatasetInput, Metric, Param, RunStatus, RunTag
+from ...entities import DatasetInput, Metric, Param, Run, RunStatus, RunTag, ViewType
 from ...exceptions import InvalidParameterError
 from ...store.base import SEARCH_MAX_RESULTS_DEFAULT
-from ...store.rest.wire import dataset_input_from_json, run_info_to_json, run_to_json
+from ...store.rest.wire import REQUEST_ID_TAG, dataset_input_from_json, run_info_to_json, run_to_json
 from ._common import paged, view_type
 
 Req = dict[str, Any]
@@ -27,11 +29,38 @@ MAX_PARAMS_TAGS_PER_BATCH = 100
 MAX_ENTITIES_PER_BATCH = 1000
 
 
+#: What a request token may look like (anything else is kept as a plain tag, not deduplicated).
+_TOKEN = re.compile(r"[0-9A-Za-z-]{8,64}")
+_create_locks = [threading.Lock() for _ in range(64)]
+
+
+def _created_before(ctx, experiment_id: str, token: str, start_time: Optional[int]) -> Optional[Run]:
+    """The run an earlier attempt of the same create made (same experiment, token and start time)."""
+    query = f"tags.`{REQUEST_ID_TAG}` = '{token}'"
+    if start_time is not None:
+        query += f" and attributes.start_time = {int(start_time)}"
+    found = ctx.tracking_store.search_runs([experiment_id], query, ViewType.ALL, 1)
+    return found[0] if found else None
+
+
 def create(ctx, r: Req) -> Req:
+    """``runs/create``; idempotent when the client sent a request token (tag ``mltrail.requestId``):
+    a retry of a create whose answer was lost returns the run the first attempt made."""
     tags = [RunTag(t["key"], t.get("value", "")) for t in r.get("tags", ())]
-    run = ctx.tracking_store.create_run(
-        r.get("experiment_id") or "0", r.get("user_id", ""), r.get("start_time"), tags, r.get("run_name") or None
-    )
+    experiment_id = r.get("experiment_id") or "0"
+    token = next((t.value for t in tags if t.key == REQUEST_ID_TAG), None)
+
+    def _create() -> Run:
+        return ctx.tracking_store.create_run(
+            experiment_id, r.get("user_id", ""), r.get("start_time"), tags, r.get("run_name") or None
+        )
+
+    if token is None or not _TOKEN.fullmatch(token):
+        return {"run": run_to_json(_create())}
+    # Attempts of one create reaching this process one after the other (the usual retry after a
+    # lost answer) find the first one's run; the lock orders attempts that overlap in one process.
+    with _create_locks[hash(token) % len(_create_locks)]:
+        run = _created_before(ctx, experiment_id, token, r.get("start_time")) or _create()
     return {"run": run_to_json(run)}
 
 

@@ -12,6 +12,8 @@ after the retries (see :mod:`mltrail._http`).
 
 from __future__ import annotations
 
+import time
+import uuid
 from typing import Any, Optional, Sequence
 
 from ..._http import get_http_client
@@ -19,6 +21,7 @@ from ...entities import DatasetInput, Experiment, Metric, PagedList, Param, Run,
 from ...exceptions import ResourceNotFoundError
 from ..base import SEARCH_MAX_RESULTS_DEFAULT, TrackingStore
 from .wire import (
+    REQUEST_ID_TAG,
     absolute_artifact_uri,
     dataset_input_to_json,
     double_to_json,
@@ -105,9 +108,13 @@ class RestTrackingStore(TrackingStore):
 
     # -- runs ----------------------------------------------------------------
     def create_run(self, experiment_id, user_id, start_time, tags=(), run_name=None, status="RUNNING") -> Run:
+        # A request token and the start time fixed here, so that a retry of this request (the
+        # answer lost) gets the run the first attempt made rather than a second one.
+        token = {"key": REQUEST_ID_TAG, "value": uuid.uuid4().hex}
         body = self._post("runs/create", {
-            "experiment_id": str(experiment_id), "user_id": user_id, "start_time": start_time,
-            "run_name": run_name, "tags": [{"key": t.key, "value": t.value} for t in tags],
+            "experiment_id": str(experiment_id), "user_id": user_id,
+            "start_time": int(time.time() * 1000) if start_time is None else start_time,
+            "run_name": run_name, "tags": [*({"key": t.key, "value": t.value} for t in tags), token],
         })
         run = self._run(body["run"])
         if str(status) != "RUNNING":
