@@ -38,6 +38,10 @@ _DATASET = (
     Field("profile", STRING),
 )
 _DATASET_INPUT = (TAGS, Field("dataset", MESSAGE, required=True, fields=_DATASET))
+_DATASETS = Field("datasets", MESSAGE, repeated=True, fields=_DATASET_INPUT)
+#: log-batch's fields, then the dataset inputs of mltrail's one-transaction extensions
+_BATCH = (RUN_ID, Field("metrics", MESSAGE, repeated=True, fields=_METRIC),
+          Field("params", MESSAGE, repeated=True, fields=_KV), TAGS, _DATASETS)
 
 E = Endpoint
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -73,12 +77,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     E("POST", "runs/log-parameter", (RUN_ID, KEY, VALUE), runs.log_param, "Log a parameter"),
     E("POST", "runs/set-tag", (RUN_ID, KEY, VALUE), runs.set_tag, "Set a run tag"),
     E("POST", "runs/delete-tag", (RUN_ID, KEY), runs.delete_tag, "Delete a run tag"),
-    E("POST", "runs/log-batch",
-      (RUN_ID, Field("metrics", MESSAGE, repeated=True, fields=_METRIC),
-       Field("params", MESSAGE, repeated=True, fields=_KV), TAGS),
-      runs.log_batch, "Log metrics, params and tags in one transaction"),
-    E("POST", "runs/log-inputs", (RUN_ID, Field("datasets", MESSAGE, repeated=True, fields=_DATASET_INPUT)),
+    E("POST", "runs/log-batch", _BATCH[:4], runs.log_batch, "Log metrics, params and tags in one transaction"),
+    E("POST", "runs/log-inputs", (RUN_ID, _DATASETS),
       runs.log_inputs, "Log dataset inputs of a run"),
+    # mltrail extensions (MLflow has no such paths): one request, one transaction for what
+    # autologging writes at once; store.rest falls back to MLflow's calls when a server answers 404
+    E("POST", "runs/log-batch-inputs", _BATCH, runs.log_batch,
+      "Log metrics, params, tags and dataset inputs in one transaction (mltrail extension)"),
+    E("POST", "runs/finish", (*_BATCH, Field("status", required=True), Field("end_time", INT64)), runs.finish,
+      "Log a last batch with dataset inputs and end the run, in one transaction (mltrail extension)"),
     # metrics
     E("GET", "metrics/get-history",
       (RUN_ID, Field("metric_key", required=True), Field("max_results", INT64), Field("page_token")),

@@ -35,6 +35,11 @@ from ...entities import (
 
 Json = dict[str, Any]
 
+#: Tag carrying the request token of a ``runs/create`` sent by mltrail's client: a retried create
+#: with the same token returns the run the first attempt made. Stored with the run, never sent
+#: back on the wire (``run_to_json`` leaves it out).
+REQUEST_ID_TAG = "mltrail.requestId"
+
 
 def double_to_json(value: float) -> Any:
     """A double as proto3 JSON: a number, or ``"NaN"`` / ``"Infinity"`` / ``"-Infinity"``.
@@ -189,7 +194,7 @@ def run_to_json(run: Run, metrics: Optional[list[Metric]] = None) -> Json:
         "data": {
             "metrics": metric_list,
             "params": _kv(data.params),
-            "tags": _kv(data.tags),
+            "tags": [{"key": k, "value": v} for k, v in data.tags.items() if k != REQUEST_ID_TAG],
         },
         "inputs": {"dataset_inputs": [dataset_input_to_json(d) for d in run.inputs.dataset_inputs]},
     }
