@@ -32,6 +32,7 @@ from ..store import get_tracking_store
 from ..store.base import SEARCH_MAX_RESULTS_DEFAULT, TrackingStore
 from . import _values
 from ._artifacts import ArtifactClientMixin
+from ._logged_models import LoggedModelClientMixin, log_linked_metric
 from .registry import RegistryClientMixin
 
 
@@ -51,7 +52,7 @@ def _checked_metrics(metrics: Sequence[Metric]) -> list[Metric]:
     ]
 
 
-class Client(ArtifactClientMixin, RegistryClientMixin):
+class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin):
     """Client of a tracking store (and model registry), by explicit ids (MLflow's ``MlflowClient``).
 
     ``tracking_uri`` defaults to :func:`mltrail.get_tracking_uri`; ``registry_uri``
@@ -284,12 +285,21 @@ class Client(ArtifactClientMixin, RegistryClientMixin):
         timestamp: Optional[int] = None,
         step: Optional[int] = None,
         synchronous: Optional[bool] = None,
+        dataset_name: Optional[str] = None,
+        dataset_digest: Optional[str] = None,
+        model_id: Optional[str] = None,
     ) -> None:
         """Log one metric value (committed before returning). ``synchronous`` is accepted and ignored.
 
+        With ``model_id`` (MLflow 3) the value is also linked to that logged
+        model, with the dataset it was measured on.
+
         >>> client.log_metric(run_id, "rmse", 6.9, step=3)
         """
-        self._tracking_store.log_metric(run_id, _values.make_metric(key, value, timestamp, step))
+        metric = _values.make_metric(key, value, timestamp, step)
+        self._tracking_store.log_metric(run_id, metric)
+        if model_id is not None:
+            log_linked_metric(self._tracking_store, run_id, metric, model_id, dataset_name, dataset_digest)
 
     def log_param(self, run_id: str, key: str, value: Any, synchronous: Optional[bool] = None) -> Any:
         """Log a parameter (stored as ``str(value)``); returns ``value``.

@@ -16,6 +16,7 @@ FAILED_REGISTRATION with the reason and the error is raised.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from typing import TYPE_CHECKING, Any, Optional
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from .registry import RegistryClientMixin
 
 MLMODEL = "MLmodel"
+_MODEL_ID = re.compile(r"m-[0-9a-f]{32}")
 _NOT_A_MODEL_RULE = (
     "a registered version must be a model folder holding an MLmodel file "
     "(log one with mltrail.<flavor>.log_model or save_model)"
@@ -60,15 +62,38 @@ class _Source:
         self.source = source
         self.run_id: Optional[str] = None
         self.temp: Optional[str] = None
+        #: The logged model the source names (MLflow 3), recorded on the version.
+        self.model_id: Optional[str] = None
         self.folder = self._locate(client)
+
+    def _logged_model(self, client: "RegistryClientMixin", logged: Any) -> str:
+        """The folder of a READY logged model, after checking its MLmodel against the recorded sha256."""
+        from ..entities import LoggedModelStatus
+        from ..models.integrity import verification_enabled, verify_recorded_mlmodel
+
+        if logged.status != LoggedModelStatus.READY:
+            raise InvalidParameterError(
+                f"Cannot register {self.source!r}: logged model {logged.model_id} is {logged.status.value}; "
+                "only READY models can be registered"
+            )
+        self.model_id = logged.model_id
+        self.run_id = self.run_id or logged.source_run_id
+        parent, _, name = logged.artifact_location.rstrip("/").rpartition("/")
+        folder = self._fetch(parent, name)
+        if verification_enabled():
+            verify_recorded_mlmodel(folder, logged.mlmodel_sha256, self.source)
+        return folder
 
     def _locate(self, client: "RegistryClientMixin") -> str:
         source = self.source
         if source.startswith("models:"):
-            raise InvalidParameterError(
-                f"Cannot register {source!r}: a models:/ URI names a version that is registered already; "
-                "register its source (runs:/..., a path or an artifact URI) instead"
-            )
+            model_id = source[len("models:"):].strip("/")
+            if not _MODEL_ID.fullmatch(model_id):
+                raise InvalidParameterError(
+                    f"Cannot register {source!r}: a models:/<name>/... URI names a version that is registered "
+                    "already; register its source (models:/<model_id>, runs:/..., a path or an artifact URI) instead"
+                )
+            return self._logged_model(client, client.get_logged_model(model_id))  # type: ignore[attr-defined]
         if source.startswith("runs:"):
             rest = source[len("runs:"):].lstrip("/")
             run_id, _, path = rest.partition("/")
@@ -77,8 +102,12 @@ class _Source:
                     f"Cannot register {source!r}: it names no run (expected runs:/<run_id>/<artifact path>)"
                 )
             self.run_id = run_id
+            path = path.strip("/")
+            logged = client.get_logged_model_of_run(run_id, path) if path else None  # type: ignore[attr-defined]
+            if logged is not None:  # MLflow 3: the model the run logged under that name
+                return self._logged_model(client, logged)
             artifact_uri = client.get_run(run_id).info.artifact_uri
-            return self._fetch(artifact_uri, path.strip("/"))
+            return self._fetch(artifact_uri, path)
         local = _local_path(source)
         if local is not None:
             if not os.path.isdir(local):
@@ -179,7 +208,8 @@ def register_version(
         if run_id and run_link is None:
             run_link = _run_link(client, run_id)
         local = _local_path(source)
-        recorded_source = local if local is not None else source
+        # MLflow 3 records a logged model's versions with source models:/<model_id>
+        recorded_source = f"models:/{located.model_id}" if located.model_id else local if local is not None else source
         version = store.create_model_version(
             name,
             recorded_source,
@@ -201,9 +231,29 @@ def register_version(
                 f"Registering {source!r} as version {version.version} of {name!r} failed while copying "
                 f"the model to {location}: {exc}"
             ) from exc
+        _record_origin(store, name, version.version, location, located.model_id)
         return store.set_model_version_status(name, version.version, ModelVersionStatus.READY)
     finally:
         located.cleanup()
+
+
+def _record_origin(store: RegistryStore, name: str, version: Any, location: str, model_id: Optional[str]) -> None:
+    """Record the version's logged model and the sha256 of its copied MLmodel (checked by models:/ loads)."""
+    from ..models.integrity import file_digest
+
+    digest = None
+    if artifact_uri_scheme(location) == "file":
+        path = os.path.join(_local_path(location) or location, MLMODEL)
+        digest = file_digest(path)[0] if os.path.isfile(path) else None
+    else:
+        tmp = tempfile.mkdtemp(prefix="mltrail-register-")
+        try:
+            digest = file_digest(get_artifact_repository(location).download_artifacts(MLMODEL, tmp))[0]
+        except (MltrailError, OSError):
+            digest = None
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    store.record_model_version_origin(name, version, model_id, digest)
 
 
 def _ensure_model(store: RegistryStore, name: str) -> None:

@@ -26,6 +26,8 @@ class ModelVersion:
     tags: dict[str, str] = field(default_factory=dict)
     run_link: Optional[str] = None
     aliases: list[str] = field(default_factory=list)
+    #: MLflow 3: the logged model (``m-...``) this version was registered from.
+    model_id: Optional[str] = None
 
 
 @dataclass(slots=True)

@@ -24,6 +24,11 @@ class Metric:
     value: float
     timestamp: int
     step: int = 0
+    #: MLflow 3: the logged model (and the dataset) this value was measured for, if any.
+    model_id: Optional[str] = None
+    dataset_name: Optional[str] = None
+    dataset_digest: Optional[str] = None
+    run_id: Optional[str] = None
 
 
 @dataclass(slots=True)

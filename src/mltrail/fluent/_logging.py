@@ -15,7 +15,7 @@ from typing import Any, Mapping, Optional
 from ..client import Client
 from ..client._values import make_metric, make_metrics, make_params, make_tags
 from ..entities import DATASET_CONTEXT_TAG, Dataset, DatasetInput, InputTag, Param, RunTag
-from . import _state
+from . import _logged_models, _state
 from ._runs import start_run
 
 
@@ -34,16 +34,23 @@ def log_metric(
     synchronous: Optional[bool] = None,
     timestamp: Optional[int] = None,
     run_id: Optional[str] = None,
+    model_id: Optional[str] = None,
+    dataset: Optional[Dataset] = None,
     **_: Any,
 ) -> None:
     """Log a metric value to the active run, committed before returning.
 
     ``synchronous`` is accepted for MLflow compatibility (logging always is).
+    ``model_id`` (or the model chosen with ``set_active_model``) links the
+    value to that logged model too, with the ``dataset`` it was measured on.
 
     >>> mlflow.log_metric("rmse", 6.9)
     >>> for epoch in range(3): mlflow.log_metric("loss", 1 / (epoch + 1), step=epoch)
     """
-    if run_id is None:
+    if model_id is not None or dataset is not None or _logged_models.links_metrics(run_id):
+        client, target = _target(run_id)
+        _logged_models.log_linked_metrics(client, target, [make_metric(key, value, timestamp, step)], model_id, dataset)
+    elif run_id is None:
         stack = _state.active_runs.get()
         active = stack[-1] if stack else start_run()
         active._client._tracking_store.log_metric(active._run_id, make_metric(key, value, timestamp, step))
@@ -57,14 +64,19 @@ def log_metrics(
     synchronous: Optional[bool] = None,
     run_id: Optional[str] = None,
     timestamp: Optional[int] = None,
+    model_id: Optional[str] = None,
+    dataset: Optional[Dataset] = None,
     **_: Any,
 ) -> None:
-    """Log several metrics at one step, in one transaction.
+    """Log several metrics at one step, in one transaction (linked to a logged model as in :func:`log_metric`).
 
     >>> mlflow.log_metrics({"rmse": 6.9, "mae": 4.2}, step=1)
     """
     client, target = _target(run_id)
-    client.log_batch(target, metrics=make_metrics(metrics, step, timestamp))
+    if model_id is not None or dataset is not None or _logged_models.links_metrics(target):
+        _logged_models.log_linked_metrics(client, target, make_metrics(metrics, step, timestamp), model_id, dataset)
+    else:
+        client.log_batch(target, metrics=make_metrics(metrics, step, timestamp))
 
 
 def log_param(key: str, value: Any, synchronous: Optional[bool] = None) -> Any:

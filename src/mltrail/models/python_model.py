@@ -29,7 +29,7 @@ from typing import Any, Optional, Sequence, Union
 from ..exceptions import InvalidParameterError
 from .model import Model
 from .model_info import ModelInfo
-from .saving import Flavor, SavedData, log_model_folder, save_model_folder
+from .saving import Flavor, SavedData, log_model_folder, model_name, save_model_folder
 from .serialization import dump_pickle, load_pickle
 from .signature import ModelSignature
 
@@ -171,11 +171,19 @@ def log_model(
     *,
     name: Optional[str] = None,
     run_id: Optional[str] = None,
+    params: Optional[dict[str, Any]] = None,
+    tags: Optional[dict[str, Any]] = None,
+    model_type: Optional[str] = None,
+    step: int = 0,
+    model_id: Optional[str] = None,
     **_ignored: Any,
 ) -> ModelInfo:
-    """Log a :class:`PythonModel` to the active run (one is started when none is).
+    """Log a :class:`PythonModel` as an MLflow 3 LoggedModel named ``name`` (linked to the active run, if any).
 
-    >>> info = mltrail.pyfunc.log_model("model", python_model=AddN(3), input_example=df[:3])
+    ``artifact_path`` is the deprecated name of ``name``; the other MLflow 3
+    arguments are those of ``mltrail.sklearn.log_model``.
+
+    >>> info = mltrail.pyfunc.log_model(name="model", python_model=AddN(3), input_example=df[:3])
     """
     if python_model is None:
         raise InvalidParameterError("log_model needs python_model=<a mltrail.pyfunc.PythonModel instance>")
@@ -193,8 +201,10 @@ def log_model(
             run_id=run_id, artifact_path=artifact_path,
         )
 
-    return log_model_folder(artifact_path or name or "model", save,
-                            registered_model_name=registered_model_name, run_id=run_id)
+    return log_model_folder(
+        model_name(name, artifact_path), save, registered_model_name=registered_model_name, run_id=run_id,
+        params=params, tags=tags, model_type=model_type, step=step, model_id=model_id,
+    )
 
 
 def _call_predict(model: PythonModel, context: PythonModelContext, data: Any, params: Optional[dict[str, Any]]) -> Any:
