@@ -12,8 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from typing import TYPE_CHECKING
+
 from .datasets import DatasetInput
 from .enums import LifecycleStage
+
+if TYPE_CHECKING:
+    from .logged_model import RunOutputs
 
 
 @dataclass(slots=True)
@@ -111,6 +116,8 @@ class Run:
     info: RunInfo
     data: RunData
     inputs: RunInputs = field(default_factory=RunInputs)
+    #: MLflow 3: the models the run logged (``RunOutputs``; filled by ``get_run``).
+    outputs: Optional["RunOutputs"] = None
 
 
 @dataclass(slots=True)

@@ -29,6 +29,8 @@ from ...entities import (
     LoggedModelTag,
     Metric,
     PagedList,
+    Run,
+    RunOutputs,
 )
 from ...exceptions import InvalidParameterError, ResourceNotFoundError
 from ..search import decode_page_token, encode_page_token
@@ -127,6 +129,14 @@ class LoggedModelOps:
                 run = conn.execute(sa.select(runs.c.experiment_id).where(runs.c.run_uuid == source_run_id)).first()
                 if run is None:
                     raise ResourceNotFoundError(f"Run with id {source_run_id!r} not found: cannot be a model's source")
+                # runs:/<run>/<name> loads the newest model of that name: keep creation times strictly increasing
+                newest = conn.execute(
+                    sa.select(sa.func.max(logged_models.c.creation_timestamp_ms)).where(
+                        logged_models.c.source_run_id == source_run_id, logged_models.c.name == name
+                    )
+                ).scalar()
+                if newest is not None and newest >= now:
+                    now = newest + 1
             conn.execute(
                 sa.insert(logged_models).values(
                     model_id=model_id,
@@ -334,6 +344,12 @@ class LoggedModelOps:
                 .where(logged_models.c.model_id == model_id)
                 .values(lifecycle_stage=LifecycleStage.DELETED, last_updated_timestamp_ms=now_ms())
             )
+
+    def get_run(self, run_id: str) -> Run:
+        """The run, with ``run.outputs`` listing the models it logged (MLflow 3)."""
+        run = super().get_run(run_id)  # type: ignore[misc]
+        run.outputs = RunOutputs(self.get_run_outputs(run_id))
+        return run
 
     # -- helpers --------------------------------------------------------------
     @staticmethod
