@@ -157,3 +157,17 @@ def test_run_outputs_and_latest_model_of_run(store):
     assert store.latest_logged_model_of_run(run, "missing") is None
     store.delete_logged_model(second.model_id)
     assert store.latest_logged_model_of_run(run, "model").model_id == first.model_id
+
+
+def test_entity_iterates_as_mlflow_and_status_numbers_match():
+    from mltrail.entities import LoggedModel
+
+    model = LoggedModel("1", "m-" + "a" * 32, "clf", "/x", 1, 2, params={"a": "1"}, status=LoggedModelStatus.READY)
+    as_dict = dict(model)
+    assert as_dict["model_uri"] == "models:/m-" + "a" * 32 and as_dict["params"] == {"a": "1"}
+    assert "mlmodel_sha256" not in as_dict
+    assert model.to_dictionary()["status"] == 2  # MLflow's READY
+    assert [s.to_int() for s in LoggedModelStatus] == [0, 1, 2, 3]
+    assert LoggedModelStatus.from_int(3) is LoggedModelStatus.FAILED
+    with pytest.raises(InvalidParameterError, match="'DONE'"):
+        LoggedModelStatus.from_string("DONE")

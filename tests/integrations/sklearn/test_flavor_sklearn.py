@@ -178,23 +178,26 @@ def test_model_pickle_is_readable_by_plain_cloudpickle(tmp_path, pipe, data):
     assert pickle.DEFAULT_PROTOCOL >= 4
 
 
-def test_logging_twice_to_the_same_path_is_refused_and_the_first_model_survives(tracking, pipe, data):
-    from mltrail.exceptions import ResourceAlreadyExistsError
-
+def test_logging_twice_under_one_name_keeps_both_models(tracking, pipe, data):
+    """MLflow 3: each log_model is a logged model of its own; runs:/<run>/<name> is the newest."""
     X, _ = data
     with mltrail.start_run() as run:
-        info = mltrail.sklearn.log_model(pipe, artifact_path="model", input_example=X[:2])
-        with pytest.raises(ResourceAlreadyExistsError, match="already has artifacts at 'model'"):
-            mltrail.sklearn.log_model(pipe, artifact_path="model")
-    np.testing.assert_array_equal(mltrail.sklearn.load_model(info.model_uri).predict(X), pipe.predict(X))
-    assert "model/input_example.json" in _artifacts(run.info.run_id, "model")
+        first = mltrail.sklearn.log_model(pipe, name="model", input_example=X[:2])
+        second = mltrail.sklearn.log_model(pipe, name="model")
+    assert first.model_id != second.model_id
+    np.testing.assert_array_equal(mltrail.sklearn.load_model(first.model_uri).predict(X), pipe.predict(X))
+    assert "input_example.json" in os.listdir(mltrail.get_logged_model(first.model_id).artifact_location)
+    assert "input_example.json" not in os.listdir(mltrail.get_logged_model(second.model_id).artifact_location)
+    newest = mltrail.models.uri.resolve_model_uri(f"runs:/{run.info.run_id}/model")
+    assert newest == mltrail.get_logged_model(second.model_id).artifact_location
 
 
 def test_log_model_to_an_explicit_run(tracking, pipe, data):
     X, _ = data
     client = mltrail.MlflowClient()
     run = client.create_run(client.create_experiment("explicit"))
-    info = mltrail.sklearn.log_model(pipe, artifact_path="m", run_id=run.info.run_id)
+    info = mltrail.sklearn.log_model(pipe, name="m", run_id=run.info.run_id)
     assert mltrail.active_run() is None
-    assert info.model_uri == f"runs:/{run.info.run_id}/m"
-    np.testing.assert_array_equal(mltrail.pyfunc.load_model(info.model_uri).predict(X), pipe.predict(X))
+    assert info.model_uri == f"models:/{info.model_id}" and info.run_id == run.info.run_id
+    for uri in (info.model_uri, f"runs:/{run.info.run_id}/m"):
+        np.testing.assert_array_equal(mltrail.pyfunc.load_model(uri).predict(X), pipe.predict(X))
