@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+import mltrail
 from mltrail.exceptions import InvalidParameterError, ResourceNotFoundError
 
 
