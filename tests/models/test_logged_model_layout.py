@@ -188,3 +188,15 @@ def test_fluent_logged_model_functions(tracking, pipeline):
     assert [m.key for m in mltrail.get_logged_model(active.model_id).metrics] == ["latency"]
     assert mltrail.set_active_model(name="chat").model_id == active.model_id  # found again by name
     mltrail.clear_active_model()
+
+
+def test_runs_uri_still_loads_a_model_folder_logged_as_plain_artifacts(tracking, pipeline, iris_like, tmp_path):
+    """A model folder in the run's artifacts (MLflow 2 layout, or copied there) keeps loading by runs:/."""
+    X, _ = iris_like
+    folder = tmp_path / "saved"
+    mltrail.sklearn.save_model(pipeline, str(folder))
+    with mltrail.start_run() as run:
+        mltrail.log_artifacts(str(folder), "old_model")
+    loaded = mltrail.sklearn.load_model(f"runs:/{run.info.run_id}/old_model")
+    assert loaded.predict(X[:4]).tolist() == pipeline.predict(X[:4]).tolist()
+    assert mltrail.MlflowClient().get_logged_model_of_run(run.info.run_id, "old_model") is None

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import mltrail
+from tests.integrations._logged import model_files
 from mltrail.exceptions import InvalidParameterError
 
 
@@ -50,11 +51,11 @@ def _artifacts(run_id: str, path: str = "") -> list[str]:
 def test_log_and_load_returns_an_equivalent_estimator(tracking, pipe, data):
     X, _ = data
     with mltrail.start_run() as run:
-        info = mltrail.sklearn.log_model(pipe, artifact_path="model", input_example=X[:5])
-    assert sorted(_artifacts(run.info.run_id, "model")) == sorted(
-        f"model/{n}"
-        for n in ("MLmodel", "model.pkl", "conda.yaml", "python_env.yaml", "requirements.txt", "input_example.json")
+        info = mltrail.sklearn.log_model(pipe, name="model", input_example=X[:5])
+    assert model_files(run.info.run_id) == sorted(
+        ("MLmodel", "model.pkl", "conda.yaml", "python_env.yaml", "requirements.txt", "input_example.json")
     )
+    assert _artifacts(run.info.run_id) == []  # MLflow 3: nothing in the run's own artifacts
     loaded = mltrail.sklearn.load_model(info.model_uri)
     assert type(loaded) is type(pipe)
     np.testing.assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
@@ -62,10 +63,11 @@ def test_log_and_load_returns_an_equivalent_estimator(tracking, pipe, data):
     assert info.flavors["sklearn"]["serialization_format"] == "cloudpickle"
 
 
-def test_log_model_without_active_run_starts_one(tracking, pipe):
-    info = mltrail.sklearn.log_model(pipe, "model")
-    assert mltrail.active_run().info.run_id == info.run_id
-    mltrail.end_run()
+def test_log_model_without_active_run_starts_none(tracking, pipe):
+    """MLflow 3: a model logged outside any run is a logged model of the current experiment, with no run."""
+    info = mltrail.sklearn.log_model(pipe, name="model")
+    assert mltrail.active_run() is None and info.run_id is None
+    assert mltrail.get_logged_model(info.model_id).source_run_id is None
 
 
 @pytest.mark.parametrize("fmt, file_name", [("pickle", "model.pkl"), ("skops", "model.skops")])
