@@ -15,6 +15,7 @@ FAILED_REGISTRATION with the reason and the error is raised.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -24,7 +25,13 @@ from typing import TYPE_CHECKING, Any, Optional
 from .._system_tags import current_user
 from ..artifacts import artifact_uri_scheme, get_artifact_repository
 from ..entities import ModelVersion, ModelVersionStatus
-from ..exceptions import InvalidParameterError, MltrailError, ResourceAlreadyExistsError, ResourceNotFoundError
+from ..exceptions import (
+    InvalidParameterError,
+    MltrailError,
+    ModelIntegrityError,
+    ResourceAlreadyExistsError,
+    ResourceNotFoundError,
+)
 from ..store.registry_base import RegistryStore
 from ..store.registry_validation import validate_model_name, validate_tags
 
@@ -69,7 +76,6 @@ class _Source:
     def _logged_model(self, client: "RegistryClientMixin", logged: Any) -> str:
         """The folder of a READY logged model, after checking its MLmodel against the recorded sha256."""
         from ..entities import LoggedModelStatus
-        from ..models.integrity import verification_enabled, verify_recorded_mlmodel
 
         if logged.status != LoggedModelStatus.READY:
             raise InvalidParameterError(
@@ -80,8 +86,12 @@ class _Source:
         self.run_id = self.run_id or logged.source_run_id
         parent, _, name = logged.artifact_location.rstrip("/").rpartition("/")
         folder = self._fetch(parent, name)
-        if verification_enabled():
-            verify_recorded_mlmodel(folder, logged.mlmodel_sha256, self.source)
+        if logged.mlmodel_sha256 is not None and mlmodel_sha256(folder) != logged.mlmodel_sha256:
+            raise ModelIntegrityError(
+                f"Cannot register {self.source!r}: the MLmodel of logged model {logged.model_id} no longer matches "
+                f"the sha256 recorded when it was logged (the folder {folder!r} was modified); register a folder "
+                "path instead if the change was intended"
+            )
         return folder
 
     def _locate(self, client: "RegistryClientMixin") -> str:
@@ -156,6 +166,19 @@ class _Source:
     def cleanup(self) -> None:
         if self.temp:
             shutil.rmtree(self.temp, ignore_errors=True)
+
+
+def mlmodel_sha256(folder: str) -> Optional[str]:
+    """The sha256 (hex) of ``folder``'s MLmodel file, or None when it has none (MLmodel is small: read whole).
+
+    >>> mlmodel_sha256("/work/mltrail-artifacts/models/churn/1")
+    '9f86d08...'
+    """
+    path = os.path.join(folder, MLMODEL)
+    if not os.path.isfile(path):
+        return None
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
 
 
 def _run_link(client: "RegistryClientMixin", run_id: str) -> Optional[str]:
@@ -239,16 +262,15 @@ def register_version(
 
 def _record_origin(store: RegistryStore, name: str, version: Any, location: str, model_id: Optional[str]) -> None:
     """Record the version's logged model and the sha256 of its copied MLmodel (checked by models:/ loads)."""
-    from ..models.integrity import file_digest
-
     digest = None
     if artifact_uri_scheme(location) == "file":
-        path = os.path.join(_local_path(location) or location, MLMODEL)
-        digest = file_digest(path)[0] if os.path.isfile(path) else None
+        folder = _local_path(location) or location
+        digest = mlmodel_sha256(folder) if os.path.isfile(os.path.join(folder, MLMODEL)) else None
     else:
         tmp = tempfile.mkdtemp(prefix="mltrail-register-")
         try:
-            digest = file_digest(get_artifact_repository(location).download_artifacts(MLMODEL, tmp))[0]
+            get_artifact_repository(location).download_artifacts(MLMODEL, tmp)
+            digest = mlmodel_sha256(tmp)
         except (MltrailError, OSError):
             digest = None
         finally:
