@@ -155,6 +155,10 @@ def test_run_outputs_and_latest_model_of_run(store):
     assert store.latest_logged_model_of_run(run, "model").model_id == second.model_id
     assert store.latest_logged_model_of_run(run, "other").model_id == other.model_id
     assert store.latest_logged_model_of_run(run, "missing") is None
+    failed = store.create_logged_model(exp, name="model", source_run_id=run)
+    store.finalize_logged_model(failed.model_id, "FAILED")
+    store.create_logged_model(exp, name="model", source_run_id=run)  # still PENDING
+    assert store.latest_logged_model_of_run(run, "model").model_id == second.model_id  # only READY ones count
     store.delete_logged_model(second.model_id)
     assert store.latest_logged_model_of_run(run, "model").model_id == first.model_id
 

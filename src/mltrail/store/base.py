@@ -236,7 +236,7 @@ class TrackingStore(abc.ABC):
         return self._no_logged_models("search_logged_models")
 
     def latest_logged_model_of_run(self, run_id: str, name: str) -> Optional[LoggedModel]:
-        """The newest model named ``name`` that run ``run_id`` logged, or None (``runs:/<run>/<name>``)."""
+        """The newest READY model named ``name`` that run ``run_id`` logged, or None (``runs:/<run>/<name>``)."""
         return self._no_logged_models("latest_logged_model_of_run")
 
     def finalize_logged_model(

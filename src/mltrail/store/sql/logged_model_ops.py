@@ -226,13 +226,17 @@ class LoggedModelOps:
         return PagedList(found, encode_page_token(offset + limit) if len(ids) > limit else None)
 
     def latest_logged_model_of_run(self, run_id: str, name: str) -> Optional[LoggedModel]:
-        """The newest active model named ``name`` that run ``run_id`` logged (``runs:/<run>/<name>``), or None."""
+        """The newest READY model named ``name`` that run ``run_id`` logged (``runs:/<run>/<name>``), or None.
+
+        A model whose saving failed (FAILED) or is still in progress (PENDING) is skipped.
+        """
         stmt = (
             sa.select(logged_models.c.model_id)
             .where(
                 logged_models.c.source_run_id == run_id,
                 logged_models.c.name == name,
                 logged_models.c.lifecycle_stage == LifecycleStage.ACTIVE,
+                logged_models.c.status == LoggedModelStatus.READY.value,
             )
             .order_by(logged_models.c.creation_timestamp_ms.desc(), logged_models.c.model_id.desc())
             .limit(1)
