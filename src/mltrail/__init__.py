@@ -64,6 +64,14 @@ _LAZY.update(
     }
 )
 
+# MLflow 3 logged models
+for _name in (
+    "get_logged_model", "search_logged_models", "last_logged_model", "initialize_logged_model",
+    "finalize_logged_model", "set_logged_model_tags", "delete_logged_model_tag", "log_model_params",
+    "set_active_model", "get_active_model_id", "clear_active_model",
+):
+    _LAZY[_name] = "mltrail.fluent"
+
 # Submodules reachable as attributes (``mltrail.pyfunc``, ``mltrail.entities``...).
 _SUBMODULES = {
     "entities", "exceptions", "client", "tracking", "fluent", "models", "pyfunc",

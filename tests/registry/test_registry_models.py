@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+import mltrail
 from mltrail.exceptions import InvalidParameterError, ResourceNotFoundError
 
 
@@ -72,8 +73,8 @@ def test_delete_removes_model_versions_and_their_copies(client, log_model):
         client.get_registered_model("gone")
     assert client.search_model_versions("name = 'gone'") == []
     assert not os.path.exists(copy)
-    # the run's own artifacts are untouched
-    assert client.list_artifacts(uri.split("/")[1], "model")
+    # the logged model's own files are untouched
+    assert os.path.isfile(os.path.join(mltrail.models.uri.resolve_model_uri(uri), "MLmodel"))
     # the name is free again and numbering restarts
     client.create_registered_model("gone")
     assert client.create_model_version("gone", uri).version == 1

@@ -12,13 +12,21 @@ import mltrail
 from mltrail.exceptions import InvalidParameterError, ResourceNotFoundError
 
 
+def _logged(client, uri):
+    """The logged model a ``runs:/<run>/<name>`` URI names (MLflow 3 layout)."""
+    _, run_id, name = uri.split("/", 2)
+    return client.get_logged_model_of_run(run_id, name)
+
+
 def test_version_from_runs_uri_records_lineage_and_is_ready(client, log_model):
     uri = log_model()
     run_id = uri.split("/")[1]
     client.create_registered_model("m")
     mv = client.create_model_version("m", uri, description="first", tags={"data": "2021-01"})
     assert (mv.name, mv.version, mv.status, mv.current_stage) == ("m", 1, "READY", "None")
-    assert mv.source == uri and mv.run_id == run_id
+    # MLflow 3: a run's model is a logged model; the version records it as models:/<model_id>
+    model_id = _logged(client, uri).model_id
+    assert (mv.source, mv.model_id, mv.run_id) == (f"models:/{model_id}", model_id, run_id)
     experiment_id = client.get_run(run_id).info.experiment_id
     assert mv.run_link.endswith(f"#/experiments/{experiment_id}/runs/{run_id}")
     assert (mv.description, mv.tags) == ("first", {"data": "2021-01"})
@@ -29,7 +37,7 @@ def test_version_from_runs_uri_records_lineage_and_is_ready(client, log_model):
 def test_version_from_a_local_path_takes_run_id_from_mlmodel(client, log_model, tmp_path):
     uri = log_model(intercept=7.0)
     run_id = uri.split("/")[1]
-    folder = client.download_artifacts(run_id, "model", str(tmp_path))
+    folder = mltrail.models.download_model(uri, str(tmp_path))
     client.create_registered_model("m")
     mv = client.create_model_version("m", folder)
     assert mv.source == os.path.abspath(folder)
@@ -39,7 +47,7 @@ def test_version_from_a_local_path_takes_run_id_from_mlmodel(client, log_model, 
 def test_version_from_an_artifact_store_location(client, log_model, intercept_of):
     uri = log_model(intercept=2.0)
     run = client.get_run(uri.split("/")[1])
-    location = run.info.artifact_uri.rstrip("/") + "/model"
+    location = _logged(client, uri).artifact_location
     client.create_registered_model("m")
     mv = client.create_model_version("m", location)
     assert mv.source == location and mv.run_id == run.info.run_id
@@ -52,14 +60,13 @@ def test_a_registered_version_is_a_copy_unaffected_by_later_changes_to_the_run(c
     uri = log_model(intercept=4.0)
     client.create_registered_model("m")
     client.create_model_version("m", uri)
-    run = client.get_run(uri.split("/")[1])
-    run_model = os.path.join(run.info.artifact_uri, "model")
+    run_model = _logged(client, uri).artifact_location
 
-    shutil.rmtree(run_model)  # the run's copy disappears...
+    shutil.rmtree(run_model)  # the run's logged model disappears...
 
     stored = client.get_model_version_download_uri("m", 1)
     assert stored.endswith(os.path.join("models", "m", "1"))
-    assert not stored.startswith(run.info.artifact_uri)
+    assert not stored.startswith(run_model)
     assert intercept_of("models:/m/1") == 4.0  # ...the registered one still loads
 
 
@@ -181,7 +188,7 @@ def test_search_model_versions(client, log_model):
     assert found("name = 'a' AND version_number >= 2") == [("a", 2)]
     assert found("tags.k = 'y'") == [("b", 1)]
     assert found("current_stage = 'staging'") == [("a", 2)]
-    assert found(f"source_path = '{uri_a}'") == [("a", 1)]
+    assert found(f"source_path = 'models:/{_logged(client, uri_a).model_id}'") == [("a", 1)]
     assert found("name = 'a'", order_by=["version_number ASC"]) == [("a", 1), ("a", 2)]
     page = client.search_model_versions("name LIKE '%'", max_results=2, order_by=["name ASC", "version_number ASC"])
     assert [(v.name, v.version) for v in page] == [("a", 1), ("a", 2)]

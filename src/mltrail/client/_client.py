@@ -34,6 +34,7 @@ from ..store.base import SEARCH_MAX_RESULTS_DEFAULT, TrackingStore
 from . import _values
 from ._async_logging import RunOperations, async_queue, is_synchronous
 from ._artifacts import ArtifactClientMixin
+from ._logged_models import LoggedModelClientMixin, log_linked_metric
 from ._tables import TableClientMixin
 from .registry import RegistryClientMixin
 
@@ -60,7 +61,7 @@ def _done_future() -> concurrent.futures.Future:
     return future
 
 
-class Client(ArtifactClientMixin, RegistryClientMixin, TableClientMixin):
+class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, TableClientMixin):
     """Client of a tracking store (and model registry), by explicit ids (MLflow's ``MlflowClient``).
 
     ``tracking_uri`` defaults to :func:`mltrail.get_tracking_uri`; ``registry_uri``
@@ -300,6 +301,9 @@ class Client(ArtifactClientMixin, RegistryClientMixin, TableClientMixin):
         timestamp: Optional[int] = None,
         step: Optional[int] = None,
         synchronous: Optional[bool] = None,
+        dataset_name: Optional[str] = None,
+        dataset_digest: Optional[str] = None,
+        model_id: Optional[str] = None,
     ) -> Optional[RunOperations]:
         """Log one metric value (committed before returning).
 
@@ -307,11 +311,17 @@ class Client(ArtifactClientMixin, RegistryClientMixin, TableClientMixin):
         is queued and written in a batch by a background thread; the returned
         :class:`~mltrail.client.RunOperations` ``wait()`` s for it.
 
+        With ``model_id`` (MLflow 3) the value is also linked to that logged
+        model, with the dataset it was measured on.
+
         >>> client.log_metric(run_id, "rmse", 6.9, step=3)
         >>> client.log_metric(run_id, "loss", 0.3, step=3, synchronous=False).wait()
         """
-        if is_synchronous(synchronous):
-            self._tracking_store.log_metric(run_id, _values.make_metric(key, value, timestamp, step))
+        if model_id is not None or is_synchronous(synchronous):  # a model link is written at once
+            metric = _values.make_metric(key, value, timestamp, step)
+            self._tracking_store.log_metric(run_id, metric)
+            if model_id is not None:
+                log_linked_metric(self._tracking_store, run_id, metric, model_id, dataset_name, dataset_digest)
             return None
         return async_queue().submit_checked(
             self._tracking_store, run_id, lambda: ([_values.make_metric(key, value, timestamp, step)], (), ())

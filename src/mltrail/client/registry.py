@@ -214,6 +214,16 @@ class RegistryClientMixin:
         """
         return self._registry_store.get_model_version_download_uri(name, version)
 
+    def get_model_version_mlmodel_sha256(self, name: str, version: Version) -> Optional[str]:
+        """The sha256 of the version's MLmodel recorded at registration (None when none was recorded).
+
+        Loading ``models:/<name>/<version>`` refuses a copy whose MLmodel no longer matches it.
+
+        >>> client.get_model_version_mlmodel_sha256("nyc-taxi-regressor", 1)
+        '9f86d08...'
+        """
+        return self._registry_store.get_model_version_mlmodel_sha256(name, version)
+
     def transition_model_version_stage(
         self,
         name: str,

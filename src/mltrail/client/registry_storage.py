@@ -28,6 +28,7 @@ other artifact path (symlinks included)::
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -43,6 +44,7 @@ from ..exceptions import (
     InvalidParameterError,
     InvalidStateError,
     MltrailError,
+    ModelIntegrityError,
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
 )
@@ -53,6 +55,16 @@ if TYPE_CHECKING:
     from .registry import RegistryClientMixin
 
 MLMODEL = "MLmodel"
+_MODEL_ID = re.compile(r"m-[0-9a-f]{32}")
+
+
+def is_logged_model_uri(uri: str) -> bool:
+    """Whether ``uri`` is ``models:/<model_id>`` (an MLflow 3 logged model), not ``models:/<name>/...``.
+
+    >>> is_logged_model_uri("models:/m-6c0f2a9b1d3e4f5a6b7c8d9e0f1a2b3c"), is_logged_model_uri("models:/taxi/1")
+    (True, False)
+    """
+    return uri.startswith("models:") and bool(_MODEL_ID.fullmatch(uri[len("models:"):].strip("/")))
 _NOT_A_MODEL_RULE = (
     "a registered version must be a model folder holding an MLmodel file "
     "(log one with mltrail.<flavor>.log_model or save_model)"
@@ -169,18 +181,48 @@ class _Source:
         self.source = source
         self.run_id: Optional[str] = None
         self.temp: Optional[str] = None
+        #: The logged model the source names (MLflow 3), recorded on the version.
+        self.model_id: Optional[str] = None
         self.folder = self._locate(client)
+
+    def _logged_model(self, client: "RegistryClientMixin", logged: Any) -> str:
+        """The folder of a READY logged model, after checking its MLmodel against the recorded sha256."""
+        from ..entities import LoggedModelStatus
+
+        if logged.status != LoggedModelStatus.READY:
+            raise InvalidParameterError(
+                f"Cannot register {self.source!r}: logged model {logged.model_id} is {logged.status.value}; "
+                "only READY models can be registered"
+            )
+        self.model_id = logged.model_id
+        self.run_id = self.run_id or logged.source_run_id
+        parent, _, name = logged.artifact_location.rstrip("/").rpartition("/")
+        folder = self._fetch(parent, name)
+        if logged.mlmodel_sha256 is not None and mlmodel_sha256(folder) != logged.mlmodel_sha256:
+            raise ModelIntegrityError(
+                f"Cannot register {self.source!r}: the MLmodel of logged model {logged.model_id} no longer matches "
+                f"the sha256 recorded when it was logged (the folder {folder!r} was modified); register a folder "
+                "path instead if the change was intended"
+            )
+        return folder
 
     def _locate(self, client: "RegistryClientMixin") -> str:
         source = self.source
         if source.startswith("models:"):
-            raise InvalidParameterError(
-                f"Cannot register {source!r}: a models:/ URI names a version that is registered already; "
-                "register its source (runs:/..., a path or an artifact URI) instead"
-            )
+            model_id = source[len("models:"):].strip("/")
+            if not _MODEL_ID.fullmatch(model_id):
+                raise InvalidParameterError(
+                    f"Cannot register {source!r}: a models:/<name>/... URI names a version that is registered "
+                    "already; register its source (models:/<model_id>, runs:/..., a path or an artifact URI) instead"
+                )
+            return self._logged_model(client, client.get_logged_model(model_id))  # type: ignore[attr-defined]
         if source.startswith("runs:"):
             run_id, _, path = checked_source(source)[len("runs:/"):].partition("/")
             self.run_id = run_id
+            path = path.strip("/")
+            logged = client.get_logged_model_of_run(run_id, path) if path else None  # type: ignore[attr-defined]
+            if logged is not None:  # MLflow 3: the model the run logged under that name
+                return self._logged_model(client, logged)
             artifact_uri = client.get_run(run_id).info.artifact_uri
             return self._fetch(artifact_uri, path)
         local = _local_path(source)
@@ -235,6 +277,19 @@ class _Source:
     def cleanup(self) -> None:
         if self.temp:
             shutil.rmtree(self.temp, ignore_errors=True)
+
+
+def mlmodel_sha256(folder: str) -> Optional[str]:
+    """The sha256 (hex) of ``folder``'s MLmodel file, or None when it has none (MLmodel is small: read whole).
+
+    >>> mlmodel_sha256("/work/mltrail-artifacts/models/churn/1")
+    '9f86d08...'
+    """
+    path = os.path.join(folder, MLMODEL)
+    if not os.path.isfile(path):
+        return None
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
 
 
 def _run_link(client: "RegistryClientMixin", run_id: str) -> Optional[str]:
@@ -293,7 +348,8 @@ def register_version(
             run_link = _run_link(client, run_id)
         local = _local_path(source)
         if recorded_source is None:
-            recorded_source = local if local is not None else source
+            # MLflow 3 records a logged model's versions with source models:/<model_id>
+            recorded_source = f"models:/{located.model_id}" if located.model_id else local if local is not None else source
         version = store.create_model_version(
             name,
             recorded_source,
@@ -316,6 +372,7 @@ def register_version(
                 f"Registering {source!r} as version {version.version} of {name!r} failed while copying "
                 f"the model to {location}: {exc}"
             ) from exc
+        _record_origin(store, name, version.version, location, located.model_id)
         try:
             return store.set_model_version_status(name, version.version, ModelVersionStatus.READY)
         except InvalidStateError as exc:  # the copy outlived the pending timeout and was expired meanwhile
@@ -326,6 +383,24 @@ def register_version(
             ) from exc
     finally:
         located.cleanup()
+
+
+def _record_origin(store: RegistryStore, name: str, version: Any, location: str, model_id: Optional[str]) -> None:
+    """Record the version's logged model and the sha256 of its copied MLmodel (checked by models:/ loads)."""
+    digest = None
+    if artifact_uri_scheme(location) == "file":
+        folder = _local_path(location) or location
+        digest = mlmodel_sha256(folder) if os.path.isfile(os.path.join(folder, MLMODEL)) else None
+    else:
+        tmp = tempfile.mkdtemp(prefix="mltrail-register-")
+        try:
+            get_artifact_repository(location).download_artifacts(MLMODEL, tmp)
+            digest = mlmodel_sha256(tmp)
+        except (MltrailError, OSError):
+            digest = None
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    store.record_model_version_origin(name, version, model_id, digest)
 
 
 def _ensure_model(store: RegistryStore, name: str) -> None:

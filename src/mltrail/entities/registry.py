@@ -30,6 +30,8 @@ class ModelVersion(MlflowObject):
     tags: dict[str, str] = field(default_factory=dict)
     run_link: Optional[str] = None
     aliases: list[str] = field(default_factory=list)
+    #: MLflow 3: the logged model (``m-...``) this version was registered from.
+    model_id: Optional[str] = None
 
     def __post_init__(self) -> None:
         self.version = int(self.version)

@@ -12,9 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
+from typing import TYPE_CHECKING
+
 from .datasets import DatasetInput
 from ._mlflow_object import MlflowObject
 from .enums import LifecycleStage
+
+if TYPE_CHECKING:
+    from .logged_model import RunOutputs
 
 
 @dataclass(slots=True)
@@ -25,6 +30,11 @@ class Metric(MlflowObject):
     value: float
     timestamp: int
     step: int = 0
+    #: MLflow 3: the logged model (and the dataset) this value was measured for, if any.
+    model_id: Optional[str] = None
+    dataset_name: Optional[str] = None
+    dataset_digest: Optional[str] = None
+    run_id: Optional[str] = None
 
     def to_dictionary(self) -> dict[str, Any]:
         """The metric as a dict (MLflow's layout).
@@ -148,6 +158,8 @@ class Run(MlflowObject):
     info: RunInfo
     data: RunData
     inputs: RunInputs = field(default_factory=RunInputs)
+    #: MLflow 3: the models the run logged (``RunOutputs``; filled by ``get_run``).
+    outputs: Optional["RunOutputs"] = None
 
     @property
     def _info(self) -> RunInfo:

@@ -47,6 +47,19 @@ from ._logging import (
     set_tag,
     set_tags,
 )
+from ._logged_models import (
+    clear_active_model,
+    delete_logged_model_tag,
+    finalize_logged_model,
+    get_active_model_id,
+    get_logged_model,
+    initialize_logged_model,
+    last_logged_model,
+    log_model_params,
+    search_logged_models,
+    set_active_model,
+    set_logged_model_tags,
+)
 from ._runs import (
     ActiveRun,
     active_run,
@@ -65,6 +78,17 @@ from ._search import search_runs
 from .registry import register_model
 
 __all__ = [
+    "clear_active_model",
+    "delete_logged_model_tag",
+    "finalize_logged_model",
+    "get_active_model_id",
+    "get_logged_model",
+    "initialize_logged_model",
+    "last_logged_model",
+    "log_model_params",
+    "search_logged_models",
+    "set_active_model",
+    "set_logged_model_tags",
     "ActiveRun",
     "active_run",
     "active_run_id",

@@ -17,7 +17,7 @@ from ..client._async_logging import RunOperations, is_synchronous
 from ..client._values import make_metric, make_metrics, make_params, make_tags
 from ..exceptions import InvalidParameterError
 from ..entities import DATASET_CONTEXT_TAG, Dataset, DatasetInput, InputTag, Param, RunTag
-from . import _state
+from . import _logged_models, _state
 from ._runs import start_run
 
 
@@ -36,16 +36,25 @@ def log_metric(
     synchronous: Optional[bool] = None,
     timestamp: Optional[int] = None,
     run_id: Optional[str] = None,
+    model_id: Optional[str] = None,
+    dataset: Optional[Dataset] = None,
     **_: Any,
 ) -> Optional[RunOperations]:
     """Log a metric value to the active run, committed before returning.
 
     With ``synchronous=False`` (or ``MLFLOW_ENABLE_ASYNC_LOGGING=true``) the value is
     queued, written in a batch by a background thread, and a RunOperations is returned.
+    ``model_id`` (or the model chosen with ``set_active_model``) links the
+    value to that logged model too, with the ``dataset`` it was measured on
+    (such values are written at once).
 
     >>> mlflow.log_metric("rmse", 6.9)
     >>> for epoch in range(3): mlflow.log_metric("loss", 1 / (epoch + 1), step=epoch)
     """
+    if model_id is not None or dataset is not None or _logged_models.links_metrics(run_id):
+        client, target = _target(run_id)
+        _logged_models.log_linked_metrics(client, target, [make_metric(key, value, timestamp, step)], model_id, dataset)
+        return None
     if not is_synchronous(synchronous):
         client, target = _target(run_id)
         return client.log_metric(target, key, value, timestamp, step, synchronous=False)
@@ -63,13 +72,19 @@ def log_metrics(
     synchronous: Optional[bool] = None,
     run_id: Optional[str] = None,
     timestamp: Optional[int] = None,
+    model_id: Optional[str] = None,
+    dataset: Optional[Dataset] = None,
     **_: Any,
 ) -> Optional[RunOperations]:
-    """Log several metrics at one step, in one transaction (queued with ``synchronous=False``).
+    """Log several metrics at one step, in one transaction (queued with ``synchronous=False``;
+    linked to a logged model as in :func:`log_metric`).
 
     >>> mlflow.log_metrics({"rmse": 6.9, "mae": 4.2}, step=1)
     """
     client, target = _target(run_id)
+    if model_id is not None or dataset is not None or _logged_models.links_metrics(target):
+        _logged_models.log_linked_metrics(client, target, make_metrics(metrics, step, timestamp), model_id, dataset)
+        return None
     return client.log_batch(target, metrics=make_metrics(metrics, step, timestamp), synchronous=synchronous)
 
 

@@ -295,3 +295,28 @@ __all__ = [
     "verify_folder",
     "written_by_mlflow",
 ]
+
+__all__ = ["MLMODEL_FILE_NAME", "VERIFY_ENV", "file_digest", "hash_folder", "verification_enabled", "verify_folder"]
+
+
+def verify_recorded_mlmodel(folder: str, expected_sha256: Optional[str], where: str = "") -> None:
+    """Refuse a model folder whose ``MLmodel`` differs from the sha256 the store recorded at log/register time.
+
+    Called before anything else in the folder is read, so an edited MLmodel
+    (a removed ``files`` key, a flavor path pointing elsewhere) is caught even
+    though MLmodel is not covered by its own ``files`` hashes. ``None`` (no
+    record: a bare path, a model logged before records existed) checks nothing.
+
+    >>> verify_recorded_mlmodel(folder, Client().get_logged_model(model_id).mlmodel_sha256)
+    """
+    if expected_sha256 is None:
+        return
+    path = os.path.join(folder, MLMODEL_FILE_NAME)
+    label = where or folder
+    if not os.path.isfile(path):
+        raise ModelIntegrityError(f"Model {label!r} has no MLmodel file at {folder!r}, though one was recorded when it was logged")
+    if file_digest(path)[0] != expected_sha256:
+        raise ModelIntegrityError(
+            f"Model {label!r} was modified: its MLmodel file ({path!r}) does not match the sha256 recorded "
+            f"when it was logged or registered (load with verify=False or set {VERIFY_ENV}=false to skip this check)"
+        )

@@ -194,6 +194,25 @@ class RegistryStore(abc.ABC):
     @abc.abstractmethod
     def get_model_version_by_alias(self, name: str, alias: str) -> ModelVersion: ...
 
+    # -- what a version was registered from (MLflow 3 logged models) -------------
+    def record_model_version_origin(
+        self, name: str, version: Version, model_id: Optional[str], mlmodel_sha256: Optional[str]
+    ) -> None:
+        """Record the logged model a version came from and the sha256 of its MLmodel file.
+
+        Stores that keep no such record ignore it (loading then relies on the per-file hashes).
+
+        >>> store.record_model_version_origin("churn", 3, "m-6c0f...", "9f86d08...")
+        """
+
+    def get_model_version_mlmodel_sha256(self, name: str, version: Version) -> Optional[str]:
+        """The sha256 recorded for the version's MLmodel file, or None when none was recorded.
+
+        >>> store.get_model_version_mlmodel_sha256("churn", 3)
+        '9f86d08...'
+        """
+        return None
+
 
 __all__ = [
     "RegistryStore",

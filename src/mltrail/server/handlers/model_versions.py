@@ -22,8 +22,10 @@ def _version(mv) -> Req:
 
 def create(ctx, r: Req) -> Req:
     source = r["source"]
-    if source.startswith("models:"):  # copy_model_version: copy that registered version's files
-        from ...client import registry_storage
+    from ...client import registry_storage
+
+    if source.startswith("models:") and not registry_storage.is_logged_model_uri(source):
+        # copy_model_version: copy that registered version's files
         from ...models.uri import parse_models_uri
 
         src = ctx.client._find_version(parse_models_uri(source), source)

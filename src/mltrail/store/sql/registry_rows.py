@@ -30,7 +30,7 @@ model_version_tags = SqlModelVersionTag.__table__
 stage_transitions = SqlModelVersionStageTransition.__table__
 
 #: Columns of ``model_versions`` read into a ModelVersion (storage_location is not part of it).
-_VERSION_COLUMNS = [c for c in model_versions.c if c.name != "storage_location"]
+_VERSION_COLUMNS = [c for c in model_versions.c if c.name not in ("storage_location", "mlmodel_sha256")]
 
 
 def _version_key_clause(table: Any, keys: Sequence[tuple[str, int]]) -> Any:
@@ -72,6 +72,7 @@ def _rows_to_versions(conn: Connection, rows: Sequence[Any]) -> list[ModelVersio
             tags=tags.get((r.name, r.version), {}),
             run_link=r.run_link,
             aliases=aliases.get((r.name, r.version), []),
+            model_id=r.model_id,
         )
         for r in rows
     ]
