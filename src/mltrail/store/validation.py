@@ -209,8 +209,8 @@ def validate_metric(key: Any, value: Any, timestamp: Any, step: Any) -> tuple[st
         type(value) is float
         and type(timestamp) is int
         and type(step) is int
-        and MIN_INT64 <= timestamp <= MAX_INT64
-        and MIN_INT64 <= step <= MAX_INT64
+        and timestamp.bit_length() < 64  # within the 64-bit range (-2^63 itself takes the slow path)
+        and step.bit_length() < 64
     ):  # the common case
         return key, value, timestamp, step
     if isinstance(value, float):
