@@ -171,7 +171,7 @@ def test_experiment_ids_that_are_not_ascii_digits_are_not_found(client, experime
 
 def test_model_versions_beyond_32_bits_are_refused(client):
     client.create_registered_model("m")
-    with pytest.raises(InvalidParameterError, match="from 1 to 2147483647"):
+    with pytest.raises(InvalidParameterError, match="whole number >= 1 and at most 2147483647"):
         client.get_model_version("m", 2**31)
-    with pytest.raises(InvalidParameterError, match="from 1 to 2147483647"):
+    with pytest.raises(InvalidParameterError, match="whole number >= 1 and at most 2147483647"):
         client.get_model_version("m", str(2**64))

@@ -77,7 +77,7 @@ def validate_version(version: object) -> int:
         ) from None
     if number < 1 or number > MAX_VERSION:
         raise InvalidParameterError(
-            f"Model version {version!r} is invalid: it must be a whole number from 1 to {MAX_VERSION}"
+            f"Model version {version!r} is invalid: it must be a whole number >= 1 and at most {MAX_VERSION}"
         )
     return number
 
