@@ -15,7 +15,7 @@ from ...exceptions import (
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
 )
-from ..validation import validate_experiment_name, validate_experiment_tag
+from ..validation import check_text, validate_experiment_name, validate_experiment_tag
 from .core import SqlStoreCore, now_ms
 from .models import MAX_ARTIFACT_URI_LENGTH, experiment_tags, experiments, runs
 from .statements import upsert
@@ -60,6 +60,8 @@ class ExperimentOps(SqlStoreCore):
         """
         name = validate_experiment_name(name)
         checked_tags = [validate_experiment_tag(k, v) for k, v in (tags or {}).items()]
+        if artifact_location:
+            check_text(str(artifact_location), "artifact location")
         location = self._normalise_location(artifact_location) if artifact_location else None
         try:
             return self._insert_experiment(name, location, checked_tags)

@@ -38,6 +38,7 @@ from ..registry_validation import (
     validate_tags,
     validate_version,
 )
+from .db_errors import VALUE_ERRORS, translate
 from .engine import read_connection, redact, write_connection
 from .registry_rows import (
     load_model_versions,
@@ -119,16 +120,22 @@ class RegistryConnections:
         try:
             with write_connection(self.engine) as conn:
                 yield conn
-        except sa.exc.OperationalError as exc:
-            raise self._unavailable(exc) from exc
+        except (sa.exc.DBAPIError, *VALUE_ERRORS) as exc:
+            error = translate(exc, self.engine.url, "Registry")
+            if error is not None:
+                raise error from exc
+            raise
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[Connection]:
         try:
             with read_connection(self.engine) as conn:
                 yield conn
-        except sa.exc.OperationalError as exc:
-            raise self._unavailable(exc) from exc
+        except (sa.exc.DBAPIError, *VALUE_ERRORS) as exc:
+            error = translate(exc, self.engine.url, "Registry")
+            if error is not None:
+                raise error from exc
+            raise
 
     def _unavailable(self, exc: BaseException) -> StoreUnavailableError:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
