@@ -140,7 +140,7 @@ def _after_fit(call: AutologCall, estimator: Any, X: Any, y: Any, sample_weight:
     if call.config.log_models:
         log_model_per_policy(call, model_logger(call, estimator, X, predictions))
         if searching:
-            best = model_logger(call, estimator.best_estimator_, X, predictions, "best_estimator")
+            best = model_logger(call, estimator.best_estimator_, X, predictions, "best_estimator", own_params=True)
             log_model_per_policy(call, best, "log the best estimator")
     if not skip_figures():
         call.safely("log estimator.html", _log_estimator_html, call, estimator)
@@ -296,9 +296,14 @@ def _head(data: Any, rows: int = 5) -> Any:
 
 
 def model_logger(
-    call: AutologCall, estimator: Any, X: Any, predictions: Any, artifact_path: str = "model"
+    call: AutologCall, estimator: Any, X: Any, predictions: Any, artifact_path: str = "model",
+    own_params: bool = False,
 ) -> Callable[[], Any]:
     """A function logging ``estimator`` to the call's run with mltrail.sklearn.log_model.
+
+    The logged model carries the run's params (as MLflow 3's do); ``own_params``
+    adds the estimator's own (a search's best estimator, whose params the run
+    holds only as ``best_*``).
 
     Signature and input example (per config) are taken now, from the
     training data the call saw; the returned function may run later (a
@@ -317,11 +322,13 @@ def model_logger(
         )
         signature = inferred if inferred is not None else False
     run_id = call.run_id
+    extra = {k: str(v) for k, v in estimator.get_params(deep=False).items()} if own_params else {}
 
     def log() -> Any:
         return flavor_log_model(
             estimator,
             name=artifact_path,
+            params={**call.pending_params, **extra},
             serialization_format=config.serialization_format,
             registered_model_name=config.registered_model_name,
             signature=signature,

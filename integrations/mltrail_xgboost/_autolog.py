@@ -432,7 +432,7 @@ class XGBoostIntegration(Integration):
             target = None if fluent.active_run_id() == run_id else run_id
             return _flavor.log_model(
                 model, name="model", signature=signature, input_example=input_example,
-                registered_model_name=registered, run_id=target,
+                registered_model_name=registered, run_id=target, params=call.pending_params,
             )
 
         log_model_per_policy(call, log)

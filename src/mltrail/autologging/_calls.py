@@ -158,6 +158,15 @@ class AutologCall:
         return self._result
 
     # -- buffered logging (one transaction at the end) -----------------------
+    @property
+    def pending_params(self) -> dict[str, str]:
+        """The params this call logs and has not written yet (a copy).
+
+        A model logged during the call carries them, with the run's, as MLflow 3's
+        logged models do: ``flavor.log_model(m, name="model", params=call.pending_params)``.
+        """
+        return dict(self._params)
+
     def log_params(self, params: Mapping[str, Any]) -> None:
         """Buffer params; values become strings, over-long ones are truncated with a note."""
         truncated = []
@@ -409,10 +418,10 @@ class AutologCall:
         self.experiment_id = active.info.experiment_id
         self.artifact_uri = active.info.artifact_uri
         self._client = active.client
-        # A run another integration created (a hyperopt trial) keeps its
-        # creator's tag; the user's runs and our own are tagged as MLflow does.
+        # As in MLflow, only a run autologging created carries mlflow.autologging;
+        # the user's runs and other integrations' runs (a hyperopt trial) keep their tags.
         tags = {}
-        if self.created_run or active.owner == USER_OWNER:
+        if self.created_run:
             tags[AUTOLOGGING_TAG] = self.integration.name
         if self.config.extra_tags:
             tags.update(self.config.extra_tags)

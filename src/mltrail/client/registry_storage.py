@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 
 MLMODEL = "MLmodel"
 _MODEL_ID = re.compile(r"m-[0-9a-f]{32}")
+MODEL_VERSIONS_TAG = "mlflow.modelVersions"  # on a logged model: the registered versions made from it
 
 
 def is_logged_model_uri(uri: str) -> bool:
@@ -374,15 +375,31 @@ def register_version(
             ) from exc
         _record_origin(store, name, version.version, location, located.model_id)
         try:
-            return store.set_model_version_status(name, version.version, ModelVersionStatus.READY)
+            ready = store.set_model_version_status(name, version.version, ModelVersionStatus.READY)
         except InvalidStateError as exc:  # the copy outlived the pending timeout and was expired meanwhile
             remove_copy(store, location)
             raise MltrailError(
                 f"Registering {source!r} as version {version.version} of {name!r} failed: {exc.message}; "
                 f"raise {PENDING_TIMEOUT_ENV} above the time a copy takes"
             ) from exc
+        if located.model_id:
+            _note_version_on_logged_model(client, located.model_id, name, ready.version)
+        return ready
     finally:
         located.cleanup()
+
+
+def _note_version_on_logged_model(client: Any, model_id: str, name: str, version: Any) -> None:
+    """Add the version to the logged model's ``mlflow.modelVersions`` tag (a JSON list), as MLflow 3 does."""
+    import json
+
+    current = client.get_logged_model(model_id).tags.get(MODEL_VERSIONS_TAG)
+    try:
+        versions = json.loads(current) if current else []
+    except ValueError:
+        versions = []
+    versions.append({"name": name, "version": int(version)})
+    client.set_logged_model_tags(model_id, {MODEL_VERSIONS_TAG: json.dumps(versions)})
 
 
 def _record_origin(store: RegistryStore, name: str, version: Any, location: str, model_id: Optional[str]) -> None:

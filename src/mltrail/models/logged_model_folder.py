@@ -176,6 +176,9 @@ def log_model_folder(
         raise InvalidParameterError(f"Invalid step {step!r}: expected a whole number")
     client, run_id, experiment_id = _target(run_id)
     store = client._tracking_store
+    if run_id is not None and model_id is None:
+        # MLflow 3: a model logged in a run carries the run's params (the explicit ones win)
+        params = {**store.get_run(run_id).data.params, **(params or {})}
     if model_id is None:
         from .._system_tags import run_context_tags
 
