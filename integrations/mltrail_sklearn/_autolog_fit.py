@@ -328,7 +328,7 @@ def model_logger(
         return flavor_log_model(
             estimator,
             name=artifact_path,
-            params={**call.pending_params, **extra},
+            params={**extra, **call.pending_params},
             serialization_format=config.serialization_format,
             registered_model_name=config.registered_model_name,
             signature=signature,

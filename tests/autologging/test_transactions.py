@@ -5,7 +5,9 @@ transaction openers (``_raw_write`` for the hot paths, ``_write`` for the
 others) and its public write methods are wrapped so that each use is
 recorded, then the real method runs. An autologged call that starts its own
 run costs two write transactions (create the run; log the batch and end the
-run), one inside a user's run (the batch).
+run), one inside a user's run (the batch). A model it logs adds two (MLflow 3's
+LoggedModel: its PENDING record, linked to the run in the same transaction,
+and its READY finalization with the MLmodel sha256).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from sklearn.model_selection import GridSearchCV  # noqa: E402
 _WRITE_METHODS = (
     "create_run", "update_run_info", "finish_run", "log_batch", "log_metric", "log_param",
     "set_tag", "delete_tag", "delete_run", "restore_run", "create_experiment", "set_experiment_tag",
+    "create_logged_model", "finalize_logged_model", "log_outputs", "set_logged_model_tags",
+    "log_logged_model_params",
 )
 
 
@@ -106,8 +110,12 @@ def test_a_fit_with_its_own_run_is_two_write_transactions(writes, data, log_mode
     mltrail.sklearn.autolog(log_models=log_models)
     writes.reset()
     model = Ridge(alpha=0.5).fit(X, y)
-    assert writes.calls == ["create_run", "finish_run"]
-    assert writes.transactions == 2
+    if log_models:
+        assert writes.calls == ["create_run", "create_logged_model", "finalize_logged_model", "finish_run"]
+        assert writes.transactions == 4
+    else:
+        assert writes.calls == ["create_run", "finish_run"]
+        assert writes.transactions == 2
     (run,) = _runs(mltrail.Client())
     # everything arrived with the run's end: params, metrics, tags, FINISHED
     assert run.info.status == "FINISHED" and run.info.end_time is not None

@@ -182,9 +182,9 @@ def log_model_folder(
     if model_id is None:
         from .._system_tags import run_context_tags
 
-        logged = store.create_logged_model(
+        logged = store.create_logged_model(  # the run's outputs record it in the same transaction
             experiment_id, name=name, source_run_id=run_id, tags={**run_context_tags(), **(tags or {})},
-            params=params, model_type=model_type,
+            params=params, model_type=model_type, output_step=step if run_id is not None else None,
         )
     else:
         logged = store.get_logged_model(model_id)
@@ -192,10 +192,10 @@ def log_model_folder(
             store.log_logged_model_params(logged.model_id, params)
         if tags:
             store.set_logged_model_tags(logged.model_id, tags)
-    if run_id is not None:
-        from ..entities import LoggedModelOutput
+        if run_id is not None:
+            from ..entities import LoggedModelOutput
 
-        store.log_outputs(run_id, [LoggedModelOutput(logged.model_id, step)])
+            store.log_outputs(run_id, [LoggedModelOutput(logged.model_id, step)])
     location = logged.artifact_location
     token = logging_model_id.set(logged.model_id)
     try:

@@ -215,8 +215,12 @@ class TrackingStore(abc.ABC):
         tags: Optional[Mapping[str, str]] = None,
         params: Optional[Mapping[str, str]] = None,
         model_type: Optional[str] = None,
+        output_step: Optional[int] = None,
     ) -> LoggedModel:
         """Create a PENDING logged model stored at ``<experiment location>/models/<model_id>/artifacts``.
+
+        With ``output_step`` the source run's outputs record the model at that
+        step in the same transaction (what ``log_outputs`` does separately).
 
         >>> store.create_logged_model("1", name="model", source_run_id=run_id).model_id
         'm-6c0f...'

@@ -98,11 +98,15 @@ class LoggedModelOps:
         tags: TagsArg = None,
         params: ParamsArg = None,
         model_type: Optional[str] = None,
+        output_step: Optional[int] = None,
     ) -> LoggedModel:
         """Create a PENDING logged model in an active experiment (a readable name when none is given).
 
         Its files belong at ``<experiment artifact location>/models/<model_id>/artifacts``.
+        With ``output_step`` (and a source run) the run's outputs record it in the same transaction.
         """
+        if output_step is not None and (isinstance(output_step, bool) or not isinstance(output_step, int)):
+            raise InvalidParameterError(f"Invalid step {output_step!r}: expected a whole number")
         exp_key = self._experiment_key(experiment_id)  # type: ignore[attr-defined]
         name = generate_run_name() if name is None else name
         if not isinstance(name, str) or not name or len(name) > MAX_LOGGED_MODEL_NAME_LENGTH or "/" in name:
@@ -155,6 +159,8 @@ class LoggedModelOps:
                 conn.execute(sa.insert(logged_model_tags), [{"model_id": model_id, "key": k, "value": v} for k, v in dict(tag_rows).items()])
             if param_rows:
                 conn.execute(sa.insert(logged_model_params), [{"model_id": model_id, "key": k, "value": v} for k, v in dict(param_rows).items()])
+            if source_run_id is not None and output_step is not None:
+                conn.execute(sa.insert(run_outputs).values(run_uuid=source_run_id, model_id=model_id, step=output_step))
             return self._load_logged_models(conn, [model_id])[0]
 
     def finalize_logged_model(
