@@ -314,6 +314,7 @@ def register_version(
     description: Optional[str] = None,
     create_model: bool = False,
     recorded_source: Optional[str] = None,
+    note_on_logged_model: bool = True,
 ) -> ModelVersion:
     """Create the next version of ``name`` from ``source`` (see the module docstring).
 
@@ -321,6 +322,9 @@ def register_version(
     after the source proved to be a model folder, so a bad source changes nothing.
     ``recorded_source`` is stored as the version's source instead of ``source``
     (``copy_model_version`` records ``models:/<name>/<version>`` as MLflow does).
+    ``note_on_logged_model``: add the version to its logged model's
+    ``mlflow.modelVersions`` tag, as MLflow's client does (the server leaves it
+    to its clients, so the stock client's own note is not doubled).
     """
     store = client._registry_store
     validate_model_name(name)
@@ -332,9 +336,12 @@ def register_version(
     if root is None:  # a remote registry checks and copies on its side
         if create_model:
             _ensure_model(store, name)
-        return store.create_model_version(  # a copy is sent as its models:/ source, as MLflow's client does
+        created = store.create_model_version(  # a copy is sent as its models:/ source, as MLflow's client does
             name, recorded_source or source, run_id, checked_tags, run_link, description, user_id=current_user()
         )
+        if note_on_logged_model and created.model_id:
+            _note_version_on_logged_model(client, created.model_id, name, created.version)
+        return created
     if not create_model:
         store.get_registered_model(name)  # unknown model: fail before touching any files
     get_artifact_repository(root)  # an unsupported storage scheme fails before any record is made
@@ -382,7 +389,7 @@ def register_version(
                 f"Registering {source!r} as version {version.version} of {name!r} failed: {exc.message}; "
                 f"raise {PENDING_TIMEOUT_ENV} above the time a copy takes"
             ) from exc
-        if located.model_id:
+        if located.model_id and note_on_logged_model:
             _note_version_on_logged_model(client, located.model_id, name, ready.version)
         return ready
     finally:

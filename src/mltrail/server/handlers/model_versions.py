@@ -36,9 +36,9 @@ def create(ctx, r: Req) -> Req:
             recorded_source=source,
         )
         return _version(mv)
-    mv = ctx.client.create_model_version(
-        r["name"], source, r.get("run_id") or None, tag_dict(r.get("tags")) or None,
-        r.get("run_link") or None, r.get("description"),
+    mv = registry_storage.register_version(  # the client notes the version on its logged model, as MLflow's does
+        ctx.client, r["name"], source, run_id=r.get("run_id") or None, tags=tag_dict(r.get("tags")) or None,
+        run_link=r.get("run_link") or None, description=r.get("description"), note_on_logged_model=False,
     )
     return _version(mv)
 

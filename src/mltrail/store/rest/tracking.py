@@ -20,6 +20,7 @@ from ..._http import get_http_client
 from ...entities import DatasetInput, Experiment, Metric, PagedList, Param, Run, RunInfo, RunTag, ViewType
 from ...exceptions import ResourceNotFoundError
 from ..base import SEARCH_MAX_RESULTS_DEFAULT, TrackingStore
+from .logged_models import RestLoggedModelsMixin
 from .wire import (
     REQUEST_ID_TAG,
     absolute_artifact_uri,
@@ -40,7 +41,7 @@ def _metric(m: Metric) -> dict[str, Any]:
     return {"key": m.key, "value": double_to_json(float(m.value)), "timestamp": int(m.timestamp), "step": int(m.step)}
 
 
-class RestTrackingStore(TrackingStore):
+class RestTrackingStore(RestLoggedModelsMixin, TrackingStore):
     """A :class:`TrackingStore` that is a client of ``mltrail server`` (or ``mlflow server``)."""
 
     default_artifact_root = None  # type: ignore[assignment]  # the server decides

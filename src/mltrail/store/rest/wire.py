@@ -256,6 +256,7 @@ def model_version_to_json(mv: ModelVersion) -> Json:
             "tags": _kv(mv.tags),
             "run_link": mv.run_link,
             "aliases": list(mv.aliases),
+            "model_id": mv.model_id,
         }
     )
 
@@ -277,6 +278,7 @@ def model_version_from_json(body: Json) -> ModelVersion:
         tags=_kv_dict(body.get("tags")),
         run_link=body.get("run_link") or None,
         aliases=list(body.get("aliases") or ()),
+        model_id=body.get("model_id") or None,
     )
 
 
