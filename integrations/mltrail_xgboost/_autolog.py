@@ -20,7 +20,7 @@ written in one batch at the end (long trainings flush every
 ``dtrain`` and the eval sets as dataset inputs (contexts ``train`` / ``eval``,
 with ``log_datasets``, in the same store transaction as the params);
 feature importance per ``importance_types`` as JSON plus a PNG bar plot
-(when matplotlib is installed; drawn in the background, see
+(when Pillow is installed; drawn by the background writer, see
 :func:`wait_for_figures`); the model in xgboost's native format through
 ``mltrail.xgboost.log_model``.
 
@@ -399,6 +399,7 @@ class XGBoostIntegration(Integration):
             log_importance_png_later(
                 call.client, call.run_id, scores, importance_type,
                 on_error=lambda exc: self.warn(f"could not draw the {importance_type} importance plot: {exc!r}"),
+                artifact_uri=call.artifact_uri,
             )
 
     def _log_model(self, call: AutologCall, model: Any, booster: Any, dtrain: Any, example: Any) -> None:

@@ -58,6 +58,7 @@ _LAZY.update(
         "search_registered_models": "mltrail.fluent.registry",
         "search_model_versions": "mltrail.fluent.registry",
         "autolog": "mltrail.autologging",
+        "flush_artifacts": "mltrail.artifacts.pending",
     }
 )
 

@@ -262,6 +262,35 @@ class AutologCall:
             self._artifact_repo = get_artifact_repository(uri)
         self._artifact_repo.log_bytes(data, artifact_file)
 
+    def log_artifacts_later(self, what: str, render: Callable[[], Optional[Mapping[str, bytes]]]) -> bool:
+        """Have the background writer run ``render`` and store the ``{path: bytes}`` it returns in this run.
+
+        ``render`` runs on another thread after the call returned: capture
+        only what it needs (small arrays, strings), never the call, its
+        arguments or the user's data. A failure is warned once on logger
+        ``mltrail.autologging`` as ``could not <what>``. See
+        ``mltrail.autologging.background`` for when the files are complete.
+
+            counts = confusion(y, y_pred)
+            call.log_artifacts_later("draw the confusion matrix", lambda: {"cm.png": draw(counts)})
+        """
+        if self.run_id is None:
+            return False
+        from . import background
+
+        name, silent = self.integration.name, bool(self.config.get("silent"))
+
+        def on_error(exc: BaseException) -> None:
+            warn_once(
+                f"mltrail autologging ({name}): could not {what}: {describe_error(exc)}. "
+                "The result of your call is unaffected.",
+                silent=silent,
+            )
+
+        return background.submit(
+            self.run_id, render, artifact_uri=self.artifact_uri, client=self._client, on_error=on_error
+        )
+
     def safely(self, what: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run one optional logging step; on error note ``what`` failed (and why) and return None.
 

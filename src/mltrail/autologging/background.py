@@ -1,0 +1,230 @@
+"""The background artifact writer: optional artifacts drawn and stored off the training thread.
+
+Drawing a plot or sklearn's ``estimator.html`` costs a few to ten
+milliseconds, as much as all the rest of autologging a small fit. An
+integration captures what the artifact needs *now* (small arrays, a
+string, never a reference to the user's training data) and hands a
+``render`` function to :func:`submit`; one daemon thread runs the renders in
+submission order and writes the files into the run's artifact folder::
+
+    from mltrail.autologging import background
+
+    counts = confusion_matrix(y, y_pred)                      # captured on the caller's thread
+    background.submit(run_id, lambda: {"confusion.png": draw(counts)}, artifact_uri=uri)
+    ...
+    background.flush(run_id)                                  # True: every file of run_id is stored
+
+When are the files there? Autologging returns from the user's call (and ends
+a run it created) without waiting, and the artifacts follow a few
+milliseconds later. They are complete, in this process, when
+
+- ``mltrail.flush_artifacts()`` (or :func:`flush`) returns True;
+- ``Client.list_artifacts`` / ``Client.download_artifacts`` of that run
+  return (they wait for its pending writes first);
+- ``mltrail.end_run()`` returns or a ``with mltrail.start_run():`` block
+  is left (the owner of a run ends it: its artifacts are waited for);
+- the interpreter exits normally (pending writes are finished first).
+
+Rules kept (DESIGN.md, autologging): a failing render or write is reported
+through ``on_error`` (autologging warns once) and never reaches the user's
+code; every wait is bounded (``timeout``, :data:`SUBMIT_TIMEOUT` when the
+queue of :data:`MAX_QUEUED` tasks is full, :data:`EXIT_TIMEOUT` at exit).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import queue
+import threading
+import time
+from typing import Any, Callable, Mapping, Optional
+
+from ..artifacts import pending as _pending_artifacts
+
+#: Tasks waiting to be drawn before :func:`submit` blocks (at most :data:`SUBMIT_TIMEOUT` s).
+MAX_QUEUED = 256
+SUBMIT_TIMEOUT = 10.0
+#: Default bound of :func:`flush`, and of the wait at interpreter exit.
+FLUSH_TIMEOUT = 30.0
+EXIT_TIMEOUT = 30.0
+
+#: What a render returns: artifact path (inside the run's folder) -> file contents; None = nothing.
+Rendered = Optional[Mapping[str, bytes]]
+
+
+class _Task:
+    __slots__ = ("run_id", "render", "artifact_uri", "client", "on_error")
+
+    def __init__(self, run_id: str, render: Callable[[], Rendered], artifact_uri: Optional[str],
+                 client: Any, on_error: Optional[Callable[[BaseException], None]]) -> None:
+        self.run_id = run_id
+        self.render = render
+        self.artifact_uri = artifact_uri
+        self.client = client
+        self.on_error = on_error
+
+
+_condition = threading.Condition()
+_pending: dict[str, int] = {}  # run id -> tasks submitted and not finished
+_queue: "queue.Queue[_Task]" = queue.Queue(maxsize=MAX_QUEUED)
+_thread: Optional[threading.Thread] = None
+_hooks_installed = False
+_repositories: dict[str, Any] = {}  # artifact URI -> repository (worker thread only)
+
+
+def submit(
+    run_id: str,
+    render: Callable[[], Rendered],
+    *,
+    artifact_uri: Optional[str] = None,
+    client: Any = None,
+    on_error: Optional[Callable[[BaseException], None]] = None,
+) -> bool:
+    """Queue ``render`` for run ``run_id``; its ``{path: bytes}`` are written to the run's artifacts.
+
+    ``artifact_uri`` is the run's artifact root (looked up through
+    ``client``, or a default ``mltrail.Client()``, when omitted). ``render``
+    runs on the writer thread: it must only use what it captured. A
+    failure in ``render`` or in the write is passed to ``on_error``.
+    Returns False (and reports to ``on_error``) when the queue stayed full
+    for :data:`SUBMIT_TIMEOUT` seconds.
+
+    >>> submit(run.info.run_id, lambda: {"notes.txt": b"drawn later"}, artifact_uri=run.info.artifact_uri)
+    True
+    """
+    _ensure_started()
+    task = _Task(run_id, render, artifact_uri, client, on_error)
+    with _condition:
+        _pending[run_id] = _pending.get(run_id, 0) + 1
+    try:
+        _queue.put(task, timeout=SUBMIT_TIMEOUT)
+    except queue.Full:
+        _done(run_id)
+        _report(task, TimeoutError(f"the background artifact queue stayed full for {SUBMIT_TIMEOUT:g} s"))
+        return False
+    return True
+
+
+def flush(run_id: Optional[str] = None, timeout: Optional[float] = FLUSH_TIMEOUT) -> bool:
+    """Wait until every task submitted for ``run_id`` (for any run when None) is written.
+
+    Returns True when nothing is pending any more, False when ``timeout``
+    seconds passed first (None waits without bound). Called from the
+    writer thread itself it does not wait.
+
+    >>> background.flush(run_id, timeout=5.0)
+    True
+    """
+    if threading.current_thread() is _thread:
+        return pending(run_id) == 0
+    deadline = None if timeout is None else time.monotonic() + timeout
+    with _condition:
+        while _count(run_id):
+            if _thread is None or not _thread.is_alive():
+                return False  # nothing will ever finish them (the writer died, or this is a forked child)
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            _condition.wait(0.5 if left is None else min(left, 0.5))
+        return True
+
+
+def pending(run_id: Optional[str] = None) -> int:
+    """Tasks submitted for ``run_id`` (for any run when None) and not written yet.
+
+    >>> background.pending()
+    0
+    """
+    with _condition:
+        return _count(run_id)
+
+
+def _count(run_id: Optional[str]) -> int:
+    return sum(_pending.values()) if run_id is None else _pending.get(run_id, 0)
+
+
+def _done(run_id: str) -> None:
+    with _condition:
+        left = _pending.get(run_id, 0) - 1
+        if left > 0:
+            _pending[run_id] = left
+        else:
+            _pending.pop(run_id, None)
+        _condition.notify_all()
+
+
+def _report(task: _Task, exc: BaseException) -> None:
+    if task.on_error is not None:
+        try:
+            task.on_error(exc)
+        except Exception:  # the reporter itself failed: nothing sensible is left to do
+            pass
+
+
+def _repository(task: _Task) -> Any:
+    from ..artifacts import get_artifact_repository
+
+    uri = task.artifact_uri
+    if uri is None:
+        client = task.client
+        if client is None:
+            from ..client import Client
+
+            client = Client()
+        uri = client.get_run(task.run_id).info.artifact_uri
+    repository = _repositories.get(uri)
+    if repository is None:
+        if len(_repositories) >= 64:
+            _repositories.pop(next(iter(_repositories)))
+        repository = _repositories[uri] = get_artifact_repository(uri)
+    return repository
+
+
+def _run(task: _Task) -> None:
+    files = task.render()
+    if not files:
+        return
+    repository = _repository(task)
+    for path, data in files.items():
+        repository.log_bytes(data, path)
+
+
+def _worker() -> None:
+    while True:
+        task = _queue.get()
+        try:
+            _run(task)
+        except BaseException as exc:  # the writer thread must survive anything a task does
+            _report(task, exc)
+        finally:
+            task.render = None  # type: ignore[assignment]  # drop what it captured now
+            _done(task.run_id)
+
+
+def _ensure_started() -> None:
+    global _thread, _hooks_installed
+    if _thread is not None and _thread.is_alive():
+        return
+    with _condition:
+        if _thread is None or not _thread.is_alive():
+            _thread = threading.Thread(target=_worker, name="mltrail-artifact-writer", daemon=True)
+            _thread.start()
+        if not _hooks_installed:
+            _hooks_installed = True
+            _pending_artifacts.register_waiter(flush)
+            atexit.register(flush, None, EXIT_TIMEOUT)
+
+
+def _forget_after_fork() -> None:
+    """In a forked child the writer thread does not exist: start afresh (the parent writes its own tasks)."""
+    global _thread, _queue, _condition
+    _thread = None
+    _queue = queue.Queue(maxsize=MAX_QUEUED)
+    _condition = threading.Condition()
+    _pending.clear()
+    _repositories.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
