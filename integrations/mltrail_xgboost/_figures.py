@@ -2,8 +2,8 @@
 
 The chart (``mltrail.autologging.charts.bar_chart_png``: feature names on
 the left, one bar per feature, largest on top, at most 30, the value at the
-end of each bar) costs a few milliseconds; :func:`log_importance_png_later`
-hands it to ``mltrail.autologging.background`` so that ``xgboost.train``
+end of each bar) costs a few milliseconds; :func:`importance_render`
+makes it a task for ``mltrail.autologging.background`` so that ``xgboost.train``
 returns without waiting. The PNG is in the run once ``mltrail.flush_artifacts()``
 (or :func:`wait_for_figures`) returns, when the run is read or ended through
 mltrail, and at exit::
@@ -14,7 +14,7 @@ mltrail, and at exit::
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
 from mltrail.autologging import background, charts
 
@@ -49,20 +49,16 @@ def wait_for_figures(timeout: Optional[float] = background.FLUSH_TIMEOUT) -> boo
     return background.flush(None, timeout)
 
 
-def log_importance_png_later(
-    client: Any,
-    run_id: str,
-    scores: dict[str, float],
-    importance_type: str,
-    on_error: Callable[[BaseException], None],
-    artifact_uri: Optional[str] = None,
-) -> bool:
-    """Queue the plot of ``scores`` as ``feature_importance_<type>.png`` of ``run_id``.
+def importance_render(scores: dict[str, float], importance_type: str) -> Optional[Callable[[], Optional[dict[str, bytes]]]]:
+    """A render for the background writer: ``feature_importance_<type>.png`` of ``scores`` (copied now).
 
-    Returns False (nothing queued) when there is nothing to draw or Pillow is missing.
+    None when there is nothing to draw or Pillow is missing::
+
+        render = importance_render(booster.get_score(importance_type="gain"), "gain")
+        call.log_artifacts_later("draw the gain importance plot", render)
     """
     if not scores or not charts.available():
-        return False
+        return None
     scores = dict(scores)
     name = f"feature_importance_{importance_type}.png"
 
@@ -70,4 +66,4 @@ def log_importance_png_later(
         png = importance_png(scores, importance_type)
         return None if png is None else {name: png}
 
-    return background.submit(run_id, render, artifact_uri=artifact_uri, client=client, on_error=on_error)
+    return render
