@@ -88,41 +88,61 @@ def _positive_columns(classes: list, pos_label: Any) -> list[int]:
     return list(range(len(classes)))
 
 
-def _render(prefix: str, labels: list, matrix: list, curve_inputs: list[tuple[Any, np.ndarray, np.ndarray]]) -> dict:
-    """The PNG and JSON files of the plots (runs on the background writer)."""
-    draw = charts.available()
-    files: dict[str, bytes] = {}
-    files[f"{prefix}confusion_matrix.json"] = json.dumps(
-        {"kind": "confusion_matrix", "labels": labels, "matrix": matrix}
-    ).encode("utf-8")
-    if draw:
-        files[f"{prefix}confusion_matrix.png"] = charts.heatmap_png(
-            matrix, labels, "Confusion matrix (training)", "Predicted label", "True label"
-        )
-    if not curve_inputs:
+class _Plots:
+    """The plots' numbers, computed once on the background writer, shared by the JSON and the PNG task."""
+
+    def __init__(self, prefix: str, labels: list, matrix: list, curve_inputs: list) -> None:
+        self.prefix, self.labels, self.matrix = prefix, labels, matrix
+        self._curve_inputs: Optional[list] = curve_inputs
+        self._curves: Optional[tuple[list, list]] = None
+
+    def curves(self) -> tuple[list, list]:
+        """(roc, pr): per curve (label, xs, ys, area), downsampled."""
+        if self._curves is None:
+            roc, pr = [], []
+            for label, positive, score in self._curve_inputs or ():
+                fpr, tpr, recall, precision = curves(positive, score)
+                roc.append((label, *downsample(fpr, tpr), float(np.trapezoid(tpr, fpr))))
+                pr.append((label, *downsample(recall, precision), average_precision(recall, precision)))
+            self._curves, self._curve_inputs = (roc, pr), None
+        return self._curves
+
+    def json_files(self) -> dict[str, bytes]:
+        prefix = self.prefix
+        files = {f"{prefix}confusion_matrix.json": _json(
+            {"kind": "confusion_matrix", "labels": self.labels, "matrix": self.matrix}
+        )}
+        roc, pr = self.curves()
+        if roc:
+            files[f"{prefix}roc_curve.json"] = _json({"kind": "roc_curve", "curves": [
+                {"label": str(label), "fpr": x.tolist(), "tpr": y.tolist(), "auc": area} for label, x, y, area in roc
+            ]})
+            files[f"{prefix}precision_recall_curve.json"] = _json({"kind": "precision_recall_curve", "curves": [
+                {"label": str(label), "precision": y.tolist(), "recall": x.tolist(), "average_precision": ap}
+                for label, x, y, ap in pr
+            ]})
         return files
-    roc, pr = [], []
-    for label, positive, score in curve_inputs:
-        fpr, tpr, recall, precision = curves(positive, score)
-        roc.append((label, *downsample(fpr, tpr), float(np.trapezoid(tpr, fpr))))
-        pr.append((label, *downsample(recall, precision), average_precision(recall, precision)))
-    files[f"{prefix}roc_curve.json"] = json.dumps({"kind": "roc_curve", "curves": [
-        {"label": str(label), "fpr": x.tolist(), "tpr": y.tolist(), "auc": area} for label, x, y, area in roc
-    ]}).encode("utf-8")
-    files[f"{prefix}precision_recall_curve.json"] = json.dumps({"kind": "precision_recall_curve", "curves": [
-        {"label": str(label), "precision": y.tolist(), "recall": x.tolist(), "average_precision": ap}
-        for label, x, y, ap in pr
-    ]}).encode("utf-8")
-    if draw:
-        files[f"{prefix}roc_curve.png"] = charts.line_chart_png(
-            [(f"class {label}", x, y) for label, x, y, _ in roc],
-            "ROC curve (training)", "False positive rate", "True positive rate", diagonal=True,
-        )
-        files[f"{prefix}precision_recall_curve.png"] = charts.line_chart_png(
-            [(f"class {label}", x, y) for label, x, y, _ in pr],
-            "Precision-recall (training)", "Recall", "Precision",
-        )
-    return files
+
+    def png_files(self) -> dict[str, bytes]:
+        prefix = self.prefix
+        files = {f"{prefix}confusion_matrix.png": charts.heatmap_png(
+            self.matrix, self.labels, "Confusion matrix (training)", "Predicted label", "True label"
+        )}
+        roc, pr = self.curves()
+        if roc:
+            files[f"{prefix}roc_curve.png"] = charts.line_chart_png(
+                [(f"class {label}", x, y) for label, x, y, _ in roc],
+                "ROC curve (training)", "False positive rate", "True positive rate", diagonal=True,
+            )
+            files[f"{prefix}precision_recall_curve.png"] = charts.line_chart_png(
+                [(f"class {label}", x, y) for label, x, y, _ in pr],
+                "Precision-recall (training)", "Recall", "Precision",
+            )
+        return files
+
+
+def _json(document: dict) -> bytes:
+    return json.dumps(document).encode("utf-8")
 
 
 def log_classifier_plots(
@@ -143,4 +163,7 @@ def log_classifier_plots(
         for column in _positive_columns(classes.tolist(), call.config.get("pos_label")):
             positive = (y_true == classes[column]).astype(np.float64)  # new arrays: y itself is not kept
             curve_inputs.append((labels[column], positive, np.array(proba[:, column])))
-    call.log_artifacts_later("draw the classifier plots", lambda: _render(prefix, labels, matrix, curve_inputs))
+    plots = _Plots(prefix, labels, matrix, curve_inputs)
+    call.log_artifacts_later("write the classifier plots' data", plots.json_files)
+    if charts.available():
+        call.log_artifacts_later("draw the classifier plots", plots.png_files)
