@@ -59,6 +59,7 @@ _LAZY.update(
         "search_model_versions": "mltrail.fluent.registry",
         "autolog": "mltrail.autologging",
         "flush_artifacts": "mltrail.artifacts.pending",
+        "flush_artifact_async_logging": "mltrail.artifacts.pending",
     }
 )
 

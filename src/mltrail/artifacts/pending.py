@@ -70,3 +70,11 @@ def flush_artifacts(run_id: Optional[str] = None, timeout: Optional[float] = 30.
         except Exception:  # a broken waiter must not break the caller's read or end_run
             done = False
     return done
+
+
+def flush_artifact_async_logging() -> None:
+    """MLflow's name for :func:`flush_artifacts` (every run, default bound), so MLflow scripts run unchanged.
+
+    >>> mltrail.flush_artifact_async_logging()
+    """
+    flush_artifacts()

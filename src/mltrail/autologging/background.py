@@ -15,8 +15,8 @@ submission order and writes the files into the run's artifact folder::
     background.flush(run_id)                                  # True: every file of run_id is stored
 
 When are the files there? Autologging returns from the user's call (and ends
-a run it created) without waiting, and the artifacts follow a few
-milliseconds later. They are complete, in this process, when
+a run it created) without waiting; the artifacts follow shortly after (see
+below). They are complete, in this process, when
 
 - ``mltrail.flush_artifacts()`` (or :func:`flush`) returns True;
 - ``Client.list_artifacts`` / ``Client.download_artifacts`` of that run
@@ -126,12 +126,7 @@ def submit(
                     _condition.wait(min(0.5, max(deadline - time.monotonic(), 0.001)))
             finally:
                 _space_waiters -= 1
-            if len(_tasks) >= MAX_QUEUED:
-                full = True
-            else:
-                full = False
-        else:
-            full = False
+        full = len(_tasks) >= MAX_QUEUED
         if not full:
             _tasks.append(task)
             _pending[run_id] = _pending.get(run_id, 0) + 1
