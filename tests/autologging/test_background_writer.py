@@ -168,3 +168,13 @@ def test_pending_writes_are_finished_at_interpreter_exit(tmp_path):
     assert done.returncode == 0, done.stderr
     root = done.stdout.strip().splitlines()[-1].removeprefix("file://")
     assert os.listdir(root) == ["at_exit.txt"]
+
+
+def test_mlflows_flush_name_waits_for_every_run(store):
+    with mltrail.start_run() as run:
+        pass
+    release = threading.Event()
+    background.submit(run.info.run_id, _blocked(release, {"m.txt": b"m"}), artifact_uri=run.info.artifact_uri)
+    threading.Timer(0.2, release.set).start()
+    mltrail.flush_artifact_async_logging()
+    assert "m.txt" in _files_on_disk(run)
