@@ -4,8 +4,10 @@ Usage (from the repository root, with the project's interpreter)::
 
     python benchmarks/setup_mlflow_env.py          # or: python -m benchmarks setup
 
-It creates ``benchmarks/.mlflow-venv`` (gitignored) with ``mlflow-skinny``
-3.17.x from PyPI plus the *same versions* of numpy, pandas, scikit-learn,
+It creates ``benchmarks/.mlflow-venv`` (gitignored) with ``mlflow`` 3.17.x
+from PyPI (the full package: ``mlflow server``, which the server_load workloads
+start, needs Flask and the rest that mlflow-skinny leaves out; the client side
+is mlflow-skinny either way) plus the *same versions* of numpy, pandas, scikit-learn,
 xgboost, hyperopt, SQLAlchemy, Alembic, scipy and matplotlib that the running
 interpreter has, so both tools train the same models on the same libraries.
 MLflow's SQL tracking store needs SQLAlchemy and Alembic, which mlflow-skinny
@@ -30,7 +32,7 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 VENV_DIR = BENCH_DIR / ".mlflow-venv"
-MLFLOW_REQUIREMENT = os.environ.get("MLTRAIL_BENCH_MLFLOW_SPEC", "mlflow-skinny>=3.17,<3.18")
+MLFLOW_REQUIREMENT = os.environ.get("MLTRAIL_BENCH_MLFLOW_SPEC", "mlflow>=3.17,<3.18")
 
 #: Distributions pinned to the versions of the interpreter running this script.
 MIRRORED = (
@@ -65,7 +67,7 @@ def mirrored_pins() -> list[str]:
 
 def installed_versions(python: Path) -> dict[str, str]:
     """Versions of mlflow-skinny and the mirrored packages inside the venv."""
-    names = ["mlflow-skinny", *MIRRORED]
+    names = ["mlflow-skinny", "mlflow", *MIRRORED]
     code = (
         "import json, sys\n"
         "from importlib import metadata\n"
@@ -87,6 +89,9 @@ def is_up_to_date(python: Path, pins: list[str]) -> bool:
     have = installed_versions(python)
     if not have.get("mlflow-skinny", "").startswith("3.17"):
         return False
+    wanted = MLFLOW_REQUIREMENT.split("[")[0].split("=")[0].split(">")[0].split("<")[0].strip().lower()
+    if wanted == "mlflow" and not have.get("mlflow", "").startswith("3.17"):
+        return False  # the full package (mlflow server) was asked for
     for pin in pins:
         name, version = pin.split("==")
         if have.get(name.lower()) != version:

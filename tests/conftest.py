@@ -19,7 +19,8 @@ and the server cannot be reached, tests needing it are skipped; when the variabl
 sets both) an unreachable server fails them.
 
 Autouse (every test): the working directory is a fresh temp dir (nothing is written into the
-repository), ``MLTRAIL_*``/``MLFLOW_*`` tracking environment variables are removed, and after
+repository), every ``MLTRAIL_*``/``MLFLOW_*`` environment variable (but ``MLTRAIL_TEST_*``) is
+removed before and after the test, and after
 the test mltrail's process-wide store cache (``mltrail.store._clear_store_cache``) is cleared
 and ``mltrail.config``'s tracking/registry URIs are reset.
 """
@@ -46,13 +47,20 @@ _ENV_TO_CLEAR = (
 )
 
 
+def _process_settings() -> tuple[str, ...]:
+    """Every MLTRAIL_*/MLFLOW_* variable of the process but the test servers' URIs."""
+    return tuple(n for n in os.environ if n.startswith(("MLTRAIL_", "MLFLOW_")) and not n.startswith("MLTRAIL_TEST_"))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_mltrail(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     workdir = tmp_path_factory.mktemp("cwd")
     monkeypatch.chdir(workdir)
-    for name in _ENV_TO_CLEAR:
+    for name in _ENV_TO_CLEAR + _process_settings():
         monkeypatch.delenv(name, raising=False)
     yield
+    for name in _process_settings():  # set by the code under test (MLflow's set_experiment does)
+        os.environ.pop(name, None)
     import mltrail.config as config
     import mltrail.store as store
 

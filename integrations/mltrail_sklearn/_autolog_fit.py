@@ -338,7 +338,7 @@ def model_logger(
     def log() -> Any:
         return flavor_log_model(
             estimator,
-            artifact_path=artifact_path,
+            name=artifact_path,
             serialization_format=config.serialization_format,
             registered_model_name=config.registered_model_name,
             signature=signature,

@@ -1,6 +1,6 @@
 """The scikit-learn model flavor: save_model, log_model, load_model (``mltrail.sklearn``).
 
-    >>> info = mltrail.sklearn.log_model(pipeline, artifact_path="model", input_example=X_val[:5])
+    >>> info = mltrail.sklearn.log_model(pipeline, name="model", input_example=X_val[:5])
     >>> pipe = mltrail.sklearn.load_model(info.model_uri)           # the estimator again
     >>> mltrail.pyfunc.load_model(info.model_uri).predict(df_val)
 
@@ -23,7 +23,7 @@ from mltrail.models.environment import installed_version
 from mltrail.models.loading import open_model
 from mltrail.models.model import Model
 from mltrail.models.model_info import ModelInfo
-from mltrail.models.saving import Flavor, SavedData, log_model_folder, save_model_folder, signature_for
+from mltrail.models.saving import Flavor, SavedData, log_model_folder, model_name, save_model_folder, signature_for
 from mltrail.models.serialization import PICKLE_FORMATS, dump_pickle, load_pickle
 from mltrail.models.signature import ColSpec, ModelSignature, Schema
 
@@ -231,21 +231,29 @@ def log_model(
     *,
     name: Optional[str] = None,
     run_id: Optional[str] = None,
+    params: Optional[dict[str, Any]] = None,
+    tags: Optional[dict[str, Any]] = None,
+    model_type: Optional[str] = None,
+    step: int = 0,
+    model_id: Optional[str] = None,
 ) -> ModelInfo:
-    """Log ``sk_model`` to the active run (one is started when none is) under ``artifact_path``.
+    """Log ``sk_model`` as an MLflow 3 LoggedModel named ``name`` (linked to the active run, if any).
 
-    ``name`` is MLflow 3's name for ``artifact_path``. The folder is built
-    completely before anything is logged. ``await_registration_for`` is
-    accepted for MLflow compatibility (mltrail's registry versions are READY
-    at once); an unknown keyword raises TypeError.
+    ``artifact_path`` is the deprecated name of ``name``. ``params``, ``tags``,
+    ``model_type`` go to the logged model; ``step`` is recorded in the run's
+    outputs; ``model_id`` fills a model made by ``initialize_logged_model``.
+    No run is started when none is active. See :mod:`mltrail.models.logged_model_folder`.
+    The folder is built completely before anything is logged.
+    ``await_registration_for`` is accepted for MLflow compatibility (mltrail's
+    registry versions are READY at once); an unknown keyword raises TypeError.
 
-    >>> info = mltrail.sklearn.log_model(pipe, artifact_path="model", input_example=X[:5])
+    >>> info = mltrail.sklearn.log_model(pipe, name="model", input_example=X[:5])
     >>> info.model_uri
-    'runs:/5f3c.../model'
+    'models:/m-6c0f...'
     """
     _check_model(sk_model, serialization_format, pyfunc_predict_fn)
     _check_trusted(skops_trusted_types)
-    path = artifact_path or name or "model"
+    path = model_name(name, artifact_path)
 
     def save(local: str, run_id: str, artifact_path: str) -> Model:
         return save_model(
@@ -266,7 +274,10 @@ def log_model(
             artifact_path=artifact_path,
         )
 
-    return log_model_folder(path, save, registered_model_name=registered_model_name, run_id=run_id)
+    return log_model_folder(
+        path, save, registered_model_name=registered_model_name, run_id=run_id,
+        params=params, tags=tags, model_type=model_type, step=step, model_id=model_id,
+    )
 
 
 def _sklearn_classes(type_names: Sequence[str]) -> set[str]:

@@ -429,7 +429,7 @@ class XGBoostIntegration(Integration):
             # the active run's info is at hand: naming it would make the models layer read it again
             target = None if fluent.active_run_id() == run_id else run_id
             return _flavor.log_model(
-                model, artifact_path="model", signature=signature, input_example=input_example,
+                model, name="model", signature=signature, input_example=input_example,
                 registered_model_name=registered, run_id=target,
             )
 

@@ -19,7 +19,7 @@ from mltrail.exceptions import InvalidParameterError
 from mltrail.models.loading import open_model
 from mltrail.models.model import Model
 from mltrail.models.model_info import ModelInfo
-from mltrail.models.saving import Flavor, SavedData, log_model_folder, save_model_folder
+from mltrail.models.saving import Flavor, SavedData, log_model_folder, model_name, save_model_folder
 from mltrail.models.signature import ModelSignature
 
 FLAVOR_NAME = "xgboost"
@@ -173,18 +173,25 @@ def log_model(
     *,
     name: Optional[str] = None,
     run_id: Optional[str] = None,
+    params: Optional[dict[str, Any]] = None,
+    tags: Optional[dict[str, Any]] = None,
+    model_type: Optional[str] = None,
+    step: int = 0,
+    model_id: Optional[str] = None,
 ) -> ModelInfo:
-    """Log an XGBoost model to the active run (one is started when none is) under ``artifact_path``.
+    """Log an XGBoost model as an MLflow 3 LoggedModel named ``name`` (linked to the active run, if any).
 
-    ``await_registration_for`` is accepted for MLflow compatibility (mltrail's
-    registry versions are READY at once); an unknown keyword raises TypeError.
+    ``artifact_path`` is the deprecated name of ``name``; the other MLflow 3
+    arguments are those of ``mltrail.sklearn.log_model``. ``await_registration_for``
+    is accepted for MLflow compatibility (mltrail's registry versions are READY
+    at once); an unknown keyword raises TypeError.
 
-    >>> info = mltrail.xgboost.log_model(booster, artifact_path="models_mlflow")
+    >>> info = mltrail.xgboost.log_model(booster, name="models_mlflow")
     >>> mltrail.xgboost.load_model(info.model_uri)
     <xgboost.core.Booster object at ...>
     """
     _check_model(xgb_model, model_format)
-    path = artifact_path or name or "model"
+    path = model_name(name, artifact_path)
 
     def save(local: str, run_id: str, artifact_path: str) -> Model:
         return save_model(
@@ -203,7 +210,10 @@ def log_model(
             artifact_path=artifact_path,
         )
 
-    return log_model_folder(path, save, registered_model_name=registered_model_name, run_id=run_id)
+    return log_model_folder(
+        path, save, registered_model_name=registered_model_name, run_id=run_id,
+        params=params, tags=tags, model_type=model_type, step=step, model_id=model_id,
+    )
 
 
 def _model_class(class_path: str) -> type:

@@ -47,6 +47,8 @@ _FLUENT = (
     "delete_tag", "log_artifact", "log_artifacts", "log_text", "log_dict",
     "log_figure", "log_image", "log_input", "get_artifact_uri", "set_experiment_tag",
     "set_experiment_tags", "ActiveRun",
+    "log_inputs", "log_table", "load_table", "restore_run", "restore_experiment",
+    "delete_experiment_tag", "flush_async_logging", "is_tracking_uri_set",
 )
 for _name in _FLUENT:
     _LAZY[_name] = "mltrail.fluent"
@@ -57,11 +59,20 @@ _LAZY.update(
         "register_model": "mltrail.fluent.registry",
         "search_registered_models": "mltrail.fluent.registry",
         "search_model_versions": "mltrail.fluent.registry",
+        "set_model_version_tag": "mltrail.fluent.registry",
         "autolog": "mltrail.autologging",
         "flush_artifacts": "mltrail.artifacts.pending",
         "flush_artifact_async_logging": "mltrail.artifacts.pending",
     }
 )
+
+# MLflow 3 logged models
+for _name in (
+    "get_logged_model", "search_logged_models", "last_logged_model", "initialize_logged_model",
+    "finalize_logged_model", "set_logged_model_tags", "delete_logged_model_tag", "log_model_params",
+    "set_active_model", "get_active_model_id", "clear_active_model",
+):
+    _LAZY[_name] = "mltrail.fluent"
 
 # Submodules reachable as attributes (``mltrail.pyfunc``, ``mltrail.entities``...).
 _SUBMODULES = {

@@ -87,6 +87,8 @@ class HttpClient:
         self.backoff_factor = _setting("HTTP_REQUEST_BACKOFF_FACTOR", 0.5)
         self.backoff_jitter = _setting("HTTP_REQUEST_BACKOFF_JITTER", 0.5)
         self._httpx = httpx
+        #: whether the server has mltrail's extension endpoints (None: not known yet)
+        self.extensions: Optional[bool] = None
         self._client = httpx.Client(
             timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0)),
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),

@@ -37,6 +37,8 @@ PARENT_RUN_ID = "mlflow.parentRunId"
 NOTE_CONTENT = "mlflow.note.content"
 AUTOLOGGING = "mlflow.autologging"
 LOGGED_IMAGES = "mlflow.loggedImages"
+#: JSON list of ``{"path": ..., "type": "table"}`` for tables logged with log_table (MLflow's tag).
+LOGGED_ARTIFACTS = "mlflow.loggedArtifacts"
 DATASET_CONTEXT = "mlflow.data.context"
 #: mltrail-only fact: MLflow records no Python version on runs.
 PYTHON_VERSION = "mltrail.python.version"

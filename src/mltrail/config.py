@@ -49,6 +49,15 @@ def get_tracking_uri() -> str:
     return _normalise(env) if env else DEFAULT_TRACKING_URI
 
 
+def is_tracking_uri_set() -> bool:
+    """True when a tracking URI was set by ``set_tracking_uri`` or the environment (MLflow's function).
+
+    >>> set_tracking_uri("sqlite:///mlflow.db"); is_tracking_uri_set()
+    True
+    """
+    return _tracking_uri is not None or bool(os.environ.get(TRACKING_URI_ENV) or os.environ.get("MLFLOW_TRACKING_URI"))
+
+
 def set_registry_uri(uri: "str | None") -> None:
     """Set the model-registry URI for this process (defaults to the tracking URI)."""
     global _registry_uri

@@ -13,6 +13,8 @@ script that catches ``MlflowException`` keeps working::
 
 from __future__ import annotations
 
+from typing import Any
+
 INTERNAL_ERROR = "INTERNAL_ERROR"
 INVALID_PARAMETER_VALUE = "INVALID_PARAMETER_VALUE"
 RESOURCE_DOES_NOT_EXIST = "RESOURCE_DOES_NOT_EXIST"
@@ -21,15 +23,39 @@ INVALID_STATE = "INVALID_STATE"
 BAD_REQUEST = "BAD_REQUEST"
 TEMPORARILY_UNAVAILABLE = "TEMPORARILY_UNAVAILABLE"
 
+#: HTTP status per error code, as MLflow's server answers them (``mlflow.exceptions``).
 _HTTP_STATUS = {
     INTERNAL_ERROR: 500,
-    INVALID_PARAMETER_VALUE: 400,
-    BAD_REQUEST: 400,
-    INVALID_STATE: 400,
-    RESOURCE_DOES_NOT_EXIST: 404,
-    RESOURCE_ALREADY_EXISTS: 400,
+    INVALID_STATE: 500,
+    "DATA_LOSS": 500,
+    "NOT_IMPLEMENTED": 501,
     TEMPORARILY_UNAVAILABLE: 503,
+    "DEADLINE_EXCEEDED": 504,
+    "REQUEST_LIMIT_EXCEEDED": 429,
+    "CANCELLED": 499,
+    "RESOURCE_EXHAUSTED": 429,
+    "ABORTED": 409,
+    "RESOURCE_CONFLICT": 409,
+    "ALREADY_EXISTS": 409,
+    "NOT_FOUND": 404,
+    "ENDPOINT_NOT_FOUND": 404,
+    RESOURCE_DOES_NOT_EXIST: 404,
+    "PERMISSION_DENIED": 403,
+    "CUSTOMER_UNAUTHORIZED": 401,
+    "UNAUTHENTICATED": 401,
+    BAD_REQUEST: 400,
+    RESOURCE_ALREADY_EXISTS: 400,
+    INVALID_PARAMETER_VALUE: 400,
 }
+
+
+def http_status_for(error_code: str) -> int:
+    """The HTTP status MLflow's server answers with for ``error_code`` (500 for an unknown code).
+
+    >>> http_status_for("RESOURCE_DOES_NOT_EXIST"), http_status_for("INVALID_STATE")
+    (404, 500)
+    """
+    return _HTTP_STATUS.get(error_code, 500)
 
 
 class MltrailError(Exception):
@@ -40,17 +66,45 @@ class MltrailError(Exception):
 
     default_error_code = INTERNAL_ERROR
 
-    def __init__(self, message: str, error_code: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: Any, error_code: str | None = None, **kwargs: Any) -> None:
+        super().__init__(str(message))
         self.message = str(message)
         self.error_code = error_code or self.default_error_code
+        #: Extra fields of the JSON body (MLflow's ``json_kwargs``).
+        self.json_kwargs = kwargs
 
     @property
     def http_status(self) -> int:
-        return _HTTP_STATUS.get(self.error_code, 500)
+        """The HTTP status of this error (see :func:`http_status_for`)."""
+        return http_status_for(self.error_code)
 
-    def to_dict(self) -> dict[str, str]:
-        return {"error_code": self.error_code, "message": self.message}
+    def get_http_status_code(self) -> int:
+        """MLflow's name for :attr:`http_status`.
+
+        >>> MlflowException("no such run", error_code="RESOURCE_DOES_NOT_EXIST").get_http_status_code()
+        404
+        """
+        return http_status_for(self.error_code)
+
+    def serialize_as_json(self) -> str:
+        """The error as MLflow's JSON body: ``{"error_code": ..., "message": ...}``."""
+        import json
+
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def invalid_parameter_value(cls, message: str, **kwargs: Any) -> "MltrailError":
+        """An error with code INVALID_PARAMETER_VALUE (MLflow's constructor of that name).
+
+        >>> raise MlflowException.invalid_parameter_value("alpha must be positive, got -1")
+        """
+        if cls is MltrailError:
+            return InvalidParameterError(message, **kwargs)
+        return cls(message, error_code=INVALID_PARAMETER_VALUE, **kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON body of the error: error code, message and any extra fields given."""
+        return {"error_code": self.error_code, "message": self.message, **self.json_kwargs}
 
 
 class InvalidParameterError(MltrailError):
@@ -108,4 +162,5 @@ __all__ = [
     "INVALID_STATE",
     "BAD_REQUEST",
     "TEMPORARILY_UNAVAILABLE",
+    "http_status_for",
 ]

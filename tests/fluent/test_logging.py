@@ -131,4 +131,6 @@ def test_log_image_numpy_and_pil_round_trip(tracking_uri):
         assert pixels[0, 0] == 0 and pixels[-1, -1] == 255
     with Image.open(root / "images" / "pil.jpg") as img:
         assert img.format == "JPEG" and img.size == (3, 2)
-    assert (root / "images" / "sample" / "step_7.png").exists()
+    stepped = sorted(p.name for p in (root / "images").glob("sample+step+7+*"))  # MLflow 3's layout
+    assert len(stepped) == 2 and {name.endswith("+compressed.webp") for name in stepped} == {True, False}
+    assert [name for name in stepped if not name.endswith("+compressed.webp")][0].endswith(".png")

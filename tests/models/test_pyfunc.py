@@ -137,10 +137,14 @@ def test_a_folder_written_by_mlflow_loads(tmp_path, pipeline, iris_like):
     X, _ = iris_like
     (tmp_path / "MLmodel").write_text(MLFLOW_MLMODEL)
     (tmp_path / "model.pkl").write_bytes(cloudpickle.dumps(pipeline))
-    model = mltrail.pyfunc.load_model(str(tmp_path))  # no `files` hashes: nothing to verify
+    from mltrail.models.integrity import UnverifiedModelWarning
+
+    with pytest.warns(UnverifiedModelWarning, match="loaded unverified"):  # no `files` hashes: nothing to verify
+        model = mltrail.pyfunc.load_model(str(tmp_path))
     np.testing.assert_array_equal(model.predict(X[:5]), pipeline.predict(X[:5]))
     assert model.metadata.get_output_schema().inputs[0].type == "long"
-    assert type(mltrail.sklearn.load_model(str(tmp_path))) is type(pipeline)
+    with pytest.warns(UnverifiedModelWarning):
+        assert type(mltrail.sklearn.load_model(str(tmp_path))) is type(pipeline)
 
 
 def test_numeric_arrays_are_checked_without_pandas(saved_model, pipeline, iris_like):

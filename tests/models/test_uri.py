@@ -16,13 +16,16 @@ from mltrail.models.uri import ModelsUri, parse_models_uri, resolve_model_uri, s
 def test_runs_uri_loads_what_was_logged(tracking, pipeline, iris_like):
     X, _ = iris_like
     with mltrail.start_run() as run:
-        info = mltrail.sklearn.log_model(pipeline, artifact_path="model", input_example=X[:3])
-    assert info.model_uri == f"runs:/{run.info.run_id}/model"
+        info = mltrail.sklearn.log_model(pipeline, name="model", input_example=X[:3])
+    # MLflow 3: the info's URI names the logged model; runs:/<run>/<name> still loads it
+    assert info.model_uri == f"models:/{info.model_id}"
     assert info.run_id == run.info.run_id
-    loaded = mltrail.sklearn.load_model(info.model_uri)
-    np.testing.assert_array_equal(loaded.predict(X), pipeline.predict(X))
-    mlmodel = mltrail.models.Model.load(mltrail.models.download_model(info.model_uri))
-    assert mlmodel.run_id == run.info.run_id and mlmodel.artifact_path == "model"
+    for uri in (info.model_uri, f"runs:/{run.info.run_id}/model"):
+        loaded = mltrail.sklearn.load_model(uri)
+        np.testing.assert_array_equal(loaded.predict(X), pipeline.predict(X))
+    mlmodel = mltrail.models.Model.load(mltrail.models.download_model(f"runs:/{run.info.run_id}/model"))
+    location = mltrail.get_logged_model(info.model_id).artifact_location
+    assert mlmodel.run_id == run.info.run_id and mlmodel.artifact_path == location == info.artifact_path
 
 
 def test_unknown_run_is_named(tracking):
@@ -33,7 +36,7 @@ def test_unknown_run_is_named(tracking):
 
 def test_unknown_path_in_a_run_is_named(tracking, pipeline):
     with mltrail.start_run() as run:
-        mltrail.sklearn.log_model(pipeline, artifact_path="model")
+        mltrail.sklearn.log_model(pipeline, name="model")
     with pytest.raises(ResourceNotFoundError, match="no model at 'modle'"):
         mltrail.sklearn.load_model(f"runs:/{run.info.run_id}/modle")
 
@@ -54,8 +57,11 @@ def test_models_uri_forms_parse():
     assert parse_models_uri("models:/churn/Production") == ModelsUri("churn", stage="Production")
     assert parse_models_uri("models:/churn@champion") == ModelsUri("churn", alias="champion")
     assert parse_models_uri("models:/churn/latest") == ModelsUri("churn")
+    assert parse_models_uri("models:/m-" + "a" * 32) == ModelsUri("", model_id="m-" + "a" * 32)
     with pytest.raises(InvalidParameterError, match="malformed"):
         parse_models_uri("models:/churn")
+    with pytest.raises(InvalidParameterError, match="malformed"):
+        parse_models_uri("models:/m-" + "a" * 31)
 
 
 def test_models_uri_resolves_through_the_registry(tracking, pipeline, iris_like):

@@ -51,7 +51,7 @@ def log_model(training_data) -> Callable[..., str]:
     def _log(intercept: float = 3.0, artifact_path: str = "model") -> str:
         model = LinearRegression().fit(X, y - 3.0 + intercept)
         with mltrail.start_run() as run:
-            mltrail.sklearn.log_model(model, artifact_path)
+            mltrail.sklearn.log_model(model, name=artifact_path)
         return f"runs:/{run.info.run_id}/{artifact_path}"
 
     return _log

@@ -45,7 +45,7 @@ def test_concurrent_registrations_get_unique_gap_free_numbers(client, store_uri,
     assert {v.status for v in stored} == {"READY"}
     locations = {client.get_model_version_download_uri("shared", v.version) for v in stored}
     assert len(locations) == total  # every version has its own copy
-    assert client.create_model_version("shared", source).version == str(total + 1)
+    assert client.create_model_version("shared", source).version == total + 1
 
 
 @pytest.mark.timeout(300)

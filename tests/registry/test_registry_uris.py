@@ -75,4 +75,4 @@ def test_a_failed_copy_marks_the_version_failed_and_it_does_not_load(three_versi
         mltrail.pyfunc.load_model("models:/taxi/5")
     # numbering goes on after the failed one
     os.remove(blocker)
-    assert client.create_model_version("taxi", log_model(intercept=6.0)).version == "6"
+    assert client.create_model_version("taxi", log_model(intercept=6.0)).version == 6

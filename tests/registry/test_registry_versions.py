@@ -12,13 +12,21 @@ import mltrail
 from mltrail.exceptions import InvalidParameterError, ResourceNotFoundError
 
 
+def _logged(client, uri):
+    """The logged model a ``runs:/<run>/<name>`` URI names (MLflow 3 layout)."""
+    _, run_id, name = uri.split("/", 2)
+    return client.get_logged_model_of_run(run_id, name)
+
+
 def test_version_from_runs_uri_records_lineage_and_is_ready(client, log_model):
     uri = log_model()
     run_id = uri.split("/")[1]
     client.create_registered_model("m")
     mv = client.create_model_version("m", uri, description="first", tags={"data": "2021-01"})
-    assert (mv.name, mv.version, mv.status, mv.current_stage) == ("m", "1", "READY", "None")
-    assert mv.source == uri and mv.run_id == run_id
+    assert (mv.name, mv.version, mv.status, mv.current_stage) == ("m", 1, "READY", "None")
+    # MLflow 3: a run's model is a logged model; the version records it as models:/<model_id>
+    model_id = _logged(client, uri).model_id
+    assert (mv.source, mv.model_id, mv.run_id) == (f"models:/{model_id}", model_id, run_id)
     experiment_id = client.get_run(run_id).info.experiment_id
     assert mv.run_link.endswith(f"#/experiments/{experiment_id}/runs/{run_id}")
     assert (mv.description, mv.tags) == ("first", {"data": "2021-01"})
@@ -29,7 +37,7 @@ def test_version_from_runs_uri_records_lineage_and_is_ready(client, log_model):
 def test_version_from_a_local_path_takes_run_id_from_mlmodel(client, log_model, tmp_path):
     uri = log_model(intercept=7.0)
     run_id = uri.split("/")[1]
-    folder = client.download_artifacts(run_id, "model", str(tmp_path))
+    folder = mltrail.models.download_model(uri, str(tmp_path))
     client.create_registered_model("m")
     mv = client.create_model_version("m", folder)
     assert mv.source == os.path.abspath(folder)
@@ -39,7 +47,7 @@ def test_version_from_a_local_path_takes_run_id_from_mlmodel(client, log_model, 
 def test_version_from_an_artifact_store_location(client, log_model, intercept_of):
     uri = log_model(intercept=2.0)
     run = client.get_run(uri.split("/")[1])
-    location = run.info.artifact_uri.rstrip("/") + "/model"
+    location = _logged(client, uri).artifact_location
     client.create_registered_model("m")
     mv = client.create_model_version("m", location)
     assert mv.source == location and mv.run_id == run.info.run_id
@@ -52,31 +60,30 @@ def test_a_registered_version_is_a_copy_unaffected_by_later_changes_to_the_run(c
     uri = log_model(intercept=4.0)
     client.create_registered_model("m")
     client.create_model_version("m", uri)
-    run = client.get_run(uri.split("/")[1])
-    run_model = os.path.join(run.info.artifact_uri, "model")
+    run_model = _logged(client, uri).artifact_location
 
-    shutil.rmtree(run_model)  # the run's copy disappears...
+    shutil.rmtree(run_model)  # the run's logged model disappears...
 
     stored = client.get_model_version_download_uri("m", 1)
     assert stored.endswith(os.path.join("models", "m", "1"))
-    assert not stored.startswith(run.info.artifact_uri)
+    assert not stored.startswith(run_model)
     assert intercept_of("models:/m/1") == 4.0  # ...the registered one still loads
 
 
 def test_numbers_are_sequential_and_never_reused_after_delete(client, log_model):
     uri = log_model()
     client.create_registered_model("m")
-    assert [client.create_model_version("m", uri).version for _ in range(3)] == ["1", "2", "3"]
+    assert [client.create_model_version("m", uri).version for _ in range(3)] == [1, 2, 3]
     copy3 = client.get_model_version_download_uri("m", 3)
     client.delete_model_version("m", 3)
     assert not os.path.exists(copy3)
     with pytest.raises(ResourceNotFoundError, match="Model version 3 of registered model 'm' does not exist"):
         client.get_model_version("m", 3)
-    assert client.create_model_version("m", uri).version == "4"
+    assert client.create_model_version("m", uri).version == 4
     assert [v.version for v in client.search_model_versions("name = 'm'", order_by=["version_number ASC"])] == [
-        "1",
-        "2",
-        "4",
+        1,
+        2,
+        4,
     ]
 
 
@@ -102,7 +109,7 @@ def test_stages_any_case_archive_existing_and_full_history(client, log_model):
     mv = client.transition_model_version_stage("m", 2, "Production", archive_existing_versions=True)
     assert mv.current_stage == "Production"
     stages = {v.version: v.current_stage for v in client.search_model_versions("name = 'm'")}
-    assert stages == {"1": "Archived", "2": "Production", "3": "None"}
+    assert stages == {1: "Archived", 2: "Production", 3: "None"}
 
     history1 = client.get_model_version_stage_history("m", 1)
     assert [(t.from_stage, t.to_stage) for t in history1] == [("None", "Production"), ("Production", "Archived")]
@@ -130,11 +137,11 @@ def test_latest_versions_per_stage(client, log_model):
     client.transition_model_version_stage("m", 2, "Production")
     client.transition_model_version_stage("m", 3, "Staging")
     latest = {v.current_stage: v.version for v in client.get_latest_versions("m")}
-    assert latest == {"None": "4", "Staging": "3", "Production": "2"}
-    assert [v.version for v in client.get_latest_versions("m", stages=["production"])] == ["2"]
+    assert latest == {"None": 4, "Staging": 3, "Production": 2}
+    assert [v.version for v in client.get_latest_versions("m", stages=["production"])] == [2]
     assert client.get_latest_versions("m", stages=["Archived"]) == []
     model = client.get_registered_model("m")
-    assert sorted(v.version for v in model.latest_versions) == ["2", "3", "4"]
+    assert sorted(v.version for v in model.latest_versions) == [2, 3, 4]
 
 
 def test_aliases_set_move_delete(client, log_model):
@@ -143,11 +150,11 @@ def test_aliases_set_move_delete(client, log_model):
     client.create_model_version("m", uri)
     client.create_model_version("m", uri)
     client.set_registered_model_alias("m", "champion", 1)
-    assert client.get_model_version_by_alias("m", "champion").version == "1"
+    assert client.get_model_version_by_alias("m", "champion").version == 1
     client.set_registered_model_alias("m", "champion", "2")
-    assert client.get_model_version_by_alias("m", "champion").version == "2"
+    assert client.get_model_version_by_alias("m", "champion").version == 2
     assert client.get_model_version("m", 2).aliases == ["champion"]
-    assert client.get_registered_model("m").aliases == {"champion": "2"}
+    assert client.get_registered_model("m").aliases == {"champion": 2}
     client.delete_registered_model_alias("m", "champion")
     with pytest.raises(ResourceNotFoundError, match="has no alias 'champion'"):
         client.get_model_version_by_alias("m", "champion")
@@ -176,26 +183,26 @@ def test_search_model_versions(client, log_model):
     def found(filter_string, **kw):
         return [(v.name, v.version) for v in client.search_model_versions(filter_string, **kw)]
 
-    assert found(f"run_id = '{run_a}'") == [("a", "1")]
-    assert sorted(found(f"run_id IN ('{run_a}', '{run_b}')")) == [("a", "1"), ("a", "2"), ("b", "1")]
-    assert found("name = 'a' AND version_number >= 2") == [("a", "2")]
-    assert found("tags.k = 'y'") == [("b", "1")]
-    assert found("current_stage = 'staging'") == [("a", "2")]
-    assert found(f"source_path = '{uri_a}'") == [("a", "1")]
-    assert found("name = 'a'", order_by=["version_number ASC"]) == [("a", "1"), ("a", "2")]
+    assert found(f"run_id = '{run_a}'") == [("a", 1)]
+    assert sorted(found(f"run_id IN ('{run_a}', '{run_b}')")) == [("a", 1), ("a", 2), ("b", 1)]
+    assert found("name = 'a' AND version_number >= 2") == [("a", 2)]
+    assert found("tags.k = 'y'") == [("b", 1)]
+    assert found("current_stage = 'staging'") == [("a", 2)]
+    assert found(f"source_path = 'models:/{_logged(client, uri_a).model_id}'") == [("a", 1)]
+    assert found("name = 'a'", order_by=["version_number ASC"]) == [("a", 1), ("a", 2)]
     page = client.search_model_versions("name LIKE '%'", max_results=2, order_by=["name ASC", "version_number ASC"])
-    assert [(v.name, v.version) for v in page] == [("a", "1"), ("a", "2")]
+    assert [(v.name, v.version) for v in page] == [("a", 1), ("a", 2)]
     rest = client.search_model_versions(
         "name LIKE '%'", max_results=2, order_by=["name ASC", "version_number ASC"], page_token=page.token
     )
-    assert [(v.name, v.version) for v in rest] == [("b", "1")] and rest.token is None
+    assert [(v.name, v.version) for v in rest] == [("b", 1)] and rest.token is None
 
 
 def test_fluent_register_model_creates_the_model_and_tags_the_version(sqlite_client, log_model):
     uri = log_model()
     mv = mltrail.register_model(model_uri=uri, name="nyc-taxi-regressor", tags={"candidate": "yes"})
-    assert (mv.name, mv.version, mv.tags) == ("nyc-taxi-regressor", "1", {"candidate": "yes"})
-    assert mltrail.register_model(uri, "nyc-taxi-regressor").version == "2"
+    assert (mv.name, mv.version, mv.tags) == ("nyc-taxi-regressor", 1, {"candidate": "yes"})
+    assert mltrail.register_model(uri, "nyc-taxi-regressor").version == 2
     assert sqlite_client.get_registered_model("nyc-taxi-regressor").name == "nyc-taxi-regressor"
 
 
@@ -205,7 +212,7 @@ def test_log_model_with_registered_model_name_registers_in_the_same_call(sqlite_
     X, y = training_data
     with mltrail.start_run():
         info = mltrail.sklearn.log_model(LinearRegression().fit(X, y), "model", registered_model_name="taxi")
-    assert info.registered_model_version == "1"
+    assert info.registered_model_version == 1
     mv = sqlite_client.get_model_version("taxi", 1)
     assert mv.source == info.model_uri
     assert intercept_of("models:/taxi/1") == 3.0
@@ -220,7 +227,7 @@ def test_a_mlflow_style_script_runs_unchanged(sqlite_client, log_model):
     client = MlflowClient()
     mlflow.register_model(model_uri=uri, name="nyc-taxi-regressor")
     for v in client.get_latest_versions(name="nyc-taxi-regressor"):
-        assert (v.version, v.current_stage) == ("1", "None")
+        assert (v.version, v.current_stage) == (1, "None")
     client.transition_model_version_stage(
         name="nyc-taxi-regressor", version=1, stage="Staging", archive_existing_versions=False
     )
@@ -250,4 +257,4 @@ def test_fluent_searches_follow_every_page(sqlite_client, log_model):
     assert [m.name for m in search_registered_models(order_by=["name DESC"])] == ["m2", "m1", "m0"]
     assert [m.name for m in search_registered_models(max_results=2, order_by=["name ASC"])] == ["m0", "m1"]
     versions = search_model_versions(filter_string="name = 'm0'", order_by=["version_number ASC"])
-    assert [v.version for v in versions] == ["1", "2", "3"]
+    assert [v.version for v in versions] == [1, 2, 3]

@@ -37,14 +37,15 @@ def test_unknown_filter_attribute_suggests_only_prefixes_that_exist(sqlite_clien
     assert "metrics." not in message and "params." not in message  # registry searches have neither
 
 
-def test_search_model_versions_default_order_is_mlflows_name_then_newest_version(client, log_model):
+def test_search_model_versions_default_order_is_mlflows_last_updated_first(client, log_model):
+    # MLflow 3.17's default: last_updated_timestamp DESC, name ASC, version_number DESC
     uri = log_model()
     for name in ("b", "a"):
         client.create_registered_model(name)
         for _ in range(3):
             client.create_model_version(name, uri)
-    client.transition_model_version_stage("a", 1, "Staging")  # most recently updated: not first
+    client.transition_model_version_stage("a", 1, "Staging")
     client.update_model_version("b", 2, description="touched last")
     found = [(v.name, v.version) for v in client.search_model_versions("name LIKE '%'")]
-    assert found == [("a", "3"), ("a", "2"), ("a", "1"), ("b", "3"), ("b", "2"), ("b", "1")]
-    assert client.search_model_versions("name = 'a'", max_results=1)[0].version == "3"
+    assert found == [("b", 2), ("a", 1), ("a", 3), ("a", 2), ("b", 3), ("b", 1)]
+    assert client.search_model_versions("name = 'a'", max_results=1)[0].version == 1  # updated last

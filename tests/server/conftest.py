@@ -17,6 +17,19 @@ import httpx
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _no_leaked_experiment() -> Iterator[None]:
+    """The stock client's ``mlflow.set_experiment`` sets ``MLFLOW_EXPERIMENT_ID`` in os.environ; keep
+    it from leaking into later tests (whose servers have no such experiment)."""
+    before = {name: os.environ.get(name) for name in ("MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME")}
+    yield
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -52,3 +65,70 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.wait(30)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+class RequestRecorder:
+    """ASGI middleware that records ``(method, path)`` of every HTTP request the app receives."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.requests: list[tuple[str, str]] = []
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            self.requests.append((scope["method"], scope["path"]))
+        await self.app(scope, receive, send)
+
+    def api_calls(self) -> list[str]:
+        """``"POST runs/create"``... for every tracking API request (artifact traffic left out)."""
+        prefix = "/api/2.0/mlflow/"
+        return [f"{m} {p[len(prefix):]}" for m, p in self.requests if p.startswith(prefix)]
+
+    def writes(self) -> list[str]:
+        """The API requests that are not GETs (a search is a POST but reads: left out too)."""
+        return [c for c in self.api_calls() if not c.startswith("GET ") and not c.endswith("/search")]
+
+
+def serve_app(app, started: list) -> str:
+    """Run ``app`` under uvicorn in a thread on a free 127.0.0.1 port; its ``http://`` URI."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        thread.join(0.01)
+    started.append((server, thread, sock))
+    return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@pytest.fixture
+def recorded_server(sqlite_uri: str, tmp_path) -> Iterator:
+    """``recorded_server(without=(), wrap=None)`` -> (uri, recorder): a mltrail server over a fresh SQLite
+    store whose requests are recorded; ``without`` names API paths (``"runs/finish"``) removed from the
+    app, to play a server that lacks mltrail's extensions; ``wrap(app)`` puts ASGI middleware around it."""
+    from mltrail.server import create_app
+
+    started: list = []
+
+    def _start(without: tuple[str, ...] = (), wrap=None) -> tuple[str, RequestRecorder]:
+        app = create_app(backend_store_uri=sqlite_uri, artifacts_destination=str(tmp_path / "artifacts"),
+                         access_log=False)
+        if without:
+            app.router.routes = [r for r in app.router.routes
+                                 if not any(getattr(r, "path", "").endswith("/" + w) for w in without)]
+        recorder = RequestRecorder(wrap(app) if wrap else app)
+        return serve_app(recorder, started), recorder
+
+    yield _start
+    for server, thread, sock in started:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()

@@ -12,6 +12,10 @@ Plain absolute paths and ``file://`` URIs are stored on the local disk
 (:class:`LocalArtifactRepository`). Other schemes are looked up in
 ``REPOSITORY_CLASSES`` ("scheme" -> "module:Class"); a scheme whose
 implementation is not installed raises a clear error naming it.
+
+MLflow's user functions (``download_artifacts``, ``list_artifacts``,
+``load_text``, ``load_dict``, ``load_image``) are here too, as in
+``mlflow.artifacts`` (see :mod:`mltrail.artifacts.user_functions`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import importlib
 from ..exceptions import InvalidParameterError
 from .base import ArtifactRepository
 from .local import LocalArtifactRepository
+from .user_functions import download_artifacts, list_artifacts, load_dict, load_image, load_text
 
 # scheme -> "module:Class". Implementations load on first use.
 REPOSITORY_CLASSES: dict[str, str] = {
@@ -82,5 +87,10 @@ __all__ = [
     "LocalArtifactRepository",
     "REPOSITORY_CLASSES",
     "artifact_uri_scheme",
+    "download_artifacts",
     "get_artifact_repository",
+    "list_artifacts",
+    "load_dict",
+    "load_image",
+    "load_text",
 ]

@@ -20,6 +20,9 @@ from ..entities import FileInfo
 from ..exceptions import InvalidParameterError, ResourceNotFoundError
 from .base import ArtifactRepository, normalize_artifact_path
 
+#: Folders ``log_model`` writes a model into before moving it in place: never listed.
+TEMPORARY_SAVE_PREFIX = ".mltrail-save-"
+
 
 def local_path_from_uri(uri: str) -> str:
     """The absolute local path named by a plain path or a ``file://`` URI.
@@ -134,6 +137,8 @@ class LocalArtifactRepository(ArtifactRepository):
     def list_artifacts(self, path: Optional[str] = None) -> list[FileInfo]:
         """Entries directly under ``path``, sorted by path; [] for a file or a missing path.
 
+        Temporary model-save folders (``.mltrail-save-*``) are not listed.
+
         >>> [f.path for f in repo.list_artifacts()]
         ['extra_artifacts', 'model']
         """
@@ -143,6 +148,8 @@ class LocalArtifactRepository(ArtifactRepository):
         infos = []
         with os.scandir(local) as it:
             for entry in it:
+                if entry.name.startswith(TEMPORARY_SAVE_PREFIX):
+                    continue  # a model save in progress (or one a crash left for `mltrail gc`)
                 child = f"{rel}/{entry.name}" if rel else entry.name
                 if entry.is_dir():
                     infos.append(FileInfo(child, True, None))

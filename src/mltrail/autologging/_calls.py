@@ -24,6 +24,12 @@ The machinery around the hook implements DESIGN.md's runtime rules:
    transaction when the call ends: ``log_batch`` into a reused run, or
    ``finish_run`` (the batch and the run's end together) into a run the call
    started; :meth:`AutologCall.flush` writes a batch earlier.
+7. Every store write of the call (starting the run, batches, ending it, child
+   runs) waits at most ``MLTRAIL_AUTOLOG_WRITE_TIMEOUT`` seconds (default 30;
+   ``0`` waits as long as the store takes): past it the call notes the stall,
+   skips its remaining writes, leaves the run it started off the active-run
+   stack and returns the training's result with its one warning (see
+   :mod:`._bounded`).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from .. import _system_tags
 from . import background
+from ._bounded import StoreStalled, run_bounded, write_timeout
 from ._reporting import describe_error, warn_once
 from ._scope import AUTOLOGGING_TAG, USER_OWNER, _current, start_autolog_run
 
@@ -84,7 +91,7 @@ class AutologCall:
         "integration", "config", "wrapped", "instance", "args", "kwargs",
         "run_id", "experiment_id", "created_run", "notes", "artifact_uri", "_artifact_repo",
         "_state", "_result", "_error", "_params", "_metrics", "_tags", "_datasets", "_failures", "_client",
-        "_later",
+        "_later", "_stalled",
     )
 
     def __init__(
@@ -120,6 +127,8 @@ class AutologCall:
         self._failures: list[str] = []
         self._client = None
         self._later: list[tuple[str, Callable[[], Any]]] = []
+        #: Set once a store write outlasted the bound: later writes of this call are skipped.
+        self._stalled: Optional[StoreStalled] = None
 
     # -- the framework call -------------------------------------------------
     def call_original(self, *args: Any, **kwargs: Any) -> Any:
@@ -237,9 +246,23 @@ class AutologCall:
 
     def _write(self, end_status: Optional[str], metrics: Any, params: Any, tags: Any, datasets: Any = ()) -> None:
         if end_status is None:
-            self.client.log_batch(self.run_id, metrics=metrics, params=params, tags=tags, datasets=datasets)
+            self._bounded(self.client.log_batch, self.run_id, metrics=metrics, params=params, tags=tags, datasets=datasets)
         else:
             self._end_run(end_status, metrics, params, tags, datasets)
+
+    def _bounded(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``function(*args, **kwargs)``, a store write, bounded by MLTRAIL_AUTOLOG_WRITE_TIMEOUT.
+
+        Raises :class:`StoreStalled` past the bound, and at once for every
+        later write of this call (the store is known to hang).
+        """
+        if self._stalled is not None:
+            raise self._stalled
+        try:
+            return run_bounded(function, args, kwargs, write_timeout())
+        except StoreStalled as exc:
+            self._stalled = exc
+            raise
 
     # -- helpers for hooks ------------------------------------------------------
     @property
@@ -351,12 +374,16 @@ class AutologCall:
         child_tags.update({PARENT_RUN_TAG: self.run_id, AUTOLOGGING_TAG: self.integration.name})
         child_tags.update(self.config.extra_tags or {})
         child_tags.update(tags or {})
-        run = self.client.create_run(
-            self.experiment_id, start_time=start_time, tags={k: _to_text(v) for k, v in child_tags.items()},
+        run = self._bounded(
+            self.client.create_run,
+            self.experiment_id,
+            start_time=start_time,
+            tags={k: _to_text(v) for k, v in child_tags.items()},
             run_name=run_name,
         )
         child.run_id = run.info.run_id
         child._client = self._client
+        child._stalled = self._stalled
         child.log_params(params or {})
         child.log_metrics(metrics or {})
         if dataset is not None:
@@ -416,7 +443,7 @@ class AutologCall:
                 return False  # leave the user's run alone
             self.created_run = False
         else:
-            active = start_autolog_run(self.integration.name)
+            active = self._bounded(start_autolog_run, self.integration.name)
             self.created_run = True
         self.run_id = active.info.run_id
         self.experiment_id = active.info.experiment_id
@@ -466,10 +493,14 @@ class AutologCall:
 
         active = fluent.active_run()
         if active is not None and active.info.run_id == self.run_id:
-            _finish_active_run(status, metrics, params, tags, datasets)  # also leaves the fluent stack
+            try:  # also leaves the fluent stack
+                self._bounded(_finish_active_run, status, metrics, params, tags, datasets)
+            except StoreStalled:
+                _leave_stack(active)  # the write may finish later; the run must not stay active
+                raise
         else:
-            self.client.finish_run(
-                self.run_id, status, metrics=metrics, params=params, tags=tags, datasets=datasets
+            self._bounded(
+                self.client.finish_run, self.run_id, status, metrics=metrics, params=params, tags=tags, datasets=datasets
             )
 
     def _report(self) -> None:
@@ -483,3 +514,12 @@ class AutologCall:
             silent=bool(self.config.get("silent")),
         )
 
+
+def _leave_stack(active: Any) -> None:
+    """Take ``active`` (and runs nested above it) off this context's active-run stack, writing nothing."""
+    from ..fluent import _state
+
+    stack = _state.active_runs.get()
+    position = next((i for i, r in enumerate(stack) if r is active), None)
+    if position is not None:
+        _state.active_runs.set(stack[:position])

@@ -6,6 +6,7 @@ group runs, so ``mltrail --version`` stays instant::
     $ mltrail experiments list
     $ mltrail runs describe <run_id>
     $ mltrail models serve -m runs:/<run_id>/model
+    $ mltrail gc
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ _COMMANDS = {
     "demo": "mltrail.cli.demo:demo",
     "server": "mltrail.cli.server:server",
     "ui": "mltrail.cli.server:ui",
+    "gc": "mltrail.cli.gc:gc",
 }
 
 

@@ -21,16 +21,23 @@ import click
 @click.option("-w", "--workers", default=1, show_default=True, type=click.IntRange(min=1), help="Worker processes.")
 @click.option("--no-verify", is_flag=True, help="Skip the integrity check of the model's files.")
 @click.option("--log-level", default="warning", show_default=True, help="uvicorn log level.")
+@click.option("--max-body-size", default=None, type=click.IntRange(min=1),
+              help="Largest request body in bytes; larger ones get a 413 "
+                   "(default: MLTRAIL_SCORING_MAX_BODY_BYTES, else 100 MB).")
 @click.option("--env-manager", type=click.Choice(["local"]), default="local", show_default=True,
               help="Accepted for MLflow compatibility: the model runs in the current environment.")
-def serve(model_uri: str, host: str, port: int, workers: int, no_verify: bool, log_level: str, env_manager: str) -> None:
-    """Serve a model over HTTP: POST /invocations, GET /ping and /health."""
+def serve(model_uri: str, host: str, port: int, workers: int, no_verify: bool, log_level: str,
+          max_body_size: Optional[int], env_manager: str) -> None:
+    """Serve a model over HTTP: POST /invocations, GET /ping and /health.
+
+    With --workers N, a worker that dies is restarted (with a backoff) while the others keep serving.
+    """
     from ..exceptions import MltrailError
     from ..models.scoring_server import serve as run_server
 
     try:
         run_server(model_uri, host=host, port=port, workers=workers, verify=False if no_verify else None,
-                   log_level=log_level)
+                   log_level=log_level, max_body_size=max_body_size)
     except MltrailError as e:
         raise click.ClickException(e.message) from None
 

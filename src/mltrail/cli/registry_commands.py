@@ -37,7 +37,10 @@ def _parse_tags(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def _stages_cell(latest: list) -> str:
-    return ", ".join(f"{v.current_stage}: {v.version}" for v in latest if v.current_stage != ModelVersionStage.NONE)
+    order = {"Production": 0, "Staging": 1, "Archived": 2}  # the live stages first, whatever the store's order
+    staged = sorted((v for v in latest if v.current_stage != ModelVersionStage.NONE),
+                    key=lambda v: order.get(v.current_stage, 3))
+    return ", ".join(f"{v.current_stage}: {v.version}" for v in staged)
 
 
 @click.command("list")
@@ -206,7 +209,7 @@ def transition(tracking_uri: Optional[str], name: str, version: str, stage: str,
     mv = client.transition_model_version_stage(name, version, target, archive_existing_versions=archive_existing)
     click.echo(f"{mv.name} version {mv.version}: {before.current_stage} -> {mv.current_stage}")
     if others:
-        click.echo(f"Archived version(s) {', '.join(others)} (were {target})")
+        click.echo(f"Archived version(s) {', '.join(str(v) for v in others)} (were {target})")
 
 
 @click.command("alias")

@@ -142,18 +142,39 @@ class ArtifactClientMixin:
     ) -> None:
         """Store a numpy array (uint8 0..255 or float 0..1; HxW, HxWx3, HxWx4) or a PIL image.
 
-        Give ``artifact_file`` (format from its extension), or ``key`` (and
-        ``step``) to store ``images/<key>/step_<step>.png``.
+        Either ``artifact_file`` (format from its extension), or ``key`` with
+        ``step`` (default 0) and ``timestamp`` (default now): MLflow 3's
+        time-stepped layout (``images/<key>+step+<step>+timestamp+<ms>+<uuid>.png`` plus a
+        ``+compressed.webp`` thumbnail, and the run tag ``mlflow.loggedImages``), so MLflow
+        reads the images mltrail logs and the other way round. The files are
+        written before returning; ``synchronous`` applies to the tag.
 
         >>> client.log_image(run_id, np.zeros((32, 32, 3), dtype=np.uint8), "images/black.png")
+        >>> client.log_image(run_id, np.zeros((32, 32, 3), dtype=np.uint8), key="pred", step=3)
         """
-        if artifact_file is None:
-            if key is None:
-                raise InvalidParameterError("log_image needs artifact_file or key: both are None")
-            safe_key = normalize_artifact_path(str(key))
-            artifact_file = f"images/{safe_key}/step_{int(step or 0)}.png"
-        self._check_file(artifact_file)
-        self._log_bytes(run_id, _payloads.image_bytes(image, artifact_file), artifact_file)
+        if artifact_file is not None and any(arg is not None for arg in (key, step, timestamp)):
+            raise TypeError(
+                "log_image: artifact_file cannot be combined with key, step or timestamp "
+                f"(got artifact_file={artifact_file!r}, key={key!r}, step={step!r}, timestamp={timestamp!r})"
+            )
+        if artifact_file is None and key is None:
+            raise TypeError("log_image: give exactly one of artifact_file (a static image) or key (a stepped image)")
+        if artifact_file is not None:
+            self._check_file(artifact_file)
+            self._log_bytes(run_id, _payloads.image_bytes(image, artifact_file), artifact_file)
+            return
+        from .._system_tags import LOGGED_IMAGES
+        from ._values import now_ms
+        from ._images import stepped_image_files
+
+        files = stepped_image_files(image, key, int(step or 0), int(timestamp or now_ms()))
+        repo = self._artifact_repo(run_id, True)
+        for path, data in files.items():
+            repo.log_bytes(data, path)
+        self.set_tag(run_id, LOGGED_IMAGES, True, synchronous=synchronous)
+
+    def set_tag(self, run_id: str, key: str, value: Any, synchronous: Optional[bool] = None) -> Any:
+        raise NotImplementedError  # provided by Client
 
     @staticmethod
     def _check_file(artifact_file: str) -> None:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 from typing import Any, Mapping, Optional, Sequence, Union
 
@@ -31,7 +32,10 @@ from ..exceptions import InvalidParameterError
 from ..store import get_tracking_store
 from ..store.base import SEARCH_MAX_RESULTS_DEFAULT, TrackingStore
 from . import _values
+from ._async_logging import RunOperations, async_queue, is_synchronous
 from ._artifacts import ArtifactClientMixin
+from ._logged_models import LoggedModelClientMixin, log_linked_metric
+from ._tables import TableClientMixin
 from .registry import RegistryClientMixin
 
 
@@ -51,7 +55,13 @@ def _checked_metrics(metrics: Sequence[Metric]) -> list[Metric]:
     ]
 
 
-class Client(ArtifactClientMixin, RegistryClientMixin):
+def _done_future() -> concurrent.futures.Future:
+    future: concurrent.futures.Future = concurrent.futures.Future()
+    future.set_result(None)
+    return future
+
+
+class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, TableClientMixin):
     """Client of a tracking store (and model registry), by explicit ids (MLflow's ``MlflowClient``).
 
     ``tracking_uri`` defaults to :func:`mltrail.get_tracking_uri`; ``registry_uri``
@@ -161,6 +171,13 @@ class Client(ArtifactClientMixin, RegistryClientMixin):
         self._tracking_store.set_experiment_tag(
             str(experiment_id), key, _values.string_value("tag", key, value)
         )
+
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
+        """Remove a tag from an experiment (ResourceNotFoundError when it has no such tag).
+
+        >>> client.delete_experiment_tag("1", "team")
+        """
+        self._tracking_store.delete_experiment_tag(str(experiment_id), key)
 
     # -- runs ------------------------------------------------------------------------
     def create_run(
@@ -284,30 +301,61 @@ class Client(ArtifactClientMixin, RegistryClientMixin):
         timestamp: Optional[int] = None,
         step: Optional[int] = None,
         synchronous: Optional[bool] = None,
-    ) -> None:
-        """Log one metric value (committed before returning). ``synchronous`` is accepted and ignored.
+        dataset_name: Optional[str] = None,
+        dataset_digest: Optional[str] = None,
+        model_id: Optional[str] = None,
+    ) -> Optional[RunOperations]:
+        """Log one metric value (committed before returning).
+
+        With ``synchronous=False`` (or ``MLFLOW_ENABLE_ASYNC_LOGGING=true``) the value
+        is queued and written in a batch by a background thread; the returned
+        :class:`~mltrail.client.RunOperations` ``wait()`` s for it.
+
+        With ``model_id`` (MLflow 3) the value is also linked to that logged
+        model, with the dataset it was measured on.
 
         >>> client.log_metric(run_id, "rmse", 6.9, step=3)
+        >>> client.log_metric(run_id, "loss", 0.3, step=3, synchronous=False).wait()
         """
-        self._tracking_store.log_metric(run_id, _values.make_metric(key, value, timestamp, step))
+        if model_id is not None or is_synchronous(synchronous):  # a model link is written at once
+            metric = _values.make_metric(key, value, timestamp, step)
+            self._tracking_store.log_metric(run_id, metric)
+            if model_id is not None:
+                log_linked_metric(self._tracking_store, run_id, metric, model_id, dataset_name, dataset_digest)
+            return None
+        return async_queue().submit_checked(
+            self._tracking_store, run_id, lambda: ([_values.make_metric(key, value, timestamp, step)], (), ())
+        )
 
-    def log_param(self, run_id: str, key: str, value: Any, synchronous: Optional[bool] = None) -> Any:
-        """Log a parameter (stored as ``str(value)``); returns ``value``.
+    def log_param(self, run_id: str, key: Any, value: Any, synchronous: Optional[bool] = None) -> Any:
+        """Log a parameter (stored as ``str(value)``); returns ``value`` (a RunOperations when asynchronous).
 
-        Re-logging the same value is fine, a different one raises InvalidParameterError.
+        Re-logging the same value is fine, a different one raises InvalidParameterError
+        (with ``synchronous=False``: logged, and raised by ``wait()``).
 
         >>> client.log_param(run_id, "alpha", 0.01)
         0.01
         """
-        self._tracking_store.log_param(run_id, Param(key, _values.string_value("param", key, value)))
-        return value
+        if is_synchronous(synchronous):
+            self._tracking_store.log_param(run_id, Param(key, _values.string_value("param", key, value)))
+            return value
+        return async_queue().submit_checked(
+            self._tracking_store, run_id, lambda: ((), [Param(key, _values.string_value("param", key, value))], ())
+        )
 
-    def set_tag(self, run_id: str, key: str, value: Any, synchronous: Optional[bool] = None) -> None:
-        """Set a run tag (value stored as a string).
+    def set_tag(
+        self, run_id: str, key: str, value: Any, synchronous: Optional[bool] = None
+    ) -> Optional[RunOperations]:
+        """Set a run tag (value stored as a string); a RunOperations when asynchronous.
 
         >>> client.set_tag(run_id, "developer", "data-scientist")
         """
-        self._tracking_store.set_tag(run_id, RunTag(key, _values.string_value("tag", key, value)))
+        if is_synchronous(synchronous):
+            self._tracking_store.set_tag(run_id, RunTag(key, _values.string_value("tag", key, value)))
+            return None
+        return async_queue().submit_checked(
+            self._tracking_store, run_id, lambda: ((), (), [RunTag(key, _values.string_value("tag", key, value))])
+        )
 
     def delete_tag(self, run_id: str, key: str) -> None:
         """Remove a tag from a run.
@@ -324,8 +372,11 @@ class Client(ArtifactClientMixin, RegistryClientMixin):
         tags: Sequence[RunTag] = (),
         synchronous: Optional[bool] = None,
         datasets: Sequence[DatasetInput] = (),
-    ) -> None:
+    ) -> Optional[RunOperations]:
         """Log metrics, params and tags (and dataset inputs) in one transaction: all of them or none.
+
+        Asynchronous with ``synchronous=False`` (returns a RunOperations; dataset
+        inputs are always written at once).
 
         >>> client.log_batch(run_id, metrics=[Metric("rmse", 6.9, now_ms, 0)], params=[Param("alpha", "0.1")])
         """
@@ -333,8 +384,15 @@ class Client(ArtifactClientMixin, RegistryClientMixin):
             self._tracking_store.log_batch(
                 run_id, _checked_metrics(metrics), list(params), list(tags), list(datasets)
             )
-        else:
+            if is_synchronous(synchronous):
+                return None
+            return RunOperations([_done_future()])
+        if is_synchronous(synchronous):
             self._tracking_store.log_batch(run_id, _checked_metrics(metrics), list(params), list(tags))
+            return None
+        return async_queue().submit_checked(
+            self._tracking_store, run_id, lambda: (_checked_metrics(metrics), list(params), list(tags))
+        )
 
     def log_inputs(self, run_id: str, datasets: Optional[Sequence[DatasetInput]] = None) -> None:
         """Record the datasets a run consumed (with input tags such as the context), in one transaction.

@@ -38,18 +38,24 @@ def metric_value(key: str, value: Any) -> float:
     kind = type(value)
     if kind is float:
         return value
-    if kind is int:
-        return float(value)
-    if isinstance(value, numbers.Real) or (
-        isinstance(value, numbers.Number) and not isinstance(value, numbers.Complex)
-    ):  # bool, numpy scalars, Fraction, Decimal
-        return float(value)
-    if not isinstance(value, (str, bytes, numbers.Complex)) and hasattr(value, "__float__"):
-        # numpy 0-d arrays, torch scalars and the like
-        try:
+    try:
+        if kind is int:
             return float(value)
-        except (TypeError, ValueError):
-            pass
+        if isinstance(value, numbers.Real) or (
+            isinstance(value, numbers.Number) and not isinstance(value, numbers.Complex)
+        ):  # bool, numpy scalars, Fraction, Decimal
+            return float(value)
+        if not isinstance(value, (str, bytes, numbers.Complex)) and hasattr(value, "__float__"):
+            # numpy 0-d arrays, torch scalars and the like
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                pass
+    except (OverflowError, ValueError):
+        raise InvalidParameterError(
+            f"Invalid value {value!r} for metric {key!r}: a metric value must be a number "
+            f"representable as a 64-bit float (at most about 1.8e308 in magnitude)"
+        ) from None
     raise InvalidParameterError(
         f"Invalid value {value!r} for metric {key!r}: a metric value must be a real number "
         f"(int, float or numpy scalar), got {type(value).__name__}"
@@ -68,7 +74,7 @@ def metric_step(key: str, step: Any) -> int:
         return step
     if isinstance(step, numbers.Integral) and not isinstance(step, bool):
         return int(step)
-    if isinstance(step, numbers.Real) and float(step).is_integer():
+    if isinstance(step, numbers.Real) and _as_float(step).is_integer():
         return int(step)
     raise InvalidParameterError(
         f"Invalid step {step!r} for metric {key!r}: a step must be an integer"
@@ -85,12 +91,20 @@ def metric_timestamp(key: str, timestamp: Any) -> int:
         return int(time.time() * 1000)
     if type(timestamp) is int:
         return timestamp
-    if isinstance(timestamp, numbers.Real) and not isinstance(timestamp, bool) and math.isfinite(timestamp):
+    if isinstance(timestamp, numbers.Real) and not isinstance(timestamp, bool) and math.isfinite(_as_float(timestamp)):
         return int(timestamp)
     raise InvalidParameterError(
         f"Invalid timestamp {timestamp!r} for metric {key!r}: a timestamp must be an integer "
         f"number of milliseconds since the epoch"
     )
+
+
+def _as_float(value: Any) -> float:
+    """``float(value)``, NaN when it has no float value (too large, a signalling Decimal)."""
+    try:
+        return float(value)
+    except (OverflowError, ValueError, TypeError):
+        return math.nan
 
 
 def make_metric(key: str, value: Any, timestamp: Any = None, step: Any = None) -> Metric:

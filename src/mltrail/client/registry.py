@@ -9,7 +9,7 @@ module stays about tracking::
     client.transition_model_version_stage("nyc-taxi-regressor", mv.version, "Staging",
                                           archive_existing_versions=False)
     client.set_registered_model_alias("nyc-taxi-regressor", "champion", mv.version)
-    client.get_model_version_by_alias("nyc-taxi-regressor", "champion").version   # '1'
+    client.get_model_version_by_alias("nyc-taxi-regressor", "champion").version   # 1
 
 Immutability: a registered version is a *copy*. ``create_model_version``
 copies the model folder named by ``source`` into the registry's storage,
@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 from .._system_tags import current_user
 from ..entities import ModelVersion, PagedList, RegisteredModel, StageTransition
+from ..exceptions import InvalidParameterError, ResourceNotFoundError
 from ..store import get_registry_store
 from ..store.registry_base import (
     SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
@@ -70,7 +71,7 @@ class RegistryClientMixin:
         """The model with its tags, aliases and latest version per stage.
 
         >>> client.get_registered_model("nyc-taxi-regressor").aliases
-        {'champion': '4'}
+        {'champion': 4}
         """
         return self._registry_store.get_registered_model(name)
 
@@ -112,10 +113,11 @@ class RegistryClientMixin:
         return self._registry_store.search_registered_models(filter_string, max_results, order_by, page_token)
 
     def get_latest_versions(self, name: str, stages: Optional[Sequence[str]] = None) -> list[ModelVersion]:
-        """The newest version in each requested stage (every stage when None).
+        """The newest version in each requested stage (every stage when None), in MLflow's order:
+        stages in the order their lowest version reached them.
 
         >>> [(v.version, v.current_stage) for v in client.get_latest_versions("nyc-taxi-regressor")]
-        [('5', 'None'), ('4', 'Production')]
+        [(4, 'Production'), (5, 'None')]
         """
         return self._registry_store.get_latest_versions(name, stages)
 
@@ -156,7 +158,7 @@ class RegistryClientMixin:
 
         >>> mv = client.create_model_version("nyc-taxi-regressor", f"runs:/{run_id}/model", run_id=run_id)
         >>> mv.version, mv.status
-        ('1', 'READY')
+        (1, 'READY')
         """
         return registry_storage.register_version(
             self, name, source, run_id=run_id, tags=tags, run_link=run_link, description=description
@@ -196,7 +198,8 @@ class RegistryClientMixin:
         page_token: Optional[str] = None,
     ) -> PagedList:
         """Versions matching a filter (``name``, ``version_number``, ``run_id``, ``source_path``,
-        ``current_stage``, ``tags.<key>``), newest change first unless ``order_by`` says otherwise.
+        ``current_stage``, ``tags.<key>``); MLflow's default order: ``last_updated_timestamp DESC,
+        name ASC, version_number DESC``.
 
         >>> client.search_model_versions(f"run_id = '{run_id}'")
         >>> client.search_model_versions("name = 'nyc-taxi-regressor'", order_by=["version_number DESC"])
@@ -210,6 +213,16 @@ class RegistryClientMixin:
         '/work/mltrail-artifacts/models/nyc-taxi-regressor/1'
         """
         return self._registry_store.get_model_version_download_uri(name, version)
+
+    def get_model_version_mlmodel_sha256(self, name: str, version: Version) -> Optional[str]:
+        """The sha256 of the version's MLmodel recorded at registration (None when none was recorded).
+
+        Loading ``models:/<name>/<version>`` refuses a copy whose MLmodel no longer matches it.
+
+        >>> client.get_model_version_mlmodel_sha256("nyc-taxi-regressor", 1)
+        '9f86d08...'
+        """
+        return self._registry_store.get_model_version_mlmodel_sha256(name, version)
 
     def transition_model_version_stage(
         self,
@@ -239,19 +252,88 @@ class RegistryClientMixin:
         """
         return self._registry_store.get_model_version_stage_history(name, version)
 
-    def set_model_version_tag(self, name: str, version: Version, key: str, value: Any) -> None:
-        """Set a tag on a version.
+    def _version_in_stage(self, name: str, version: Optional[Version], stage: Optional[str], what: str) -> Version:
+        """``version``, or with ``stage`` the latest version in that stage (MLflow's deprecated form)."""
+        if stage is not None:
+            if version is not None:
+                raise InvalidParameterError(
+                    f"{what}: give version or stage, not both (got version={version!r}, stage={stage!r})"
+                )
+            latest = self.get_latest_versions(name, stages=[stage])
+            if not latest:
+                raise ResourceNotFoundError(f"{what}: registered model {name!r} has no version in stage {stage!r}")
+            return latest[0].version
+        if version is None:
+            raise InvalidParameterError(f"{what}: give the version (or the stage) of model {name!r}")
+        return version
+
+    def set_model_version_tag(
+        self,
+        name: str,
+        version: Optional[Version] = None,
+        key: Optional[str] = None,
+        value: Any = None,
+        stage: Optional[str] = None,
+    ) -> None:
+        """Set a tag on a version; ``stage=`` instead of ``version`` tags the latest version in that stage.
 
         >>> client.set_model_version_tag("nyc-taxi-regressor", 4, "validated", "true")
+        >>> client.set_model_version_tag("nyc-taxi-regressor", key="validated", value="true", stage="Staging")
         """
+        version = self._version_in_stage(name, version, stage, "set_model_version_tag")
         self._registry_store.set_model_version_tag(name, version, key, "" if value is None else str(value))
 
-    def delete_model_version_tag(self, name: str, version: Version, key: str) -> None:
-        """Delete a tag of a version (an unknown key raises ResourceNotFoundError).
+    def delete_model_version_tag(
+        self, name: str, version: Optional[Version] = None, key: Optional[str] = None, stage: Optional[str] = None
+    ) -> None:
+        """Delete a tag of a version (or of the latest version in ``stage``); an unknown key raises.
 
         >>> client.delete_model_version_tag("nyc-taxi-regressor", 4, "validated")
         """
+        version = self._version_in_stage(name, version, stage, "delete_model_version_tag")
         self._registry_store.delete_model_version_tag(name, version, key)
+
+    def copy_model_version(self, src_model_uri: str, dst_name: str) -> ModelVersion:
+        """Copy a registered version (``models:/<name>/<version|stage|latest>`` or ``models:/<name>@<alias>``)
+        to the next version of ``dst_name``, created if missing.
+
+        The copy gets the source's files, tags, description, run and run link;
+        its ``source`` is ``models:/<src name>/<src version>``, as in MLflow.
+
+        >>> mv = client.copy_model_version("models:/nyc-taxi-regressor@champion", "nyc-taxi-prod")
+        >>> mv.version, mv.source
+        (1, 'models:/nyc-taxi-regressor/4')
+        """
+        from ..models.uri import parse_models_uri
+
+        if not isinstance(src_model_uri, str) or not src_model_uri.startswith("models:"):
+            raise InvalidParameterError(
+                f"Unsupported source model URI: {src_model_uri!r}. The `copy_model_version` API only copies "
+                f"models stored in the 'models:/' scheme."
+            )
+        src = self._find_version(parse_models_uri(src_model_uri), src_model_uri)
+        return registry_storage.register_version(
+            self,
+            dst_name,
+            self.get_model_version_download_uri(src.name, src.version),
+            run_id=src.run_id,
+            tags=dict(src.tags),
+            run_link=src.run_link,
+            description=src.description,
+            create_model=True,
+            recorded_source=f"models:/{src.name}/{src.version}",
+        )
+
+    def _find_version(self, ref: Any, uri: str) -> ModelVersion:
+        """The registered version a parsed ``models:/`` URI names, in this client's registry."""
+        if ref.alias is not None:
+            return self.get_model_version_by_alias(ref.name, ref.alias)
+        if ref.version is not None:
+            return self.get_model_version(ref.name, ref.version)
+        found = self.get_latest_versions(ref.name, [ref.stage] if ref.stage is not None else None)
+        if not found:
+            raise ResourceNotFoundError(f"Model URI {uri!r}: registered model {ref.name!r} has no such version")
+        return max(found, key=lambda v: int(v.version))
 
     # -- aliases -------------------------------------------------------------
     def set_registered_model_alias(self, name: str, alias: str, version: Version) -> None:
@@ -272,6 +354,6 @@ class RegistryClientMixin:
         """The version an alias points at.
 
         >>> client.get_model_version_by_alias("nyc-taxi-regressor", "champion").version
-        '4'
+        4
         """
         return self._registry_store.get_model_version_by_alias(name, alias)

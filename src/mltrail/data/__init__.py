@@ -14,6 +14,7 @@ numpy and pandas are imported only when these functions run.
 
 from ._fingerprint import from_description
 from ._numpy import from_numpy
-from ._pandas import from_pandas
+from ._pandas import PandasDataset, from_pandas
+from ._sources import DatasetSource, get_source
 
-__all__ = ["from_description", "from_numpy", "from_pandas"]
+__all__ = ["DatasetSource", "PandasDataset", "from_description", "from_numpy", "from_pandas", "get_source"]

@@ -21,13 +21,53 @@ def column_type(dtype: Any) -> str:
     return _KIND_TYPES.get(kind, "string")
 
 
+class PandasDataset(Dataset):
+    """A dataset built from a DataFrame (MLflow's ``PandasDataset``): the entity plus ``df``,
+    ``targets`` and ``predictions`` (column names).
+
+    >>> ds = mltrail.data.from_pandas(trips, targets="duration"); ds.df.shape
+    (1000, 8)
+    """
+
+    __slots__ = ("_df", "_targets", "_predictions")
+
+    @property
+    def df(self) -> Any:
+        """The DataFrame the dataset describes."""
+        return self._df
+
+    @property
+    def targets(self) -> Optional[str]:
+        """The name of the target column, or None."""
+        return self._targets
+
+    @property
+    def predictions(self) -> Optional[str]:
+        """The name of the predictions column, or None."""
+        return self._predictions
+
+
+def _check_column(df: Any, what: str, column: str) -> None:
+    if column not in df.columns:
+        raise InvalidParameterError(
+            f"Invalid {what} {column!r}: no such column in the DataFrame (columns: {list(df.columns)[:20]})"
+        )
+
+
 def from_pandas(
-    df: Any, source: Optional[str] = None, targets: Any = None, name: Optional[str] = None
-) -> Dataset:
+    df: Any,
+    source: Optional[str] = None,
+    targets: Any = None,
+    name: Optional[str] = None,
+    digest: Optional[str] = None,
+    predictions: Optional[str] = None,
+) -> PandasDataset:
     """A dataset of a DataFrame: column names and types as the schema, rows and cells as the profile.
 
     ``targets`` names the target column of ``df`` (MLflow), or is a Series /
-    array of targets aligned with ``df`` (hashed into the digest too).
+    array of targets aligned with ``df`` (hashed into the digest too);
+    ``predictions`` names a predictions column; ``digest`` replaces the
+    computed one. ``ds.df`` is the DataFrame.
 
     >>> ds = mltrail.data.from_pandas(trips, source="s3://bucket/taxi/2023-01.parquet", targets="duration")
     >>> ds.source_type
@@ -53,10 +93,7 @@ def from_pandas(
     ]
     schema: dict[str, Any] = {"mlflow_colspec": columns}
     if isinstance(targets, str):
-        if targets not in df.columns:
-            raise InvalidParameterError(
-                f"Invalid targets {targets!r}: no such column in the DataFrame (columns: {list(df.columns)[:20]})"
-            )
+        _check_column(df, "targets", targets)
         schema["targets"] = targets
     elif targets is not None:
         import numpy as np
@@ -65,5 +102,17 @@ def from_pandas(
         hasher.update(b"|targets|")
         hash_array(hasher, values)
         schema["targets"] = str(getattr(targets, "name", None) or "targets")
+    if predictions is not None:
+        _check_column(df, "predictions", predictions)
+        schema["predictions"] = predictions
+    if digest is not None and (not isinstance(digest, str) or not digest):
+        raise InvalidParameterError(f"Invalid dataset digest {digest!r}: expected a non-empty string")
     profile = {"num_rows": int(n_rows), "num_elements": int(n_rows * n_cols)}
-    return make_dataset(name, hasher.hexdigest(), source, schema, profile)
+    entity = make_dataset(name, digest or hasher.hexdigest(), source, schema, profile)
+    dataset = PandasDataset(
+        entity.name, entity.digest, entity.source_type, entity.source, entity.schema, entity.profile
+    )
+    dataset._df = df
+    dataset._targets = targets if isinstance(targets, str) else schema.get("targets")
+    dataset._predictions = predictions
+    return dataset

@@ -5,6 +5,15 @@
 
 from .datasets import DATASET_CONTEXT_TAG, Dataset, DatasetInput, InputTag
 from .enums import LifecycleStage, ModelVersionStage, ModelVersionStatus, RunStatus, ViewType
+from .logged_model import (
+    LoggedModel,
+    LoggedModelInput,
+    LoggedModelOutput,
+    LoggedModelParameter,
+    LoggedModelStatus,
+    LoggedModelTag,
+    RunOutputs,
+)
 from .registry import ModelVersion, RegisteredModel, StageTransition
 from .tracking import (
     Experiment,
@@ -29,6 +38,12 @@ __all__ = [
     "FileInfo",
     "InputTag",
     "LifecycleStage",
+    "LoggedModel",
+    "LoggedModelInput",
+    "LoggedModelOutput",
+    "LoggedModelParameter",
+    "LoggedModelStatus",
+    "LoggedModelTag",
     "Metric",
     "ModelVersion",
     "ModelVersionStage",
@@ -40,6 +55,7 @@ __all__ = [
     "RunData",
     "RunInfo",
     "RunInputs",
+    "RunOutputs",
     "RunStatus",
     "RunTag",
     "StageTransition",

@@ -10,24 +10,43 @@ Plain dataclasses with MLflow's attribute names, so code reading
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Mapping, Optional
+
+from typing import TYPE_CHECKING
 
 from .datasets import DatasetInput
+from ._mlflow_object import MlflowObject
 from .enums import LifecycleStage
+
+if TYPE_CHECKING:
+    from .logged_model import RunOutputs
 
 
 @dataclass(slots=True)
-class Metric:
+class Metric(MlflowObject):
     """One logged value of a metric: ``Metric("rmse", 6.9, timestamp_ms, step)``."""
 
     key: str
     value: float
     timestamp: int
     step: int = 0
+    #: MLflow 3: the logged model (and the dataset) this value was measured for, if any.
+    model_id: Optional[str] = None
+    dataset_name: Optional[str] = None
+    dataset_digest: Optional[str] = None
+    run_id: Optional[str] = None
+
+    def to_dictionary(self) -> dict[str, Any]:
+        """The metric as a dict (MLflow's layout).
+
+        >>> Metric("rmse", 6.9, 1700000000000, 3).to_dictionary()["step"]
+        3
+        """
+        return dict(self)
 
 
 @dataclass(slots=True)
-class Param:
+class Param(MlflowObject):
     """A run parameter; the value is always stored as a string."""
 
     key: str
@@ -35,7 +54,7 @@ class Param:
 
 
 @dataclass(slots=True)
-class RunTag:
+class RunTag(MlflowObject):
     """A run tag (key/value strings)."""
 
     key: str
@@ -43,7 +62,7 @@ class RunTag:
 
 
 @dataclass(slots=True)
-class ExperimentTag:
+class ExperimentTag(MlflowObject):
     """An experiment tag (key/value strings)."""
 
     key: str
@@ -51,7 +70,7 @@ class ExperimentTag:
 
 
 @dataclass(slots=True)
-class Experiment:
+class Experiment(MlflowObject):
     """An experiment: a named group of runs. ``experiment_id`` is a string."""
 
     experiment_id: str
@@ -62,9 +81,17 @@ class Experiment:
     creation_time: Optional[int] = None
     last_update_time: Optional[int] = None
 
+    def to_dictionary(self) -> dict[str, Any]:
+        """The experiment as a dict of its properties (``Experiment.from_dictionary`` reads it back).
+
+        >>> mlflow.get_experiment("0").to_dictionary()["name"]
+        'Default'
+        """
+        return dict(self)
+
 
 @dataclass(slots=True)
-class RunInfo:
+class RunInfo(MlflowObject):
     """Run metadata. ``status`` is a RunStatus name such as ``"FINISHED"``."""
 
     run_id: str
@@ -82,34 +109,93 @@ class RunInfo:
         """MLflow's older name for ``run_id``."""
         return self.run_id
 
+    def to_dictionary(self) -> dict[str, Any]:
+        """The run info as a dict (the ``"info"`` part of :meth:`Run.to_dictionary`).
+
+        >>> run.info.to_dictionary()["status"]
+        'FINISHED'
+        """
+        return dict(self)
+
 
 @dataclass(slots=True)
-class RunData:
+class RunData(MlflowObject):
     """What was logged: latest value per metric, params and tags, as dicts."""
 
     metrics: dict[str, float] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
 
+    def to_dictionary(self) -> dict[str, Any]:
+        """``{"metrics": ..., "params": ..., "tags": ...}`` (MLflow's layout).
+
+        >>> run.data.to_dictionary()["params"]
+        {'alpha': '0.01'}
+        """
+        return {"metrics": dict(self.metrics), "params": dict(self.params), "tags": dict(self.tags)}
+
 
 @dataclass(slots=True)
-class RunInputs:
+class RunInputs(MlflowObject):
     """Datasets a run consumed: ``run.inputs.dataset_inputs`` is a list of DatasetInput."""
 
     dataset_inputs: list[DatasetInput] = field(default_factory=list)
 
+    def to_dictionary(self) -> dict[str, Any]:
+        """``{"model_inputs": [], "dataset_inputs": [...]}`` (MLflow's layout)."""
+        return {"model_inputs": [], "dataset_inputs": [d.to_dictionary() for d in self.dataset_inputs]}
+
+    @classmethod
+    def from_dictionary(cls, the_dict: Mapping[str, Any]) -> "RunInputs":
+        """Read back :meth:`to_dictionary`'s layout."""
+        return cls([DatasetInput.from_dictionary(d) for d in the_dict.get("dataset_inputs") or ()])
+
 
 @dataclass(slots=True)
-class Run:
+class Run(MlflowObject):
     """A run: ``info`` (RunInfo), ``data`` (RunData) and ``inputs`` (RunInputs)."""
 
     info: RunInfo
     data: RunData
     inputs: RunInputs = field(default_factory=RunInputs)
+    #: MLflow 3: the models the run logged (``RunOutputs``; filled by ``get_run``).
+    outputs: Optional["RunOutputs"] = None
+
+    @property
+    def _info(self) -> RunInfo:
+        """MLflow's private name for ``info`` (its own examples read ``run._info``)."""
+        return self.info
+
+    @property
+    def _data(self) -> RunData:
+        """MLflow's private name for ``data``."""
+        return self.data
+
+    def to_dictionary(self) -> dict[str, Any]:
+        """``{"info": {...}, "data": {...}, "inputs": {...}}`` as MLflow's ``Run.to_dictionary``.
+
+        >>> mlflow.get_run(run_id).to_dictionary()["data"]["metrics"]
+        {'rmse': 6.9}
+        """
+        return {"info": dict(self.info), "data": self.data.to_dictionary(), "inputs": self.inputs.to_dictionary()}
+
+    @classmethod
+    def from_dictionary(cls, the_dict: Mapping[str, Any]) -> "Run":
+        """Build a run back from :meth:`to_dictionary`'s layout.
+
+        >>> Run.from_dictionary(run.to_dictionary()) == run
+        True
+        """
+        inputs = the_dict.get("inputs")
+        return cls(
+            RunInfo.from_dictionary(the_dict["info"]),
+            RunData.from_dictionary(the_dict.get("data") or {}),
+            RunInputs.from_dictionary(inputs) if inputs else RunInputs(),
+        )
 
 
 @dataclass(slots=True)
-class FileInfo:
+class FileInfo(MlflowObject):
     """An entry of an artifact listing; ``path`` is relative to the run's artifact root."""
 
     path: str

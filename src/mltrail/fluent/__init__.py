@@ -12,12 +12,15 @@ Helpers for integrations (not in MLflow): :func:`active_run_id`,
 ``start_run(owner=...)``.
 """
 
-from ..config import get_tracking_uri, set_tracking_uri
+from ..client._async_logging import flush_async_logging
+from ..config import get_tracking_uri, is_tracking_uri_set, set_tracking_uri
 from ._experiments import (
     create_experiment,
     delete_experiment,
+    delete_experiment_tag,
     get_experiment,
     get_experiment_by_name,
+    restore_experiment,
     search_experiments,
     set_experiment,
     set_experiment_tag,
@@ -32,14 +35,30 @@ from ._logging import (
     log_figure,
     log_image,
     log_input,
+    log_inputs,
+    load_table,
     log_metric,
     log_metrics,
     log_param,
     log_params,
     log_run_data,
+    log_table,
     log_text,
     set_tag,
     set_tags,
+)
+from ._logged_models import (
+    clear_active_model,
+    delete_logged_model_tag,
+    finalize_logged_model,
+    get_active_model_id,
+    get_logged_model,
+    initialize_logged_model,
+    last_logged_model,
+    log_model_params,
+    search_logged_models,
+    set_active_model,
+    set_logged_model_tags,
 )
 from ._runs import (
     ActiveRun,
@@ -52,12 +71,24 @@ from ._runs import (
     get_parent_run,
     get_run,
     last_active_run,
+    restore_run,
     start_run,
 )
 from ._search import search_runs
 from .registry import register_model
 
 __all__ = [
+    "clear_active_model",
+    "delete_logged_model_tag",
+    "finalize_logged_model",
+    "get_active_model_id",
+    "get_logged_model",
+    "initialize_logged_model",
+    "last_logged_model",
+    "log_model_params",
+    "search_logged_models",
+    "set_active_model",
+    "set_logged_model_tags",
     "ActiveRun",
     "active_run",
     "active_run_id",
@@ -65,6 +96,14 @@ __all__ = [
     "create_experiment",
     "current_run",
     "delete_experiment",
+    "delete_experiment_tag",
+    "flush_async_logging",
+    "is_tracking_uri_set",
+    "load_table",
+    "log_inputs",
+    "log_table",
+    "restore_experiment",
+    "restore_run",
     "delete_run",
     "delete_tag",
     "end_run",

@@ -172,3 +172,20 @@ def set_experiment_tags(tags: Mapping[str, Any]) -> None:
     """
     for key, value in tags.items():
         set_experiment_tag(key, value)
+
+
+def restore_experiment(experiment_id: str) -> None:
+    """Bring back a deleted experiment and its runs.
+
+    >>> mlflow.restore_experiment("3")
+    """
+    _state.client_for().restore_experiment(experiment_id)
+
+
+def delete_experiment_tag(key: str) -> None:
+    """Remove a tag of the active experiment (ResourceNotFoundError when it has no such tag).
+
+    >>> mlflow.delete_experiment_tag("team")
+    """
+    client = _state.client_for()
+    client.delete_experiment_tag(active_experiment_id(client), key)

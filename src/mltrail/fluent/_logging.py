@@ -10,12 +10,14 @@ when the process exits. ``run_id=`` targets another run explicitly::
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 from ..client import Client
+from ..client._async_logging import RunOperations, is_synchronous
 from ..client._values import make_metric, make_metrics, make_params, make_tags
+from ..exceptions import InvalidParameterError
 from ..entities import DATASET_CONTEXT_TAG, Dataset, DatasetInput, InputTag, Param, RunTag
-from . import _state
+from . import _logged_models, _state
 from ._runs import start_run
 
 
@@ -34,15 +36,28 @@ def log_metric(
     synchronous: Optional[bool] = None,
     timestamp: Optional[int] = None,
     run_id: Optional[str] = None,
+    model_id: Optional[str] = None,
+    dataset: Optional[Dataset] = None,
     **_: Any,
-) -> None:
+) -> Optional[RunOperations]:
     """Log a metric value to the active run, committed before returning.
 
-    ``synchronous`` is accepted for MLflow compatibility (logging always is).
+    With ``synchronous=False`` (or ``MLFLOW_ENABLE_ASYNC_LOGGING=true``) the value is
+    queued, written in a batch by a background thread, and a RunOperations is returned.
+    ``model_id`` (or the model chosen with ``set_active_model``) links the
+    value to that logged model too, with the ``dataset`` it was measured on
+    (such values are written at once).
 
     >>> mlflow.log_metric("rmse", 6.9)
     >>> for epoch in range(3): mlflow.log_metric("loss", 1 / (epoch + 1), step=epoch)
     """
+    if model_id is not None or dataset is not None or _logged_models.links_metrics(run_id):
+        client, target = _target(run_id)
+        _logged_models.log_linked_metrics(client, target, [make_metric(key, value, timestamp, step)], model_id, dataset)
+        return None
+    if not is_synchronous(synchronous):
+        client, target = _target(run_id)
+        return client.log_metric(target, key, value, timestamp, step, synchronous=False)
     if run_id is None:
         stack = _state.active_runs.get()
         active = stack[-1] if stack else start_run()
@@ -57,34 +72,48 @@ def log_metrics(
     synchronous: Optional[bool] = None,
     run_id: Optional[str] = None,
     timestamp: Optional[int] = None,
+    model_id: Optional[str] = None,
+    dataset: Optional[Dataset] = None,
     **_: Any,
-) -> None:
-    """Log several metrics at one step, in one transaction.
+) -> Optional[RunOperations]:
+    """Log several metrics at one step, in one transaction (queued with ``synchronous=False``;
+    linked to a logged model as in :func:`log_metric`).
 
     >>> mlflow.log_metrics({"rmse": 6.9, "mae": 4.2}, step=1)
     """
     client, target = _target(run_id)
-    client.log_batch(target, metrics=make_metrics(metrics, step, timestamp))
+    if model_id is not None or dataset is not None or _logged_models.links_metrics(target):
+        _logged_models.log_linked_metrics(client, target, make_metrics(metrics, step, timestamp), model_id, dataset)
+        return None
+    return client.log_batch(target, metrics=make_metrics(metrics, step, timestamp), synchronous=synchronous)
 
 
 def log_param(key: str, value: Any, synchronous: Optional[bool] = None) -> Any:
     """Log a parameter of the active run (stored as ``str(value)``); returns ``value``.
 
+    With ``synchronous=False`` it returns a RunOperations, and a value that
+    conflicts with the one stored is logged as an error and raised by its
+    ``wait()``, not here (as MLflow's asynchronous logging does).
+
     >>> mlflow.log_param("alpha", 0.01)
     0.01
     """
     client, target = _target(None)
+    if not is_synchronous(synchronous):
+        return client.log_param(target, key, value, synchronous=False)
     client._tracking_store.log_param(target, Param(key, value if type(value) is str else str(value)))
     return value
 
 
-def log_params(params: Mapping[str, Any], synchronous: Optional[bool] = None, run_id: Optional[str] = None) -> None:
-    """Log several parameters in one transaction.
+def log_params(
+    params: Mapping[str, Any], synchronous: Optional[bool] = None, run_id: Optional[str] = None
+) -> Optional[RunOperations]:
+    """Log several parameters in one transaction (queued with ``synchronous=False``).
 
     >>> mlflow.log_params({"alpha": 0.01, "l1_ratio": 0.5})
     """
     client, target = _target(run_id)
-    client.log_batch(target, params=make_params(params))
+    return client.log_batch(target, params=make_params(params), synchronous=synchronous)
 
 
 def log_input(
@@ -107,22 +136,60 @@ def log_input(
     client.log_inputs(target, [DatasetInput(dataset, input_tags)])
 
 
-def set_tag(key: str, value: Any, synchronous: Optional[bool] = None) -> None:
-    """Set a tag on the active run.
+def log_inputs(
+    datasets: Optional[Sequence[Optional[Dataset]]] = None,
+    contexts: Optional[Sequence[Optional[str]]] = None,
+    tags_list: Optional[Sequence[Optional[Mapping[str, str]]]] = None,
+    models: Optional[Sequence[Any]] = None,
+) -> None:
+    """Record several datasets the active run consumed, in one transaction (MLflow's ``log_inputs``).
+
+    ``contexts`` and ``tags_list`` are parallel to ``datasets`` (None entries
+    mean no context / no tags); None datasets are skipped.
+
+    >>> mlflow.log_inputs([train, test], contexts=["train", "eval"])
+    """
+    datasets = list(datasets or ())
+    for what, values in (("contexts", contexts), ("tags_list", tags_list)):
+        if values is not None and len(values) != len(datasets):
+            raise InvalidParameterError(
+                f"log_inputs: {what} has {len(values)} entries but datasets has {len(datasets)}: they are parallel lists"
+            )
+    if models and any(m is not None for m in models):
+        raise InvalidParameterError("log_inputs: model inputs (models=) are not recorded by mltrail's log_inputs; "
+                                    "give datasets only")
+    inputs = []
+    for position, dataset in enumerate(datasets):
+        if dataset is None:
+            continue
+        tags = (tags_list[position] if tags_list is not None else None) or {}
+        input_tags = [InputTag(str(k), str(v)) for k, v in tags.items()]
+        context = contexts[position] if contexts is not None else None
+        if context is not None:
+            input_tags.append(InputTag(DATASET_CONTEXT_TAG, str(context)))
+        inputs.append(DatasetInput(dataset, input_tags))
+    client, target = _target(None)
+    client.log_inputs(target, inputs)
+
+
+def set_tag(key: str, value: Any, synchronous: Optional[bool] = None) -> Optional[RunOperations]:
+    """Set a tag on the active run (queued with ``synchronous=False``).
 
     >>> mlflow.set_tag("developer", "data-scientist")
     """
     client, target = _target(None)
+    if not is_synchronous(synchronous):
+        return client.set_tag(target, key, value, synchronous=False)
     client._tracking_store.set_tag(target, RunTag(key, value if type(value) is str else str(value)))
 
 
-def set_tags(tags: Mapping[str, Any], synchronous: Optional[bool] = None) -> None:
-    """Set several tags on the active run in one transaction.
+def set_tags(tags: Mapping[str, Any], synchronous: Optional[bool] = None) -> Optional[RunOperations]:
+    """Set several tags on the active run in one transaction (queued with ``synchronous=False``).
 
     >>> mlflow.set_tags({"developer": "ana", "stage": "dev"})
     """
     client, target = _target(None)
-    client.log_batch(target, tags=make_tags(tags))
+    return client.log_batch(target, tags=make_tags(tags), synchronous=synchronous)
 
 
 def delete_tag(key: str) -> None:
@@ -152,6 +219,28 @@ def log_run_data(
 
 
 # -- artifacts -----------------------------------------------------------------------
+def log_table(data: Any, artifact_file: str, run_id: Optional[str] = None) -> None:
+    """Store a DataFrame or dict of columns as a table artifact (.json or .parquet; rows appended).
+
+    >>> mlflow.log_table({"inputs": ["What is MLflow?"], "toxicity": [0.0]}, artifact_file="qa.json")
+    """
+    client, target = _target(run_id)
+    client.log_table(target, data, artifact_file)
+
+
+def load_table(
+    artifact_file: str, run_ids: Optional[Sequence[str]] = None, extra_columns: Optional[Sequence[str]] = None
+) -> Any:
+    """The table ``artifact_file`` of the active experiment's runs that logged it (or of ``run_ids``), joined.
+
+    >>> mlflow.load_table("qa.json", extra_columns=["run_id"])
+    """
+    from ._experiments import active_experiment_id
+
+    client = _state.client_for()
+    return client.load_table(active_experiment_id(client), artifact_file, run_ids, extra_columns)
+
+
 def log_artifact(local_path: str, artifact_path: Optional[str] = None, run_id: Optional[str] = None) -> None:
     """Copy a local file into the active run's artifacts.
 
@@ -209,12 +298,13 @@ def log_image(
     synchronous: Optional[bool] = None,
     run_id: Optional[str] = None,
 ) -> None:
-    """Store a numpy array or PIL image as an image file (PNG unless the extension says otherwise).
+    """Store a numpy array or PIL image: as ``artifact_file``, or time-stepped under ``key`` (MLflow 3's layout).
 
     >>> mlflow.log_image(np.zeros((32, 32, 3), dtype=np.uint8), "images/black.png")
+    >>> for step in range(3): mlflow.log_image(predictions[step], key="predictions", step=step)
     """
     client, target = _target(run_id)
-    client.log_image(target, image, artifact_file, key=key, step=step, timestamp=timestamp)
+    client.log_image(target, image, artifact_file, key=key, step=step, timestamp=timestamp, synchronous=synchronous)
 
 
 def get_artifact_uri(artifact_path: Optional[str] = None) -> str:

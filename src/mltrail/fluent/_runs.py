@@ -23,6 +23,7 @@ from typing import Any, Mapping, Optional
 from .._system_tags import NOTE_CONTENT, PARENT_RUN_ID, run_context_tags
 from ..artifacts.pending import flush_artifacts
 from ..client import Client
+from ..client._async_logging import async_queue
 from ..client._values import make_tags
 from ..entities import LifecycleStage, Run, RunStatus
 from ..exceptions import InvalidParameterError, InvalidStateError
@@ -173,6 +174,7 @@ def _end(
     error: Optional[BaseException] = None
     for r in to_end:
         _live.pop(r._run_id, None)
+        async_queue().flush(r._run_id)  # values queued by synchronous=False calls land before the run ends
         if wait_for_artifacts:
             flush_artifacts(r._run_id)
         try:
@@ -386,3 +388,11 @@ def delete_run(run_id: str) -> None:
     >>> mlflow.delete_run(run_id)
     """
     _state.client_for().delete_run(run_id)
+
+
+def restore_run(run_id: str) -> None:
+    """Bring back a deleted run.
+
+    >>> mlflow.restore_run(run_id)
+    """
+    _state.client_for().restore_run(run_id)

@@ -2,12 +2,12 @@
 
     import mltrail as mlflow
     mv = mlflow.register_model(model_uri=f"runs:/{run_id}/models", name="nyc-taxi-regressor")
-    mv.version   # '1', then '2', ...
+    mv.version   # 1, then 2, ...
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, Union
 
 from ..client import Client
 from ..client.registry_storage import register_version
@@ -31,7 +31,7 @@ def register_model(
 
     >>> mv = register_model(f"runs:/{run_id}/model", "nyc-taxi-regressor", tags={"stage": "candidate"})
     >>> mv.version, mv.status
-    ('1', 'READY')
+    (1, 'READY')
     """
     return register_version(Client(), name, model_uri, tags=tags, create_model=True)
 
@@ -73,9 +73,19 @@ def search_model_versions(
     """Every model version matching the filter (MLflow's fluent function; no paging to do).
 
     >>> [v.version for v in search_model_versions(filter_string="name = 'nyc-taxi-regressor'")]
-    ['2', '1']
+    [2, 1]
     """
     return _all_pages(Client().search_model_versions, max_results, filter_string=filter_string, order_by=order_by)
 
 
-__all__ = ["register_model", "search_model_versions", "search_registered_models"]
+def set_model_version_tag(
+    name: str, version: Optional[Union[int, str]] = None, key: Optional[str] = None, value: Any = None
+) -> None:
+    """Set a tag on a registered model version (MLflow's fluent function).
+
+    >>> mlflow.set_model_version_tag("nyc-taxi-regressor", 1, "validated", "true")
+    """
+    Client().set_model_version_tag(name, version, key, value)
+
+
+__all__ = ["register_model", "search_model_versions", "search_registered_models", "set_model_version_tag"]

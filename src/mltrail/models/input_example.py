@@ -130,7 +130,10 @@ def load_input_example(directory: str, info: Optional[dict[str, Any]]) -> Any:
     """
     if not info:
         return None
-    path = os.path.join(directory, info.get("artifact_path", INPUT_EXAMPLE_FILE))
+    from .integrity import resolve_model_path
+
+    key = "saved_input_example_info.artifact_path"
+    path = resolve_model_path(directory, info.get("artifact_path", INPUT_EXAMPLE_FILE), key)
     with open(path, encoding="utf-8") as f:
         payload = json.load(f)
     if info.get("type") == "ndarray":

@@ -17,15 +17,14 @@ from typing import Any, Iterator, Optional
 
 from ..exceptions import InvalidParameterError
 from .code_paths import code_on_path
-from .integrity import verification_enabled, verify_folder
+from .integrity import check_model_folder, verification_enabled, verify_recorded_mlmodel
 from .model import Model
-from .uri import fetch_model
+from .uri import fetch_recorded_model
 
 
 def _checked_model(folder: str, verify: Optional[bool]) -> Model:
     mlmodel = Model.load(folder)
-    if verification_enabled(verify) and mlmodel.files is not None:
-        verify_folder(folder, mlmodel.files)
+    check_model_folder(folder, mlmodel, verify)
     return mlmodel
 
 
@@ -55,14 +54,19 @@ def open_model(
 ) -> Iterator[tuple[str, Model, dict[str, Any]]]:
     """Yield ``(local folder, Model, flavor conf)`` for ``model_uri``, integrity checked.
 
-    ``verify=False`` (or ``MLTRAIL_VERIFY_MODELS=false``) skips the hash check.
+    A model the store recorded (``runs:/`` of a logged model, ``models:/``)
+    must first match the recorded sha256 of its MLmodel. ``verify=False``
+    (or ``MLTRAIL_VERIFY_MODELS=false``) skips the hash checks; every path
+    MLmodel names must stay inside the folder either way.
     See the module docstring for an example.
     """
     model_uri = os.fspath(model_uri)
-    folder, temp = fetch_model(model_uri, dst_path)
+    folder, temp, recorded = fetch_recorded_model(model_uri, dst_path)
     try:
         if os.path.isfile(folder) and os.path.basename(folder) == "MLmodel":
             folder = os.path.dirname(folder)
+        if verification_enabled(verify):
+            verify_recorded_mlmodel(folder, recorded, model_uri)
         mlmodel = _checked_model(folder, verify)
         if temp is not None and (mlmodel.flavors.get("python_function") or {}).get("artifacts"):
             temp = None  # a custom pyfunc model may read its artifacts after loading: keep them

@@ -1,17 +1,24 @@
 """``ModelInfo``: what ``log_model`` returns (MLflow's attribute names).
 
->>> info = mltrail.sklearn.log_model(pipe, artifact_path="model")
->>> info.model_uri
-'runs:/5f3c.../model'
+>>> info = mltrail.sklearn.log_model(pipe, name="model")
+>>> info.model_uri, info.model_id
+('models:/m-6c0f...', 'm-6c0f...')
+
+As in MLflow 3, a logged model's info also carries its LoggedModel
+(``logged_model``) and what that holds: ``model_id``, ``name``, ``params``,
+``tags``, ``metrics``, ``creation_timestamp``, ``model_type``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from .model import Model
 from .signature import ModelSignature
+
+if TYPE_CHECKING:
+    from ..entities import LoggedModel, Metric
 
 
 @dataclass
@@ -32,6 +39,48 @@ class ModelInfo:
     mltrail_version: Optional[str]
     metadata: Optional[dict[str, Any]] = None
     registered_model_version: Optional[str] = None
+    logged_model: Optional["LoggedModel"] = None
+    env_vars: Optional[list[str]] = None
+
+    @property
+    def model_id(self) -> Optional[str]:
+        """The logged model's id (``m-...``), or None for a model that is no LoggedModel."""
+        return self.logged_model.model_id if self.logged_model else None
+
+    @property
+    def name(self) -> Optional[str]:
+        """The logged model's name (``log_model(name=...)``)."""
+        return self.logged_model.name if self.logged_model else None
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The logged model's params."""
+        return dict(self.logged_model.params) if self.logged_model else {}
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """The logged model's tags."""
+        return dict(self.logged_model.tags) if self.logged_model else {}
+
+    @property
+    def metrics(self) -> Optional[list["Metric"]]:
+        """The logged model's metrics at the time it was logged."""
+        return self.logged_model.metrics if self.logged_model else None
+
+    @property
+    def creation_timestamp(self) -> Optional[int]:
+        """When the logged model was created (epoch milliseconds)."""
+        return self.logged_model.creation_timestamp if self.logged_model else None
+
+    @property
+    def model_type(self) -> Optional[str]:
+        """The logged model's ``model_type``."""
+        return self.logged_model.model_type if self.logged_model else None
+
+    @property
+    def mlflow_version(self) -> Optional[str]:
+        """MLflow's field name: the version of the tool that saved the model (mltrail's here)."""
+        return self.mltrail_version
 
     @property
     def signature_dict(self) -> Optional[dict[str, Any]]:
@@ -39,9 +88,10 @@ class ModelInfo:
         return self.signature.to_dict() if self.signature else None
 
     @classmethod
-    def from_model(cls, model: Model, model_uri: str) -> "ModelInfo":
-        """The info of ``model`` reachable at ``model_uri``."""
+    def from_model(cls, model: Model, model_uri: str, logged_model: Optional["LoggedModel"] = None) -> "ModelInfo":
+        """The info of ``model`` reachable at ``model_uri`` (and its LoggedModel when it is one)."""
         return cls(
+            logged_model=logged_model,
             artifact_path=model.artifact_path,
             flavors=model.flavors,
             model_uri=model_uri,

@@ -19,6 +19,7 @@ from typing import Any, Optional
 
 from ..exceptions import InvalidParameterError
 from .code_paths import code_on_path
+from .integrity import resolve_model_path
 from .loading import flavor_conf, open_model
 from .model import Model
 from .schema_enforcement import enforce_array, enforce_schema, uniform_numeric_dtype
@@ -144,7 +145,9 @@ def load_model(
             raise InvalidParameterError(
                 f"Model at {model_uri!r}: loader module {loader_name!r} has no _load_pyfunc function"
             )
-        data_path = os.path.join(folder, conf["model_path"]) if conf.get("model_path") else folder
+        data_path = folder
+        if conf.get("model_path"):
+            data_path = resolve_model_path(folder, conf["model_path"], f"flavors.{FLAVOR_NAME}.model_path")
         with code_on_path(folder, conf):
             impl = loader(data_path)
     return PyFuncModel(mlmodel, impl, loader_name)

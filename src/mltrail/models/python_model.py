@@ -27,9 +27,10 @@ import shutil
 from typing import Any, Callable, Optional, Sequence, Union
 
 from ..exceptions import InvalidParameterError, MltrailError
+from .integrity import resolve_model_path
 from .model import Model
 from .model_info import ModelInfo
-from .saving import Flavor, SavedData, log_model_folder, save_model_folder
+from .saving import Flavor, SavedData, log_model_folder, model_name, save_model_folder
 from .serialization import dump_pickle, load_pickle
 from .signature import ModelSignature
 from .type_hints import coerce_to_hint, input_element, signature_from_type_hints
@@ -246,13 +247,21 @@ def log_model(
     *,
     name: Optional[str] = None,
     run_id: Optional[str] = None,
+    params: Optional[dict[str, Any]] = None,
+    tags: Optional[dict[str, Any]] = None,
+    model_type: Optional[str] = None,
+    step: int = 0,
+    model_id: Optional[str] = None,
 ) -> ModelInfo:
-    """Log a :class:`PythonModel` (or a plain function) to the active run (one is started when none is).
+    """Log a :class:`PythonModel` (or a plain function) as an MLflow 3 LoggedModel named ``name``
+    (linked to the active run, if any).
 
-    ``await_registration_for`` is accepted for MLflow compatibility: mltrail's
-    registry creates versions READY at once, so there is nothing to wait for.
+    ``artifact_path`` is the deprecated name of ``name``; the other MLflow 3
+    arguments are those of ``mltrail.sklearn.log_model``. ``await_registration_for``
+    is accepted for MLflow compatibility: mltrail's registry creates versions
+    READY at once, so there is nothing to wait for.
 
-    >>> info = mltrail.pyfunc.log_model("model", python_model=AddN(3), input_example=df[:3])
+    >>> info = mltrail.pyfunc.log_model(name="model", python_model=AddN(3), input_example=df[:3])
     >>> info = mltrail.pyfunc.log_model(name="m", python_model=MyModel(), artifacts={"clf": "runs:/<id>/model"})
     """
     if python_model is None:
@@ -268,8 +277,10 @@ def log_model(
             run_id=run_id, artifact_path=artifact_path,
         )
 
-    return log_model_folder(artifact_path or name or "model", save,
-                            registered_model_name=registered_model_name, run_id=run_id)
+    return log_model_folder(
+        model_name(name, artifact_path), save, registered_model_name=registered_model_name, run_id=run_id,
+        params=params, tags=tags, model_type=model_type, step=step, model_id=model_id,
+    )
 
 
 def _call_predict(model: PythonModel, context: PythonModelContext, data: Any, params: Optional[dict[str, Any]]) -> Any:
@@ -296,11 +307,14 @@ def _load_pyfunc(data_path: str) -> _PythonModelPyfunc:
     """pyfunc loader: ``data_path`` is the model folder."""
     folder = data_path if os.path.isdir(data_path) else os.path.dirname(data_path)
     conf = Model.load(folder).flavors.get("python_function") or {}
-    model = load_pickle(os.path.join(folder, conf.get("python_model", _PICKLE)), "cloudpickle")
+    where = "flavors.python_function"
+    pickled = resolve_model_path(folder, conf.get("python_model", _PICKLE), f"{where}.python_model")
+    model = load_pickle(pickled, "cloudpickle")
     if not isinstance(model, PythonModel):
         raise InvalidParameterError(f"{_PICKLE} in {folder!r} does not hold a PythonModel")
     artifacts = {
-        name: os.path.join(folder, *entry["path"].split("/")) for name, entry in (conf.get("artifacts") or {}).items()
+        name: resolve_model_path(folder, entry["path"], f"{where}.artifacts.{name}.path")
+        for name, entry in (conf.get("artifacts") or {}).items()
     }
     context = PythonModelContext(artifacts, conf.get("model_config"))
     model.load_context(context)

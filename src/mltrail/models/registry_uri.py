@@ -19,6 +19,8 @@ refused with a clear error.
 
 from __future__ import annotations
 
+from typing import Optional
+
 from ..entities import ModelVersion, ModelVersionStage, ModelVersionStatus
 from ..exceptions import InvalidParameterError, InvalidStateError, ResourceNotFoundError
 from .uri import ModelsUri
@@ -61,6 +63,15 @@ def find_registry_version(ref: ModelsUri) -> ModelVersion:
 
 def resolve_registry_uri(ref: ModelsUri) -> str:
     """Where the files of the version named by ``ref`` are (its download URI)."""
+    return resolve_registry_record(ref)[0]
+
+
+def resolve_registry_record(ref: ModelsUri) -> tuple[str, Optional[str]]:
+    """``(download URI, recorded sha256 of its MLmodel or None)`` of the version named by ``ref``.
+
+    >>> resolve_registry_record(parse_models_uri("models:/churn/3"))
+    ('/work/mltrail-artifacts/models/churn/3', '9f86d08...')
+    """
     from ..client import Client
 
     version = find_registry_version(ref)
@@ -69,7 +80,11 @@ def resolve_registry_uri(ref: ModelsUri) -> str:
             f"Model URI {_describe(ref)!r}: version {version.version} is {version.status}"
             f"{' (' + version.status_message + ')' if version.status_message else ''}; only READY versions load"
         )
-    return Client().get_model_version_download_uri(version.name, version.version)
+    client = Client()
+    return (
+        client.get_model_version_download_uri(version.name, version.version),
+        client.get_model_version_mlmodel_sha256(version.name, version.version),
+    )
 
 
-__all__ = ["find_registry_version", "resolve_registry_uri"]
+__all__ = ["find_registry_version", "resolve_registry_record", "resolve_registry_uri"]

@@ -5,9 +5,8 @@ A flavor only writes its model file(s) and says what it wrote (a
 input example, signature, environment files, MLmodel with the hash of every
 file. The folder is built in a temporary directory beside the destination and
 renamed into place at the end, so an error leaves nothing half-written.
-:func:`log_model_folder` builds it directly in the run's local artifact
-folder (same rename) or, for a remote artifact store, in a temporary folder
-that it then uploads::
+:func:`log_model_folder` (:mod:`.logged_model_folder`) logs it as an MLflow 3
+LoggedModel::
 
     def save_model(sk_model, path, **kw):
         return save_model_folder(path, FLAVOR, lambda d: _write(sk_model, d), **kw)
@@ -25,8 +24,8 @@ from ..exceptions import InvalidParameterError, MltrailError, ResourceAlreadyExi
 from .code_paths import check_code_paths, copy_code
 from .environment import python_version, resolve_requirements, write_environment_files
 from .integrity import hash_folder
+from .logged_model_folder import log_model_folder, logging_model_id, model_name
 from .model import Model
-from .model_info import ModelInfo
 from .signature import ModelSignature
 
 Requirements = Union[None, str, Sequence[str]]
@@ -189,6 +188,8 @@ def save_model_folder(
             data.flavor_conf["extra_files"] = _copy_extra_files(extra_files, tmp)
         model = mlmodel or Model()
         model.run_id = run_id
+        if logging_model_id.get() is not None:  # saved by log_model: MLmodel names its logged model
+            model.model_uuid = model._extra["model_id"] = logging_model_id.get()  # both, as MLflow 3 writes
         model.artifact_path = artifact_path
         model.metadata = metadata
         if input_example is not None:
@@ -235,96 +236,4 @@ def save_model_folder(
     return model
 
 
-def _register(model_uri: str, name: str) -> Any:
-    """Register ``model_uri`` as a new version of ``name`` through the registry (fluent ``register_model``)."""
-    try:
-        from ..fluent import register_model  # type: ignore[attr-defined]
-    except ImportError as e:
-        from .uri import RegistryUnavailableError
-
-        raise RegistryUnavailableError(
-            f"Cannot register the model as {name!r}: the model registry is not available in this installation ({e})"
-        ) from None
-    return register_model(model_uri, name)
-
-
-def _target_run(run_id: Optional[str]) -> tuple[str, str]:
-    """``(run_id, artifact_uri)``: the given run, else the active run (started when none is, like MLflow)."""
-    from .. import fluent
-
-    if run_id is not None:
-        active = fluent.active_run()
-        if active is not None and active.info.run_id == run_id:  # known already: no store read
-            return run_id, active.info.artifact_uri
-        from ..client import Client
-
-        run = Client().get_run(run_id)
-        if run.info.lifecycle_stage == "deleted":
-            from ..exceptions import InvalidStateError
-
-            raise InvalidStateError(f"Cannot log a model to run {run_id!r}: the run is deleted")
-        return run_id, run.info.artifact_uri
-    run = fluent.active_run() or fluent.start_run()
-    return run.info.run_id, run.info.artifact_uri
-
-
-def log_model_folder(
-    artifact_path: str,
-    save: Callable[..., Model],
-    *,
-    registered_model_name: Optional[str] = None,
-    run_id: Optional[str] = None,
-) -> ModelInfo:
-    """Save with ``save(local_path, run_id=..., artifact_path=...)`` and log the folder to the run.
-
-    Uses the active run (starting one when none is active, like MLflow) unless
-    ``run_id`` is given. When the run's artifacts are on this disk the folder
-    is built beside its final place and renamed into it (no copy); otherwise
-    it is built in a temporary folder and uploaded with ``log_artifacts``.
-    Either way nothing is logged when saving fails, and an artifact path
-    that already holds files is refused (mixing two models' files would make
-    the folder fail its integrity check).
-
-    >>> log_model_folder("model", lambda local, **kw: save_model(est, local, **kw))
-    """
-    if not isinstance(artifact_path, str) or not artifact_path.strip("/") or ".." in artifact_path.split("/"):
-        raise InvalidParameterError(
-            f"artifact_path={artifact_path!r}: expected a relative path inside the run's artifacts, such as 'model'"
-        )
-    artifact_path = artifact_path.strip("/")
-    if registered_model_name is not None:  # a bad name is refused before anything is logged
-        from ..store.registry_validation import validate_model_name
-
-        validate_model_name(registered_model_name)
-    run_id, artifact_uri = _target_run(run_id)
-    taken = ResourceAlreadyExistsError(
-        f"Run {run_id} already has artifacts at {artifact_path!r}: log the model under another artifact_path"
-    )
-    from ..artifacts import artifact_uri_scheme
-
-    if artifact_uri_scheme(artifact_uri) == "file":
-        from ..artifacts.local import local_path_from_uri
-
-        dest = os.path.join(local_path_from_uri(artifact_uri), *artifact_path.split("/"))
-        if os.path.exists(dest) and (not os.path.isdir(dest) or os.listdir(dest)):
-            raise taken
-        model = save(dest, run_id=run_id, artifact_path=artifact_path)
-    else:
-        from ..client import Client
-
-        client = Client()
-        if client.list_artifacts(run_id, artifact_path):
-            raise taken
-        with tempfile.TemporaryDirectory(prefix="mltrail-model-") as tmp:
-            local = os.path.join(tmp, os.path.basename(artifact_path))
-            model = save(local, run_id=run_id, artifact_path=artifact_path)
-            client.log_artifacts(run_id, local, artifact_path)
-    model_uri = f"runs:/{run_id}/{artifact_path}"
-    info = ModelInfo.from_model(model, model_uri)
-    if registered_model_name is not None:
-        version = _register(model_uri, registered_model_name)
-        info.registered_model_version = getattr(version, "version", None)
-    return info
-
-
-__all__ = ["Flavor", "SavedData", "log_model_folder", "save_model_folder", "signature_for"]
+__all__ = ["Flavor", "SavedData", "log_model_folder", "model_name", "save_model_folder", "signature_for"]

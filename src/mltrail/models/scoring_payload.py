@@ -47,6 +47,8 @@ def parse_json(
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError) as e:
         raise _bad(f"Invalid JSON input: {e}") from None
+    except RecursionError:
+        raise _bad("Invalid JSON input: arrays or objects are nested too deeply") from None
     if not isinstance(payload, dict):
         raise _bad(
             f"Invalid input: the JSON body must be an object with one of the keys {list(INPUT_KEYS)}, "

@@ -2,7 +2,9 @@
 
 Accepted forms::
 
-    runs:/<run_id>/<artifact path>        a model logged to a run
+    runs:/<run_id>/<name>                 the model the run logged under that name (the newest
+                                          such LoggedModel), else the run's artifact folder
+    models:/<model_id>                    a logged model (MLflow 3: ``models:/m-<32 hex>``)
     models:/<name>/<version>              a registered model version
     models:/<name>/<stage>                latest version in a stage (Production, Staging, ...)
     models:/<name>/latest                 latest version
@@ -11,7 +13,11 @@ Accepted forms::
 
 >>> local_dir = download_model("runs:/5f3c.../model")
 >>> parse_models_uri("models:/churn@champion")
-ModelsUri(name='churn', version=None, stage=None, alias='champion')
+ModelsUri(name='churn', version=None, stage=None, alias='champion', model_id=None)
+
+Where the store recorded the sha256 of the model's ``MLmodel`` (logged models
+and registered versions), :func:`fetch_recorded_model` returns it with the
+folder so the loader can refuse an edited ``MLmodel`` before reading it.
 
 ``models:/`` URIs are resolved by the model registry: :func:`resolve_model_uri`
 asks the registry resolver for the source URI of the version (a ``runs:/`` URI
@@ -24,6 +30,7 @@ implementation may install its own with :func:`set_registry_resolver`.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Callable, Optional
 from urllib.parse import unquote, urlparse
@@ -42,6 +49,11 @@ class ModelsUri:
     version: Optional[str] = None
     stage: Optional[str] = None
     alias: Optional[str] = None
+    #: ``models:/m-<32 hex>``: a logged model (``name`` is empty then).
+    model_id: Optional[str] = None
+
+
+_MODEL_ID = re.compile(r"m-[0-9a-f]{32}")
 
 
 RegistryResolver = Callable[[ModelsUri], str]
@@ -78,10 +90,12 @@ def parse_models_uri(uri: str) -> ModelsUri:
     """Parse ``models:/<name>/<version|stage|latest>`` or ``models:/<name>@<alias>``.
 
     >>> parse_models_uri("models:/churn/3")
-    ModelsUri(name='churn', version='3', stage=None, alias=None)
+    ModelsUri(name='churn', version='3', stage=None, alias=None, model_id=None)
     """
     rest = uri[len("models:"):].lstrip("/")
-    rule = "expected models:/<name>/<version>, models:/<name>/<stage>, models:/<name>/latest or models:/<name>@<alias>"
+    if _MODEL_ID.fullmatch(rest.rstrip("/")):
+        return ModelsUri(name="", model_id=rest.rstrip("/"))
+    rule = "expected models:/<model_id>, models:/<name>/<version>, models:/<name>/<stage>, models:/<name>/latest or models:/<name>@<alias>"
     if "@" in rest and "/" not in rest.split("@", 1)[1]:
         name, alias = rest.rsplit("@", 1)
         if not name or not alias:
@@ -97,28 +111,74 @@ def parse_models_uri(uri: str) -> ModelsUri:
     return ModelsUri(name=name, stage=suffix)
 
 
-def _default_registry_resolver(ref: ModelsUri) -> str:
-    """The registry's resolver (:mod:`mltrail.models.registry_uri`)."""
-    from .registry_uri import resolve_registry_uri
-
-    return resolve_registry_uri(ref)
-
-
 def resolve_model_uri(uri: str) -> str:
-    """Return where the model's files are: ``models:/`` URIs become their version's source; others unchanged.
+    """Return where the model's files are: ``models:/`` URIs become their logged model's or version's
+    location, ``runs:/<run>/<name>`` the run's logged model of that name; others unchanged.
 
     >>> resolve_model_uri("models:/churn/3")
-    'runs:/5f3c.../model'
+    '/work/mltrail-artifacts/models/churn/3'
+    """
+    return resolve_recorded_model(uri)[0]
+
+
+def _logged_model_record(model_id: str, uri: str) -> tuple[str, Optional[str]]:
+    from ..client import Client
+    from ..entities import LoggedModelStatus
+    from ..exceptions import InvalidStateError
+
+    model = Client().get_logged_model(model_id)
+    if model.status != LoggedModelStatus.READY:
+        raise InvalidStateError(
+            f"Model URI {uri!r}: logged model {model_id} is {model.status.value}"
+            f"{' (' + model.status_message + ')' if model.status_message else ''}; only READY models load"
+        )
+    return model.artifact_location, model.mlmodel_sha256
+
+
+def _run_model_record(uri: str) -> Optional[tuple[str, Optional[str]]]:
+    """``runs:/<run>/<name>[/<sub path>]`` -> the run's newest logged model of that name, or None."""
+    from ..client import Client
+
+    run_id, path = parse_runs_uri(uri)
+    if not path:
+        return None
+    parts = path.split("/")
+    client = Client()
+    for cut in range(len(parts), 0, -1):  # the longest name first: models may be named "a/b"
+        model = client.get_logged_model_of_run(run_id, "/".join(parts[:cut]))
+        if model is not None:
+            rest = "/".join(parts[cut:])
+            if not rest:
+                return model.artifact_location, model.mlmodel_sha256
+            return f"{model.artifact_location.rstrip('/')}/{rest}", None
+    return None
+
+
+def resolve_recorded_model(uri: str) -> tuple[str, Optional[str]]:
+    """``(location, recorded MLmodel sha256 or None)`` of the model at ``uri`` (see the module docstring).
+
+    >>> resolve_recorded_model("models:/m-6c0f...")
+    ('/work/mltrail-artifacts/1/models/m-6c0f.../artifacts', '9f86d08...')
     """
     uri = os.fspath(uri)
+    if uri.startswith("runs:"):
+        return _run_model_record(uri) or (uri, None)
     if not uri.startswith("models:"):
-        return uri
+        return uri, None
     ref = parse_models_uri(uri)
-    resolver = _registry_resolver or _default_registry_resolver
-    source = resolver(ref)
+    if ref.model_id is not None:
+        return _logged_model_record(ref.model_id, uri)
+    if _registry_resolver is not None:
+        source, digest = _registry_resolver(ref), None
+    else:
+        from .registry_uri import resolve_registry_record
+
+        source, digest = resolve_registry_record(ref)
     if not source:
         raise ResourceNotFoundError(f"The registry returned no source location for {uri!r}")
-    return source
+    if source.startswith(("models:", "runs:")):  # a custom resolver may answer with another model URI
+        return resolve_recorded_model(source)
+    return source, digest
 
 
 def local_path_of(uri: str) -> Optional[str]:
@@ -153,15 +213,24 @@ def fetch_model(uri: str, dst_path: Optional[str] = None) -> tuple[str, Optional
 
     The caller removes that temporary folder once it has read the model.
     """
+    folder, temp, _ = fetch_recorded_model(uri, dst_path)
+    return folder, temp
+
+
+def fetch_recorded_model(uri: str, dst_path: Optional[str] = None) -> tuple[str, Optional[str], Optional[str]]:
+    """``(local folder, temporary folder or None, recorded MLmodel sha256 or None)`` of the model at ``uri``.
+
+    >>> folder, temp, digest = fetch_recorded_model("models:/m-6c0f...")
+    """
     import tempfile
 
     original = os.fspath(uri)
-    uri = resolve_model_uri(original)
+    uri, digest = resolve_recorded_model(original)
     local = local_path_of(uri)
     if local is not None and dst_path is None:
         if not os.path.exists(local):
             raise ResourceNotFoundError(f"Model URI {original!r}: no such file or folder {local!r}")
-        return local, None
+        return local, None, digest
     from ..artifacts import artifact_uri_scheme, get_artifact_repository
 
     if uri.startswith("runs:"):
@@ -184,7 +253,7 @@ def fetch_model(uri: str, dst_path: Optional[str] = None) -> tuple[str, Optional
 
             shutil.rmtree(temp, ignore_errors=True)
         raise ResourceNotFoundError(f"Model URI {original!r}: no model at {path!r} ({e.message})") from None
-    return folder, temp
+    return folder, temp, digest
 
 
 __all__ = [
@@ -192,9 +261,11 @@ __all__ = [
     "RegistryUnavailableError",
     "download_model",
     "fetch_model",
+    "fetch_recorded_model",
     "local_path_of",
     "parse_models_uri",
     "parse_runs_uri",
     "resolve_model_uri",
+    "resolve_recorded_model",
     "set_registry_resolver",
 ]

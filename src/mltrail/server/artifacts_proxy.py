@@ -2,7 +2,7 @@
 
 ``PUT`` stores the request body as a file, ``GET`` streams a file back,
 ``DELETE`` removes a file or folder, and ``GET .../artifacts?path=<folder>``
-lists a folder (``{"files": [{"path": <basename>, "is_dir": ..., "file_size": ...}]}``,
+lists a folder; MLflow's multipart routes are in :mod:`.artifacts_multipart` (``{"files": [{"path": <basename>, "is_dir": ..., "file_size": ...}]}``,
 as MLflow). Paths that would leave the destination (``..``, ``%2e%2e``,
 absolute paths, backslashes or NUL) are refused with 400::
 
@@ -15,8 +15,6 @@ import os
 import posixpath
 import shutil
 import tempfile
-from typing import Any
-from urllib.parse import unquote
 
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -24,69 +22,33 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from ..artifacts import get_artifact_repository
 from ..artifacts.local import LocalArtifactRepository
 from ..exceptions import InvalidParameterError, MltrailError, ResourceNotFoundError
 from ..store.rest.wire import file_info_to_json
+from . import artifacts_multipart
+from .artifact_paths import STAGING, destination_repo, local_file, safe_path, write_stream
 from .errors import error_response
 from .protocol import ProtoJSONResponse
 
 PREFIX = "/api/2.0/mlflow-artifacts/artifacts"
 
 
-def safe_path(raw: str) -> str:
-    """The artifact path of a request, refused (InvalidParameterError) if it could leave the destination.
-
-    The path is decoded until stable, so ``%2e%2e`` and ``%252e%252e`` count as ``..``.
-
-    >>> safe_path("0/abc/artifacts/model.pkl")
-    '0/abc/artifacts/model.pkl'
-    """
-    decoded = raw
-    for _ in range(3):
-        again = unquote(decoded)
-        if again == decoded:
-            break
-        decoded = again
-    rule = "it must be a relative path inside the artifact destination (no '..', no leading '/', no '\\')"
-    if "\\" in decoded or "\x00" in decoded or decoded.startswith("/") or (len(decoded) > 1 and decoded[1] == ":"):
-        raise InvalidParameterError(f"Invalid artifact path {raw!r}: {rule}")
-    parts = [p for p in decoded.split("/") if p not in ("", ".")]
-    if ".." in parts:
-        raise InvalidParameterError(f"Invalid artifact path {raw!r}: {rule}")
-    return "/".join(parts)
-
-
-def _repo(request: Request):
-    destination = request.app.state.context.artifacts_destination
-    if not destination:
-        raise ResourceNotFoundError(
-            "This server does not serve artifacts (started with --no-serve-artifacts or without a destination)",
-            "ENDPOINT_NOT_FOUND",
-        )
-    return get_artifact_repository(destination)
-
-
-def _local_file(repo: LocalArtifactRepository, path: str) -> str:
-    """The file behind ``path``, refused if a symlink leads it out of the destination."""
-    local = os.path.join(repo.root, *path.split("/"))
-    root = os.path.realpath(repo.root)
-    if not os.path.realpath(local).startswith(root + os.sep):
-        raise InvalidParameterError(f"Invalid artifact path {path!r}: it resolves outside the artifact destination")
-    return local
-
-
 async def _upload(request: Request, path: str) -> Response:
+    """The body streamed to disk: into the destination directly when it is a local folder
+    (written beside the target, then renamed), else through a temp file and the repository."""
     if not path or path.endswith("/"):
         raise InvalidParameterError(f"Invalid artifact path {path!r}: an upload must name a file")
-    repo = _repo(request)
+    repo = destination_repo(request)
+    if isinstance(repo, LocalArtifactRepository):
+        if path.split("/", 1)[0] == STAGING:
+            raise InvalidParameterError(f"Invalid artifact path {path!r}: {STAGING!r} is the server's own folder")
+        await write_stream(request, local_file(repo, path))
+        return ProtoJSONResponse({})
     directory, name = posixpath.split(path)
     tmp = tempfile.mkdtemp(prefix="mltrail-upload-")
     try:
         local = os.path.join(tmp, name)
-        with open(local, "wb") as fh:
-            async for chunk in request.stream():
-                fh.write(chunk)
+        await write_stream(request, local)
         await run_in_threadpool(repo.log_artifact, local, directory or None)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -94,9 +56,9 @@ async def _upload(request: Request, path: str) -> Response:
 
 
 async def _download(request: Request, path: str) -> Response:
-    repo = _repo(request)
+    repo = destination_repo(request)
     if isinstance(repo, LocalArtifactRepository):
-        local = _local_file(repo, path)
+        local = local_file(repo, path)
         if not os.path.isfile(local):
             raise ResourceNotFoundError(f"Artifact {path!r} does not exist (or is a folder)")
         return FileResponse(local, filename=posixpath.basename(path), content_disposition_type="attachment")
@@ -114,7 +76,7 @@ async def _download(request: Request, path: str) -> Response:
 
 
 async def _delete(request: Request, path: str) -> Response:
-    repo = _repo(request)
+    repo = destination_repo(request)
     await run_in_threadpool(repo.delete_artifacts, path or None)
     return ProtoJSONResponse({})
 
@@ -139,12 +101,13 @@ async def listing(request: Request) -> Response:
     """``GET .../artifacts?path=<folder>``: the folder's entries by basename."""
     try:
         path = safe_path(request.query_params.get("path", ""))
-        repo = _repo(request)
+        repo = destination_repo(request)
         infos = await run_in_threadpool(repo.list_artifacts, path or None)
     except MltrailError as exc:
         return error_response(exc.error_code, exc.message)
     return ProtoJSONResponse({"files": [
         file_info_to_json(type(i)(posixpath.basename(i.path), i.is_dir, i.file_size)) for i in infos
+        if path or i.path != STAGING
     ]})
 
 
@@ -153,4 +116,5 @@ def routes() -> list[Route]:
     return [
         Route(PREFIX, listing, methods=["GET"]),
         Route(PREFIX + "/{artifact_path:path}", artifact, methods=["GET", "PUT", "DELETE"]),
+        *artifacts_multipart.routes(),
     ]

@@ -23,6 +23,7 @@ ENDPOINT_NOT_FOUND = "ENDPOINT_NOT_FOUND"
 #: client must not retry (MLflow's client retries 500s).
 HTTP_STATUS: dict[str, int] = {
     **_HTTP_STATUS,
+    "INVALID_STATE": 400,
     MALFORMED_REQUEST: 400,
     ENDPOINT_NOT_FOUND: 404,
     "PERMISSION_DENIED": 403,

@@ -14,8 +14,7 @@ unknown fields ignored; int64 given as strings accepted), errors become
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 from starlette.concurrency import run_in_threadpool

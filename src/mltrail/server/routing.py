@@ -38,6 +38,10 @@ _DATASET = (
     Field("profile", STRING),
 )
 _DATASET_INPUT = (TAGS, Field("dataset", MESSAGE, required=True, fields=_DATASET))
+_DATASETS = Field("datasets", MESSAGE, repeated=True, fields=_DATASET_INPUT)
+#: log-batch's fields, then the dataset inputs of mltrail's one-transaction extensions
+_BATCH = (RUN_ID, Field("metrics", MESSAGE, repeated=True, fields=_METRIC),
+          Field("params", MESSAGE, repeated=True, fields=_KV), TAGS, _DATASETS)
 
 E = Endpoint
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -55,6 +59,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     E("POST", "experiments/restore", (EXPERIMENT_ID,), experiments.restore, "Restore a deleted experiment"),
     E("POST", "experiments/set-experiment-tag", (EXPERIMENT_ID, KEY, VALUE), experiments.set_tag,
       "Set an experiment tag"),
+    E("POST", "experiments/delete-experiment-tag", (EXPERIMENT_ID, KEY), experiments.delete_tag,
+      "Delete an experiment tag"),
     # runs
     E("POST", "runs/create",
       (Field("experiment_id"), Field("user_id"), Field("run_name"), Field("start_time", INT64), TAGS),
@@ -71,12 +77,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     E("POST", "runs/log-parameter", (RUN_ID, KEY, VALUE), runs.log_param, "Log a parameter"),
     E("POST", "runs/set-tag", (RUN_ID, KEY, VALUE), runs.set_tag, "Set a run tag"),
     E("POST", "runs/delete-tag", (RUN_ID, KEY), runs.delete_tag, "Delete a run tag"),
-    E("POST", "runs/log-batch",
-      (RUN_ID, Field("metrics", MESSAGE, repeated=True, fields=_METRIC),
-       Field("params", MESSAGE, repeated=True, fields=_KV), TAGS),
-      runs.log_batch, "Log metrics, params and tags in one transaction"),
-    E("POST", "runs/log-inputs", (RUN_ID, Field("datasets", MESSAGE, repeated=True, fields=_DATASET_INPUT)),
+    E("POST", "runs/log-batch", _BATCH[:4], runs.log_batch, "Log metrics, params and tags in one transaction"),
+    E("POST", "runs/log-inputs", (RUN_ID, _DATASETS),
       runs.log_inputs, "Log dataset inputs of a run"),
+    # mltrail extensions (MLflow has no such paths): one request, one transaction for what
+    # autologging writes at once; store.rest falls back to MLflow's calls when a server answers 404
+    E("POST", "runs/log-batch-inputs", _BATCH, runs.log_batch,
+      "Log metrics, params, tags and dataset inputs in one transaction (mltrail extension)"),
+    E("POST", "runs/finish", (*_BATCH, Field("status", required=True), Field("end_time", INT64)), runs.finish,
+      "Log a last batch with dataset inputs and end the run, in one transaction (mltrail extension)"),
     # metrics
     E("GET", "metrics/get-history",
       (RUN_ID, Field("metric_key", required=True), Field("max_results", INT64), Field("page_token")),

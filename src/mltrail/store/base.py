@@ -9,11 +9,14 @@ subclasses whose message names the offending value and the rule it broke.
 from __future__ import annotations
 
 import abc
-from typing import Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence, Union
 
 from ..entities import (
     DatasetInput,
     Experiment,
+    LoggedModel,
+    LoggedModelOutput,
+    LoggedModelStatus,
     Metric,
     PagedList,
     Param,
@@ -71,6 +74,10 @@ class TrackingStore(abc.ABC):
 
     @abc.abstractmethod
     def set_experiment_tag(self, experiment_id: str, key: str, value: str) -> None: ...
+
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
+        """Remove a tag of an active experiment (ResourceNotFoundError when it has no such tag)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot delete experiment tags")
 
     # -- runs ----------------------------------------------------------------
     @abc.abstractmethod
@@ -192,3 +199,84 @@ class TrackingStore(abc.ABC):
         page_token: Optional[str] = None,
     ) -> PagedList:
         """Runs matching MLflow's filter grammar, ordered, paged (``PagedList.token``)."""
+
+    # -- logged models (MLflow 3) ----------------------------------------------
+    # Not abstract: a store without logged models (an older server) refuses them by name.
+    def _no_logged_models(self, what: str) -> Any:
+        from ..exceptions import MltrailError
+
+        raise MltrailError(f"{type(self).__name__} does not support logged models ({what})")
+
+    def create_logged_model(
+        self,
+        experiment_id: str,
+        name: Optional[str] = None,
+        source_run_id: Optional[str] = None,
+        tags: Optional[Mapping[str, str]] = None,
+        params: Optional[Mapping[str, str]] = None,
+        model_type: Optional[str] = None,
+    ) -> LoggedModel:
+        """Create a PENDING logged model stored at ``<experiment location>/models/<model_id>/artifacts``.
+
+        >>> store.create_logged_model("1", name="model", source_run_id=run_id).model_id
+        'm-6c0f...'
+        """
+        return self._no_logged_models("create_logged_model")
+
+    def get_logged_model(self, model_id: str) -> LoggedModel:
+        """Raise ResourceNotFoundError for an unknown or deleted id."""
+        return self._no_logged_models("get_logged_model")
+
+    def search_logged_models(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: Optional[str] = None,
+        datasets: Optional[Sequence[Mapping[str, Any]]] = None,
+        max_results: Optional[int] = None,
+        order_by: Optional[Sequence[Union[str, Mapping[str, Any]]]] = None,
+        page_token: Optional[str] = None,
+    ) -> PagedList:
+        """Models matching MLflow's logged-model filter grammar, ordered, paged."""
+        return self._no_logged_models("search_logged_models")
+
+    def latest_logged_model_of_run(self, run_id: str, name: str) -> Optional[LoggedModel]:
+        """The newest READY model named ``name`` that run ``run_id`` logged, or None (``runs:/<run>/<name>``)."""
+        return self._no_logged_models("latest_logged_model_of_run")
+
+    def finalize_logged_model(
+        self,
+        model_id: str,
+        status: Union[str, LoggedModelStatus],
+        mlmodel_sha256: Optional[str] = None,
+        status_message: Optional[str] = None,
+    ) -> LoggedModel:
+        """Set READY or FAILED, and the sha256 of the model's final MLmodel file when given."""
+        return self._no_logged_models("finalize_logged_model")
+
+    def set_logged_model_tags(self, model_id: str, tags: Mapping[str, str]) -> None:
+        """Set (insert or replace) tags of a logged model."""
+        self._no_logged_models("set_logged_model_tags")
+
+    def delete_logged_model_tag(self, model_id: str, key: str) -> None:
+        """Delete a tag of a logged model (an unknown key raises ResourceNotFoundError)."""
+        self._no_logged_models("delete_logged_model_tag")
+
+    def log_logged_model_params(self, model_id: str, params: Mapping[str, str]) -> None:
+        """Log params of a logged model (immutable once logged, as run params)."""
+        self._no_logged_models("log_logged_model_params")
+
+    def log_logged_model_metrics(self, run_id: Optional[str], metrics: Sequence[Metric]) -> None:
+        """Link metric values to their ``model_id`` (the run's own metrics are logged separately)."""
+        self._no_logged_models("log_logged_model_metrics")
+
+    def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None:
+        """Record models a run logged (``run.outputs.model_outputs``)."""
+        self._no_logged_models("log_outputs")
+
+    def get_run_outputs(self, run_id: str) -> list[LoggedModelOutput]:
+        """The models a run logged, oldest first."""
+        return self._no_logged_models("get_run_outputs")
+
+    def delete_logged_model(self, model_id: str) -> None:
+        """Soft delete a logged model (hidden from get and search)."""
+        self._no_logged_models("delete_logged_model")

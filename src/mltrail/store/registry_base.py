@@ -114,6 +114,18 @@ class RegistryStore(abc.ABC):
     ) -> ModelVersion:
         """Record the outcome of a registration (READY or FAILED_REGISTRATION)."""
 
+    def expire_pending_model_versions(self, older_than_ms: int) -> list[ModelVersion]:
+        """Mark versions PENDING_REGISTRATION for more than ``older_than_ms`` as FAILED_REGISTRATION.
+
+        Returns the versions it marked (their copies are the caller's to remove).
+        Stores whose server finishes registrations itself return [].
+        """
+        return []
+
+    def failed_model_versions(self) -> list[ModelVersion]:
+        """Versions whose registration failed (their copies may be removed); [] when not tracked here."""
+        return []
+
     @abc.abstractmethod
     def get_model_version(self, name: str, version: Version) -> ModelVersion: ...
 
@@ -181,6 +193,25 @@ class RegistryStore(abc.ABC):
 
     @abc.abstractmethod
     def get_model_version_by_alias(self, name: str, alias: str) -> ModelVersion: ...
+
+    # -- what a version was registered from (MLflow 3 logged models) -------------
+    def record_model_version_origin(
+        self, name: str, version: Version, model_id: Optional[str], mlmodel_sha256: Optional[str]
+    ) -> None:
+        """Record the logged model a version came from and the sha256 of its MLmodel file.
+
+        Stores that keep no such record ignore it (loading then relies on the per-file hashes).
+
+        >>> store.record_model_version_origin("churn", 3, "m-6c0f...", "9f86d08...")
+        """
+
+    def get_model_version_mlmodel_sha256(self, name: str, version: Version) -> Optional[str]:
+        """The sha256 recorded for the version's MLmodel file, or None when none was recorded.
+
+        >>> store.get_model_version_mlmodel_sha256("churn", 3)
+        '9f86d08...'
+        """
+        return None
 
 
 __all__ = [

@@ -27,6 +27,7 @@ from typing import Optional, Union
 
 from ..entities import ModelVersionStage
 from ..exceptions import InvalidParameterError
+from .validation import check_text
 
 MAX_MODEL_NAME_LENGTH = 256
 MAX_ALIAS_LENGTH = 255
@@ -35,8 +36,10 @@ MAX_TAG_VALUE_LENGTH = 5000
 MAX_DESCRIPTION_LENGTH = 5000
 
 _FORBIDDEN_NAME_CHARS = re.compile(r"[/\\@:\x00-\x1f\x7f]")
-_ALIAS_CHARS = re.compile(r"^[A-Za-z0-9_-]+$")
-_NUMBER_LIKE = re.compile(r"^[vV]?[+-]?\d+$")
+_ALIAS_CHARS = re.compile(r"[A-Za-z0-9_-]+")  # used with fullmatch: "a\n" is refused
+_NUMBER_LIKE = re.compile(r"[vV]?[+-]?\d+")
+#: Versions are stored in a 32-bit integer column.
+MAX_VERSION = 2**31 - 1
 
 
 def validate_model_name(name: object, what: str = "Registered model name") -> str:
@@ -54,6 +57,7 @@ def validate_model_name(name: object, what: str = "Registered model name") -> st
             f"{what} {name!r} is invalid: it contains {bad.group()!r}; "
             "names may not contain '/', '\\', '@', ':' or control characters"
         )
+    check_text(name, what.lower())
     if name != name.strip() or name in (".", ".."):
         raise InvalidParameterError(
             f"{what} {name!r} is invalid: it may not be '.' or '..' nor start or end with a space"
@@ -71,8 +75,10 @@ def validate_version(version: object) -> int:
         raise InvalidParameterError(
             f"Model version {version!r} is invalid: it must be a whole number >= 1"
         ) from None
-    if number < 1:
-        raise InvalidParameterError(f"Model version {version!r} is invalid: it must be a whole number >= 1")
+    if number < 1 or number > MAX_VERSION:
+        raise InvalidParameterError(
+            f"Model version {version!r} is invalid: it must be a whole number >= 1 and at most {MAX_VERSION}"
+        )
     return number
 
 
@@ -93,12 +99,12 @@ def validate_alias(alias: object) -> str:
         raise InvalidParameterError(
             f"Alias {alias!r} is invalid: 'latest' is reserved for the newest version (models:/<name>/latest)"
         )
-    if _NUMBER_LIKE.match(alias):
+    if _NUMBER_LIKE.fullmatch(alias):
         raise InvalidParameterError(
             f"Alias {alias!r} is invalid: an alias may not be a number or 'v<number>', "
             "which would be mistaken for a version"
         )
-    if not _ALIAS_CHARS.match(alias):
+    if not _ALIAS_CHARS.fullmatch(alias):
         raise InvalidParameterError(
             f"Alias {alias!r} is invalid: only letters, digits, '_' and '-' are allowed"
         )
@@ -119,7 +125,8 @@ def validate_tag(key: object, value: object = "") -> tuple[str, str]:
             f"Tag value for key {key!r} is invalid: it has {len(text)} characters, "
             f"at most {MAX_TAG_VALUE_LENGTH} are allowed"
         )
-    return key, text
+    check_text(key, "tag key")
+    return key, check_text(text, f"tag value for key {key!r}:")
 
 
 def validate_description(description: Optional[object]) -> Optional[str]:
@@ -132,7 +139,7 @@ def validate_description(description: Optional[object]) -> Optional[str]:
             f"Description is invalid: it has {len(text)} characters, "
             f"at most {MAX_DESCRIPTION_LENGTH} are allowed"
         )
-    return text
+    return check_text(text, "description")
 
 
 def validate_tags(tags: Optional[Union[dict, list, tuple]]) -> dict[str, str]:

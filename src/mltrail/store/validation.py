@@ -16,7 +16,10 @@ run tag value              a string of at most 8,000 characters
 experiment tag value       a string of at most 8,000 characters
 metric value               a number (int, float, bool, numpy scalar...);
                            NaN and +-inf are allowed and stored faithfully
-metric timestamp, step     integers (timestamp in epoch milliseconds)
+metric timestamp, step     integers from -2^63 to 2^63-1 (timestamp in epoch
+                           milliseconds)
+any text (names, keys,     no NUL character (``\\x00``) and no lone surrogate
+values, filters)           (``'\\ud800'``): no backend can store them alike
 experiment name            non-empty, at most 256 characters
 run name                   at most 250 characters
 run id                     a string of at most 32 characters (uuid4 hex)
@@ -50,7 +53,10 @@ MAX_RUN_NAME_LENGTH = 250
 MAX_RUN_ID_LENGTH = 32
 MAX_USER_ID_LENGTH = 256
 
-_KEY_RE = re.compile(r"^[\w\-. /]+$")
+_KEY_RE = re.compile(r"[\w\-. /]+")  # always used with fullmatch: "a\n" is refused
+#: The range of the 64-bit integer columns (steps, timestamps, offsets).
+MIN_INT64 = -(2**63)
+MAX_INT64 = 2**63 - 1
 _KEY_RULE = (
     "keys may contain only letters, digits, underscores (_), dashes (-), periods (.), "
     "spaces ( ) and slashes (/)"
@@ -92,8 +98,8 @@ def _check_key(key: Any, kind: str) -> None:
             f"Invalid {kind} key {_shorten(key)}: a key must be at most {MAX_KEY_LENGTH} characters "
             f"(it has {len(key)})"
         )
-    if not _KEY_RE.match(key):
-        bad = sorted({c for c in key if not _KEY_RE.match(c)})
+    if not _KEY_RE.fullmatch(key):
+        bad = sorted({c for c in key if not _KEY_RE.fullmatch(c)})
         raise InvalidParameterError(
             f"Invalid {kind} key {key!r}: {_KEY_RULE} (found {', '.join(map(repr, bad))})"
         )
@@ -108,8 +114,49 @@ def _check_key(key: Any, kind: str) -> None:
         )
 
 
+def check_text(text: str, what: str) -> str:
+    """Refuse a NUL character or a lone surrogate in ``text`` (``what`` names it); return ``text``.
+
+    PostgreSQL cannot store NUL in text and no backend can encode a lone
+    surrogate as UTF-8, so every backend refuses both the same way.
+
+    >>> check_text("ok", "param value")
+    'ok'
+    """
+    if text.isascii():
+        if "\x00" in text:
+            raise InvalidParameterError(
+                f"Invalid {what} {_shorten(text)}: text must not contain the NUL character '\\x00'"
+            )
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidParameterError(
+            f"Invalid {what} {_shorten(text)}: text must be valid Unicode, but it holds the lone "
+            f"surrogate {text[exc.start]!r} at position {exc.start}"
+        ) from None
+    if "\x00" in text:
+        raise InvalidParameterError(f"Invalid {what} {_shorten(text)}: text must not contain the NUL character '\\x00'")
+    return text
+
+
+def check_int64(value: int, what: str) -> int:
+    """Refuse an integer outside the 64-bit range of the database columns; return it.
+
+    >>> check_int64(2**63, "metric step")
+    Traceback (most recent call last):
+    ...
+    mltrail.exceptions.InvalidParameterError: Invalid metric step 9223372036854775808: must be between -2^63 and 2^63-1 (a 64-bit integer)
+    """
+    if not MIN_INT64 <= value <= MAX_INT64:
+        raise InvalidParameterError(f"Invalid {what} {value!r}: must be between -2^63 and 2^63-1 (a 64-bit integer)")
+    return value
+
+
 def _validate_string_value(value: Any, key: str, kind: str, limit: int) -> str:
     text = value if isinstance(value, str) else str(value)  # as MLflow: log_param("a", None) stores "None"
+    check_text(text, f"{kind} value for key {key!r}:")
     if len(text) > limit:
         raise InvalidParameterError(
             f"Invalid {kind} value {_shorten(text)} for key {key!r}: a {kind} value must be at most "
@@ -158,7 +205,13 @@ def validate_metric(key: Any, value: Any, timestamp: Any, step: Any) -> tuple[st
     ('rmse', 6.9, 1700000000000, 0)
     """
     key = validate_key(key, "metric")
-    if type(value) is float and type(timestamp) is int and type(step) is int:  # the common case
+    if (
+        type(value) is float
+        and type(timestamp) is int
+        and type(step) is int
+        and timestamp.bit_length() < 64  # within the 64-bit range (-2^63 itself takes the slow path)
+        and step.bit_length() < 64
+    ):  # the common case
         return key, value, timestamp, step
     if isinstance(value, float):
         number = value
@@ -187,7 +240,7 @@ def _validate_int(value: Any, key: str, what: str) -> int:
         raise InvalidParameterError(
             f"Invalid metric {what} {value!r} for key {key!r}: the {what} must be an integer"
         )
-    return int(value)
+    return check_int64(int(value), f"metric {what} for key {key!r}:")
 
 
 def validate_experiment_name(name: Any) -> str:
@@ -205,7 +258,7 @@ def validate_experiment_name(name: Any) -> str:
             f"Invalid experiment name {_shorten(name)}: the name must be at most "
             f"{MAX_EXPERIMENT_NAME_LENGTH} characters (it has {len(name)})"
         )
-    return name
+    return check_text(name, "experiment name")
 
 
 def validate_run_name(name: Any) -> str:
@@ -221,7 +274,7 @@ def validate_run_name(name: Any) -> str:
             f"Invalid run name {_shorten(name)}: the name must be at most {MAX_RUN_NAME_LENGTH} "
             f"characters (it has {len(name)})"
         )
-    return name
+    return check_text(name, "run name")
 
 
 def validate_user_id(user_id: Any) -> str:
@@ -237,7 +290,7 @@ def validate_user_id(user_id: Any) -> str:
         raise InvalidParameterError(
             f"Invalid user id {_shorten(user_id)}: a user id must be at most {MAX_USER_ID_LENGTH} characters"
         )
-    return user_id
+    return check_text(user_id, "user id")
 
 
 def validate_run_id(run_id: Any) -> str:
@@ -263,9 +316,9 @@ def validate_timestamp(value: Any, what: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         if isinstance(value, float) and math.isfinite(value) and value == int(value):
-            return int(value)
+            return check_int64(int(value), what)
         raise InvalidParameterError(f"Invalid {what} {value!r}: must be an integer (epoch milliseconds)")
-    return int(value)
+    return check_int64(int(value), what)
 
 
 __all__ = [
@@ -275,6 +328,10 @@ __all__ = [
     "MAX_EXPERIMENT_TAG_VALUE_LENGTH",
     "MAX_EXPERIMENT_NAME_LENGTH",
     "MAX_RUN_NAME_LENGTH",
+    "MIN_INT64",
+    "MAX_INT64",
+    "check_text",
+    "check_int64",
     "validate_key",
     "validate_param",
     "validate_tag",

@@ -13,6 +13,7 @@ from hyperopt.early_stop import no_progress_loss
 from hyperopt.pyll import scope
 
 import mltrail
+from tests.integrations._logged import has_model
 
 SEED_SPACE = {
     "max_depth": scope.int(hp.quniform("max_depth", 2, 8, 1)),
@@ -71,7 +72,7 @@ def test_seed_sweep_gives_parent_and_one_run_per_trial(tracking, runs, xgb_data)
         assert child.data.metrics["duration_seconds"] > 0
         # xgboost autologging inside the trial landed in the trial's run
         assert "validation-rmse" in child.data.metrics and child.data.params["num_boost_round"] == "10"
-        assert "model" in [f.path for f in tracking.list_artifacts(child.info.run_id)]
+        assert has_model(child.info.run_id)  # MLflow 3: the trial's logged model
     space = json.load(open(tracking.download_artifacts(parent.info.run_id, "search_space.json")))
     assert space["hyperparameters"]["max_depth"] == {"distribution": "quniform", "low": 2, "high": 8, "q": 1,
                                                      "type": "int"}
@@ -204,7 +205,7 @@ def test_max_trial_models_keeps_the_best_models(tracking, runs, xgb_data, keep):
          rstate=np.random.default_rng(8), show_progressbar=False)
     (parent,) = runs.parents()
     children = runs.children(parent.info.run_id)
-    with_model = [c for c in children if "model" in [f.path for f in tracking.list_artifacts(c.info.run_id)]]
+    with_model = [c for c in children if has_model(c.info.run_id)]
     best = sorted(children, key=lambda c: c.data.metrics["loss"])[:keep]
     assert sorted(c.info.run_id for c in with_model) == sorted(c.info.run_id for c in best)
     if keep:
@@ -219,7 +220,7 @@ def test_log_trial_models_false(tracking, runs, xgb_data):
          rstate=np.random.default_rng(9), show_progressbar=False)
     (parent,) = runs.parents()
     for child in runs.children(parent.info.run_id):
-        assert "model" not in [f.path for f in tracking.list_artifacts(child.info.run_id)]
+        assert not has_model(child.info.run_id)
         assert "feature_importance_weight.json" in [f.path for f in tracking.list_artifacts(child.info.run_id)]
 
 
@@ -269,7 +270,7 @@ def test_sklearn_autologging_inside_trials_lands_in_the_trial_runs(tracking, run
         assert child.data.tags.get("estimator_class", "").endswith("Ridge")
         assert float(child.data.params["alpha"]) > 0 and "training_score" in child.data.metrics
         assert child.data.metrics["training_score"] == pytest.approx(-child.data.metrics["loss"])
-        assert "model" in [f.path for f in tracking.list_artifacts(child.info.run_id)]
+        assert has_model(child.info.run_id)
 
 
 def test_disable_restores_hyperopt_exactly_and_options_are_checked(tracking, runs):

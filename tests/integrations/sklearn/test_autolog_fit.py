@@ -19,6 +19,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 import mltrail
+from tests.integrations._logged import has_model, model_folder
 from mltrail_sklearn import integration
 
 
@@ -67,7 +68,7 @@ def test_classifier_metrics_match_sklearn_and_plots_are_logged(autolog_store, al
     assert m["training_score"] == pytest.approx(model.score(X, y))
     names = artifact_names(autolog_store, run.info.run_id)
     assert {"training_confusion_matrix.png", "training_roc_curve.png", "training_precision_recall_curve.png"} <= names
-    assert "model" not in names
+    assert not has_model(run.info.run_id, client=autolog_store)
     png = autolog_store.download_artifacts(run.info.run_id, "training_confusion_matrix.png")
     with open(png, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
@@ -83,7 +84,7 @@ def test_signature_and_input_example_follow_config(autolog_store, all_runs, regr
     from mltrail.models import Model
 
     def mlmodel(run):
-        folder = autolog_store.download_artifacts(run.info.run_id, "model")
+        folder = model_folder(run.info.run_id, client=autolog_store)
         return Model.load(os.path.join(folder, "MLmodel"))
 
     first, second = mlmodel(with_both), mlmodel(with_neither)
@@ -101,7 +102,7 @@ def test_dataframe_input_gives_named_signature_and_example(autolog_store, all_ru
     (run,) = all_runs()
     from mltrail.models import Model
 
-    folder = autolog_store.download_artifacts(run.info.run_id, "model")
+    folder = model_folder(run.info.run_id, client=autolog_store)
     model = Model.load(os.path.join(folder, "MLmodel"))
     assert [c["name"] for c in model.signature.inputs.to_dict()] == list(frame.columns)
     loaded = mltrail.pyfunc.load_model(f"runs:/{run.info.run_id}/model")
@@ -115,7 +116,7 @@ def test_registered_model_name_registers_each_autologged_model(autolog_store, al
     Ridge(alpha=0.2).fit(X, y)
     first, second = all_runs()
     versions = autolog_store.search_model_versions("name = 'taxi-duration'")
-    assert sorted((v.version, v.run_id) for v in versions) == [("1", first.info.run_id), ("2", second.info.run_id)]
+    assert sorted((v.version, v.run_id) for v in versions) == [(1, first.info.run_id), (2, second.info.run_id)]
     model = mltrail.sklearn.load_model("models:/taxi-duration/2")
     assert model.alpha == 0.2
 
@@ -255,7 +256,7 @@ def test_universal_autolog_does_not_override_framework_config(autolog_store, all
     Ridge().fit(X, y)
     (run,) = all_runs()
     assert run.data.tags["by"] == "sklearn.autolog"
-    assert "model" not in artifact_names(autolog_store, run.info.run_id)
+    assert not has_model(run.info.run_id, client=autolog_store)
 
 
 @pytest.mark.parametrize("backend", ["threading", "loky"])

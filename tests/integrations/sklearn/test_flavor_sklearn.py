@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import mltrail
+from tests.integrations._logged import model_files
 from mltrail.exceptions import InvalidParameterError
 
 
@@ -50,12 +51,12 @@ def _artifacts(run_id: str, path: str = "") -> list[str]:
 def test_log_and_load_returns_an_equivalent_estimator(tracking, pipe, data):
     X, _ = data
     with mltrail.start_run() as run:
-        info = mltrail.sklearn.log_model(pipe, artifact_path="model", input_example=X[:5])
-    assert sorted(_artifacts(run.info.run_id, "model")) == sorted(
-        f"model/{n}"
-        for n in ("MLmodel", "model.pkl", "conda.yaml", "python_env.yaml", "requirements.txt", "input_example.json",
-                  "serving_input_example.json")
+        info = mltrail.sklearn.log_model(pipe, name="model", input_example=X[:5])
+    assert model_files(run.info.run_id) == sorted(
+        ("MLmodel", "model.pkl", "conda.yaml", "python_env.yaml", "requirements.txt", "input_example.json",
+         "serving_input_example.json")
     )
+    assert _artifacts(run.info.run_id) == []  # MLflow 3: nothing in the run's own artifacts
     loaded = mltrail.sklearn.load_model(info.model_uri)
     assert type(loaded) is type(pipe)
     np.testing.assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
@@ -63,10 +64,11 @@ def test_log_and_load_returns_an_equivalent_estimator(tracking, pipe, data):
     assert info.flavors["sklearn"]["serialization_format"] == "cloudpickle"
 
 
-def test_log_model_without_active_run_starts_one(tracking, pipe):
-    info = mltrail.sklearn.log_model(pipe, "model")
-    assert mltrail.active_run().info.run_id == info.run_id
-    mltrail.end_run()
+def test_log_model_without_active_run_starts_none(tracking, pipe):
+    """MLflow 3: a model logged outside any run is a logged model of the current experiment, with no run."""
+    info = mltrail.sklearn.log_model(pipe, name="model")
+    assert mltrail.active_run() is None and info.run_id is None
+    assert mltrail.get_logged_model(info.model_id).source_run_id is None
 
 
 @pytest.mark.parametrize("fmt, file_name", [("pickle", "model.pkl"), ("skops", "model.skops")])
@@ -179,23 +181,26 @@ def test_model_pickle_is_readable_by_plain_cloudpickle(tmp_path, pipe, data):
     assert pickle.DEFAULT_PROTOCOL >= 4
 
 
-def test_logging_twice_to_the_same_path_is_refused_and_the_first_model_survives(tracking, pipe, data):
-    from mltrail.exceptions import ResourceAlreadyExistsError
-
+def test_logging_twice_under_one_name_keeps_both_models(tracking, pipe, data):
+    """MLflow 3: each log_model is a logged model of its own; runs:/<run>/<name> is the newest."""
     X, _ = data
     with mltrail.start_run() as run:
-        info = mltrail.sklearn.log_model(pipe, artifact_path="model", input_example=X[:2])
-        with pytest.raises(ResourceAlreadyExistsError, match="already has artifacts at 'model'"):
-            mltrail.sklearn.log_model(pipe, artifact_path="model")
-    np.testing.assert_array_equal(mltrail.sklearn.load_model(info.model_uri).predict(X), pipe.predict(X))
-    assert "model/input_example.json" in _artifacts(run.info.run_id, "model")
+        first = mltrail.sklearn.log_model(pipe, name="model", input_example=X[:2])
+        second = mltrail.sklearn.log_model(pipe, name="model")
+    assert first.model_id != second.model_id
+    np.testing.assert_array_equal(mltrail.sklearn.load_model(first.model_uri).predict(X), pipe.predict(X))
+    assert "input_example.json" in os.listdir(mltrail.get_logged_model(first.model_id).artifact_location)
+    assert "input_example.json" not in os.listdir(mltrail.get_logged_model(second.model_id).artifact_location)
+    newest = mltrail.models.uri.resolve_model_uri(f"runs:/{run.info.run_id}/model")
+    assert newest == mltrail.get_logged_model(second.model_id).artifact_location
 
 
 def test_log_model_to_an_explicit_run(tracking, pipe, data):
     X, _ = data
     client = mltrail.MlflowClient()
     run = client.create_run(client.create_experiment("explicit"))
-    info = mltrail.sklearn.log_model(pipe, artifact_path="m", run_id=run.info.run_id)
+    info = mltrail.sklearn.log_model(pipe, name="m", run_id=run.info.run_id)
     assert mltrail.active_run() is None
-    assert info.model_uri == f"runs:/{run.info.run_id}/m"
-    np.testing.assert_array_equal(mltrail.pyfunc.load_model(info.model_uri).predict(X), pipe.predict(X))
+    assert info.model_uri == f"models:/{info.model_id}" and info.run_id == run.info.run_id
+    for uri in (info.model_uri, f"runs:/{run.info.run_id}/m"):
+        np.testing.assert_array_equal(mltrail.pyfunc.load_model(uri).predict(X), pipe.predict(X))

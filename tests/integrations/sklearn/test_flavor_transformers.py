@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import mltrail
+from tests.integrations._logged import model_files
 from mltrail.exceptions import InvalidParameterError
 
 
@@ -117,7 +118,7 @@ def test_autologged_transformers_log_their_models_without_warning(autolog_store,
     dv_run, scaler_run = all_runs()
     assert dv_run.data.tags["estimator_name"] == "DictVectorizer"
     for run in (dv_run, scaler_run):
-        assert "MLmodel" in _artifact_files(run.info.run_id, "model")
+        assert "MLmodel" in model_files(run.info.run_id)
     dv_model = mltrail.pyfunc.load_model(f"runs:/{dv_run.info.run_id}/model")
     np.testing.assert_array_equal(dv_model.predict(records).toarray(), X.toarray())
     scaler_model = mltrail.pyfunc.load_model(f"runs:/{scaler_run.info.run_id}/model")

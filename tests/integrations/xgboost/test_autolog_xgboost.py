@@ -11,6 +11,7 @@ import xgboost as xgb
 from xgboost import train as train_bound_before_autolog  # rule 4: bound before autolog()
 
 import mltrail
+from tests.integrations._logged import has_model, model_folder
 
 PARAMS = {"max_depth": 3, "learning_rate": 0.3, "nthread": 1, "seed": 0}
 
@@ -50,7 +51,8 @@ def test_train_logs_params_metrics_importance_and_model(autolog_store, all_runs,
         np.testing.assert_allclose([v for _, v in history], evals_result[data_name]["rmse"])
     artifacts = _artifact_names(client, run.info.run_id)
     assert {"feature_importance_weight.json", "feature_importance_gain.json", "booster_config.json",
-            "feature_importance_weight.png", "feature_importance_gain.png", "model"} <= set(artifacts)
+            "feature_importance_weight.png", "feature_importance_gain.png"} <= set(artifacts)
+    assert has_model(run.info.run_id, client=client)  # MLflow 3: a logged model, not a run artifact
     local = client.download_artifacts(run.info.run_id, "feature_importance_gain.json")
     with open(local) as fh:
         assert json.load(fh) == pytest.approx(booster.get_score(importance_type="gain"))
@@ -145,7 +147,7 @@ def test_active_run_is_reused_and_left_running(autolog_store, all_runs, dmatrice
         mltrail.log_metric("after", 1.0)
     (stored,) = all_runs()
     assert stored.data.metrics["after"] == 1.0 and "validation-rmse" in stored.data.metrics
-    assert "model" not in _artifact_names(autolog_store, stored.info.run_id)
+    assert not has_model(stored.info.run_id, client=autolog_store)
 
 
 def test_long_training_flushes_metrics_while_it_runs(autolog_store, all_runs, dmatrices):
@@ -184,7 +186,7 @@ def test_input_example_and_signature_from_dmatrix(autolog_store, all_runs, dmatr
     (run,) = all_runs()
     info = mltrail.models.get_model_info(f"runs:/{run.info.run_id}/model")
     assert [c["name"] for c in info.signature.inputs.to_dict()] == list(X_valid.columns)
-    model_dir = autolog_store.download_artifacts(run.info.run_id, "model")
+    model_dir = model_folder(run.info.run_id, client=autolog_store)
     assert any(name.startswith("input_example") for name in os.listdir(model_dir))
     pyfunc = mltrail.pyfunc.load_model(f"runs:/{run.info.run_id}/model")
     assert pyfunc.predict(X_valid).shape[0] == len(X_valid)

@@ -59,3 +59,8 @@ def restore(ctx, r: Req) -> Req:
 def set_tag(ctx, r: Req) -> Req:
     ctx.tracking_store.set_experiment_tag(r["experiment_id"], r["key"], r.get("value", ""))
     return {}
+
+
+def delete_tag(ctx, r: Req) -> Req:
+    ctx.tracking_store.delete_experiment_tag(r["experiment_id"], r["key"])
+    return {}

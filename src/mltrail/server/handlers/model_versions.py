@@ -21,8 +21,23 @@ def _version(mv) -> Req:
 
 
 def create(ctx, r: Req) -> Req:
+    source = r["source"]
+    from ...client import registry_storage
+
+    if source.startswith("models:") and not registry_storage.is_logged_model_uri(source):
+        # copy_model_version: copy that registered version's files
+        from ...models.uri import parse_models_uri
+
+        src = ctx.client._find_version(parse_models_uri(source), source)
+        mv = registry_storage.register_version(
+            ctx.client, r["name"], ctx.client.get_model_version_download_uri(src.name, src.version),
+            run_id=r.get("run_id") or src.run_id, tags=tag_dict(r.get("tags")) or None,
+            run_link=r.get("run_link") or src.run_link, description=r.get("description"),
+            recorded_source=source,
+        )
+        return _version(mv)
     mv = ctx.client.create_model_version(
-        r["name"], r["source"], r.get("run_id") or None, tag_dict(r.get("tags")) or None,
+        r["name"], source, r.get("run_id") or None, tag_dict(r.get("tags")) or None,
         r.get("run_link") or None, r.get("description"),
     )
     return _version(mv)

@@ -1,5 +1,7 @@
 """Run endpoints: ``runs/create``, ``get``, ``update``, ``delete``, ``restore``, ``search``,
-``log-metric``, ``log-parameter``, ``set-tag``, ``delete-tag``, ``log-batch``, ``log-inputs``.
+``log-metric``, ``log-parameter``, ``set-tag``, ``delete-tag``, ``log-batch``, ``log-inputs``,
+and mltrail's extensions ``runs/log-batch-inputs`` (a batch with dataset inputs) and
+``runs/finish`` (a last batch and the run's end), each one store transaction.
 
 Writes a client may retry are idempotent: an exact repeated metric row is kept
 once by the store, a repeated param with the same value is accepted, tags are
@@ -8,12 +10,15 @@ overwritten, a repeated dataset input changes nothing.
 
 from __future__ import annotations
 
-from typing import Any
+import re
+import threading
+import time
+from typing import Any, Optional
 
-from ...entities import Metric, Param, RunTag
+from ...entities import DatasetInput, Metric, Param, Run, RunStatus, RunTag, ViewType
 from ...exceptions import InvalidParameterError
 from ...store.base import SEARCH_MAX_RESULTS_DEFAULT
-from ...store.rest.wire import dataset_input_from_json, run_info_to_json, run_to_json
+from ...store.rest.wire import REQUEST_ID_TAG, dataset_input_from_json, run_info_to_json, run_to_json
 from ._common import paged, view_type
 
 Req = dict[str, Any]
@@ -24,11 +29,38 @@ MAX_PARAMS_TAGS_PER_BATCH = 100
 MAX_ENTITIES_PER_BATCH = 1000
 
 
+#: What a request token may look like (anything else is kept as a plain tag, not deduplicated).
+_TOKEN = re.compile(r"[0-9A-Za-z-]{8,64}")
+_create_locks = [threading.Lock() for _ in range(64)]
+
+
+def _created_before(ctx, experiment_id: str, token: str, start_time: Optional[int]) -> Optional[Run]:
+    """The run an earlier attempt of the same create made (same experiment, token and start time)."""
+    query = f"tags.`{REQUEST_ID_TAG}` = '{token}'"
+    if start_time is not None:
+        query += f" and attributes.start_time = {int(start_time)}"
+    found = ctx.tracking_store.search_runs([experiment_id], query, ViewType.ALL, 1)
+    return found[0] if found else None
+
+
 def create(ctx, r: Req) -> Req:
+    """``runs/create``; idempotent when the client sent a request token (tag ``mltrail.requestId``):
+    a retry of a create whose answer was lost returns the run the first attempt made."""
     tags = [RunTag(t["key"], t.get("value", "")) for t in r.get("tags", ())]
-    run = ctx.tracking_store.create_run(
-        r.get("experiment_id") or "0", r.get("user_id", ""), r.get("start_time"), tags, r.get("run_name") or None
-    )
+    experiment_id = r.get("experiment_id") or "0"
+    token = next((t.value for t in tags if t.key == REQUEST_ID_TAG), None)
+
+    def _create() -> Run:
+        return ctx.tracking_store.create_run(
+            experiment_id, r.get("user_id", ""), r.get("start_time"), tags, r.get("run_name") or None
+        )
+
+    if token is None or not _TOKEN.fullmatch(token):
+        return {"run": run_to_json(_create())}
+    # Attempts of one create reaching this process one after the other (the usual retry after a
+    # lost answer) find the first one's run; the lock orders attempts that overlap in one process.
+    with _create_locks[hash(token) % len(_create_locks)]:
+        run = _created_before(ctx, experiment_id, token, r.get("start_time")) or _create()
     return {"run": run_to_json(run)}
 
 
@@ -103,16 +135,32 @@ def _check_batch_limits(metrics: list, params: list, tags: list) -> None:
         )
 
 
-def log_batch(ctx, r: Req) -> Req:
+def _batch(r: Req) -> tuple[list[Metric], list[Param], list[RunTag], list[DatasetInput]]:
     metrics, params, tags = r.get("metrics", []), r.get("params", []), r.get("tags", [])
     _check_batch_limits(metrics, params, tags)
-    ctx.tracking_store.log_batch(
-        r["run_id"],
+    return (
         [Metric(m["key"], m["value"], m["timestamp"], m.get("step", 0)) for m in metrics],
         [Param(p["key"], p.get("value", "")) for p in params],
         [RunTag(t["key"], t.get("value", "")) for t in tags],
+        [dataset_input_from_json(d) for d in r.get("datasets", ())],
     )
+
+
+def log_batch(ctx, r: Req) -> Req:
+    """``runs/log-batch``, and the extension ``runs/log-batch-inputs`` (the same with ``datasets``)."""
+    metrics, params, tags, datasets = _batch(r)
+    ctx.tracking_store.log_batch(r["run_id"], metrics, params, tags, datasets)
     return {}
+
+
+def finish(ctx, r: Req) -> Req:
+    """mltrail extension ``runs/finish``: ``store.finish_run`` (batch, inputs and end, one transaction)."""
+    metrics, params, tags, datasets = _batch(r)
+    status = RunStatus.to_string(r["status"])
+    info = ctx.tracking_store.finish_run(
+        r["run_id"], status, r["end_time"] if "end_time" in r else int(time.time() * 1000), metrics, params, tags, datasets
+    )
+    return {"run_info": run_info_to_json(info)}
 
 
 def log_inputs(ctx, r: Req) -> Req:

@@ -12,6 +12,8 @@ after the retries (see :mod:`mltrail._http`).
 
 from __future__ import annotations
 
+import time
+import uuid
 from typing import Any, Optional, Sequence
 
 from ..._http import get_http_client
@@ -19,6 +21,7 @@ from ...entities import DatasetInput, Experiment, Metric, PagedList, Param, Run,
 from ...exceptions import ResourceNotFoundError
 from ..base import SEARCH_MAX_RESULTS_DEFAULT, TrackingStore
 from .wire import (
+    REQUEST_ID_TAG,
     absolute_artifact_uri,
     dataset_input_to_json,
     double_to_json,
@@ -35,10 +38,6 @@ BATCH_METRICS, BATCH_PARAMS_TAGS = 1000, 100
 
 def _metric(m: Metric) -> dict[str, Any]:
     return {"key": m.key, "value": double_to_json(float(m.value)), "timestamp": int(m.timestamp), "step": int(m.step)}
-
-
-def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
-    return [items[i:i + size] for i in range(0, len(items), size)] or [()]
 
 
 class RestTrackingStore(TrackingStore):
@@ -107,11 +106,18 @@ class RestTrackingStore(TrackingStore):
     def set_experiment_tag(self, experiment_id: str, key: str, value: str) -> None:
         self._post("experiments/set-experiment-tag", {"experiment_id": str(experiment_id), "key": key, "value": value})
 
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
+        self._post("experiments/delete-experiment-tag", {"experiment_id": str(experiment_id), "key": key})
+
     # -- runs ----------------------------------------------------------------
     def create_run(self, experiment_id, user_id, start_time, tags=(), run_name=None, status="RUNNING") -> Run:
+        # A request token and the start time fixed here, so that a retry of this request (the
+        # answer lost) gets the run the first attempt made rather than a second one.
+        token = {"key": REQUEST_ID_TAG, "value": uuid.uuid4().hex}
         body = self._post("runs/create", {
-            "experiment_id": str(experiment_id), "user_id": user_id, "start_time": start_time,
-            "run_name": run_name, "tags": [{"key": t.key, "value": t.value} for t in tags],
+            "experiment_id": str(experiment_id), "user_id": user_id,
+            "start_time": int(time.time() * 1000) if start_time is None else start_time,
+            "run_name": run_name, "tags": [*({"key": t.key, "value": t.value} for t in tags), token],
         })
         run = self._run(body["run"])
         if str(status) != "RUNNING":
@@ -145,25 +151,72 @@ class RestTrackingStore(TrackingStore):
     def delete_tag(self, run_id: str, key: str) -> None:
         self._post("runs/delete-tag", {"run_id": run_id, "key": key})
 
-    def log_batch(self, run_id, metrics=(), params=(), tags=(), datasets=()) -> None:
-        """One request when the batch fits the server's limits (1000 metrics, 100 params, 100 tags);
-        larger batches go in several requests, params and tags first."""
+    def _batch_requests(self, metrics: Sequence[Metric], params: Sequence[Param],
+                        tags: Sequence[RunTag]) -> list[dict[str, Any]]:
+        """log-batch bodies (without run_id) within the server's limits (1000 entries, of which at
+        most 100 params and 100 tags), filled in order: params and tags first, then metrics; at least one."""
         metrics, params, tags = list(metrics), list(params), list(tags)
-        if max(len(params), len(tags)) <= BATCH_PARAMS_TAGS and len(metrics) + len(params) + len(tags) <= BATCH_METRICS:
-            requests = [(metrics, params, tags)]
-        else:
-            n = BATCH_PARAMS_TAGS
-            requests = [((), params[i:i + n], tags[i:i + n]) for i in range(0, max(len(params), len(tags)), n)]
-            requests += [(chunk, (), ()) for chunk in _chunks(metrics, BATCH_METRICS)]
-        for m, p, t in requests:
-            if m or p or t:
-                self._post("runs/log-batch", {
-                    "run_id": run_id, "metrics": [_metric(x) for x in m],
-                    "params": [{"key": x.key, "value": x.value} for x in p],
-                    "tags": [{"key": x.key, "value": x.value} for x in t],
-                })
+        chunks: list[tuple[Sequence[Metric], Sequence[Param], Sequence[RunTag]]] = []
+        m = p = t = 0
+        while not chunks or m < len(metrics) or p < len(params) or t < len(tags):
+            p_end, t_end = min(p + BATCH_PARAMS_TAGS, len(params)), min(t + BATCH_PARAMS_TAGS, len(tags))
+            m_end = min(m + BATCH_METRICS - (p_end - p) - (t_end - t), len(metrics))
+            chunks.append((metrics[m:m_end], params[p:p_end], tags[t:t_end]))
+            m, p, t = m_end, p_end, t_end
+        return [{"metrics": [_metric(x) for x in cm], "params": [{"key": x.key, "value": x.value} for x in cp],
+                 "tags": [{"key": x.key, "value": x.value} for x in ct]} for cm, cp, ct in chunks]
+
+    def _extension(self, path: str, body: dict[str, Any]) -> Optional[dict[str, Any]]:
+        """POST to one of mltrail's extension endpoints; None when the server has none (``mlflow
+        server`` answers 404), remembered for this server so later calls go straight to MLflow's."""
+        if self._http.extensions is False:
+            return None
+        try:
+            answer = self._post(path, body)
+        except ResourceNotFoundError as exc:
+            if exc.error_code != "ENDPOINT_NOT_FOUND":
+                raise
+            self._http.extensions = False
+            return None
+        self._http.extensions = True
+        return answer
+
+    def log_batch(self, run_id, metrics=(), params=(), tags=(), datasets=()) -> None:
+        """One request when the batch fits the server's limits (1000 metrics, 100 params, 100 tags),
+        dataset inputs included (``runs/log-batch-inputs`` on mltrail server; ``log-batch`` then
+        ``log-inputs`` on mlflow server); larger batches go in several requests, params and tags first."""
+        requests = self._batch_requests(metrics, params, tags)
+        *first, last = requests
+        for body in first:
+            self._post("runs/log-batch", {"run_id": run_id, **body})
+        if datasets and self._extension("runs/log-batch-inputs", {
+            "run_id": run_id, **last, "datasets": [dataset_input_to_json(d) for d in datasets]
+        }) is not None:
+            return
+        if last["metrics"] or last["params"] or last["tags"]:
+            self._post("runs/log-batch", {"run_id": run_id, **last})
         if datasets:
             self.log_inputs(run_id, datasets)
+
+    def finish_run(self, run_id, status, end_time, metrics=(), params=(), tags=(), datasets=()) -> RunInfo:
+        """A last batch (with dataset inputs) and the run's end in one request and one server
+        transaction (``runs/finish``, an mltrail extension); against mlflow server, MLflow's
+        log-batch, log-inputs and update calls. A batch over the limits sends its first parts first."""
+        requests = self._batch_requests(metrics, params, tags)
+        *first, last = requests
+        for body in first:
+            self._post("runs/log-batch", {"run_id": run_id, **body})
+        answer = self._extension("runs/finish", {
+            "run_id": run_id, **last, "datasets": [dataset_input_to_json(d) for d in datasets],
+            "status": str(status), "end_time": end_time,
+        })
+        if answer is not None:
+            return self._run_info(answer["run_info"])
+        if last["metrics"] or last["params"] or last["tags"]:
+            self._post("runs/log-batch", {"run_id": run_id, **last})
+        if datasets:
+            self.log_inputs(run_id, datasets)
+        return self.update_run_info(run_id, run_status=status, end_time=end_time)
 
     def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput]) -> None:
         self._post("runs/log-inputs", {"run_id": run_id, "datasets": [dataset_input_to_json(d) for d in datasets]})

@@ -35,6 +35,11 @@ from ...entities import (
 
 Json = dict[str, Any]
 
+#: Tag carrying the request token of a ``runs/create`` sent by mltrail's client: a retried create
+#: with the same token returns the run the first attempt made. Stored with the run, never sent
+#: back on the wire (``run_to_json`` leaves it out).
+REQUEST_ID_TAG = "mltrail.requestId"
+
 
 def double_to_json(value: float) -> Any:
     """A double as proto3 JSON: a number, or ``"NaN"`` / ``"Infinity"`` / ``"-Infinity"``.
@@ -189,7 +194,7 @@ def run_to_json(run: Run, metrics: Optional[list[Metric]] = None) -> Json:
         "data": {
             "metrics": metric_list,
             "params": _kv(data.params),
-            "tags": _kv(data.tags),
+            "tags": [{"key": k, "value": v} for k, v in data.tags.items() if k != REQUEST_ID_TAG],
         },
         "inputs": {"dataset_inputs": [dataset_input_to_json(d) for d in run.inputs.dataset_inputs]},
     }
@@ -238,7 +243,7 @@ def model_version_to_json(mv: ModelVersion) -> Json:
     return _drop_none(
         {
             "name": mv.name,
-            "version": mv.version,
+            "version": str(mv.version),  # a string on the wire (MLflow's proto)
             "creation_timestamp": mv.creation_timestamp,
             "last_updated_timestamp": mv.last_updated_timestamp,
             "user_id": mv.user_id,
@@ -259,10 +264,10 @@ def model_version_from_json(body: Json) -> ModelVersion:
     """The inverse of :func:`model_version_to_json`."""
     return ModelVersion(
         name=body["name"],
-        version=str(body["version"]),
+        version=int(body["version"]),
         creation_timestamp=int(body.get("creation_timestamp", 0)),
         last_updated_timestamp=_int_or_none(body.get("last_updated_timestamp")),
-        description=body.get("description", ""),
+        description=body.get("description"),
         user_id=body.get("user_id", ""),
         current_stage=body.get("current_stage", "None"),
         source=body.get("source", ""),
@@ -285,7 +290,7 @@ def registered_model_to_json(rm: RegisteredModel) -> Json:
             "description": rm.description,
             "latest_versions": [model_version_to_json(v) for v in rm.latest_versions],
             "tags": _kv(rm.tags),
-            "aliases": [{"alias": a, "version": v} for a, v in rm.aliases.items()],
+            "aliases": [{"alias": a, "version": str(v)} for a, v in rm.aliases.items()],
         }
     )
 
@@ -296,10 +301,10 @@ def registered_model_from_json(body: Json) -> RegisteredModel:
         name=body["name"],
         creation_timestamp=int(body.get("creation_timestamp", 0)),
         last_updated_timestamp=_int_or_none(body.get("last_updated_timestamp")),
-        description=body.get("description", ""),
+        description=body.get("description"),
         latest_versions=[model_version_from_json(v) for v in body.get("latest_versions") or ()],
         tags=_kv_dict(body.get("tags")),
-        aliases={a["alias"]: str(a["version"]) for a in body.get("aliases") or ()},
+        aliases={a["alias"]: int(a["version"]) for a in body.get("aliases") or ()},
     )
 
 

@@ -15,6 +15,17 @@ Rules per entity (as MLflow): metrics compare with numbers (= != < <= > >=);
 params and tags with strings (= != LIKE ILIKE IN NOT IN); string attributes
 like params, numeric attributes (times) like metrics.
 
+Limits (each search refuses more with INVALID_PARAMETER_VALUE naming the limit,
+so no search can exhaust the database's parser, join or sort limits):
+
+- at most :data:`MAX_FILTER_COMPARISONS` comparisons joined by ``AND``;
+- at most :data:`MAX_IN_VALUES` values in one ``IN``/``NOT IN`` list;
+- at most :data:`MAX_ORDER_BY_KEYS` distinct ``order_by`` keys (a key repeated
+  later in the list is dropped: the first occurrence decides the order);
+- a number compared with a numeric attribute (times, ids, versions) must be a
+  finite value within the 64-bit integer range;
+- no NUL character and no lone surrogate anywhere in a filter or order_by.
+
 >>> parse_filter("metrics.rmse < 7 and tags.`mlflow.runName` LIKE 'base%'", RUN_SPEC)
 [Comparison(entity='metric', key='rmse', op='<', value=7.0), Comparison(entity='tag', key='mlflow.runName', op='LIKE', value='base%')]
 """
@@ -24,6 +35,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
+from ...exceptions import InvalidParameterError
+from ..validation import MAX_INT64, MIN_INT64, check_text
 from .tokens import BACKTICKED, NUMBER, OPERATOR, PUNCT, QUOTED, WORD, Token, syntax_error, tokenize
 
 METRIC = "metric"
@@ -50,6 +63,13 @@ NUMERIC_OPS = ("=", "!=", "<", "<=", ">", ">=")
 STRING_OPS = ("=", "!=", "LIKE", "ILIKE", "IN", "NOT IN")
 
 Value = Union[float, str, tuple]
+
+#: Most comparisons one filter may AND together.
+MAX_FILTER_COMPARISONS = 50
+#: Most values one IN / NOT IN list may hold.
+MAX_IN_VALUES = 500
+#: Most distinct order_by keys one search may sort by.
+MAX_ORDER_BY_KEYS = 10
 
 
 @dataclass(frozen=True)
@@ -200,7 +220,13 @@ class _Parser:
         if kind == "number":
             if value_token.kind != NUMBER:
                 raise self.error(f"expected a number to compare {_describe(entity, key)} with", value_token)
-            return Comparison(entity, key, op, float(value_token.value))  # type: ignore[arg-type]
+            number = float(value_token.value)  # type: ignore[arg-type]
+            if entity == ATTRIBUTE and not (number == number and MIN_INT64 <= number <= MAX_INT64):
+                raise self.error(
+                    f"attribute {key!r} is a 64-bit integer: compare it with a number between -2^63 and 2^63-1",
+                    value_token,
+                )
+            return Comparison(entity, key, op, number)
         if value_token.kind != QUOTED:
             raise self.error(
                 f"expected a quoted string ('...' or \"...\") to compare {_describe(entity, key)} with", value_token
@@ -217,6 +243,8 @@ class _Parser:
             if item.kind != QUOTED:
                 raise self.error("expected a quoted string in the list", item)
             values.append(str(item.value))
+            if len(values) > MAX_IN_VALUES:
+                raise self.error(f"an IN list may hold at most {MAX_IN_VALUES} values", item)
             sep = self.take("',' or ')'")
             if sep.kind == PUNCT and sep.text == ")":
                 return tuple(values)
@@ -228,6 +256,10 @@ class _Parser:
         if not self.tokens:
             return comparisons
         while True:
+            if len(comparisons) == MAX_FILTER_COMPARISONS:
+                raise self.error(
+                    f"a filter may AND together at most {MAX_FILTER_COMPARISONS} comparisons", self.peek()
+                )
             comparisons.append(self.comparison())
             token = self.peek()
             if token is None:
@@ -252,12 +284,13 @@ def parse_filter(source: Optional[str], spec: SearchSpec = RUN_SPEC) -> list[Com
     >>> parse_filter("status = 'FINISHED'", RUN_SPEC)
     [Comparison(entity='attribute', key='status', op='=', value='FINISHED')]
     """
-    if source is None or not source.strip():
+    if source is None:
         return []
     if not isinstance(source, str):
-        from ...exceptions import InvalidParameterError
-
         raise InvalidParameterError(f"Invalid filter string {source!r}: must be a string")
+    if not source.strip():
+        return []
+    check_text(source, "filter string")
     return _Parser(source, spec, "filter string").parse()
 
 
@@ -273,18 +306,25 @@ class OrderKey:
 def parse_order_by(clauses: Optional[list[str]] | Optional[tuple[str, ...]], spec: SearchSpec = RUN_SPEC) -> list[OrderKey]:
     """Parse ``order_by`` clauses such as ``"metrics.rmse ASC"`` or ``"start_time DESC"``.
 
+    A key given twice keeps its first clause; more than :data:`MAX_ORDER_BY_KEYS`
+    distinct keys raise InvalidParameterError.
+
     >>> parse_order_by(["metrics.rmse", "attributes.start_time DESC"], RUN_SPEC)
     [OrderKey(entity='metric', key='rmse', ascending=True), OrderKey(entity='attribute', key='start_time', ascending=False)]
     """
     keys: list[OrderKey] = []
+    seen: set[tuple[str, str]] = set()
     if isinstance(clauses, str):
         clauses = [clauses]
     allowed = tuple(e for e in spec.entities)
-    for clause in clauses or ():
+    try:
+        clauses = list(clauses or ())
+    except TypeError:
+        raise InvalidParameterError(f"Invalid order_by {clauses!r}: expected a list of '<key> [ASC|DESC]'") from None
+    for clause in clauses:
         if not isinstance(clause, str) or not clause.strip():
-            from ...exceptions import InvalidParameterError
-
             raise InvalidParameterError(f"Invalid order_by clause {clause!r}: expected '<key> [ASC|DESC]'")
+        check_text(clause, "order_by clause")
         parser = _Parser(clause, _orderable_spec(spec), "order_by clause")
         entity, key, _ = parser.identifier(allowed)
         ascending = True
@@ -297,8 +337,21 @@ def parse_order_by(clauses: Optional[list[str]] | Optional[tuple[str, ...]], spe
             extra = parser.peek()
             if extra is not None:
                 raise parser.error("unexpected text after the direction", extra)
+        if (entity, key) in seen:
+            continue
+        if len(keys) == MAX_ORDER_BY_KEYS:
+            raise InvalidParameterError(
+                f"Invalid order_by {_shorten_list(clauses)}: a search may sort by at most "
+                f"{MAX_ORDER_BY_KEYS} distinct keys (found more at {clause!r})"
+            )
+        seen.add((entity, key))
         keys.append(OrderKey(entity, key, ascending))
     return keys
+
+
+def _shorten_list(items: list) -> str:
+    text = repr(items)
+    return text if len(text) <= 120 else text[:115] + "...]"
 
 
 def _orderable_spec(spec: SearchSpec) -> SearchSpec:

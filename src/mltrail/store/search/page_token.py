@@ -13,6 +13,7 @@ import json
 from typing import Optional
 
 from ...exceptions import InvalidParameterError
+from ..validation import MAX_INT64
 
 
 def encode_page_token(offset: int) -> str:
@@ -24,13 +25,19 @@ def decode_page_token(token: Optional[str]) -> int:
     """The offset a token points at (0 for no token); a malformed token raises InvalidParameterError."""
     if not token:
         return 0
+    if not isinstance(token, str):
+        raise InvalidParameterError(f"Invalid page_token {token!r}: a page token is a string")
     try:
         data = json.loads(base64.urlsafe_b64decode(token.encode()))
         offset = data["offset"]
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeError, AttributeError):
+    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeError, AttributeError, RecursionError):
         raise InvalidParameterError(
             f"Invalid page_token {token!r}: not a token returned by a previous search"
         ) from None
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
         raise InvalidParameterError(f"Invalid page_token {token!r}: its offset {offset!r} is not a count")
+    if offset > MAX_INT64:
+        raise InvalidParameterError(
+            f"Invalid page_token {token!r}: its offset {offset} is beyond the largest offset 2^63-1"
+        )
     return offset

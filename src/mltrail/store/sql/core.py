@@ -9,8 +9,10 @@ these kinds of transaction:
 - :meth:`SqlStoreCore._write` / :meth:`SqlStoreCore._read` - SQLAlchemy Core
   connections in a write / read transaction.
 
-Database errors that mean "cannot reach or use the database" become
-:class:`~mltrail.exceptions.StoreUnavailableError`.
+Driver errors are translated in one place (:mod:`.db_errors`): "cannot reach
+or use the database" becomes :class:`~mltrail.exceptions.StoreUnavailableError`,
+a value or query the database refuses becomes
+:class:`~mltrail.exceptions.InvalidParameterError`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from sqlalchemy.engine import Connection
 from ... import config
 from ...entities import LifecycleStage
 from ...exceptions import InvalidStateError, ResourceNotFoundError, StoreUnavailableError
+from .db_errors import VALUE_ERRORS, is_driver_error, translate
 from .engine import (
     create_sql_engine,
     is_mysql,
@@ -130,13 +133,12 @@ class SqlStoreCore:
                 conn.commit()
             except BaseException as exc:
                 self._rollback_quietly(conn)
-                if isinstance(exc, self._dbapi_operational_error):
-                    self._unavailable(exc)
+                self._raise_driver_error(exc)
                 raise
             return
         try:
             conn = self._engine.raw_connection()
-        except sa.exc.DBAPIError as exc:
+        except (sa.exc.DBAPIError, self._dbapi_error) as exc:  # type: ignore[misc]
             self._unavailable(exc)
         try:
             cursor = conn.cursor()
@@ -147,13 +149,12 @@ class SqlStoreCore:
                 conn.commit()
             except BaseException as exc:
                 self._rollback_quietly(conn)
-                if isinstance(exc, self._dbapi_operational_error):
-                    self._unavailable(exc)
+                self._raise_driver_error(exc)
                 raise
             finally:
-                cursor.close()
+                self._close_quietly(cursor)
         finally:
-            conn.close()
+            self._close_quietly(conn)
 
     @contextlib.contextmanager
     def _raw_read(self) -> Iterator[Any]:
@@ -162,29 +163,45 @@ class SqlStoreCore:
             _, cursor = self._thread_connection()
             try:
                 yield cursor
-            except self._dbapi_operational_error as exc:  # type: ignore[misc]
-                self._unavailable(exc)
+            except BaseException as exc:
+                self._raise_driver_error(exc)
+                raise
             return
         try:
             conn = self._engine.raw_connection()
-        except sa.exc.DBAPIError as exc:
+        except (sa.exc.DBAPIError, self._dbapi_error) as exc:  # type: ignore[misc]
             self._unavailable(exc)
         try:
             cursor = conn.cursor()
             try:
                 yield cursor
-            except self._dbapi_operational_error as exc:  # type: ignore[misc]
-                self._unavailable(exc)
+            except BaseException as exc:
+                self._raise_driver_error(exc)
+                raise
             finally:
-                cursor.close()
+                self._close_quietly(cursor)
         finally:
-            conn.close()  # back to the pool, which ends (rolls back) the read transaction
+            self._close_quietly(conn)  # back to the pool, which ends (rolls back) the read transaction
 
     def _rollback_quietly(self, conn: Any) -> None:
         try:
             conn.rollback()
         except self._dbapi_error:  # type: ignore[misc]
             pass
+
+    def _close_quietly(self, resource: Any) -> None:
+        """Close a cursor or connection whose link may be gone (the original error matters more)."""
+        try:
+            resource.close()
+        except (self._dbapi_error, sa.exc.DBAPIError):  # type: ignore[misc]
+            pass
+
+    def _raise_driver_error(self, exc: BaseException) -> None:
+        """Raise the mltrail error for a driver error (see :mod:`.db_errors`); return for any other."""
+        if is_driver_error(exc, self._dbapi_error):
+            error = translate(exc, self.db_uri, "Tracking")
+            if error is not None:
+                raise error from exc
 
     def _thread_connection(self) -> tuple[Any, Any]:
         local = self._thread_connections
@@ -204,16 +221,18 @@ class SqlStoreCore:
         try:
             with write_connection(self._engine) as conn:
                 yield conn
-        except sa.exc.OperationalError as exc:
-            self._unavailable(exc)
+        except (sa.exc.DBAPIError, *VALUE_ERRORS) as exc:
+            self._raise_driver_error(exc)
+            raise
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[Connection]:
         try:
             with read_connection(self._engine) as conn:
                 yield conn
-        except sa.exc.OperationalError as exc:
-            self._unavailable(exc)
+        except (sa.exc.DBAPIError, *VALUE_ERRORS) as exc:
+            self._raise_driver_error(exc)
+            raise
 
     def _unavailable(self, exc: BaseException) -> NoReturn:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
@@ -242,6 +261,6 @@ class SqlStoreCore:
     def _experiment_key(experiment_id: Any) -> int:
         """The integer key of an experiment id given as a string; unknown shapes are 'not found'."""
         text = str(experiment_id).strip() if experiment_id is not None else ""
-        if not text.isdigit() or len(text) > 18:
+        if not (text.isascii() and text.isdigit()) or len(text) > 18:
             raise ResourceNotFoundError(f"No experiment with id {experiment_id!r}")
         return int(text)

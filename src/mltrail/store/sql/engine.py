@@ -1,4 +1,22 @@
-"""Engines for the SQL stores: SQLite tuning, connect timeouts, readable connection errors.
+"""Engines for the SQL stores: SQLite tuning, timeouts, readable connection errors.
+
+Every call on a network database is bounded in time (environment variables,
+read when the engine is created):
+
+=================================  ========  ==========================================
+variable                           default   bounds
+=================================  ========  ==========================================
+``MLTRAIL_SQL_CONNECT_TIMEOUT``    10 s      opening a connection (TCP + handshake)
+``MLTRAIL_SQL_STATEMENT_TIMEOUT``  30 s      one store call on a pooled connection,
+                                             its liveness ping included
+=================================  ========  ==========================================
+
+PostgreSQL gets a server-side ``statement_timeout``, TCP keepalives and
+``tcp_user_timeout``, plus a client-side watchdog (:mod:`.watchdog`): a call
+still waiting past the bound (a partition where no byte moves and no error
+comes back) has its socket shut down, so it fails with
+:class:`~mltrail.exceptions.StoreUnavailableError` instead of hanging.
+MySQL/MariaDB get PyMySQL's read and write timeouts, which bound the ping too.
 
 SQLite connections run in WAL mode (set once with the schema) with
 ``synchronous=NORMAL``, a 30 s busy timeout and case-sensitive ``LIKE`` (as
@@ -26,9 +44,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from ...exceptions import InvalidParameterError, StoreUnavailableError
+from .watchdog import Watchdog
 
-#: Seconds to wait for a network database to accept a connection.
-CONNECT_TIMEOUT_S = 5
+#: Seconds to wait for a network database to accept a connection (``MLTRAIL_SQL_CONNECT_TIMEOUT``).
+CONNECT_TIMEOUT_S = 10
+#: Seconds one store call may wait on a network database (``MLTRAIL_SQL_STATEMENT_TIMEOUT``).
+STATEMENT_TIMEOUT_S = 30
+CONNECT_TIMEOUT_ENV = "MLTRAIL_SQL_CONNECT_TIMEOUT"
+STATEMENT_TIMEOUT_ENV = "MLTRAIL_SQL_STATEMENT_TIMEOUT"
 #: Seconds a SQLite writer waits for another process's write lock.
 SQLITE_BUSY_TIMEOUT_S = 30
 #: WAL size (pages) that triggers an automatic checkpoint.
@@ -63,6 +86,44 @@ def sqlite_path(url: URL) -> str | None:
     return os.path.abspath(database)
 
 
+def _seconds(env: str, default: float) -> float:
+    """A positive number of seconds from the environment variable ``env``."""
+    text = os.environ.get(env)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise InvalidParameterError(f"Invalid {env}={text!r}: must be a positive number of seconds")
+    return value
+
+
+def timeouts() -> tuple[float, float]:
+    """``(connect, statement)`` timeouts in seconds, from the environment or the defaults.
+
+    >>> timeouts()
+    (10, 30)
+    """
+    return _seconds(CONNECT_TIMEOUT_ENV, CONNECT_TIMEOUT_S), _seconds(STATEMENT_TIMEOUT_ENV, STATEMENT_TIMEOUT_S)
+
+
+def _postgres_args(url: URL, connect_s: float, statement_s: float) -> dict[str, Any]:
+    options = str(url.query.get("options", "") or "")
+    statement_ms = int(statement_s * 1000)
+    return {
+        "connect_timeout": max(1, int(round(connect_s))),
+        # the server cancels a statement running past the bound (psycopg then raises QueryCanceled)
+        "options": f"{options} -c statement_timeout={statement_ms}".strip(),
+        "keepalives": 1,
+        "keepalives_idle": max(1, int(min(statement_s, 30))),
+        "keepalives_interval": max(1, int(min(statement_s, 30)) // 3),
+        "keepalives_count": 3,
+        "tcp_user_timeout": statement_ms,  # sent data unacknowledged this long: the link is dead
+    }
+
+
 def create_sql_engine(uri: str) -> Engine:
     """Create the engine for ``uri`` with mltrail's connection settings.
 
@@ -83,6 +144,7 @@ def create_sql_engine(uri: str) -> Engine:
         url = url.set(drivername=f"{url.drivername}+pymysql")
 
     kwargs: dict[str, Any] = {"future": True}
+    connect_s, statement_s = timeouts() if backend != "sqlite" else (0.0, 0.0)
     if backend == "sqlite":
         path = sqlite_path(url)
         if path is not None:
@@ -91,10 +153,15 @@ def create_sql_engine(uri: str) -> Engine:
         if path is None:
             kwargs["poolclass"] = sa.pool.StaticPool
     elif backend == "postgresql":
-        kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
-        kwargs["pool_pre_ping"] = True
+        kwargs["connect_args"] = _postgres_args(url, connect_s, statement_s)
+        # no pool_pre_ping: its ping would run before the watchdog is armed (see _bound_postgres)
     elif backend in ("mysql", "mariadb"):
-        kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S, "charset": "utf8mb4"}
+        kwargs["connect_args"] = {
+            "connect_timeout": connect_s,
+            "read_timeout": statement_s,
+            "write_timeout": statement_s,
+            "charset": "utf8mb4",
+        }
         kwargs["pool_pre_ping"] = True
         kwargs["pool_recycle"] = 3600
     try:
@@ -103,7 +170,97 @@ def create_sql_engine(uri: str) -> Engine:
         raise StoreUnavailableError(f"Cannot use database {redact(url)!r}: {exc}") from None
     if backend == "sqlite":
         _tune_sqlite(engine)
+    elif backend == "postgresql":
+        _bound_postgres(engine, statement_s)
+    else:
+        _bound_mysql(engine, statement_s)
     return engine
+
+
+def _bound_mysql(engine: Engine, statement_s: float) -> None:
+    """Server-side bounds for each new MySQL/MariaDB connection.
+
+    The server stops a statement running past the bound (MariaDB's
+    ``max_statement_time``; MySQL's ``max_execution_time`` covers SELECTs), so
+    a query the client gave up on does not keep running there; and the join
+    order search is automatic (the default exhaustive search takes minutes to
+    plan a search joining dozens of metric/param/tag tables).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        mariadb = "mariadb" in str(dbapi_connection.get_server_info()).lower()
+        limit = f"max_statement_time = {statement_s:g}" if mariadb else f"max_execution_time = {int(statement_s * 1000)}"
+        variable = limit.split(" = ")[0]
+        _record.info["mltrail_bounds"] = (f"SET SESSION {variable} = 0", f"SET SESSION {limit}")
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"SET SESSION optimizer_search_depth = 0, SESSION {limit}")
+        finally:
+            cursor.close()
+
+
+def _bound_postgres(engine: Engine, statement_s: float) -> None:
+    """Arm the watchdog for each checkout (the ping included), disarm it at checkin.
+
+    The watchdog allows a few seconds more than the server's own
+    ``statement_timeout``, which ends a slow query more gracefully when the
+    server can still be reached.
+    """
+    watchdog = Watchdog(statement_s + min(5.0, statement_s))
+    engine.dialect.mltrail_watchdog = watchdog  # type: ignore[attr-defined]
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        watchdog.arm(record, dbapi_connection.fileno())
+        fresh = record.info.pop("mltrail_fresh", False)
+        if not fresh:
+            try:
+                engine.dialect.do_ping(dbapi_connection)
+            except Exception as exc:  # noqa: BLE001 - any failure: the pool retries with a new connection
+                watchdog.disarm(record)
+                raise sa.exc.DisconnectionError(f"ping failed: {exc}") from exc
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(_dbapi_connection: Any, record: Any) -> None:
+        record.info["mltrail_fresh"] = True  # just opened (bounded by connect_timeout): no ping needed
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        watchdog.disarm(record)
+
+
+@contextlib.contextmanager
+def unbounded(conn: Connection) -> Iterator[None]:
+    """Lift the statement bounds on ``conn`` inside the block (schema upgrades and their lock waits).
+
+    >>> with engine.connect() as conn, unbounded(conn):
+    ...     upgrade(conn)
+    """
+    name = conn.engine.dialect.name
+    if name == "postgresql":
+        watchdog = conn.engine.dialect.mltrail_watchdog  # type: ignore[attr-defined]
+        watchdog.disarm(conn.connection._connection_record)  # type: ignore[union-attr]
+        lift, restore = "SET statement_timeout = 0", "RESET statement_timeout"
+    elif name in ("mysql", "mariadb"):
+        dbapi_connection = conn.connection.dbapi_connection
+        saved = dbapi_connection._read_timeout, dbapi_connection._write_timeout  # type: ignore[union-attr]
+        dbapi_connection._read_timeout = dbapi_connection._write_timeout = None  # type: ignore[union-attr]
+        lift, restore = conn.connection.info["mltrail_bounds"]
+    else:
+        yield
+        return
+    conn.exec_driver_sql(lift)
+    try:
+        yield
+    finally:
+        try:
+            conn.exec_driver_sql(restore)
+            conn.commit()  # SET and RESET are transactional on PostgreSQL
+        except sa.exc.DBAPIError:
+            pass
+        if name != "postgresql":
+            dbapi_connection._read_timeout, dbapi_connection._write_timeout = saved  # type: ignore[union-attr]
 
 
 def tune_sqlite_connection(dbapi_connection: Any) -> None:

@@ -15,7 +15,7 @@ from ...exceptions import (
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
 )
-from ..validation import validate_experiment_name, validate_experiment_tag
+from ..validation import check_text, validate_experiment_name, validate_experiment_tag
 from .core import SqlStoreCore, now_ms
 from .models import MAX_ARTIFACT_URI_LENGTH, experiment_tags, experiments, runs
 from .statements import upsert
@@ -60,6 +60,8 @@ class ExperimentOps(SqlStoreCore):
         """
         name = validate_experiment_name(name)
         checked_tags = [validate_experiment_tag(k, v) for k, v in (tags or {}).items()]
+        if artifact_location:
+            check_text(str(artifact_location), "artifact location")
         location = self._normalise_location(artifact_location) if artifact_location else None
         try:
             return self._insert_experiment(name, location, checked_tags)
@@ -249,3 +251,17 @@ class ExperimentOps(SqlStoreCore):
                     experiment_id=exp_key, key=key, value=value
                 )
             )
+
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
+        """Remove a tag of an active experiment (ResourceNotFoundError when it has no such tag).
+
+        >>> store.delete_experiment_tag("1", "team")
+        """
+        with self._write() as conn:
+            exp_key, row = self._lock_experiment(conn, experiment_id)
+            self._require_active(experiment_id, row, "untag")
+            deleted = conn.execute(
+                experiment_tags.delete().where(experiment_tags.c.experiment_id == exp_key, experiment_tags.c.key == key)
+            )
+            if deleted.rowcount == 0:
+                raise ResourceNotFoundError(f"No tag with name: {key!r} in experiment with id {experiment_id}")

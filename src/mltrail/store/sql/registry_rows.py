@@ -30,7 +30,7 @@ model_version_tags = SqlModelVersionTag.__table__
 stage_transitions = SqlModelVersionStageTransition.__table__
 
 #: Columns of ``model_versions`` read into a ModelVersion (storage_location is not part of it).
-_VERSION_COLUMNS = [c for c in model_versions.c if c.name != "storage_location"]
+_VERSION_COLUMNS = [c for c in model_versions.c if c.name not in ("storage_location", "mlmodel_sha256")]
 
 
 def _version_key_clause(table: Any, keys: Sequence[tuple[str, int]]) -> Any:
@@ -59,10 +59,10 @@ def _rows_to_versions(conn: Connection, rows: Sequence[Any]) -> list[ModelVersio
     return [
         ModelVersion(
             name=r.name,
-            version=str(r.version),
+            version=int(r.version),
             creation_timestamp=r.creation_time,
             last_updated_timestamp=r.last_updated_time,
-            description=r.description or "",
+            description=r.description,
             user_id=r.user_id or "",
             current_stage=r.current_stage,
             source=r.source,
@@ -72,6 +72,7 @@ def _rows_to_versions(conn: Connection, rows: Sequence[Any]) -> list[ModelVersio
             tags=tags.get((r.name, r.version), {}),
             run_link=r.run_link,
             aliases=aliases.get((r.name, r.version), []),
+            model_id=r.model_id,
         )
         for r in rows
     ]
@@ -105,14 +106,15 @@ def latest_versions(
             model_versions.c.name,
             model_versions.c.current_stage,
             func.max(model_versions.c.version).label("version"),
+            func.min(model_versions.c.version).label("first"),
         )
         .where(model_versions.c.name.in_(names), model_versions.c.current_stage.in_(wanted))
         .group_by(model_versions.c.name, model_versions.c.current_stage)
     )
-    keyed = {(r.name, r.current_stage): r.version for r in conn.execute(newest)}
-    order = {s: i for i, s in enumerate(wanted)}
-    keys = sorted(keyed.items(), key=lambda kv: (kv[0][0], order[kv[0][1]]))
-    versions = load_model_versions(conn, [(name, version) for (name, _), version in keys])
+    rows = conn.execute(newest).all()
+    # MLflow's order: stages in the order their first version reached them (lowest version first)
+    rows.sort(key=lambda r: (r.name, r.first))
+    versions = load_model_versions(conn, [(r.name, r.version) for r in rows])
     out: dict[str, list[ModelVersion]] = {n: [] for n in names}
     for mv in versions:
         out[mv.name].append(mv)
@@ -127,20 +129,20 @@ def load_registered_models(conn: Connection, names: Sequence[str]) -> list[Regis
     tags: dict[str, dict[str, str]] = defaultdict(dict)
     for t in conn.execute(select(registered_model_tags).where(registered_model_tags.c.name.in_(names))):
         tags[t.name][t.key] = t.value or ""
-    aliases: dict[str, dict[str, str]] = defaultdict(dict)
+    aliases: dict[str, dict[str, int]] = defaultdict(dict)
     for a in conn.execute(
         select(registered_model_aliases)
         .where(registered_model_aliases.c.name.in_(names))
         .order_by(registered_model_aliases.c.alias)
     ):
-        aliases[a.name][a.alias] = str(a.version)
+        aliases[a.name][a.alias] = int(a.version)
     latest = latest_versions(conn, names)
     return [
         RegisteredModel(
             name=rows[n].name,
             creation_timestamp=rows[n].creation_time,
             last_updated_timestamp=rows[n].last_updated_time,
-            description=rows[n].description or "",
+            description=rows[n].description,
             latest_versions=latest.get(n, []),
             tags=tags.get(n, {}),
             aliases=aliases.get(n, {}),
@@ -160,7 +162,7 @@ def load_stage_history(conn: Connection, name: str, version: int) -> list[StageT
     return [
         StageTransition(
             name=r.name,
-            version=str(r.version),
+            version=int(r.version),
             from_stage=r.from_stage,
             to_stage=r.to_stage,
             user_id=r.user_id or "",

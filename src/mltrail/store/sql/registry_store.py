@@ -50,6 +50,7 @@ from .registry_rows import (
     stage_transitions,
 )
 from ..search import decode_page_token, encode_page_token
+from .logged_model_registry import ModelVersionOriginOps
 from .registry_search import MODEL_SPEC, check_max_results, filter_clauses, model_comparisons, order_columns
 from .registry_versions import (
     ModelVersionOps,
@@ -71,7 +72,7 @@ def _already_exists(name: str) -> ResourceAlreadyExistsError:
     )
 
 
-class SqlRegistryStore(ModelVersionOps, RegistryStore):
+class SqlRegistryStore(ModelVersionOriginOps, ModelVersionOps, RegistryStore):
     """Registry records in the tracking database behind ``engine``.
 
     ``default_artifact_root`` is the tracking store's: the client copies each

@@ -110,6 +110,9 @@ class SqlModelVersion(Base):
     run_link: Mapped[Optional[str]] = mapped_column(String(1000), nullable=True)
     status: Mapped[str] = mapped_column(String(20), nullable=False)
     status_message: Mapped[Optional[str]] = mapped_column(String(500), nullable=True)
+    # revision 0005_logged_models: the logged model it was registered from and its MLmodel's sha256
+    model_id: Mapped[Optional[str]] = mapped_column(String(34), nullable=True)
+    mlmodel_sha256: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
 
 
 class SqlModelVersionTag(Base):

@@ -24,7 +24,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ...entities import ModelVersion, ModelVersionStage, ModelVersionStatus, PagedList, StageTransition
-from ...exceptions import InvalidParameterError, ResourceNotFoundError, StoreUnavailableError
+from ...exceptions import InvalidParameterError, InvalidStateError, ResourceNotFoundError, StoreUnavailableError
 from ..registry_base import (
     SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
     SEARCH_REGISTRY_MAX_RESULTS_THRESHOLD,
@@ -38,6 +38,7 @@ from ..registry_validation import (
     validate_tags,
     validate_version,
 )
+from .db_errors import VALUE_ERRORS, translate
 from .engine import read_connection, redact, write_connection
 from .registry_rows import (
     load_model_versions,
@@ -119,16 +120,22 @@ class RegistryConnections:
         try:
             with write_connection(self.engine) as conn:
                 yield conn
-        except sa.exc.OperationalError as exc:
-            raise self._unavailable(exc) from exc
+        except (sa.exc.DBAPIError, *VALUE_ERRORS) as exc:
+            error = translate(exc, self.engine.url, "Registry")
+            if error is not None:
+                raise error from exc
+            raise
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[Connection]:
         try:
             with read_connection(self.engine) as conn:
                 yield conn
-        except sa.exc.OperationalError as exc:
-            raise self._unavailable(exc) from exc
+        except (sa.exc.DBAPIError, *VALUE_ERRORS) as exc:
+            error = translate(exc, self.engine.url, "Registry")
+            if error is not None:
+                raise error from exc
+            raise
 
     def _unavailable(self, exc: BaseException) -> StoreUnavailableError:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
@@ -221,12 +228,72 @@ class ModelVersionOps(RegistryConnections):
             now = now_ms()
             lock_model(conn, name, now)
             require_version(conn, name, number)
-            conn.execute(
+            updated = conn.execute(
                 update(model_versions)
-                .where(model_versions.c.name == name, model_versions.c.version == number)
+                .where(
+                    model_versions.c.name == name,
+                    model_versions.c.version == number,
+                    model_versions.c.status == ModelVersionStatus.PENDING_REGISTRATION,
+                )
                 .values(status=status, status_message=(status_message or "")[:500] or None, last_updated_time=now)
             )
+            if updated.rowcount == 0:  # expired meanwhile (see expire_pending_model_versions), or done already
+                current = load_model_versions(conn, [(name, number)])[0]
+                raise InvalidStateError(
+                    f"Cannot mark version {number} of registered model {name!r} {status}: it is "
+                    f"{current.status}, not PENDING_REGISTRATION ({current.status_message or 'no message'})"
+                )
             return load_model_versions(conn, [(name, number)])[0]
+
+    def expire_pending_model_versions(self, older_than_ms: int) -> list[ModelVersion]:
+        """Mark versions PENDING_REGISTRATION for more than ``older_than_ms`` FAILED_REGISTRATION; return them.
+
+        >>> [mv.version for mv in store.expire_pending_model_versions(600_000)]
+        ['3']
+        """
+        cutoff = now_ms() - int(older_than_ms)
+        pending = (
+            model_versions.c.status == ModelVersionStatus.PENDING_REGISTRATION,
+            model_versions.c.last_updated_time < cutoff,
+        )
+        with self._read() as conn:  # the common case: nothing to expire, no write lock taken
+            if conn.execute(select(model_versions.c.name).where(*pending).limit(1)).first() is None:
+                return []
+        seconds = int(older_than_ms) / 1000
+        message = (
+            f"registration did not finish within {seconds:g} s (the registering process probably stopped "
+            "mid-copy); its partial copy is removed"
+        )
+        with self._write() as conn:
+            now = now_ms()
+            found = conn.execute(select(model_versions.c.name, model_versions.c.version).where(*pending)).all()
+            keys = sorted((row.name, row.version) for row in found)
+            for model in sorted({name for name, _ in keys}):
+                lock_model(conn, model, now)  # the lock order every version write uses
+            expired = []
+            for name, version in keys:
+                done = conn.execute(
+                    update(model_versions)
+                    .where(model_versions.c.name == name, model_versions.c.version == version, *pending)
+                    .values(status=ModelVersionStatus.FAILED_REGISTRATION, status_message=message, last_updated_time=now)
+                )
+                if done.rowcount:
+                    expired.append((name, version))
+            return load_model_versions(conn, expired) if expired else []
+
+    def failed_model_versions(self) -> list[ModelVersion]:
+        """Every version whose registration failed (FAILED_REGISTRATION), oldest first.
+
+        >>> [mv.status for mv in store.failed_model_versions()]
+        ['FAILED_REGISTRATION']
+        """
+        with self._read() as conn:
+            keys = conn.execute(
+                select(model_versions.c.name, model_versions.c.version)
+                .where(model_versions.c.status == ModelVersionStatus.FAILED_REGISTRATION)
+                .order_by(model_versions.c.creation_time, model_versions.c.name, model_versions.c.version)
+            ).all()
+            return load_model_versions(conn, [(k.name, k.version) for k in keys]) if keys else []
 
     def get_model_version(self, name: str, version: Version) -> ModelVersion:
         number = validate_version(version)
@@ -273,12 +340,15 @@ class ModelVersionOps(RegistryConnections):
     ) -> PagedList:
         check_max_results(max_results, SEARCH_REGISTRY_MAX_RESULTS_THRESHOLD)
         where = filter_clauses(version_comparisons(filter_string), model_versions, model_version_tags)
-        order = [
-            model_versions.c[col].asc() if asc else model_versions.c[col].desc()
-            for col, asc in order_columns(order_by, VERSION_SPEC)
-        ]
-        # MLflow's natural order breaks ties (and is the default): name ascending, newest version first
-        order += [model_versions.c.name.asc(), model_versions.c.version.desc()]
+        # MLflow's default: last_updated_timestamp DESC, name ASC, version_number DESC
+        order_by = order_by or ["last_updated_timestamp DESC", "name ASC", "version_number DESC"]
+        columns = order_columns(order_by, VERSION_SPEC)
+        order = [model_versions.c[col].asc() if asc else model_versions.c[col].desc() for col, asc in columns]
+        # MLflow's natural order breaks ties: name ascending, newest version first
+        if all(col != "name" for col, _ in columns):
+            order.append(model_versions.c.name.asc())
+        if all(col != "version" for col, _ in columns):
+            order.append(model_versions.c.version.desc())
         offset = decode_page_token(page_token)
         with self._read() as conn:
             page = select_versions(conn, where, order, max_results + 1, offset)

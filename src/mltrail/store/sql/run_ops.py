@@ -1,7 +1,9 @@
 """Run operations of the SQL tracking store: create/update/delete runs and log to them.
 
 The logging paths run pre-compiled statements on a DBAPI cursor, one
-transaction per call. ``log_metric`` needs no separate read: the metric row
+transaction per call; a batch of more than :data:`BATCH_CHUNK_ROWS` metrics is
+written in several transactions of at most that many rows, so that other
+writers get the database between them (see :meth:`RunOps.log_batch`). ``log_metric`` needs no separate read: the metric row
 is inserted only if the run exists and is active (``INSERT ... SELECT ...
 WHERE EXISTS``), and the row count tells whether it was; ``latest_metrics``
 is upserted in the same transaction.
@@ -9,6 +11,7 @@ is upserted in the same transaction.
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any, Optional, Sequence
 
@@ -38,6 +41,12 @@ from .statements import METRIC_COLUMNS, metric_from_db, metric_to_db
 RUN_NAME_TAG = _system_tags.RUN_NAME
 PARENT_RUN_TAG = _system_tags.PARENT_RUN_ID
 _NAME_TAGS = (RUN_NAME_TAG, "mltrail.runName")  # the second: the name mltrail 0.1 wrote
+
+#: Most metric rows one transaction writes; a bigger batch is written in chunks of this size.
+BATCH_CHUNK_ROWS = 10_000
+#: Seconds a chunked batch waits between chunks on SQLite, so that a waiting writer's busy
+#: handler (which retries every few to 100 ms) finds the write lock free.
+SQLITE_CHUNK_PAUSE_S = 0.02
 
 
 class RunOps(DatasetOps):
@@ -173,12 +182,22 @@ class RunOps(DatasetOps):
     ) -> RunInfo:
         """Log a last batch (and dataset inputs) and end the run in one transaction: all of it or none.
 
+        More than :data:`BATCH_CHUNK_ROWS` metrics are written first in chunks (as
+        :meth:`log_batch` does), then the last chunk, params, tags and the end of
+        the run together.
+
         >>> store.finish_run(run_id, "FINISHED", 1700000000000, metrics=[Metric("rmse", 6.9, ts, 0)]).status
         'FINISHED'
         """
         metric_rows, latest, param_map, tag_map = self._checked_batch(run_id, metrics, params, tags)
         inputs = check_inputs(datasets) if datasets else []
         values = self._run_update_values(status, end_time, tag_map.get(RUN_NAME_TAG))
+        if len(metric_rows) > BATCH_CHUNK_ROWS:  # all but the last chunk first, the run still active
+            cut = (len(metric_rows) - 1) // BATCH_CHUNK_ROWS * BATCH_CHUNK_ROWS
+            self._write_metric_chunks(run_id, metric_rows[:cut])
+            metric_rows = metric_rows[cut:]
+            latest = latest_rows(metric_rows)
+            self._pause_between_chunks()
         for attempt in (1, 2):
             try:
                 with self._raw_write() as cursor:
@@ -307,6 +326,15 @@ class RunOps(DatasetOps):
     ) -> None:
         """Log metrics, params, tags (and dataset inputs) in one transaction: all of them or none.
 
+        Atomicity: everything is validated before anything is written. A batch
+        of at most :data:`BATCH_CHUNK_ROWS` metrics is one transaction. A bigger
+        one is written in chunks of that many metric rows, each its own
+        transaction (other writers interleave between them): the first holds
+        the params, tags, dataset inputs and first metrics, all or none; if a
+        later chunk fails (the store lost, the run deleted meanwhile) the chunks
+        before it stay written, and logging the same batch again completes it
+        without duplicates (a metric row repeated exactly is kept once).
+
         >>> store.log_batch(run_id, metrics=[Metric("rmse", 6.9, ts, 0)], params=[Param("alpha", "0.01")])
         """
         metric_rows, latest, param_map, tag_map = self._checked_batch(run_id, metrics, params, tags)
@@ -314,6 +342,10 @@ class RunOps(DatasetOps):
         if not (metric_rows or param_map or tag_map or inputs):
             self.get_run_info(run_id)  # an empty batch still reports an unknown run
             return
+        rest: list[tuple] = []
+        if len(metric_rows) > BATCH_CHUNK_ROWS:
+            metric_rows, rest = metric_rows[:BATCH_CHUNK_ROWS], metric_rows[BATCH_CHUNK_ROWS:]
+            latest = latest_rows(metric_rows)
         for attempt in (1, 2):
             try:
                 with self._raw_write() as cursor:
@@ -324,12 +356,30 @@ class RunOps(DatasetOps):
                     self._write_rows(cursor, run_id, metric_rows, latest, param_map, tag_map, rename=True)
                     if inputs:
                         self._write_inputs(cursor, run_id, experiment_id, inputs)
-                return
+                break
             except self._dbapi_integrity_error:  # type: ignore[misc]
                 # another writer added one of these params between our read and our insert
                 # (PostgreSQL/MySQL): run again, which compares with the value it stored
                 if attempt == 2:
                     raise
+        if rest:
+            self._pause_between_chunks()
+            self._write_metric_chunks(run_id, rest)
+
+    def _write_metric_chunks(self, run_id: str, rows: list[tuple]) -> None:
+        """Write metric rows in transactions of at most BATCH_CHUNK_ROWS, each checking the run is active."""
+        for start in range(0, len(rows), BATCH_CHUNK_ROWS):
+            if start:
+                self._pause_between_chunks()
+            chunk = rows[start : start + BATCH_CHUNK_ROWS]
+            with self._raw_write() as cursor:
+                self._check_run_writable(cursor, run_id)
+                self._write_rows(cursor, run_id, chunk, latest_rows(chunk), {}, {}, rename=False)
+
+    def _pause_between_chunks(self) -> None:
+        """Leave the SQLite write lock free for a moment (server databases lock rows, not the file)."""
+        if self._sqlite:
+            time.sleep(SQLITE_CHUNK_PAUSE_S)
 
     def _checked_batch(
         self, run_id: str, metrics: Sequence[Metric], params: Sequence[Param], tags: Sequence[RunTag]
@@ -389,7 +439,6 @@ class RunOps(DatasetOps):
     def _metric_rows(self, run_id: str, batch: Sequence[Metric]) -> tuple[list[tuple], list[tuple]]:
         """Validated metric rows (tuples ordered as METRIC_COLUMNS), and the latest row per key."""
         rows: list[tuple] = []
-        latest: dict[str, tuple] = {}
         mysql = self._mysql
         for metric in batch:
             key, value, timestamp, step = validate_metric(metric.key, metric.value, metric.timestamp, metric.step)
@@ -397,12 +446,8 @@ class RunOps(DatasetOps):
                 stored, is_nan = metric_to_db(value, mysql)
             else:
                 stored, is_nan = value, False
-            row = (run_id, key, stored, timestamp, step, is_nan)
-            rows.append(row)
-            best = latest.get(key)
-            if best is None or step > best[4] or (step == best[4] and timestamp >= best[3]):
-                latest[key] = row
-        return rows, list(latest.values())
+            rows.append((run_id, key, stored, timestamp, step, is_nan))
+        return rows, latest_rows(rows)
 
     @staticmethod
     def _checked_params(batch: Sequence[Param]) -> dict[str, str]:
@@ -433,3 +478,13 @@ class RunOps(DatasetOps):
                 .order_by(metrics.c.step, metrics.c.timestamp, metrics.c.value)
             ).all()
         return [Metric(r.key, metric_from_db(r.value, r.is_nan, self._mysql), r.timestamp, r.step) for r in rows]
+
+
+def latest_rows(rows: list[tuple]) -> list[tuple]:
+    """The latest row per key of metric rows ordered as METRIC_COLUMNS (highest step, then timestamp; ties: last)."""
+    latest: dict[str, tuple] = {}
+    for row in rows:
+        best = latest.get(row[1])
+        if best is None or row[4] > best[4] or (row[4] == best[4] and row[3] >= best[3]):
+            latest[row[1]] = row
+    return list(latest.values())

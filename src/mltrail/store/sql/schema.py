@@ -27,10 +27,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ...exceptions import StoreUnavailableError
-from .engine import read_connection, redact, sqlite_path
+from .engine import read_connection, redact, sqlite_path, unbounded
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
-_REVISION_FILE = re.compile(r"^(\d{4})_[A-Za-z0-9_]+\.py$")
+_REVISION_FILE = re.compile(r"(\d{4})_[A-Za-z0-9_]+\.py")
 _LOCK_ID = 0x6D6C7472  # "mltr"
 _LOCK_NAME = "mltrail_schema_upgrade"
 _LOCK_WAIT_S = 300
@@ -42,13 +42,13 @@ def head_revision() -> str:
     >>> head_revision()
     '0001_tracking_tables'
     """
-    names = [n for n in os.listdir(os.path.join(MIGRATIONS_DIR, "versions")) if _REVISION_FILE.match(n)]
+    names = [n for n in os.listdir(os.path.join(MIGRATIONS_DIR, "versions")) if _REVISION_FILE.fullmatch(n)]
     return max(names)[:-3]
 
 
 def known_revisions() -> set[str]:
     """Ids of every revision this mltrail ships."""
-    return {n[:-3] for n in os.listdir(os.path.join(MIGRATIONS_DIR, "versions")) if _REVISION_FILE.match(n)}
+    return {n[:-3] for n in os.listdir(os.path.join(MIGRATIONS_DIR, "versions")) if _REVISION_FILE.fullmatch(n)}
 
 
 def current_revision(conn: Connection) -> Optional[str]:
@@ -100,8 +100,9 @@ def ensure_schema(engine: Engine, default_artifact_root: str) -> None:
                         f"(upgrade mltrail) or by another tool such as MLflow (use a new database)"
                     )
                 _set_wal(engine, conn)
-                _alembic_upgrade(conn, default_artifact_root)
-                conn.commit()
+                with unbounded(conn):
+                    _alembic_upgrade(conn, default_artifact_root)
+                    conn.commit()
     except StoreUnavailableError:
         raise
     except sa.exc.DBAPIError as exc:
@@ -152,7 +153,7 @@ def _upgrade_lock(engine: Engine) -> Iterator[None]:
         with _file_lock(path + ".lock"):
             yield
     elif name == "postgresql":
-        with engine.connect() as conn:
+        with engine.connect() as conn, unbounded(conn):  # waits for another process's upgrade
             conn.exec_driver_sql(f"SELECT pg_advisory_lock({_LOCK_ID})")
             conn.commit()
             try:
@@ -161,7 +162,7 @@ def _upgrade_lock(engine: Engine) -> Iterator[None]:
                 conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_LOCK_ID})")
                 conn.commit()
     elif name in ("mysql", "mariadb"):
-        with engine.connect() as conn:
+        with engine.connect() as conn, unbounded(conn):  # waits for another process's upgrade
             got = conn.exec_driver_sql(f"SELECT GET_LOCK('{_LOCK_NAME}', {_LOCK_WAIT_S})").scalar()
             if got != 1:
                 raise StoreUnavailableError(

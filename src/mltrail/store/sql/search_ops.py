@@ -52,7 +52,7 @@ def _experiment_keys(experiment_ids: Any) -> list[int]:
     keys = []
     for experiment_id in experiment_ids:
         text = str(experiment_id).strip()
-        if not text.isdigit() or len(text) > 18:
+        if not (text.isascii() and text.isdigit()) or len(text) > 18:
             raise InvalidParameterError(
                 f"Invalid experiment id {experiment_id!r} in search: experiment ids are numeric strings such as '1'"
             )

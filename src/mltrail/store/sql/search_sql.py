@@ -222,7 +222,8 @@ def experiment_search_query(
 ) -> sa.Select:
     """``SELECT experiment_id ... ORDER BY ... LIMIT/OFFSET`` for an experiment search.
 
-    Default order: ``creation_time DESC``; ties break on ``experiment_id ASC``.
+    Default order (MLflow's): ``creation_time DESC, experiment_id ASC``; after a given order, ties
+    break on ``experiment_id DESC`` as in MLflow.
     """
     source: Any = experiments
     conditions: list[Any] = [experiments.c.lifecycle_stage.in_(list(stages))]
@@ -248,8 +249,10 @@ def experiment_search_query(
         order.append(sortable.asc() if key.ascending else sortable.desc())
     if not order_keys:
         order.append(experiments.c.creation_time.desc())
-    if all(k.key != "experiment_id" for k in order_keys):
+    if not order_keys:
         order.append(experiments.c.experiment_id.asc())
+    elif all(k.key != "experiment_id" for k in order_keys):  # MLflow's tie-breaker after a given order
+        order.append(experiments.c.experiment_id.desc())
     return (
         sa.select(experiments.c.experiment_id)
         .select_from(source)

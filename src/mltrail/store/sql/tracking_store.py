@@ -8,7 +8,8 @@
 >>> store.close()
 
 The parts live in their own modules: :mod:`.experiment_ops` (experiments),
-:mod:`.run_ops` (runs and logging), :mod:`.search_ops` (search), on the
+:mod:`.run_ops` (runs and logging), :mod:`.search_ops` (search),
+:mod:`.logged_model_ops` (MLflow 3 logged models), on the
 shared :mod:`.core` (engine, schema, transactions).
 """
 
@@ -18,11 +19,12 @@ from typing import Optional
 
 from ..base import TrackingStore
 from .experiment_ops import ExperimentOps
+from .logged_model_ops import LoggedModelOps
 from .run_ops import RunOps
 from .search_ops import SearchOps
 
 
-class SqlTrackingStore(SearchOps, RunOps, ExperimentOps, TrackingStore):
+class SqlTrackingStore(LoggedModelOps, SearchOps, RunOps, ExperimentOps, TrackingStore):
     """Tracking store on a SQL database named by a SQLAlchemy URI.
 
     ``artifact_root`` (default :func:`mltrail.config.default_artifact_root`)

@@ -1,0 +1,191 @@
+"""Multipart uploads through the artifact proxy, on MLflow's routes, for a local artifact destination.
+
+- ``POST /api/2.0/mlflow-artifacts/mpu/create/<artifact_path>`` ``{"path": <file>, "num_parts": n}``
+  -> ``{"upload_id": ..., "credentials": [{"url": ..., "part_number": i, "headers": {}}]}``
+- ``PUT <credential url>`` (``.../mpu/upload/<upload_id>/<part_number>``, mltrail's part route; on S3
+  MLflow hands out presigned URLs instead) stores one part, answering its ``ETag``
+- ``POST .../mpu/complete/<artifact_path>`` ``{"path", "upload_id", "parts": [{"part_number", "etag"}]}``
+  joins the parts in order into ``<artifact_path>/<basename of path>`` (atomically)
+- ``POST .../mpu/abort/<artifact_path>`` ``{"path", "upload_id"}`` drops the parts
+
+Parts are staged in ``<destination>/.mltrail-uploads/<upload_id>/`` so that every worker or
+instance sharing the destination can take any request of an upload. Bodies are streamed to disk,
+never held whole in memory. Other destinations answer MLflow's 501 NOT_IMPLEMENTED, on which the
+stock client falls back to one PUT::
+
+    MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD=true python train.py   # the stock client uses these routes
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import posixpath
+import re
+import shutil
+import uuid
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..artifacts.local import LocalArtifactRepository
+from ..exceptions import InvalidParameterError, MltrailError, ResourceNotFoundError
+from .artifact_paths import STAGING, destination_repo, safe_path, write_stream
+from .errors import error_response
+from .protocol import ProtoJSONResponse
+
+MPU_PREFIX = "/api/2.0/mlflow-artifacts/mpu"
+#: MLflow's message for a repository without multipart uploads (the stock client checks its start).
+UNSUPPORTED = "Multipart upload is not supported for the current artifact repository"
+MAX_PARTS = 10_000
+_UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def _local_root(request: Request) -> str:
+    repo = destination_repo(request)
+    if not isinstance(repo, LocalArtifactRepository):
+        raise MltrailError(UNSUPPORTED, "NOT_IMPLEMENTED")
+    return repo.root
+
+
+def _staging(root: str, upload_id: Any) -> str:
+    if not isinstance(upload_id, str) or not _UPLOAD_ID.fullmatch(upload_id):
+        raise InvalidParameterError(f"Invalid upload_id {upload_id!r}: must be the id mpu/create answered")
+    folder = os.path.join(root, STAGING, upload_id)
+    if not os.path.isdir(folder):
+        raise ResourceNotFoundError(f"No multipart upload {upload_id!r} (completed, aborted or never created)")
+    return folder
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    try:
+        data = json.loads(await request.body() or b"{}")
+    except ValueError as exc:
+        raise InvalidParameterError(f"Malformed JSON request body: {exc}", "MALFORMED_REQUEST") from None
+    if not isinstance(data, dict):
+        raise InvalidParameterError("Malformed request body: must be a JSON object", "MALFORMED_REQUEST")
+    if not isinstance(data.get("path"), str) or not data["path"]:
+        raise InvalidParameterError(f"Missing value for required parameter 'path' (got {data.get('path')!r})")
+    return data
+
+
+def _target(request: Request, data: dict[str, Any]) -> str:
+    """``<artifact_path>/<basename of path>``, checked (the stock client sends its local file path)."""
+    folder = safe_path(request.path_params.get("artifact_path", ""))
+    name = posixpath.basename(data["path"].replace("\\", "/"))
+    return safe_path(posixpath.join(folder, name) if folder else name)
+
+
+async def create(request: Request) -> Response:
+    """``mpu/create``: a new upload id and one part URL per part."""
+    data = await _body(request)
+    root = _local_root(request)
+    target = _target(request, data)
+    num_parts = data.get("num_parts", 1)
+    if isinstance(num_parts, str) and num_parts.isdigit():
+        num_parts = int(num_parts)
+    if not isinstance(num_parts, int) or isinstance(num_parts, bool) or not 1 <= num_parts <= MAX_PARTS:
+        raise InvalidParameterError(f"Invalid num_parts {data.get('num_parts')!r}: must be an integer from 1 to {MAX_PARTS}")
+    upload_id = uuid.uuid4().hex
+    folder = os.path.join(root, STAGING, upload_id)
+    os.makedirs(folder)
+    with open(os.path.join(folder, "target"), "w") as fh:
+        fh.write(target)
+    base = str(request.base_url).rstrip("/")
+    return ProtoJSONResponse({"upload_id": upload_id, "credentials": [
+        {"url": f"{base}{MPU_PREFIX}/upload/{upload_id}/{n}", "part_number": n, "headers": {}}
+        for n in range(1, num_parts + 1)
+    ]})
+
+
+async def upload_part(request: Request) -> Response:
+    """``PUT mpu/upload/<upload_id>/<part_number>``: one part, streamed to the staging folder."""
+    folder = _staging(_local_root(request), request.path_params["upload_id"])
+    number = request.path_params["part_number"]
+    if not number.isdigit() or not 1 <= int(number) <= MAX_PARTS:
+        raise InvalidParameterError(f"Invalid part number {number!r}: must be an integer from 1 to {MAX_PARTS}")
+    etag = await write_stream(request, os.path.join(folder, f"part-{int(number):05d}"))
+    return Response(headers={"ETag": f'"{etag}"'})
+
+
+def _md5(path: str) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _join(folder: str, final: str, parts: list[tuple[int, str]]) -> None:
+    os.makedirs(os.path.dirname(final), exist_ok=True)
+    partial = f"{final}.{uuid.uuid4().hex}.partial"
+    try:
+        with open(partial, "wb") as out:
+            for number, _ in parts:
+                with open(os.path.join(folder, f"part-{number:05d}"), "rb") as part:
+                    shutil.copyfileobj(part, out, 1 << 20)
+        os.replace(partial, final)
+    except BaseException:
+        if os.path.exists(partial):
+            os.remove(partial)
+        raise
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+async def complete(request: Request) -> Response:
+    """``mpu/complete``: the parts listed, in part-number order, become the file (etags checked)."""
+    data = await _body(request)
+    root = _local_root(request)
+    folder = _staging(root, data.get("upload_id"))
+    with open(os.path.join(folder, "target")) as fh:
+        target = fh.read()
+    if target != _target(request, data):
+        raise InvalidParameterError(f"Upload {data['upload_id']!r} was created for {target!r}, not {_target(request, data)!r}")
+    raw = data.get("parts")
+    if not isinstance(raw, list) or not raw:
+        raise InvalidParameterError(f"Invalid parts {raw!r}: must be a non-empty list of {{part_number, etag}}")
+    parts = []
+    for p in raw:
+        number = p.get("part_number") if isinstance(p, dict) else None
+        if not isinstance(number, int) or not os.path.isfile(os.path.join(folder, f"part-{number:05d}")):
+            raise InvalidParameterError(f"Invalid part {p!r}: no such part was uploaded to {data['upload_id']!r}")
+        parts.append((number, str(p.get("etag") or "").strip('"')))
+    parts.sort()
+    for number, etag in parts:
+        if etag:
+            if _md5(os.path.join(folder, f"part-{number:05d}")) != etag:
+                    raise InvalidParameterError(f"Part {number} of {data['upload_id']!r}: etag {etag!r} does not match the stored part")
+    await run_in_threadpool(_join, folder, os.path.join(root, *target.split("/")), parts)
+    return ProtoJSONResponse({})
+
+
+async def abort(request: Request) -> Response:
+    """``mpu/abort``: the staged parts are deleted."""
+    data = await _body(request)
+    folder = _staging(_local_root(request), data.get("upload_id"))
+    shutil.rmtree(folder, ignore_errors=True)
+    return ProtoJSONResponse({})
+
+
+def _guarded(handler: Any) -> Any:
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except MltrailError as exc:
+            return error_response(exc.error_code, exc.message)
+
+    return endpoint
+
+
+def routes() -> list[Route]:
+    """The multipart routes (mounted with the artifact proxy)."""
+    return [
+        Route(MPU_PREFIX + "/create/{artifact_path:path}", _guarded(create), methods=["POST"]),
+        Route(MPU_PREFIX + "/complete/{artifact_path:path}", _guarded(complete), methods=["POST"]),
+        Route(MPU_PREFIX + "/abort/{artifact_path:path}", _guarded(abort), methods=["POST"]),
+        Route(MPU_PREFIX + "/upload/{upload_id}/{part_number}", _guarded(upload_part), methods=["PUT"]),
+    ]
