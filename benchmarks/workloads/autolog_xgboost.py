@@ -100,7 +100,7 @@ WORKLOADS = [
         unit="ms",
         description=f"autolog overhead per xgboost.train ({rounds} rounds, eval set), model included, median",
         target=Target.at_most(20 + 0.05 * rounds, "ms"),
-        params={"repeats": 20, "budget_s": 60.0},
+        params={"repeats": 30, "budget_s": 90.0},
         quick_params={"repeats": 3, "budget_s": 15.0},
         order=76 + i,
     )

@@ -5,11 +5,14 @@ call's single warning and the others still happen): tags and params before
 fitting (so a failed fit keeps them), the training data as a dataset input
 (``log_datasets``), the user's fit, then training metrics from one prediction
 pass, search results, the model, plots; everything but the model and plots
-goes to the store in one ``log_batch``.
+goes to the store in one ``log_batch``. ``estimator.html`` and the plots are
+captured here and drawn by ``mltrail.autologging.background`` (complete once
+``mltrail.flush_artifacts()`` returns, or the run is read or ended through mltrail).
 """
 
 from __future__ import annotations
 
+import copy
 import inspect
 import sys
 import threading
@@ -143,12 +146,12 @@ def _after_fit(call: AutologCall, estimator: Any, X: Any, y: Any, sample_weight:
             best = model_logger(call, estimator.best_estimator_, X, predictions, "best_estimator", own_params=True)
             log_model_per_policy(call, best, "log the best estimator")
     if not skip_figures():
-        call.safely("log estimator.html", _log_estimator_html, call, estimator)
+        call.safely("capture estimator.html", _log_estimator_html, call, estimator)
     plots_wanted = call.config.log_plots and not skip_figures()
     if outputs and outputs[2] == "classifier" and plots_wanted and y is not None:
         from ._autolog_plots import log_classifier_plots
 
-        call.safely("draw the classifier plots", log_classifier_plots, call, estimator, y, outputs[0], outputs[1])
+        call.safely("capture the classifier plots", log_classifier_plots, call, estimator, y, outputs[0], outputs[1])
     if call.config.log_post_training_metrics:
         post_training.remember_model(estimator, call.run_id)
 
@@ -192,14 +195,28 @@ def training_dataset(X: Any, y: Any) -> Any:
 
 
 def _log_estimator_html(call: AutologCall, estimator: Any) -> None:
-    """``estimator.html``: sklearn's diagram of the fitted estimator, in the page MLflow writes."""
+    """Have the background writer store ``estimator.html`` (sklearn's diagram, ~10 ms to render).
+
+    It renders a shallow copy taken now: the params and fitted attributes
+    as they are when the fit returns, even if the user calls ``set_params``
+    right after (nested estimators, a Pipeline's steps, are shared).
+    """
+    try:
+        snapshot = copy.copy(estimator)
+    except Exception:  # an estimator that refuses to be copied: render the object itself
+        snapshot = estimator
+    call.log_artifacts_later("log estimator.html", lambda: {"estimator.html": estimator_page(snapshot)})
+
+
+def estimator_page(estimator: Any) -> bytes:
+    """``estimator.html`` as MLflow writes it: sklearn's ``estimator_html_repr`` in a minimal page."""
     from sklearn.utils import estimator_html_repr
 
     page = (
         '<!DOCTYPE html>\n<html lang="en">\n  <head>\n    <meta charset="UTF-8"/>\n  </head>\n'
         f"  <body>\n    {estimator_html_repr(estimator)}\n  </body>\n</html>\n"
     )
-    call.log_artifact_bytes(page.encode("utf-8"), "estimator.html")
+    return page.encode("utf-8")
 
 
 def _log_training_metrics(

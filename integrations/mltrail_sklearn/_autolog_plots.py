@@ -1,156 +1,36 @@
-"""Classifier plots for sklearn autologging: confusion matrix, ROC and precision-recall PNGs.
+"""Classifier plots for sklearn autologging: confusion matrix, ROC and precision-recall curves.
 
-Drawn straight onto small palette images with Pillow (which matplotlib
-depends on, so the plots appear whenever matplotlib is installed): a few
-milliseconds for all three, where matplotlib's figure machinery costs
-hundreds. Logged in three direct artifact writes as ``training_confusion_matrix.png``,
-``training_roc_curve.png`` and ``training_precision_recall_curve.png``.
+Each plot is a PNG (MLflow's names: ``training_confusion_matrix.png``,
+``training_roc_curve.png``, ``training_precision_recall_curve.png``, drawn
+with ``mltrail.autologging.charts`` when Pillow is installed) and, beside it,
+the numbers it shows as JSON for the UI to draw interactively::
+
+    training_confusion_matrix.json      {"kind": "confusion_matrix", "labels": [0, 1], "matrix": [[50, 3], [4, 43]]}
+    training_roc_curve.json             {"kind": "roc_curve", "curves": [{"label": "1", "fpr": [...], "tpr": [...], "auc": 0.97}]}
+    training_precision_recall_curve.json
+        {"kind": "precision_recall_curve", "curves": [{"label": "1", "precision": [...], "recall": [...], "average_precision": 0.96}]}
+
+Curves are given for the positive class of a binary classifier (``pos_label``,
+else the second class) or for every class (one-vs-rest) up to 10 classes,
+and only with probabilities; each curve keeps at most :data:`MAX_CURVE_POINTS`
+points, chosen evenly along its length so that its shape survives.
+
+Work split: on the training thread only what must be taken from the user's
+data, as new arrays (the confusion counts, one 0/1 array and one score array
+per curve); the sorting, drawing and writing run on the background writer.
 """
 
 from __future__ import annotations
 
-import functools
-import io
-from typing import Any, Optional, Sequence
+import json
+from typing import Any, Optional
 
 import numpy as np
 
-from mltrail.autologging import AutologCall
+from mltrail.autologging import AutologCall, charts
 
 _MAX_CLASSES_FOR_CURVES = 10
-_MAX_POINTS = 400
-_SIZE = (360, 320)
-_LEFT, _RIGHT, _TOP, _BOTTOM = 56, 16, 30, 44
-
-# palette indices
-_WHITE, _BLACK, _GRID, _GRAY = 0, 1, 2, 3
-_SERIES = 4  # 10 series colours: 4..13
-_RAMP = 16  # 240 shades of blue: 16..255
-_SERIES_RGB = [
-    (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-    (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
-]
-
-
-def _palette() -> list[int]:
-    colours = [(255, 255, 255), (0, 0, 0), (225, 225, 225), (150, 150, 150)] + _SERIES_RGB
-    colours += [(255, 255, 255)] * (_RAMP - len(colours))
-    for i in range(256 - _RAMP):
-        t = i / (255 - _RAMP)
-        colours.append((int(247 - t * (247 - 8)), int(251 - t * (251 - 48)), int(255 - t * (255 - 107))))
-    return [channel for rgb in colours for channel in rgb]
-
-
-@functools.lru_cache(maxsize=1)
-def _pillow_installed() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("PIL") is not None
-
-
-@functools.lru_cache(maxsize=1)
-def _font() -> Any:
-    from PIL import ImageFont
-
-    return ImageFont.load_default()
-
-
-@functools.lru_cache(maxsize=1024)
-def _text_mask(text: str) -> Any:
-    """``text`` rendered once per process as a 1-bit mask (rendering glyphs is the costly part)."""
-    from PIL import Image, ImageDraw
-
-    font = _font()
-    left, top, right, bottom = font.getbbox(text)
-    mask = Image.new("L", (max(right - left, 1), max(bottom - top, 1)), 0)
-    ImageDraw.Draw(mask).text((-left, -top), text, fill=255, font=font)
-    return mask.point(lambda v: 255 if v >= 96 else 0, "1")
-
-
-def _text(image: Any, xy: tuple[float, float], text: str, fill: int, centered: bool = True) -> None:
-    mask = _text_mask(text)
-    x, y = (xy[0] - mask.width / 2, xy[1] - mask.height / 2) if centered else xy
-    x, y = int(round(x)), int(round(y))
-    image.paste(fill, (x, y, x + mask.width, y + mask.height), mask)
-
-
-@functools.lru_cache(maxsize=16)
-def _blank_frame(title: str, xlabel: str, ylabel: str) -> Any:
-    """A white palette image with title and axis labels (copied for every plot)."""
-    from PIL import Image
-
-    image = Image.new("P", _SIZE, _WHITE)
-    image.putpalette(_palette())
-    width, height = _SIZE
-    _text(image, (width / 2, _TOP / 2), title, _BLACK)
-    _text(image, ((_LEFT + width - _RIGHT) / 2, height - 12), xlabel, _BLACK)
-    _text(image, (4, _TOP - 24), ylabel, _BLACK, centered=False)
-    return image
-
-
-def _canvas(title: str, xlabel: str, ylabel: str) -> tuple[Any, Any, tuple[int, int, int, int]]:
-    from PIL import ImageDraw
-
-    image = _blank_frame(title, xlabel, ylabel).copy()
-    width, height = _SIZE
-    return image, ImageDraw.Draw(image), (_LEFT, _TOP, width - _RIGHT, height - _BOTTOM)
-
-
-def _png(image: Any) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=1)
-    return buffer.getvalue()
-
-
-def confusion_png(cm: np.ndarray, labels: Sequence[Any], title: str) -> bytes:
-    """A heat map of ``cm`` (rows true, columns predicted) with counts in the cells."""
-    image, draw, (x0, y0, x1, y1) = _canvas(title, "Predicted label", "True label")
-    k = len(labels)
-    side = min(x1 - x0, y1 - y0)
-    cell = side / max(k, 1)
-    peak = cm.max() if cm.size and cm.max() > 0 else 1
-    for (i, j), value in np.ndenumerate(cm):
-        shade = _RAMP + int(round((255 - _RAMP) * value / peak))
-        box = (x0 + j * cell, y0 + i * cell, x0 + (j + 1) * cell, y0 + (i + 1) * cell)
-        draw.rectangle(box, fill=shade, outline=_GRID)
-        if k <= 10:
-            _text(image, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), str(int(value)),
-                  _WHITE if value > peak / 2 else _BLACK)
-    if k <= 10:
-        for index, label in enumerate(labels):
-            text = str(label)[:8]
-            _text(image, (x0 + (index + 0.5) * cell, y0 + side + 9), text, _BLACK)
-            _text(image, (x0 - 22, y0 + (index + 0.5) * cell), text, _BLACK)
-    return _png(image)
-
-
-def curve_png(series: list[tuple[str, np.ndarray, np.ndarray]], title: str, xlabel: str,
-              ylabel: str, diagonal: bool) -> bytes:
-    """Line plot of (x, y) series in the unit square, with a legend when there are several."""
-    image, draw, (x0, y0, x1, y1) = _canvas(title, xlabel, ylabel)
-    for t in (0.0, 0.25, 0.5, 0.75, 1.0):
-        gx = x0 + t * (x1 - x0)
-        gy = y1 - t * (y1 - y0)
-        draw.line([(gx, y0), (gx, y1)], fill=_GRID)
-        draw.line([(x0, gy), (x1, gy)], fill=_GRID)
-        _text(image, (gx, y1 + 9), f"{t:g}", _BLACK)
-        _text(image, (x0 - 16, gy), f"{t:g}", _BLACK)
-    draw.rectangle((x0, y0, x1, y1), outline=_BLACK)
-    if diagonal:
-        draw.line([(x0, y1), (x1, y0)], fill=_GRAY)
-    for index, (label, xs, ys) in enumerate(series):
-        colour = _SERIES + index % len(_SERIES_RGB)
-        if len(xs) > _MAX_POINTS:  # more points than pixels: keep an even subset (ends included)
-            keep = np.linspace(0, len(xs) - 1, _MAX_POINTS).astype(int)
-            xs, ys = xs[keep], ys[keep]
-        points = list(zip((x0 + np.clip(xs, 0, 1) * (x1 - x0)).tolist(), (y1 - np.clip(ys, 0, 1) * (y1 - y0)).tolist()))
-        if len(points) > 1:
-            draw.line(points, fill=colour, width=2)
-        if len(series) > 1:
-            ly = y1 - 12 - 12 * (len(series) - 1 - index)
-            draw.line([(x1 - 90, ly), (x1 - 74, ly)], fill=colour, width=2)
-            _text(image, (x1 - 70, ly - 6), label[:12], _BLACK, centered=False)
-    return _png(image)
+MAX_CURVE_POINTS = 500
 
 
 def _confusion(y_true: np.ndarray, y_pred: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -163,7 +43,7 @@ def _confusion(y_true: np.ndarray, y_pred: np.ndarray, labels: np.ndarray) -> np
 
 
 def curves(positive: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(fpr, tpr, recall, precision) at every distinct threshold, highest first."""
+    """(fpr, tpr, recall, precision) at every distinct threshold, highest first (plus the (0, 0) start)."""
     order = np.argsort(score, kind="mergesort")[::-1]
     score, positive = score[order], positive[order]
     ends = np.r_[np.where(np.diff(score))[0], len(score) - 1]
@@ -177,42 +57,113 @@ def curves(positive: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, ...]:
     return fpr, tpr, recall, precision
 
 
-def _positive_columns(classes: np.ndarray, pos_label: Any) -> list[int]:
+def average_precision(recall: np.ndarray, precision: np.ndarray) -> float:
+    """sklearn's ``average_precision_score``: sum of precision times recall gained, step-wise."""
+    return float(np.sum(np.diff(recall) * precision[1:]))
+
+
+def downsample(xs: np.ndarray, ys: np.ndarray, limit: int = MAX_CURVE_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``limit`` points of the curve, evenly spaced along its length, both ends kept."""
+    if len(xs) <= limit:
+        return xs, ys
+    length = np.r_[0.0, np.cumsum(np.hypot(np.diff(xs), np.diff(ys)))]
+    if length[-1] <= 0:
+        keep = np.array([0, len(xs) - 1])
+    else:
+        targets = np.linspace(0.0, length[-1], limit)
+        keep = np.unique(np.clip(np.searchsorted(length, targets), 0, len(xs) - 1))
+        keep[0], keep[-1] = 0, len(xs) - 1
+    return xs[keep], ys[keep]
+
+
+def _json_label(value: Any) -> Any:
+    return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
+
+
+def _positive_columns(classes: list, pos_label: Any) -> list[int]:
     if len(classes) == 2:
-        if pos_label is not None and pos_label in classes.tolist():
-            return [classes.tolist().index(pos_label)]
+        if pos_label is not None and pos_label in classes:
+            return [classes.index(pos_label)]
         return [1]
     return list(range(len(classes)))
+
+
+class _Plots:
+    """The plots' numbers, computed once on the background writer, shared by the JSON and the PNG task."""
+
+    def __init__(self, prefix: str, labels: list, matrix: list, curve_inputs: list) -> None:
+        self.prefix, self.labels, self.matrix = prefix, labels, matrix
+        self._curve_inputs: Optional[list] = curve_inputs
+        self._curves: Optional[tuple[list, list]] = None
+
+    def curves(self) -> tuple[list, list]:
+        """(roc, pr): per curve (label, xs, ys, area), downsampled."""
+        if self._curves is None:
+            roc, pr = [], []
+            for label, positive, score in self._curve_inputs or ():
+                fpr, tpr, recall, precision = curves(positive, score)
+                roc.append((label, *downsample(fpr, tpr), float(np.trapezoid(tpr, fpr))))
+                pr.append((label, *downsample(recall, precision), average_precision(recall, precision)))
+            self._curves, self._curve_inputs = (roc, pr), None
+        return self._curves
+
+    def json_files(self) -> dict[str, bytes]:
+        prefix = self.prefix
+        files = {f"{prefix}confusion_matrix.json": _json(
+            {"kind": "confusion_matrix", "labels": self.labels, "matrix": self.matrix}
+        )}
+        roc, pr = self.curves()
+        if roc:
+            files[f"{prefix}roc_curve.json"] = _json({"kind": "roc_curve", "curves": [
+                {"label": str(label), "fpr": x.tolist(), "tpr": y.tolist(), "auc": area} for label, x, y, area in roc
+            ]})
+            files[f"{prefix}precision_recall_curve.json"] = _json({"kind": "precision_recall_curve", "curves": [
+                {"label": str(label), "precision": y.tolist(), "recall": x.tolist(), "average_precision": ap}
+                for label, x, y, ap in pr
+            ]})
+        return files
+
+    def png_files(self) -> dict[str, bytes]:
+        prefix = self.prefix
+        files = {f"{prefix}confusion_matrix.png": charts.heatmap_png(
+            self.matrix, self.labels, "Confusion matrix (training)", "Predicted label", "True label"
+        )}
+        roc, pr = self.curves()
+        if roc:
+            files[f"{prefix}roc_curve.png"] = charts.line_chart_png(
+                [(f"class {label}", x, y) for label, x, y, _ in roc],
+                "ROC curve (training)", "False positive rate", "True positive rate", diagonal=True,
+            )
+            files[f"{prefix}precision_recall_curve.png"] = charts.line_chart_png(
+                [(f"class {label}", x, y) for label, x, y, _ in pr],
+                "Precision-recall (training)", "Recall", "Precision",
+            )
+        return files
+
+
+def _json(document: dict) -> bytes:
+    return json.dumps(document).encode("utf-8")
 
 
 def log_classifier_plots(
     call: AutologCall, estimator: Any, y: Any, y_pred: Any, proba: Optional[Any], prefix: str = "training_"
 ) -> None:
-    """Draw and log the PNGs (curves only with probabilities and at most 10 classes)."""
-    if not _pillow_installed():
-        return
+    """Capture the plots' numbers now and have the background writer draw and store them."""
     y_true = np.asarray(y).reshape(-1)
     y_pred = np.asarray(y_pred).reshape(-1)
     classes = getattr(estimator, "classes_", None)
     classes = np.unique(np.concatenate([y_true, y_pred])) if classes is None else np.asarray(classes)
     if classes.ndim != 1 or len(classes) < 2:
         return
-    call.log_artifact_bytes(
-        confusion_png(_confusion(y_true, y_pred, classes), classes.tolist(), "Confusion matrix (training)"),
-        f"{prefix}confusion_matrix.png",
-    )
+    labels = [_json_label(c) for c in classes.tolist()]
+    matrix = _confusion(y_true, y_pred, classes).tolist()
+    curve_inputs = []
     if proba is not None and len(classes) <= _MAX_CLASSES_FOR_CURVES:
         proba = np.asarray(proba, dtype=np.float64)
-        roc, pr = [], []
-        for column in _positive_columns(classes, call.config.get("pos_label")):
-            fpr, tpr, recall, precision = curves((y_true == classes[column]).astype(np.float64), proba[:, column])
-            roc.append((f"class {classes[column]}", fpr, tpr))
-            pr.append((f"class {classes[column]}", recall, precision))
-        call.log_artifact_bytes(
-            curve_png(roc, "ROC curve (training)", "False positive rate", "True positive rate", diagonal=True),
-            f"{prefix}roc_curve.png",
-        )
-        call.log_artifact_bytes(
-            curve_png(pr, "Precision-recall (training)", "Recall", "Precision", diagonal=False),
-            f"{prefix}precision_recall_curve.png",
-        )
+        for column in _positive_columns(classes.tolist(), call.config.get("pos_label")):
+            positive = (y_true == classes[column]).astype(np.float64)  # new arrays: y itself is not kept
+            curve_inputs.append((labels[column], positive, np.array(proba[:, column])))
+    plots = _Plots(prefix, labels, matrix, curve_inputs)
+    call.log_artifacts_later("write the classifier plots' data", plots.json_files)
+    if charts.available():
+        call.log_artifacts_later("draw the classifier plots", plots.png_files)

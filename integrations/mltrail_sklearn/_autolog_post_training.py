@@ -9,7 +9,11 @@ After ``model.fit(X_train, y_train)`` was autologged::
 
 The dataset name is the caller's variable holding the data passed to
 ``predict`` (a local of the caller's frame, else a global of its module),
-``unknown_dataset`` otherwise.
+``unknown_dataset`` otherwise. As in MLflow, the ``-N`` index counts the calls
+of one metric function per run (whatever the dataset), and the run gets an
+artifact ``metric_info.json`` mapping each such metric key to the call that
+produced it (``{"mean_squared_error_X_val": "mean_squared_error(y_true=y_val, y_pred=y_pred)"}``),
+rewritten by the background writer after every new metric.
 Metric functions are patched on ``sklearn.metrics`` (and where ``__main__``
 bound them early with ``from sklearn.metrics import ...``). Each metric is one
 ``log_metric`` transaction; nothing here ever raises into the user's code.
@@ -38,9 +42,13 @@ _lock = threading.Lock()
 _models: dict[int, tuple[Any, str, Any]] = {}
 #: id(prediction) -> (weak reference, run id, client, dataset name)
 _outputs: dict[int, tuple[Any, str, Any, str]] = {}
-#: (run id, metric name, dataset) -> number of calls so far
-_calls: dict[tuple[str, str, str], int] = {}
+#: (run id, metric name) -> number of calls so far
+_calls: dict[tuple[str, str], int] = {}
+#: run id -> {metric key: call command} (metric_info.json)
+_call_info: dict[str, dict[str, str]] = {}
 _MAX_OUTPUTS = 10_000
+_MAX_RUNS_WITH_INFO = 1000
+METRIC_INFO_FILE = "metric_info.json"
 
 
 def remember_model(estimator: Any, run_id: Optional[str]) -> None:
@@ -66,6 +74,7 @@ def forget_all() -> None:
         _models.clear()
         _outputs.clear()
         _calls.clear()
+        _call_info.clear()
 
 
 def _model_entry(instance: Any) -> Optional[tuple[Any, str, Any]]:
@@ -99,12 +108,7 @@ def _dataset_name(data: Any, frame: Any) -> str:
     (A function evaluating on a module-level ``X_val`` - an objective in a
     sweep - names it too.)
     """
-    if frame is not None:
-        for namespace in (frame.f_locals, frame.f_globals):
-            for name, value in namespace.items():
-                if value is data and not name.startswith("_"):
-                    return name
-    return UNKNOWN_DATASET
+    return _variable_name(data, frame) or UNKNOWN_DATASET
 
 
 def _predict_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwargs: dict) -> Any:
@@ -129,17 +133,75 @@ def _predict_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kw
     return result
 
 
-def _log_metric(run_id: str, client: Any, name: str, dataset: str, value: Any) -> None:
+def _variable_name(value: Any, frame: Any) -> Optional[str]:
+    if frame is not None:
+        for namespace in (frame.f_locals, frame.f_globals):
+            for name, candidate in namespace.items():
+                if candidate is value and not name.startswith("_"):
+                    return name
+    return None
+
+
+def _argument_text(value: Any, frame: Any) -> str:
+    """An argument as MLflow writes it in a call command: a scalar's repr, else the caller's variable name."""
+    import numpy as np
+
+    if value is None or np.isscalar(value):
+        if isinstance(value, str) and len(value) > 32:
+            return repr(value[:32] + "...")
+        return repr(value)
+    return _variable_name(value, frame) or f"<{type(value).__name__}>"
+
+
+def call_command(function: Callable[..., Any], owner: Any, args: tuple, kwargs: dict, frame: Any) -> str:
+    """``mean_squared_error(y_true=y_val, y_pred=y_pred)`` / ``Ridge.score(X=X_val, y=y_val)``."""
+    import inspect
+
+    try:
+        names = list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        names = []
+    if owner is not None and names[:1] == ["self"]:
+        names = names[1:]
+    parts = [f"{name}={_argument_text(value, frame)}" for name, value in zip(names, args)]
+    parts += [f"{name}={_argument_text(value, frame)}" for name, value in kwargs.items()]
+    prefix = f"{type(owner).__name__}." if owner is not None else ""
+    return f"{prefix}{function.__name__}({', '.join(parts)})"
+
+
+def _log_metric(run_id: str, client: Any, name: str, dataset: str, value: Any, command: str) -> None:
     number = float(value)
     with _lock:
-        count = _calls.get((run_id, name, dataset), 0) + 1
-        _calls[(run_id, name, dataset)] = count
-    key = f"{name}_{dataset}" if count == 1 else f"{name}-{count}_{dataset}"
+        count = _calls.get((run_id, name), 0) + 1
+        _calls[(run_id, name)] = count
+        key = f"{name}_{dataset}" if count == 1 else f"{name}-{count}_{dataset}"
+        info = _call_info.get(run_id)
+        if info is None:
+            if len(_call_info) >= _MAX_RUNS_WITH_INFO:
+                _call_info.pop(next(iter(_call_info)))
+            info = _call_info[run_id] = {}
+        info[key] = command
+        snapshot = dict(sorted(info.items()))
     if client is None:
         from mltrail import Client
 
         client = Client()
     client.log_metric(run_id, key, number)
+    _write_metric_info_later(client, run_id, snapshot)
+
+
+def _write_metric_info_later(client: Any, run_id: str, info: dict[str, str]) -> None:
+    import json
+
+    from mltrail.autologging import background
+
+    def render() -> dict[str, bytes]:
+        return {METRIC_INFO_FILE: json.dumps(info, indent=2).encode("utf-8")}
+
+    def on_error(exc: BaseException) -> None:
+        warn_once(f"mltrail autologging (sklearn): could not write {METRIC_INFO_FILE}: {describe_error(exc)}")
+
+    background.submit(run_id, render, client=client, on_error=on_error)
 
 
 def _is_scalar(value: Any) -> bool:
@@ -158,7 +220,8 @@ def _metric_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwa
             entry = _outputs.get(id(value))
             if entry is not None and entry[0]() is value:
                 if _is_scalar(result):
-                    _log_metric(entry[1], entry[2], wrapped.__name__, entry[3], result)
+                    command = call_command(wrapped, None, args, kwargs, _caller_frame())
+                    _log_metric(entry[1], entry[2], wrapped.__name__, entry[3], result, command)
                 break
     except Exception as exc:
         warn_once(
@@ -179,7 +242,8 @@ def _score_wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple, kwar
         result = wrapped(*args, **kwargs)
     try:
         data = args[0] if args else kwargs.get("X")
-        _log_metric(entry[1], entry[2], f"{type(instance).__name__}_score", _dataset_name(data, frame), result)
+        command = call_command(wrapped, instance, args, kwargs, frame)
+        _log_metric(entry[1], entry[2], f"{type(instance).__name__}_score", _dataset_name(data, frame), result, command)
     except Exception as exc:
         warn_once(f"mltrail autologging (sklearn): could not log the score: {describe_error(exc)}")
     return result

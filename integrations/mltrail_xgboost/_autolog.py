@@ -20,7 +20,7 @@ written in one batch at the end (long trainings flush every
 ``dtrain`` and the eval sets as dataset inputs (contexts ``train`` / ``eval``,
 with ``log_datasets``, in the same store transaction as the params);
 feature importance per ``importance_types`` as JSON plus a PNG bar plot
-(when matplotlib is installed; drawn in the background, see
+(when Pillow is installed; drawn by the background writer, see
 :func:`wait_for_figures`); the model in xgboost's native format through
 ``mltrail.xgboost.log_model``.
 
@@ -57,7 +57,7 @@ from mltrail.exceptions import InvalidParameterError
 
 from ._datasets import log_training_datasets
 from ._examples import INPUT_DTYPE_ATTR
-from ._figures import log_importance_png_later, wait_for_figures
+from ._figures import importance_render, wait_for_figures
 from ._training_record import TrainingRecord, train_arguments
 
 __all__ = ["XGBoostIntegration", "autolog", "integration", "wait_for_figures"]
@@ -395,11 +395,9 @@ class XGBoostIntegration(Integration):
             repository.log_bytes(json.dumps(scores, indent=2).encode("utf-8"), name)
         else:
             call.client.log_dict(call.run_id, scores, name)
-        if scores and not skip_figures():
-            log_importance_png_later(
-                call.client, call.run_id, scores, importance_type,
-                on_error=lambda exc: self.warn(f"could not draw the {importance_type} importance plot: {exc!r}"),
-            )
+        render = importance_render(scores, importance_type) if not skip_figures() else None
+        if render is not None:
+            call.log_artifacts_later(f"draw the {importance_type} importance plot", render)
 
     def _log_model(self, call: AutologCall, model: Any, booster: Any, dtrain: Any, example: Any) -> None:
         from . import _flavor

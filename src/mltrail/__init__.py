@@ -61,6 +61,8 @@ _LAZY.update(
         "search_model_versions": "mltrail.fluent.registry",
         "set_model_version_tag": "mltrail.fluent.registry",
         "autolog": "mltrail.autologging",
+        "flush_artifacts": "mltrail.artifacts.pending",
+        "flush_artifact_async_logging": "mltrail.artifacts.pending",
     }
 )
 

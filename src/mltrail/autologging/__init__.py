@@ -52,6 +52,15 @@ framework code on the user's behalf without autologging it,
 Designed child runs that defer or drop models: :class:`ChildRunPolicy`
 (module ``_child_runs``). :meth:`Integration.wrap_plain` installs a light
 observer (no run) for things like post-training metrics.
+
+Figures and other optional artifacts that take milliseconds to draw go to
+the background writer, module :mod:`mltrail.autologging.background`:
+capture the numbers in the hook, then
+``call.log_artifacts_later("draw the plot", lambda: {"plot.png": draw(numbers)})``.
+They are complete once ``mltrail.flush_artifacts()`` returns, when the run
+is read (``list_artifacts`` / ``download_artifacts``) or ended by its owner,
+and at exit. Small PNG charts (bars, heat map, lines) for such figures:
+module :mod:`mltrail.autologging.charts`.
 """
 
 from __future__ import annotations

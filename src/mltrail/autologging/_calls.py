@@ -38,6 +38,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from .. import _system_tags
+from . import background
 from ._bounded import StoreStalled, run_bounded, write_timeout
 from ._reporting import describe_error, warn_once
 from ._scope import AUTOLOGGING_TAG, USER_OWNER, _current, start_autolog_run
@@ -90,7 +91,7 @@ class AutologCall:
         "integration", "config", "wrapped", "instance", "args", "kwargs",
         "run_id", "experiment_id", "created_run", "notes", "artifact_uri", "_artifact_repo",
         "_state", "_result", "_error", "_params", "_metrics", "_tags", "_datasets", "_failures", "_client",
-        "_stalled",
+        "_later", "_stalled",
     )
 
     def __init__(
@@ -125,6 +126,7 @@ class AutologCall:
         self._datasets: list[Any] = []
         self._failures: list[str] = []
         self._client = None
+        self._later: list[tuple[str, Callable[[], Any]]] = []
         #: Set once a store write outlasted the bound: later writes of this call are skipped.
         self._stalled: Optional[StoreStalled] = None
 
@@ -295,6 +297,40 @@ class AutologCall:
             self._artifact_repo = get_artifact_repository(uri)
         self._artifact_repo.log_bytes(data, artifact_file)
 
+    def log_artifacts_later(self, what: str, render: Callable[[], Optional[Mapping[str, bytes]]]) -> bool:
+        """Have the background writer run ``render`` and store the ``{path: bytes}`` it returns in this run.
+
+        ``render`` is handed over when the call ends (so that drawing does
+        not compete with the rest of the call for the GIL) and runs on
+        another thread: capture only what it needs (small arrays, strings),
+        never the call, its arguments or the user's data. A failure is
+        warned once on logger ``mltrail.autologging`` as ``could not <what>``.
+        See ``mltrail.autologging.background`` for when the files are complete.
+
+            counts = confusion(y, y_pred)
+            call.log_artifacts_later("draw the confusion matrix", lambda: {"cm.png": draw(counts)})
+        """
+        if self.run_id is None:
+            return False
+        self._later.append((what, render))
+        return True
+
+    def _submit_later(self) -> None:
+        if not self._later:
+            return
+        later, self._later = self._later, []
+        name, silent = self.integration.name, bool(self.config.get("silent"))
+        for what, render in later:
+
+            def on_error(exc: BaseException, what: str = what) -> None:
+                warn_once(
+                    f"mltrail autologging ({name}): could not {what}: {describe_error(exc)}. "
+                    "The result of your call is unaffected.",
+                    silent=silent,
+                )
+
+            background.submit(self.run_id, render, artifact_uri=self.artifact_uri, client=self._client, on_error=on_error)
+
     def safely(self, what: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run one optional logging step; on error note ``what`` failed (and why) and return None.
 
@@ -367,6 +403,10 @@ class AutologCall:
 
     # -- the machinery (called by the patch wrapper) ----------------------------
     def _execute(self, hook: Callable[["AutologCall"], Any]) -> Any:
+        with background.busy():  # the artifact writer waits while training runs (GIL)
+            return self._execute_hook(hook)
+
+    def _execute_hook(self, hook: Callable[["AutologCall"], Any]) -> Any:
         token = _current.set(self)
         try:
             try:
@@ -435,6 +475,10 @@ class AutologCall:
             else:
                 self.flush()  # a reused run stays open: one log_batch
         finally:
+            try:
+                self._submit_later()
+            except Exception as exc:  # pragma: no cover - submit reports its own failures
+                self.note_failure("hand figures to the background writer", exc)
             self._report()
 
     def _end_with_batch(self, status: str) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from ..artifacts import ArtifactRepository, get_artifact_repository
 from ..artifacts.base import normalize_artifact_path
+from ..artifacts.pending import flush_artifacts
 from ..entities import FileInfo, LifecycleStage
 from ..exceptions import InvalidParameterError, InvalidStateError
 from . import _payloads
@@ -186,6 +187,7 @@ class ArtifactClientMixin:
         >>> [(f.path, f.is_dir) for f in client.list_artifacts(run_id)]
         [('extra_artifacts', True)]
         """
+        flush_artifacts(run_id)  # files still being written in the background (autologging's plots)
         return self._artifact_repo(run_id, False).list_artifacts(path)
 
     def download_artifacts(self, run_id: str, path: str, dst_path: Optional[str] = None) -> str:
@@ -194,6 +196,7 @@ class ArtifactClientMixin:
         >>> client.download_artifacts(run_id, "extra_artifacts", "/tmp/out")
         '/tmp/out/extra_artifacts'
         """
+        flush_artifacts(run_id)
         return self._artifact_repo(run_id, False).download_artifacts(path, dst_path)
 
     def get_artifact_uri(self, run_id: str, artifact_path: Optional[str] = None) -> str:

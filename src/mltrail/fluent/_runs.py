@@ -21,6 +21,7 @@ import threading
 from typing import Any, Mapping, Optional
 
 from .._system_tags import NOTE_CONTENT, PARENT_RUN_ID, run_context_tags
+from ..artifacts.pending import flush_artifacts
 from ..client import Client
 from ..client._async_logging import async_queue
 from ..client._values import make_tags
@@ -151,11 +152,17 @@ def _end_runs_at_exit() -> None:
             pass
 
 
-def _end(run: ActiveRun, status: str, raise_errors: bool, last_batch: Optional[Mapping[str, Any]] = None) -> None:
+def _end(
+    run: ActiveRun, status: str, raise_errors: bool, last_batch: Optional[Mapping[str, Any]] = None,
+    wait_for_artifacts: bool = True,
+) -> None:
     """End ``run`` and any run nested above it in this context's stack.
 
     ``last_batch`` (``metrics``/``params``/``tags`` for ``Client.finish_run``) is
-    written to ``run`` in the same store transaction that ends it.
+    written to ``run`` in the same store transaction that ends it. Artifacts
+    still being written in the background for a run are waited for (bounded)
+    before it ends, unless ``wait_for_artifacts`` is False (an autologged call
+    ending the run it created: its figures follow, see ``mltrail.flush_artifacts``).
     """
     stack = _state.active_runs.get()
     position = next((i for i, r in enumerate(stack) if r is run), None)
@@ -168,6 +175,8 @@ def _end(run: ActiveRun, status: str, raise_errors: bool, last_batch: Optional[M
     for r in to_end:
         _live.pop(r._run_id, None)
         async_queue().flush(r._run_id)  # values queued by synchronous=False calls land before the run ends
+        if wait_for_artifacts:
+            flush_artifacts(r._run_id)
         try:
             if last_batch is not None and r is run:
                 r._client.finish_run(r._run_id, status, **last_batch)
@@ -291,7 +300,7 @@ def _finish_active_run(status: str, metrics: Any = (), params: Any = (), tags: A
     stack = _state.active_runs.get()
     if stack:
         batch = {"metrics": metrics, "params": params, "tags": tags, "datasets": datasets}
-        _end(stack[-1], RunStatus.to_string(status), raise_errors=True, last_batch=batch)
+        _end(stack[-1], RunStatus.to_string(status), raise_errors=True, last_batch=batch, wait_for_artifacts=False)
 
 
 def active_run() -> Optional[ActiveRun]:

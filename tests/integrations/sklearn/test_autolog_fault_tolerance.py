@@ -72,8 +72,14 @@ def test_unwritable_artifact_root(autolog_store, autolog_warnings, all_runs, cla
     plain, model, returned = fit_reference_and_autologged(X, y, lambda: LogisticRegression(max_iter=300))
     assert returned is model
     np.testing.assert_array_equal(model.predict(X_val), plain.predict(X_val))
-    (message,) = autolog_warnings()
-    assert "could not log the model" in message
+    assert mltrail.flush_artifacts()
+    # the call's own warning, then one per figure the background writer could not store
+    background = [m for m in autolog_warnings() if "could not log the model" not in m]
+    (message,) = [m for m in autolog_warnings() if "could not log the model" in m]
+    assert len(background) == 3 and all("NotADirectoryError" in m for m in background)
+    assert {m.split(": could not ")[1].split(":")[0] for m in background} == {
+        "log estimator.html", "draw the classifier plots", "write the classifier plots' data"
+    }
     run = mltrail.last_active_run()
     assert run.info.status == "FINISHED" and "training_accuracy_score" in run.data.metrics
 
@@ -100,8 +106,11 @@ def test_get_params_raising(autolog_store, autolog_warnings, all_runs, regressio
     (run,) = all_runs()
     assert run.data.params == {}
     assert "training_mean_squared_error" in run.data.metrics
-    (message,) = autolog_warnings()
+    assert mltrail.flush_artifacts()
+    # the call's warning, and the background writer's (in either order: the diagram reads params too)
+    html, message = sorted(autolog_warnings(), key=lambda m: "estimator.html" not in m)
     assert "could not read the estimator's params: RuntimeError: params are secret" in message
+    assert "could not log estimator.html: RuntimeError: params are secret" in html
 
 
 class Unprintable:
@@ -136,8 +145,10 @@ def test_params_that_cannot_be_strings_or_are_too_long(autolog_store, autolog_wa
     assert len(params["long_text"]) <= 6000 and params["long_text"].endswith("characters]")
     assert "truncated" in params["long_text"]
     assert "training_r2_score" in run.data.metrics
-    (message,) = autolog_warnings()
+    assert mltrail.flush_artifacts()
+    html, message = sorted(autolog_warnings(), key=lambda m: "estimator.html" not in m)
     assert "long_text" in message and "truncated" in message
+    assert "could not log estimator.html: ValueError: no text for you" in html
 
 
 class NanRegressor(RegressorMixin, BaseEstimator):
