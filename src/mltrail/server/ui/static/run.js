@@ -1,6 +1,7 @@
 // The run page: charts per metric, editable tags, artifact tree with safe previews, register model.
 import { el, getJSON, postJSON, showMessage, whenPlotly } from "./common.js";
 import { drawHistory } from "./charts.js";
+import { drawDiagnostics } from "./diagnostics.js";
 
 const app = document.getElementById("run-app");
 const runId = app.dataset.runId;
@@ -116,6 +117,7 @@ async function listFolder(path, container) {
 function init() {
   tagActions();
   listFolder("", $("artifact-tree")).catch((error) => { $("artifact-tree").textContent = error.message; });
+  if ($("diagnostics")) drawDiagnostics($("diagnostics"), runId, rawURL);
   if ($("x-axis")) {
     for (const id of ["x-axis", "log-y", "smoothing"]) $(id).addEventListener("change", drawCharts);
     drawCharts();
