@@ -161,10 +161,12 @@ def test_count_stops_at_the_cap_and_child_counts_stay_exact(store_uri: str, monk
         store.close()
 
 
-@pytest.mark.parametrize("ascending", [True, False])
-def test_index_walk_for_a_metric_sort_pages_like_the_full_sort(
-    store_uri: str, monkeypatch: pytest.MonkeyPatch, ascending: bool
+@pytest.mark.parametrize("sort_name,ascending", [("metrics.m", True), ("metrics.m", False), (None, False)])
+def test_big_store_plans_page_like_the_plain_queries(
+    store_uri: str, monkeypatch: pytest.MonkeyPatch, sort_name: str, ascending: bool
 ) -> None:
+    """From INDEX_WALK_MIN matching runs on, a metric sort walks the metric's index in segments and a
+    filtered default sort probes the filter run by run; both must page exactly like the plain query."""
     store = SqlTrackingStore(store_uri)
     try:
         eid = store.create_experiment("walk")
@@ -178,9 +180,10 @@ def test_index_walk_for_a_metric_sort_pages_like_the_full_sort(
                 store.log_metric(run_id, Metric("m", v, 0, 0))
             store.log_metric(run_id, Metric("k", float(i), 0, 0))
         store.log_metric(store.create_run(other, "u", 1, run_name="x").info.run_id, Metric("m", 0.0, 0, 0))
-        sort = parse_column("metrics.m")
+        sort = parse_column(sort_name) if sort_name else None
         cases = [dict(nested=False), dict(nested=True), dict(nested=False, filter_string="metrics.k >= 2"),
-                 dict(nested=False, filter_string="metrics.m < 3"), dict(nested=True, filter_string="params.none = 'x'")]
+                 dict(nested=False, filter_string="metrics.m < 3"), dict(nested=True, filter_string="params.none = 'x'"),
+                 dict(nested=True, filter_string="metrics.k >= 1 AND attributes.run_name != 'r4'")]
         for case in cases:
             filter_string = case.pop("filter_string", None)
             pages = {}
@@ -193,11 +196,37 @@ def test_index_walk_for_a_metric_sort_pages_like_the_full_sort(
                 ]
             assert pages[0] == pages[10**9], (case, filter_string)
             assert "x" not in pages[0][0]
+        if sort is None:
+            return
         monkeypatch.setattr(queries, "INDEX_WALK_MIN", 0)
         full = [r["run_name"] for r in runs_page(store, [eid], None, [], sort=sort, ascending=ascending,
                                                  nested=False)["rows"]]
         numbers = [values[int(n[1:])] for n in full[:7]]
         assert numbers == sorted(numbers, reverse=not ascending)  # values first, in order, either way
         assert set(full[7:9]) == {"r3", "r7"} and set(full[9:]) == {"r5", "r8", "parent"}  # then NaN, then none
+    finally:
+        store.close()
+
+
+def test_column_keys_come_from_the_newest_runs(sqlite_uri: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mltrail.entities import Param
+
+    monkeypatch.setattr(queries, "KEY_SAMPLE_RUNS", 2)
+    store = SqlTrackingStore(sqlite_uri)
+    try:
+        eid = store.create_experiment("keys")
+        other = store.create_experiment("elsewhere")
+        for start, (param, metric) in enumerate([("old_p", "old_m"), ("b_p", "b_m"), ("a_p", "a_m")]):
+            run_id = store.create_run(eid, "u", 1000 + start, run_name=param).info.run_id
+            store.log_batch(run_id, metrics=[Metric(metric, 1.0, 0, 0)], params=[Param(param, "1")],
+                            tags=[RunTag(f"t_{param}", "x")])
+        store.log_batch(store.create_run(other, "u", 5000).info.run_id, metrics=[], params=[Param("z_p", "1")], tags=[])
+        keys = queries.column_keys(store, [eid])
+        assert keys["params"] == ["a_p", "b_p"] and keys["metrics"] == ["a_m", "b_m"]  # sorted; the oldest run's not
+        assert "t_a_p" in keys["tags"] and "t_old_p" not in keys["tags"]
+        assert queries.column_keys(store, [eid], limit=1)["params"] == ["a_p"]
+        # a key outside the sample still works as a column when named
+        page = runs_page(store, [eid], None, parse_columns("params.old_p"), nested=False)
+        assert [r["values"].get("params.old_p") for r in page["rows"]] == [None, None, "1"]
     finally:
         store.close()
