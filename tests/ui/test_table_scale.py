@@ -230,3 +230,31 @@ def test_column_keys_come_from_the_newest_runs(sqlite_uri: str, monkeypatch: pyt
         assert [r["values"].get("params.old_p") for r in page["rows"]] == [None, None, "1"]
     finally:
         store.close()
+
+
+def test_history_reader_on_every_backend(store_uri: str) -> None:
+    from mltrail.server.ui.history import metric_histories
+
+    store = SqlTrackingStore(store_uri)
+    try:
+        run_id = store.create_run("0", "u", 1).info.run_id
+        # logged out of step order, with NaN and infinities, one step logged twice (two timestamps)
+        logged = [(3, 30, 0.5), (1, 10, float("nan")), (2, 20, float("inf")), (0, 5, 2.0), (2, 21, float("-inf")),
+                  (4, 40, -1.25)]
+        store.log_batch(run_id, metrics=[Metric("m", v, ts, step) for step, ts, v in logged], params=[], tags=[])
+        series = metric_histories(store, [run_id], "m")[0]
+        assert series["total"] == 6
+        assert list(zip(series["steps"], series["timestamps"])) == [(0, 5), (1, 10), (2, 20), (2, 21), (3, 30), (4, 40)]
+        assert series["values"] == [2.0, "NaN", "inf", "-inf", 0.5, -1.25]
+        zoom = metric_histories(store, [run_id], "m", min_step=2, max_step=3)[0]
+        assert zoom["steps"] == [2, 2, 3] and zoom["values"] == ["inf", "-inf", 0.5]
+        # a long history is cut to max_points, keeping the extremes of each bucket
+        store.log_batch(run_id, metrics=[Metric("long", 100.0 if i == 537 else float(i % 3), i, i) for i in range(1000)],
+                        params=[], tags=[])
+        long = metric_histories(store, [run_id], "long", max_points=50)[0]
+        assert long["total"] == 1000 and len(long["steps"]) <= 50 and 537 in long["steps"]
+        assert long["steps"] == sorted(long["steps"]) and max(long["values"]) == 100.0
+        assert metric_histories(store, [run_id], "absent")[0] == {
+            "run_id": run_id, "total": 0, "steps": [], "timestamps": [], "values": []}
+    finally:
+        store.close()

@@ -130,6 +130,11 @@ class RunsTableQuery(RunSearchQuery):
 
     def _sort(self, source: Any, order: list[Any], column: Column, ascending: bool) -> Any:
         if column.entity == "fixed":
+            if column.key == "start_time":
+                # runs always have a start time: the bare column lets the database read the runs'
+                # (experiment, start_time) index in order and stop at the page end (no nulls-last CASE)
+                order.append(runs.c.start_time.asc() if ascending else runs.c.start_time.desc())
+                return source
             if column.key in _FIXED_ORDER:
                 return self._order(source, order, OrderKey(ATTRIBUTE, _FIXED_ORDER[column.key], ascending))
             if column.key == "source":
@@ -212,6 +217,7 @@ def runs_page(
     mysql = engine.dialect.name in ("mysql", "mariadb")
     query = RunsTableQuery(engine.dialect.name, mysql)
     select, count = query.select_ids(keys, stages, filter_string, extra, sort, ascending)
+    newest_first = sort is None or (sort == Column("fixed", "start_time") and not ascending)
     with read_connection(engine) as conn:
         cap = max(COUNT_CAP, offset + limit)
         total = conn.execute(capped_count(count, cap)).scalar() or 0
@@ -222,7 +228,7 @@ def runs_page(
                 and sort.key not in query.filtered_metrics):
             ids = _read_segments(conn, query.metric_segments(keys, stages, filter_string, extra, sort.key, ascending),
                                  limit, offset)
-        elif sort is None and filter_string and total >= INDEX_WALK_MIN:
+        elif newest_first and filter_string and total >= INDEX_WALK_MIN:
             probing = query.probing_select(keys, stages, filter_string, extra)
             ids = list(conn.execute(probing.limit(limit).offset(offset)).scalars())
         else:

@@ -57,12 +57,12 @@ function png(node, path, rawURL, note) {
 export async function drawDiagnostics(container, runId, rawURL) {
   const nodes = [...container.querySelectorAll(".diagnostic")];
   if (!nodes.length) return;
-  await whenPlotly();
   await Promise.all(nodes.map(async (node) => {
     const { json, png: image, title } = node.dataset;
     if (!json) { png(node, image, rawURL, null); return; }
     try {
       const d = await getJSON(`/ajax-api/ui/diagnostic?run_id=${runId}&path=${encodeURIComponent(json)}`);
+      await whenPlotly();
       const { data, layout } = figure(d);
       const chart = el("div", { class: "plot" });
       const caption = d.kind === "feature_importance" && d.total > d.features.length

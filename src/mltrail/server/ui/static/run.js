@@ -1,5 +1,5 @@
 // The run page: charts per metric, editable tags, artifact tree with safe previews, register model.
-import { el, getJSON, postJSON, showMessage, whenPlotly } from "./common.js";
+import { el, getJSON, postJSON, showMessage } from "./common.js";
 import { drawHistory } from "./charts.js";
 import { drawDiagnostics } from "./diagnostics.js";
 
@@ -10,7 +10,6 @@ const $ = (id) => document.getElementById(id);
 async function drawCharts() {
   const nodes = [...document.querySelectorAll("#charts .chart")];
   if (!nodes.length) return;
-  await whenPlotly();
   const options = { x: $("x-axis").value, logY: $("log-y").checked, smoothing: parseFloat($("smoothing").value) };
   await Promise.all(nodes.map((node) => drawHistory(node, [runId], node.dataset.key, options).catch((error) => {
     node.textContent = `Could not draw ${node.dataset.key}: ${error.message}`;

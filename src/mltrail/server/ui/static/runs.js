@@ -148,6 +148,7 @@ async function load() {
     rows = data.rows; total = data.total; columns = data.columns; lastMarker = data.marker;
     if (state.cols === null) state.cols = columns.join(",");
     header(); renderBody();
+    performance.mark("mltrail:table");
     const last = state.offset + rows.length;
     // counts stop at a cap on big stores: "10,000+" (paging on stays possible while pages are full)
     const count = `${total.toLocaleString("en-US")}${data.more ? "+" : ""}`;
