@@ -97,10 +97,12 @@ def routes() -> list[Any]:
         Route(f"{ui}/sweep/{{run_id}}", data.sweep_json),
         Route(f"{ui}/artifacts", data.artifacts_data),
         Route(f"{ui}/artifact-preview", data.preview_data),
+        Route(f"{ui}/diagnostic", data.diagnostic_data),
         Route(f"{ui}/experiments/create", actions.create_experiment, methods=["POST"]),
         Route(f"{ui}/experiments/rename", actions.rename_experiment, methods=["POST"]),
         Route(f"{ui}/experiments/delete", actions.delete_experiment, methods=["POST"]),
         Route(f"{ui}/experiments/restore", actions.restore_experiment, methods=["POST"]),
+        Route(f"{ui}/experiments/set-tag", actions.set_experiment_tag, methods=["POST"]),
         Route(f"{ui}/runs/set-tag", actions.set_run_tag, methods=["POST"]),
         Route(f"{ui}/runs/delete-tag", actions.delete_run_tag, methods=["POST"]),
         Route(f"{ui}/models/register", actions.register_model, methods=["POST"]),
@@ -108,6 +110,8 @@ def routes() -> list[Any]:
         Route(f"{ui}/models/set-alias", actions.set_alias, methods=["POST"]),
         Route(f"{ui}/models/delete-alias", actions.delete_alias, methods=["POST"]),
         Route(f"{ui}/models/description", actions.update_description, methods=["POST"]),
+        Route(f"{ui}/models/set-tag", actions.set_model_tag, methods=["POST"]),
+        Route(f"{ui}/models/delete-tag", actions.delete_model_tag, methods=["POST"]),
     ]
 
 

@@ -156,3 +156,46 @@ async def update_description(request: Request) -> Response:
     else:
         store.update_registered_model(required(body, "name"), description)
     return _ok()
+
+
+def _tag_value(body: dict[str, Any]) -> str:
+    value = body.get("value", "")
+    if not isinstance(value, str):
+        raise InvalidParameterError(f"Invalid tag value {value!r}: must be a string")
+    return value
+
+
+@ajax_handler
+async def set_experiment_tag(request: Request) -> Response:
+    """``{"experiment_id", "key", "value"}`` (validated by the store like any experiment tag)."""
+    body = await _body(request)
+    store = tracking_store(request)
+    experiment_id = str(required(body, "experiment_id"))
+    store.get_experiment(experiment_id)  # a missing experiment is a 404 naming it
+    store.set_experiment_tag(experiment_id, required(body, "key"), _tag_value(body))
+    return _ok()
+
+
+@ajax_handler
+async def set_model_tag(request: Request) -> Response:
+    """``{"name", "key", "value"}`` for a registered model, plus ``"version"`` for one of its versions."""
+    body = await _body(request)
+    store = registry_store(request)
+    if body.get("version"):
+        store.set_model_version_tag(required(body, "name"), required(body, "version"), required(body, "key"),
+                                    _tag_value(body))
+    else:
+        store.set_registered_model_tag(required(body, "name"), required(body, "key"), _tag_value(body))
+    return _ok()
+
+
+@ajax_handler
+async def delete_model_tag(request: Request) -> Response:
+    """``{"name", "key"}`` for a registered model, plus ``"version"`` for one of its versions."""
+    body = await _body(request)
+    store = registry_store(request)
+    if body.get("version"):
+        store.delete_model_version_tag(required(body, "name"), required(body, "version"), required(body, "key"))
+    else:
+        store.delete_registered_model_tag(required(body, "name"), required(body, "key"))
+    return _ok()

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from ...exceptions import InvalidParameterError
 from . import artifact_views
 from .columns import parse_column, parse_columns
+from .diagnostics import load_diagnostic
 from .history import metric_histories
 from .pages import get_run, tracking_store
 from .queries import change_marker, column_keys, group_runs, json_number, runs_page
@@ -148,3 +149,10 @@ async def preview_data(request: Request) -> Response:
     """A file's preview (text, table rows, or just its kind for images/HTML/binaries)."""
     run = get_run(request, request.query_params.get("run_id", ""))
     return JSONResponse(artifact_views.preview(run, request.query_params.get("path", "")))
+
+
+@ajax_handler
+async def diagnostic_data(request: Request) -> Response:
+    """One autologged diagnostic's data, checked (``run_id``, ``path`` of its JSON artifact)."""
+    run = get_run(request, request.query_params.get("run_id", ""))
+    return JSONResponse(load_diagnostic(run, request.query_params.get("path", "")))

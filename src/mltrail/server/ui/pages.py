@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from ..._system_tags import PARENT_RUN_ID, SOURCE_GIT_COMMIT, SOURCE_NAME, get_tag
 from ...entities import ViewType
 from ...exceptions import InvalidParameterError, ResourceNotFoundError
+from .diagnostics import find_diagnostics
 from .history import metric_summaries
 from .queries import experiment_activity
 from .rendering import list_arg, page_handler, render
@@ -123,7 +124,7 @@ async def run_page(request: Request) -> Response:
         request, "run.html", run=run, experiment=experiment, parent=parent, children=children,
         params=sorted(run.data.params.items()), metrics=metrics, user_tags=user_tags, system_tags=system_tags,
         source=get_tag(tags, SOURCE_NAME), commit=get_tag(tags, SOURCE_GIT_COMMIT), versions=versions,
-        duration=duration, inputs=run.inputs.dataset_inputs,
+        duration=duration, inputs=run.inputs.dataset_inputs, diagnostics=find_diagnostics(run),
         title=run.info.run_name or run.info.run_id,
     )
 

@@ -25,13 +25,17 @@ from ...entities import ViewType
 from ...exceptions import InvalidParameterError
 from ...store.search import ATTRIBUTE, METRIC, PARAM, RUN_SPEC, TAG, OrderKey, parse_filter
 from ...store.sql.engine import read_connection
-from ...store.sql.models import latest_metrics, metrics, params, runs, tags
+from ...store.sql.models import PARENT_TAG_LITERAL, latest_metrics, params, runs, tags
 from ...store.sql.search_ops import _experiment_keys
 from ...store.sql.search_sql import RunSearchQuery
 from ...store.sql.statements import metric_from_db
 from .columns import Column
 
 MAX_PAGE_SIZE = 500
+#: the table counts matching runs up to this many; beyond it the page says "1,000+"
+COUNT_CAP = 1_000
+#: from this many matching runs on, a sort on a metric's last value walks its index (see metric_segments)
+INDEX_WALK_MIN = 1_000
 _FIXED_ORDER = {"status": "status", "run_name": "run_name", "start_time": "start_time", "user": "user_id"}
 
 
@@ -66,8 +70,71 @@ class RunsTableQuery(RunSearchQuery):
         order.append(runs.c.run_uuid.asc())
         return sa.select(runs.c.run_uuid).select_from(source).where(*conditions).order_by(*order), count
 
+    def probing_select(
+        self, keys: Sequence[int], stages: Sequence[str], filter_string: Optional[str], extra: Sequence[Any]
+    ) -> Any:
+        """The default order (newest first) with the filter as a correlated EXISTS per run: the runs'
+        (experiment, start_time) index is read in order and the page ends after ``limit`` matches.
+
+        For filters that match many runs: the database would otherwise start from the filter's own
+        index (a metric's value range) and sort every match.
+        """
+        outer = runs.alias("page_runs")
+        query = RunsTableQuery(self.dialect, self.mysql)
+        source, conditions = query._filtered(keys, stages, parse_filter(filter_string, RUN_SPEC))
+        matches = sa.exists(sa.select(sa.literal_column("1")).select_from(source).where(
+            runs.c.run_uuid == outer.c.run_uuid, *conditions[2:], *extra))
+        return (
+            sa.select(outer.c.run_uuid)
+            .where(outer.c.experiment_id.in_(list(keys)), outer.c.lifecycle_stage.in_(list(stages)), matches)
+            .order_by(outer.c.start_time.desc(), outer.c.run_uuid.asc())
+        )
+
+    def metric_segments(
+        self,
+        keys: Sequence[int],
+        stages: Sequence[str],
+        filter_string: Optional[str],
+        extra: Sequence[Any],
+        key: str,
+        ascending: bool,
+    ) -> list[Any]:
+        """The runs sorted by metric ``key``'s last value as up to three queries read in turn: runs
+        with a value (walking the (key, is_nan, value) index, so a page stops early), then NaN, then none.
+
+        Together they give :meth:`select_ids`'s order for that sort, without sorting every run.
+        """
+        segments = []
+        for segment in ("value", "nan", "missing"):
+            query = RunsTableQuery(self.dialect, self.mysql)
+            source, conditions = query._filtered(keys, stages, parse_filter(filter_string, RUN_SPEC))
+            conditions += list(extra)
+            if segment == "missing":
+                lm = latest_metrics.alias()
+                conditions.append(~sa.exists().where(lm.c.run_uuid == runs.c.run_uuid, lm.c.key == key))
+                order = [runs.c.start_time.desc(), runs.c.run_uuid.asc()]
+                segments.append(sa.select(runs.c.run_uuid).select_from(source).where(*conditions).order_by(*order))
+                continue
+            # latest_metrics alone in the outer FROM, the run's conditions in a correlated EXISTS:
+            # every backend then reads the (key, is_nan, value) index in order and stops at the page end
+            lm = latest_metrics.alias()
+            matches = sa.exists(sa.select(sa.literal_column("1")).select_from(source).where(
+                runs.c.run_uuid == lm.c.run_uuid, *conditions))
+            started = sa.select(runs.c.start_time).where(runs.c.run_uuid == lm.c.run_uuid).scalar_subquery()
+            order = [started.desc(), lm.c.run_uuid.asc()]
+            if segment == "value":
+                order.insert(0, lm.c.value.asc() if ascending else lm.c.value.desc())
+            is_nan = lm.c.is_nan == (sa.false() if segment == "value" else sa.true())
+            segments.append(sa.select(lm.c.run_uuid).where(lm.c.key == key, is_nan, matches).order_by(*order))
+        return segments
+
     def _sort(self, source: Any, order: list[Any], column: Column, ascending: bool) -> Any:
         if column.entity == "fixed":
+            if column.key == "start_time":
+                # runs always have a start time: the bare column lets the database read the runs'
+                # (experiment, start_time) index in order and stop at the page end (no nulls-last CASE)
+                order.append(runs.c.start_time.asc() if ascending else runs.c.start_time.desc())
+                return source
             if column.key in _FIXED_ORDER:
                 return self._order(source, order, OrderKey(ATTRIBUTE, _FIXED_ORDER[column.key], ascending))
             if column.key == "source":
@@ -77,29 +144,36 @@ class RunsTableQuery(RunSearchQuery):
             order.append(duration.asc() if ascending else duration.desc())
             return source
         if column.entity == "metric" and column.agg:
-            func = sa.func.min if column.agg == "min" else sa.func.max
-            agg = (
-                sa.select(metrics.c.run_uuid, func(metrics.c.value).label("v"))
-                .where(metrics.c.key == column.key, metrics.c.is_nan == sa.false())
-                .group_by(metrics.c.run_uuid)
-                .subquery()
-            )
-            source = source.outerjoin(agg, agg.c.run_uuid == runs.c.run_uuid)
-            order.append(sa.case((agg.c.v.is_(None), 1), else_=0))
-            order.append(agg.c.v.asc() if ascending else agg.c.v.desc())
+            # the extremes kept in latest_metrics (revision 0006): no aggregation over the history
+            lm = latest_metrics.alias()
+            source = source.outerjoin(lm, sa.and_(lm.c.run_uuid == runs.c.run_uuid, lm.c.key == column.key))
+            value = lm.c.min_value if column.agg == "min" else lm.c.max_value
+            order.append(sa.case((value.is_(None), 1), else_=0))
+            order.append(value.asc() if ascending else value.desc())
             return source
         entity = {"param": PARAM, "tag": TAG, "metric": METRIC}[column.entity]
         return self._order(source, order, OrderKey(entity, column.key, ascending))
 
 
+def _parent_key(table: Any) -> Any:
+    """``key = 'mlflow.parentRunId'`` written as a literal, so SQLite can use the partial index on it."""
+    return table.c.key == sa.literal_column(PARENT_TAG_LITERAL)
+
+
 def _is_top_level() -> Any:
     t = tags.alias()
-    return ~sa.exists().where(t.c.run_uuid == runs.c.run_uuid, t.c.key == PARENT_RUN_ID)
+    return ~sa.exists().where(t.c.run_uuid == runs.c.run_uuid, _parent_key(t))
 
 
 def _is_child_of(parent_id: str) -> Any:
     t = tags.alias()
-    return sa.exists().where(t.c.run_uuid == runs.c.run_uuid, t.c.key == PARENT_RUN_ID, t.c.value == parent_id)
+    return runs.c.run_uuid.in_(sa.select(t.c.run_uuid).where(_parent_key(t), t.c.value == parent_id))
+
+
+def capped_count(select_count: Any, cap: int) -> Any:
+    """``count(*)`` of a query's rows, counting no further than ``cap + 1`` (a bigger answer means "more")."""
+    inner = select_count.with_only_columns(sa.literal_column("1").label("one")).limit(cap + 1).subquery()
+    return sa.select(sa.func.count()).select_from(inner)
 
 
 def _stages(view: str) -> list[str]:
@@ -143,17 +217,44 @@ def runs_page(
     mysql = engine.dialect.name in ("mysql", "mariadb")
     query = RunsTableQuery(engine.dialect.name, mysql)
     select, count = query.select_ids(keys, stages, filter_string, extra, sort, ascending)
+    newest_first = sort is None or (sort == Column("fixed", "start_time") and not ascending)
     with read_connection(engine) as conn:
-        ids = list(conn.execute(select.limit(limit).offset(offset)).scalars())
-        total = conn.execute(count).scalar() or 0
+        cap = max(COUNT_CAP, offset + limit)
+        total = conn.execute(capped_count(count, cap)).scalar() or 0
+        more = total > cap
+        total = min(total, cap)
+        # (a filter on the sorted metric already walks its index, within the filter's range)
+        if (sort is not None and sort.entity == "metric" and not sort.agg and total >= INDEX_WALK_MIN
+                and sort.key not in query.filtered_metrics):
+            ids = _read_segments(conn, query.metric_segments(keys, stages, filter_string, extra, sort.key, ascending),
+                                 limit, offset)
+        elif newest_first and filter_string and total >= INDEX_WALK_MIN:
+            probing = query.probing_select(keys, stages, filter_string, extra)
+            ids = list(conn.execute(probing.limit(limit).offset(offset)).scalars())
+        else:
+            ids = list(conn.execute(select.limit(limit).offset(offset)).scalars())
         hidden_children = 0
-        if nested and parent_id is None and run_ids is None and filter_string and filter_string.strip():
+        # matching children under non-matching parents are counted when few top-level runs match (the
+        # user then wonders where the runs went); on a full page that count would cost as much as the page
+        if (nested and parent_id is None and run_ids is None and filter_string and filter_string.strip()
+                and total < offset + limit):
             _, child_count = RunsTableQuery(engine.dialect.name, mysql).select_ids(
                 keys, stages, filter_string, [~_is_top_level()], None, False
             )
-            hidden_children = conn.execute(child_count).scalar() or 0
+            hidden_children = min(conn.execute(capped_count(child_count, COUNT_CAP)).scalar() or 0, COUNT_CAP)
         rows = run_rows(conn, ids, columns, mysql)
-    return {"total": total, "offset": offset, "rows": rows, "matching_children": hidden_children}
+    return {"total": total, "more": more, "offset": offset, "rows": rows, "matching_children": hidden_children}
+
+
+def _read_segments(conn: Any, segments: Sequence[Any], limit: int, offset: int) -> list[str]:
+    """Rows ``offset .. offset + limit`` of the segments read one after the other."""
+    ids: list[str] = []
+    for segment in segments:
+        wanted = offset + limit - len(ids)
+        if wanted <= 0:
+            break
+        ids += conn.execute(segment.limit(wanted)).scalars()
+    return ids[offset:offset + limit]
 
 
 def run_rows(conn: Any, run_ids: Sequence[str], columns: Sequence[Column], mysql: bool) -> list[dict[str, Any]]:
@@ -203,18 +304,18 @@ def run_rows(conn: Any, run_ids: Sequence[str], columns: Sequence[Column], mysql
             rows[run_id]["values"][f"metrics.{key}"] = json_number(metric_from_db(value, is_nan, mysql))
     agg_keys = sorted({c.key for c in columns if c.entity == "metric" and c.agg})
     if agg_keys:
-        m = metrics
+        lm = latest_metrics
         for run_id, key, low, high in conn.execute(
-            sa.select(m.c.run_uuid, m.c.key, sa.func.min(m.c.value), sa.func.max(m.c.value))
-            .where(m.c.run_uuid.in_(ids), m.c.key.in_(agg_keys), m.c.is_nan == sa.false())
-            .group_by(m.c.run_uuid, m.c.key)
+            sa.select(lm.c.run_uuid, lm.c.key, lm.c.min_value, lm.c.max_value).where(
+                lm.c.run_uuid.in_(ids), lm.c.key.in_(agg_keys)
+            )
         ):
             values = rows[run_id]["values"]
-            values[f"metrics.{key}:min"] = json_number(metric_from_db(low, False, mysql))
-            values[f"metrics.{key}:max"] = json_number(metric_from_db(high, False, mysql))
+            values[f"metrics.{key}:min"] = None if low is None else json_number(metric_from_db(low, False, mysql))
+            values[f"metrics.{key}:max"] = None if high is None else json_number(metric_from_db(high, False, mysql))
     t = tags
     for parent, count in conn.execute(
-        sa.select(t.c.value, sa.func.count()).where(t.c.key == PARENT_RUN_ID, t.c.value.in_(ids)).group_by(t.c.value)
+        sa.select(t.c.value, sa.func.count()).where(_parent_key(t), t.c.value.in_(ids)).group_by(t.c.value)
     ):
         if parent in rows:
             rows[parent]["children"] = count
@@ -267,20 +368,33 @@ def group_runs(
     return groups
 
 
+#: the column chooser offers the keys logged by this many of the experiments' newest runs
+KEY_SAMPLE_RUNS = 1_000
+
+
 def column_keys(store: Any, experiment_ids: Sequence[str], limit: int = 2000) -> dict[str, list[str]]:
-    """The param, metric and tag keys logged in these experiments (for the column chooser)."""
+    """The param, metric and tag keys logged by the experiments' newest runs (for the column chooser).
+
+    Only the newest :data:`KEY_SAMPLE_RUNS` runs are read, so the answer costs the same at 100 runs
+    and at 100,000 (a DISTINCT over every run's keys took seconds there). Any other key can still be
+    shown by naming it in the URL's ``cols``; MLflow's UI derives its columns from the loaded runs only.
+    """
     keys = _experiment_keys(list(experiment_ids))
     found: dict[str, list[str]] = {}
+    newest = (
+        sa.select(runs.c.run_uuid)
+        .where(runs.c.experiment_id.in_(keys))
+        .order_by(runs.c.start_time.desc())
+        .limit(KEY_SAMPLE_RUNS)
+    )
     with read_connection(store.engine) as conn:
+        sample = list(conn.execute(newest).scalars())
         for name, table in (("params", params), ("metrics", latest_metrics), ("tags", tags)):
-            query = (
-                sa.select(table.c.key).distinct()
-                .select_from(table.join(runs, runs.c.run_uuid == table.c.run_uuid))
-                .where(runs.c.experiment_id.in_(keys))
-                .order_by(table.c.key)
-                .limit(limit)
-            )
-            found[name] = list(conn.execute(query).scalars())
+            seen: set[str] = set()
+            for start in range(0, len(sample), 500):  # each run's keys read off its primary key
+                chunk = sample[start:start + 500]
+                seen.update(conn.execute(sa.select(table.c.key).distinct().where(table.c.run_uuid.in_(chunk))).scalars())
+            found[name] = sorted(seen)[:limit]
     return found
 
 

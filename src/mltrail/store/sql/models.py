@@ -39,9 +39,11 @@ from sqlalchemy import (
     MetaData,
     PrimaryKeyConstraint,
     String,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ..._system_tags import PARENT_RUN_ID
 from ..validation import (
     MAX_EXPERIMENT_NAME_LENGTH,
     MAX_EXPERIMENT_TAG_VALUE_LENGTH,
@@ -144,6 +146,20 @@ class SqlTag(Base):
     value: Mapped[str] = mapped_column(String(MAX_TAG_VALUE_LENGTH))
 
 
+#: the parent-run tags by value: a parent's children and child counts are index lookups (revision 0006).
+#: Partial on SQLite/PostgreSQL (long tag values do not fit a PostgreSQL b-tree entry); queries must
+#: compare ``key`` with the literal (see :data:`PARENT_TAG_LITERAL`) for SQLite to use it.
+PARENT_TAG_LITERAL = f"'{PARENT_RUN_ID}'"
+Index(
+    "ix_tags_parent_run",
+    SqlTag.key,
+    SqlTag.value,
+    mysql_length={"value": 191},
+    sqlite_where=text(f"key = {PARENT_TAG_LITERAL}"),
+    postgresql_where=text(f"key = {PARENT_TAG_LITERAL}"),
+)
+
+
 class SqlMetric(Base):
     """One logged value of a metric (the full history).
 
@@ -166,7 +182,11 @@ class SqlMetric(Base):
 
 
 class SqlLatestMetric(Base):
-    """The latest value (highest step, then timestamp) of each metric of a run, for search."""
+    """The latest value (highest step, then timestamp) of each metric of a run, for search.
+
+    ``min_value`` / ``max_value``: the lowest and highest non-NaN value ever logged (NULL when all
+    were NaN), kept by the same upsert (revision 0006), for the runs table's ``:min``/``:max`` columns.
+    """
 
     __tablename__ = "latest_metrics"
     __table_args__ = (
@@ -182,6 +202,8 @@ class SqlLatestMetric(Base):
     timestamp: Mapped[int] = mapped_column(BigInteger)
     step: Mapped[int] = mapped_column(BigInteger)
     is_nan: Mapped[bool] = mapped_column(Boolean)
+    min_value: Mapped[Optional[float]] = mapped_column(Double)
+    max_value: Mapped[Optional[float]] = mapped_column(Double)
 
 
 experiments = SqlExperiment.__table__

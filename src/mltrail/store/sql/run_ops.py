@@ -36,7 +36,7 @@ from .dataset_ops import DatasetOps, check_inputs
 from .models import metrics, runs, tags
 from .run_names import generate_run_name
 from .run_reader import load_runs, run_info_from_row
-from .statements import METRIC_COLUMNS, metric_from_db, metric_to_db
+from .statements import LATEST_METRIC_COLUMNS, METRIC_COLUMNS, metric_from_db, metric_to_db
 
 RUN_NAME_TAG = _system_tags.RUN_NAME
 PARENT_RUN_TAG = _system_tags.PARENT_RUN_ID
@@ -287,6 +287,7 @@ class RunOps(DatasetOps):
             cursor.execute(hot.insert_metric_if_active.sql, hot.insert_metric_if_active.args(row))
             if cursor.rowcount != 1:
                 self._check_run_writable(cursor, validate_run_id(run_id))
+            row["min_value"] = row["max_value"] = None if is_nan else stored
             cursor.execute(hot.upsert_latest_metric.sql, hot.upsert_latest_metric.args(row))
 
     def log_param(self, run_id: str, param: Param) -> None:
@@ -434,10 +435,12 @@ class RunOps(DatasetOps):
                 cursor.execute(hot.rename_run.sql, hot.rename_run.args({"run_uuid": run_id, "name": name}))
         if metric_rows:
             cursor.executemany(hot.insert_metric.sql, hot.insert_metric.rows(METRIC_COLUMNS, metric_rows))
-            cursor.executemany(hot.upsert_latest_metric.sql, hot.upsert_latest_metric.rows(METRIC_COLUMNS, latest))
+            upsert_latest = hot.upsert_latest_metric
+            cursor.executemany(upsert_latest.sql, upsert_latest.rows(LATEST_METRIC_COLUMNS, latest))
 
     def _metric_rows(self, run_id: str, batch: Sequence[Metric]) -> tuple[list[tuple], list[tuple]]:
-        """Validated metric rows (tuples ordered as METRIC_COLUMNS), and the latest row per key."""
+        """Validated metric rows (tuples ordered as METRIC_COLUMNS), and per key the latest row
+        with the batch's lowest and highest non-NaN values (ordered as LATEST_METRIC_COLUMNS)."""
         rows: list[tuple] = []
         mysql = self._mysql
         for metric in batch:
@@ -481,10 +484,21 @@ class RunOps(DatasetOps):
 
 
 def latest_rows(rows: list[tuple]) -> list[tuple]:
-    """The latest row per key of metric rows ordered as METRIC_COLUMNS (highest step, then timestamp; ties: last)."""
+    """Per key of metric rows ordered as METRIC_COLUMNS: the latest row (highest step, then
+    timestamp; ties: last) with the rows' lowest and highest non-NaN values appended
+    (ordered as LATEST_METRIC_COLUMNS; None, None when every value is NaN)."""
     latest: dict[str, tuple] = {}
+    extremes: dict[str, list[float]] = {}
     for row in rows:
         best = latest.get(row[1])
         if best is None or row[4] > best[4] or (row[4] == best[4] and row[3] >= best[3]):
             latest[row[1]] = row
-    return list(latest.values())
+        if not row[5]:
+            low_high = extremes.get(row[1])
+            if low_high is None:
+                extremes[row[1]] = [row[2], row[2]]
+            elif row[2] < low_high[0]:
+                low_high[0] = row[2]
+            elif row[2] > low_high[1]:
+                low_high[1] = row[2]
+    return [(*row, *extremes.get(row[1], (None, None))) for row in latest.values()]

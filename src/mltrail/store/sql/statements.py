@@ -27,6 +27,9 @@ MYSQL_INFINITY = 1.7976931348623157e308
 #: Column order of metric rows handed to :meth:`Prepared.rows`.
 METRIC_COLUMNS = ("run_uuid", "key", "value", "timestamp", "step", "is_nan")
 
+#: Column order of ``latest_metrics`` rows handed to :attr:`HotStatements.upsert_latest_metric`.
+LATEST_METRIC_COLUMNS = (*METRIC_COLUMNS, "min_value", "max_value")
+
 #: The columns a :class:`~mltrail.entities.RunInfo` is built from (see ``run_reader.run_info_from_row``).
 RUN_COLUMNS = (
     runs.c.run_uuid,
@@ -128,6 +131,33 @@ def _newer_metric(new: Mapping[str, Any], old: Any) -> Any:
     return sa.or_(new["step"] > old.step, sa.and_(new["step"] == old.step, new["timestamp"] >= old.timestamp))
 
 
+def upsert_latest_metric(engine: Engine) -> Any:
+    """Keep a metric's ``latest_metrics`` row from one logged value, in one statement.
+
+    The latest value (see :func:`_newer_metric`) replaces the stored one only
+    when it is newer; ``min_value``/``max_value`` (the lowest/highest non-NaN
+    value of the rows being logged, NULL when all are NaN) replace the stored
+    ones when lower/higher. Parameters are :data:`LATEST_METRIC_COLUMNS`.
+    """
+    stmt = _dialect_insert(engine, latest_metrics).values({c: sa.bindparam(c) for c in LATEST_METRIC_COLUMNS})
+    old = latest_metrics.c
+    mysql = engine.dialect.name in ("mysql", "mariadb")
+    new = {c: (stmt.inserted if mysql else stmt.excluded)[c] for c in latest_metrics.c.keys()}
+
+    def extreme(column: str, lower: bool) -> Any:
+        wins = new[column] < old[column] if lower else new[column] > old[column]
+        return sa.case((sa.or_(old[column].is_(None), wins), new[column]), else_=old[column])
+
+    newer = _newer_metric(new, old)
+    # MySQL assigns left to right and later assignments see earlier ones: the extremes read only
+    # themselves, and the columns the "newer" condition reads (timestamp, step) come last
+    assignments = [("min_value", extreme("min_value", True)), ("max_value", extreme("max_value", False))]
+    assignments += [(c, sa.case((newer, new[c]), else_=old[c])) for c in ("value", "is_nan", "timestamp", "step")]
+    if mysql:
+        return stmt.on_duplicate_key_update(assignments)
+    return stmt.on_conflict_do_update(index_elements=["run_uuid", "key"], set_=dict(assignments))
+
+
 class HotStatements:
     """The statements of log_metric, log_batch, create_run and run updates for one engine."""
 
@@ -160,16 +190,7 @@ class HotStatements:
             insert_ignoring_duplicates(engine, metrics, metric_pk).values({c: sa.bindparam(c) for c in METRIC_COLUMNS}),
             engine,
         )
-        self.upsert_latest_metric = Prepared(
-            upsert(
-                engine,
-                latest_metrics,
-                ("run_uuid", "key"),
-                ("value", "is_nan", "timestamp", "step"),
-                newer=_newer_metric,
-            ).values({c: sa.bindparam(c) for c in METRIC_COLUMNS}),
-            engine,
-        )
+        self.upsert_latest_metric = Prepared(upsert_latest_metric(engine), engine)
         self.insert_param = Prepared(params.insert().values(run_uuid=sa.bindparam("run_uuid"), key=sa.bindparam("key"), value=sa.bindparam("value")), engine)
         #: Core form, for SQLAlchemy connections: ``conn.execute(upsert_tag_core, {...})``.
         self.upsert_tag_core = upsert(engine, tags, ("run_uuid", "key"), ("value",))

@@ -1,5 +1,5 @@
 // Metric-history charts: server-downsampled series (spikes kept), re-read at full detail on zoom.
-import { getJSON, plotLayout, plotConfig } from "./common.js";
+import { getJSON, plotLayout, plotConfig, whenPlotly } from "./common.js";
 
 export function ema(values, alpha) {
   if (!alpha) return values;
@@ -21,11 +21,15 @@ async function fetchSeries(runIds, key, range) {
 
 // Draw one chart of `key` for `runIds` into `node`; options: {x, logY, smoothing, names}.
 export async function drawHistory(node, runIds, key, options) {
-  const series = await fetchSeries(runIds, key, null);
+  const pending = fetchSeries(runIds, key, null);  // fetched while plotly.js may still be loading
+  await whenPlotly();
+  const series = await pending;
+  // SVG for what the server sends for a few runs (a WebGL context costs more to set up than it saves)
+  const type = series.reduce((a, s) => a + s.steps.length, 0) > 20000 ? "scattergl" : "scatter";
   const traces = (list) => list.map((s) => ({
     x: xValues(s, options.x), y: ema(s.values.map((v) => (typeof v === "number" ? v : null)), options.smoothing),
     name: (options.names && options.names[s.run_id]) || s.run_id.slice(0, 8), mode: s.values.length < 60 ? "lines+markers" : "lines",
-    type: "scattergl", hovertemplate: `%{y:.6g}<extra>${(options.names && options.names[s.run_id]) || ""}</extra>`,
+    type, hovertemplate: `%{y:.6g}<extra>${(options.names && options.names[s.run_id]) || ""}</extra>`,
   }));
   const total = series.reduce((a, s) => a + s.total, 0);
   const shown = series.reduce((a, s) => a + s.steps.length, 0);
@@ -34,6 +38,7 @@ export async function drawHistory(node, runIds, key, options) {
   await window.Plotly.newPlot(node, traces(series), plotLayout({ title: { text: title, font: { size: 13 } },
     xaxis: { title: xTitle }, yaxis: { type: options.logY ? "log" : "linear" }, showlegend: runIds.length > 1 }), plotConfig);
   node.dataset.drawn = "1";
+  performance.mark("mltrail:chart");
   if (options.x !== "step") return;
   node.on("plotly_relayout", async (event) => {
     if (shown >= total) return;

@@ -72,7 +72,8 @@ export function plotLayout(extra = {}) {
 export const plotConfig = { displaylogo: false, responsive: true };
 
 export function whenPlotly() {
-  // plotly.min.js loads with `defer`; modules run after deferred classic scripts, but be safe.
+  // plotly.min.js loads `async`, so a page fetches its data while the browser parses plotly.js;
+  // it is ready at the latest when the window's load event fires.
   return new Promise((resolve) => {
     if (window.Plotly) return resolve(window.Plotly);
     window.addEventListener("load", () => resolve(window.Plotly));

@@ -1,6 +1,7 @@
 // The run page: charts per metric, editable tags, artifact tree with safe previews, register model.
-import { el, getJSON, postJSON, showMessage, whenPlotly } from "./common.js";
+import { el, getJSON, postJSON, showMessage } from "./common.js";
 import { drawHistory } from "./charts.js";
+import { drawDiagnostics } from "./diagnostics.js";
 
 const app = document.getElementById("run-app");
 const runId = app.dataset.runId;
@@ -9,7 +10,6 @@ const $ = (id) => document.getElementById(id);
 async function drawCharts() {
   const nodes = [...document.querySelectorAll("#charts .chart")];
   if (!nodes.length) return;
-  await whenPlotly();
   const options = { x: $("x-axis").value, logY: $("log-y").checked, smoothing: parseFloat($("smoothing").value) };
   await Promise.all(nodes.map((node) => drawHistory(node, [runId], node.dataset.key, options).catch((error) => {
     node.textContent = `Could not draw ${node.dataset.key}: ${error.message}`;
@@ -116,6 +116,7 @@ async function listFolder(path, container) {
 function init() {
   tagActions();
   listFolder("", $("artifact-tree")).catch((error) => { $("artifact-tree").textContent = error.message; });
+  if ($("diagnostics")) drawDiagnostics($("diagnostics"), runId, rawURL);
   if ($("x-axis")) {
     for (const id of ["x-axis", "log-y", "smoothing"]) $(id).addEventListener("change", drawCharts);
     drawCharts();

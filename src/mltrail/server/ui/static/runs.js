@@ -148,12 +148,15 @@ async function load() {
     rows = data.rows; total = data.total; columns = data.columns; lastMarker = data.marker;
     if (state.cols === null) state.cols = columns.join(",");
     header(); renderBody();
-    const last = Math.min(state.offset + rows.length, total);
-    $("page-info").textContent = total ? `${state.offset + 1}–${last} of ${total}` : "";
+    performance.mark("mltrail:table");
+    const last = state.offset + rows.length;
+    // counts stop at a cap on big stores: "10,000+" (paging on stays possible while pages are full)
+    const count = `${total.toLocaleString("en-US")}${data.more ? "+" : ""}`;
+    $("page-info").textContent = rows.length ? `${(state.offset + 1).toLocaleString("en-US")}–${last.toLocaleString("en-US")} of ${count}` : "";
     $("prev").disabled = state.offset === 0;
-    $("next").disabled = last >= total;
-    let line = `${total} ${state.nested ? "top-level " : ""}run${total === 1 ? "" : "s"}`;
-    if (data.matching_children) line += ` · ${data.matching_children} matching child runs are nested under parents that do not match (untick “nest” to list them)`;
+    $("next").disabled = data.more ? rows.length < PAGE : last >= total;
+    let line = `${count} ${state.nested ? "top-level " : ""}run${total === 1 && !data.more ? "" : "s"}`;
+    if (data.matching_children) line += ` · ${data.matching_children.toLocaleString("en-US")} matching child runs are nested under parents that do not match (untick “nest” to list them)`;
     $("status-line").textContent = line;
     updateCompare(); writeURL();
   } catch (error) {
