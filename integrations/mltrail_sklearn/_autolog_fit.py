@@ -151,9 +151,26 @@ def _after_fit(call: AutologCall, estimator: Any, X: Any, y: Any, sample_weight:
     if outputs and outputs[2] == "classifier" and plots_wanted and y is not None:
         from ._autolog_plots import log_classifier_plots
 
-        call.safely("capture the classifier plots", log_classifier_plots, call, estimator, y, outputs[0], outputs[1])
+        scores = outputs[1] if outputs[1] is not None else call.safely(
+            "compute decision scores for the curves", _decision_scores, estimator, X
+        )
+        call.safely("capture the classifier plots", log_classifier_plots, call, estimator, y, outputs[0], scores)
     if call.config.log_post_training_metrics:
         post_training.remember_model(estimator, call.run_id)
+
+
+def _decision_scores(estimator: Any, X: Any) -> Any:
+    """Per-class scores for the ROC and precision-recall curves of a classifier without
+    ``predict_proba`` (an SVC), from ``decision_function`` as MLflow's curves use; None without one.
+
+    The curves need only the scores' order, so a binary classifier's single column
+    ``s`` (for ``classes_[1]``) becomes ``[-s, s]``.
+    """
+    decision = getattr(estimator, "decision_function", None)
+    if decision is None:
+        return None
+    scores = np.asarray(decision(X), dtype=np.float64)
+    return np.column_stack([-scores, scores]) if scores.ndim == 1 else scores
 
 
 def is_search(estimator: Any) -> bool:
