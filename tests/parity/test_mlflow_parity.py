@@ -36,6 +36,8 @@ EXTRAS = [
      "own start_run joins it), and says so"),
     ("metric", r"_unknown_dataset$", "a post-training metric on data whose variable name cannot be found is "
      "still recorded (MLflow drops it)"),
+    ("artifact", r"^metric_info\.json$", "describes that post-training metric (MLflow writes it with every "
+     "post-training metric it logs)"),
 
     ("model_file", r"^model\.(pkl|skops)$", "sklearn's serialization: cloudpickle by default (MLflow 3.17 "
      "defaults to skops, which refuses most tree models without skops_trusted_types)"),
