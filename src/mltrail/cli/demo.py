@@ -128,11 +128,13 @@ def _run(tracking_uri: str | None, trials: int, rows: int) -> None:
     runs = mltrail.search_runs(experiment_names=[EXPERIMENT], output_format="list")
     trial_runs = [r for r in runs if r.data.tags.get(PARENT_RUN_ID) == parent.info.run_id]
     sklearn_runs = sorted(r.data.tags.get("estimator_name", "?") for r in runs if "estimator_name" in r.data.tags)
-    artifacts = client.list_artifacts(best_run_id, "model")
+    best_model = client.get_logged_model_of_run(best_run_id, "model")  # MLflow 3: a LoggedModel of the run
+    artifacts = client.list_logged_model_artifacts(best_model.model_id) if best_model is not None else []
     click.echo("")
     click.echo(f"stored: {len(runs)} runs in {EXPERIMENT!r}: 1 sweep run with {len(trial_runs)} trial runs, "
                f"{len(sklearn_runs)} scikit-learn runs ({', '.join(sklearn_runs)})")
-    click.echo(f"best trial model files: {', '.join(sorted(a.path.split('/')[-1] for a in artifacts))}")
+    model_uri = f"models:/{best_model.model_id}" if best_model is not None else "-"
+    click.echo(f"best trial model {model_uri}: {', '.join(sorted(a.path.split('/')[-1] for a in artifacts))}")
     click.echo(f"total {time.perf_counter() - t0:.1f} s")
     click.echo("")
     click.echo("next:")
