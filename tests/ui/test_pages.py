@@ -194,10 +194,12 @@ def test_register_model_from_artifacts_and_transition_stage(page: Any, shot: Any
     page.locator("#archive").check()
     page.locator("#stage-form button").click()
     page.wait_for_function("document.querySelector('h1').textContent.includes('Production')")
-    assert page.locator("table.grid tbody tr").first.locator("td").nth(2).inner_text() == "Production"
+    assert page.locator("#stage-history tbody tr").first.locator("td").nth(2).inner_text() == "Production"
     shot(page, "10-registered-version")
     mv = demo["client"].get_model_version("ui-registered", "1")
     assert mv.current_stage == "Production" and mv.run_id == trial.info.run_id
+    # the tree's "model" folder is the trial's MLflow 3 logged model: the version points at it
+    assert mv.model_id and mv.source == f"models:/{mv.model_id}"
 
 
 def test_live_table_shows_a_new_run_without_reload(page: Any, demo: dict[str, Any]) -> None:

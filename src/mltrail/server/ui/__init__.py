@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 
 from ...exceptions import ResourceNotFoundError
 from . import actions, data, model_pages, pages
-from .artifact_views import ARTIFACT_CSP, LocalCopy, media_type
+from .artifact_views import ARTIFACT_CSP, LocalCopy, media_type, run_models
 from .rendering import page_handler
 
 STATIC_DIR = os.path.join(os.path.dirname(__file__), "static")
@@ -52,7 +52,7 @@ async def plotly_js(request: Request) -> Response:
 async def raw_artifact(request: Request) -> Response:
     """A run's artifact file, sandboxed by CSP; ``?download=1`` makes it an attachment."""
     run = pages.get_run(request, request.path_params["run_id"])
-    copy = LocalCopy(run, request.query_params.get("path", ""))
+    copy = LocalCopy(run, request.query_params.get("path", ""), run_models(pages.tracking_store(request), run))
     from starlette.background import BackgroundTask
 
     download = request.query_params.get("download") == "1"

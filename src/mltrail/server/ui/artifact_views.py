@@ -20,12 +20,12 @@ import os
 import posixpath
 import shutil
 import tempfile
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from ...artifacts import get_artifact_repository
 from ...artifacts.base import normalize_artifact_path
 from ...artifacts.local import LocalArtifactRepository
-from ...exceptions import ResourceNotFoundError
+from ...exceptions import MltrailError, ResourceNotFoundError
 
 #: served on every raw artifact: no script, no plugin, a unique opaque origin
 ARTIFACT_CSP = "sandbox; default-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; media-src 'self'"
@@ -61,17 +61,50 @@ def repository(run: Any) -> Any:
     return get_artifact_repository(run.info.artifact_uri)
 
 
-def list_entries(run: Any, path: Optional[str]) -> list[dict[str, Any]]:
-    """The entries directly under ``path``: name, path, is_dir, size; ``is_model`` for MLmodel folders."""
+def run_models(store: Any, run: Any) -> dict[str, str]:
+    """The READY models the run logged (MLflow 3 keeps them outside the run's artifacts), by name:
+    name -> artifact location; the newest of a name wins, as ``runs:/<run_id>/<name>`` does."""
+    found: dict[str, str] = {}
+    outputs = getattr(run, "outputs", None)
+    for output in getattr(outputs, "model_outputs", None) or ():
+        try:
+            model = store.get_logged_model(output.model_id)
+        except MltrailError:
+            continue
+        if str(model.status) == "READY":
+            found[model.name] = model.artifact_location
+    return found
+
+
+def _locate(run: Any, rel: str, models: Mapping[str, str]) -> tuple[Any, str, str]:
+    """``(repository, path inside it, prefix)``: a path under a logged model's name (shown as a
+    top-level folder of the tree) reads that model's files; any other, the run's artifacts."""
+    head, _, rest = rel.partition("/")
+    if head in models:
+        return get_artifact_repository(models[head]), rest, head
+    return repository(run), rel, ""
+
+
+def list_entries(run: Any, path: Optional[str], models: Mapping[str, str] = {}) -> list[dict[str, Any]]:  # noqa: B006
+    """The entries directly under ``path``: name, path, is_dir, size; ``is_model`` for MLmodel folders.
+
+    The run's logged models (``models``, from :func:`run_models`) are top-level folders named as
+    logged, so "register model" and the previews work on them as on a model saved in the run.
+    """
     rel = normalize_artifact_path(path)
-    repo = repository(run)
+    repo, inner, prefix = _locate(run, rel, models) if rel else (repository(run), "", "")
     entries = []
-    for info in repo.list_artifacts(rel or None):
-        entry = {"path": info.path, "name": posixpath.basename(info.path), "is_dir": info.is_dir,
+    for info in repo.list_artifacts(inner or None):
+        full = posixpath.join(prefix, info.path) if prefix else info.path
+        entry = {"path": full, "name": posixpath.basename(info.path), "is_dir": info.is_dir,
                  "size": info.file_size, "is_model": False}
         if info.is_dir:
             entry["is_model"] = any(posixpath.basename(c.path) == "MLmodel" for c in repo.list_artifacts(info.path))
         entries.append(entry)
+    if not rel:
+        names = {e["name"] for e in entries}
+        entries += [{"path": name, "name": name, "is_dir": True, "size": None, "is_model": True}
+                    for name in models if name not in names]
     entries.sort(key=lambda e: (not e["is_dir"], e["name"]))
     return entries
 
@@ -79,18 +112,20 @@ def list_entries(run: Any, path: Optional[str]) -> list[dict[str, Any]]:
 class LocalCopy:
     """A local file holding the artifact (the file itself for local repositories, else a temp copy)."""
 
-    def __init__(self, run: Any, path: str) -> None:
+    def __init__(self, run: Any, path: str, models: Mapping[str, str] = {}) -> None:  # noqa: B006
         self.rel = normalize_artifact_path(path)
         if not self.rel:
             raise ResourceNotFoundError(f"Artifact path {path!r} names the run's artifact folder, not a file")
-        repo = repository(run)
+        repo, inner, _ = _locate(run, self.rel, models)
+        if not inner:
+            raise ResourceNotFoundError(f"Artifact path {path!r} names a logged model's folder, not a file")
         self._tmp: Optional[str] = None
         if isinstance(repo, LocalArtifactRepository):
-            _, local = repo._local(self.rel)  # the repository's own escape checks
+            _, local = repo._local(inner)  # the repository's own escape checks
         else:
             self._tmp = tempfile.mkdtemp(prefix="mltrail-ui-")
-            local = os.path.join(self._tmp, posixpath.basename(self.rel))
-            repo._download_file(self.rel, local)
+            local = os.path.join(self._tmp, posixpath.basename(inner))
+            repo._download_file(inner, local)
         if not os.path.isfile(local):
             self.cleanup()
             raise ResourceNotFoundError(f"Artifact {path!r} of run {run.info.run_id} does not exist (or is a folder)")
@@ -113,9 +148,9 @@ def media_type(path: str) -> str:
     return "application/octet-stream"
 
 
-def preview(run: Any, path: str) -> dict[str, Any]:
+def preview(run: Any, path: str, models: Mapping[str, str] = {}) -> dict[str, Any]:  # noqa: B006
     """What the run page shows for a file: ``{"kind", "path", "size", ...}`` (text, rows, or nothing)."""
-    copy = LocalCopy(run, path)
+    copy = LocalCopy(run, path, models)
     try:
         size = os.path.getsize(copy.local)
         kind = preview_kind(copy.rel)

@@ -141,14 +141,16 @@ async def sweep_json(request: Request) -> Response:
 async def artifacts_data(request: Request) -> Response:
     """The entries of a run's artifact folder (``path`` relative to its root)."""
     run = get_run(request, request.query_params.get("run_id", ""))
-    return JSONResponse({"files": artifact_views.list_entries(run, request.query_params.get("path"))})
+    models = artifact_views.run_models(tracking_store(request), run)
+    return JSONResponse({"files": artifact_views.list_entries(run, request.query_params.get("path"), models)})
 
 
 @ajax_handler
 async def preview_data(request: Request) -> Response:
     """A file's preview (text, table rows, or just its kind for images/HTML/binaries)."""
     run = get_run(request, request.query_params.get("run_id", ""))
-    return JSONResponse(artifact_views.preview(run, request.query_params.get("path", "")))
+    models = artifact_views.run_models(tracking_store(request), run)
+    return JSONResponse(artifact_views.preview(run, request.query_params.get("path", ""), models))
 
 
 @ajax_handler
