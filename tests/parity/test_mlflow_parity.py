@@ -174,5 +174,5 @@ def test_the_comparison_catches_a_changed_value_and_an_unexplained_extra():
     changed["experiments"]["e"][0]["metrics"]["m"] = [[1, 1.0]]
     changed["experiments"]["e"][0]["params"]["extra"] = "x"
     changed["experiments"]["e"][0]["tags"]["mltrail.python.version"] = "3.11"
-    problems = compare(base, changed)
-    assert len(problems) == 2 and "metric m" in problems[0] and "extra param extra" in problems[1]
+    problems = sorted(compare(base, changed))
+    assert len(problems) == 2 and "extra param extra" in problems[0] and "metric m" in problems[1]

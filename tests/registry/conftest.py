@@ -58,6 +58,25 @@ def log_model(training_data) -> Callable[..., str]:
 
 
 @pytest.fixture
+def log_plain_model(training_data, tmp_path_factory) -> Callable[..., str]:
+    """Like ``log_model`` but the model is a plain folder of the run's artifacts (saved, then
+    logged with ``log_artifacts``: the MLflow 2 layout), for tests about the run's own files."""
+    from sklearn.linear_model import LinearRegression
+
+    X, y = training_data
+
+    def _log(intercept: float = 3.0, artifact_path: str = "model") -> str:
+        model = LinearRegression().fit(X, y - 3.0 + intercept)
+        local = tmp_path_factory.mktemp("plain-model") / "m"
+        mltrail.sklearn.save_model(model, str(local))
+        with mltrail.start_run() as run:
+            mltrail.log_artifacts(str(local), artifact_path)
+        return f"runs:/{run.info.run_id}/{artifact_path}"
+
+    return _log
+
+
+@pytest.fixture
 def intercept_of() -> Callable[[str], float]:
     """``intercept_of(model_uri)`` loads the model with pyfunc and returns the intercept its
     prediction at the origin reveals (the ``intercept`` given to ``log_model``)."""

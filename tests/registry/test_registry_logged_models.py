@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 import mltrail
+
+
+@pytest.fixture(autouse=True)
+def _direct_stores_only(request):
+    """These tests read the registry's MLmodel record and folders directly; over HTTP neither is exposed yet."""
+    if "[http-" in request.node.name:
+        pytest.skip("the MLmodel sha256 record of a version is not exposed over HTTP yet")
 
 
 def test_register_from_runs_uri_points_at_the_logged_model(client, log_model, intercept_of):

@@ -177,7 +177,11 @@ class Run(MlflowObject):
         >>> mlflow.get_run(run_id).to_dictionary()["data"]["metrics"]
         {'rmse': 6.9}
         """
-        return {"info": dict(self.info), "data": self.data.to_dictionary(), "inputs": self.inputs.to_dictionary()}
+        out = {"info": dict(self.info), "data": self.data.to_dictionary(), "inputs": self.inputs.to_dictionary()}
+        if self.outputs is not None and self.outputs.model_outputs:  # MLflow 3: the models the run logged
+            out["outputs"] = {"model_outputs": [{"model_id": o.model_id, "step": o.step}
+                                                for o in self.outputs.model_outputs]}
+        return out
 
     @classmethod
     def from_dictionary(cls, the_dict: Mapping[str, Any]) -> "Run":
@@ -186,11 +190,15 @@ class Run(MlflowObject):
         >>> Run.from_dictionary(run.to_dictionary()) == run
         True
         """
+        from .logged_model import LoggedModelOutput, RunOutputs
+
         inputs = the_dict.get("inputs")
+        outputs = (the_dict.get("outputs") or {}).get("model_outputs") or []
         return cls(
             RunInfo.from_dictionary(the_dict["info"]),
             RunData.from_dictionary(the_dict.get("data") or {}),
             RunInputs.from_dictionary(inputs) if inputs else RunInputs(),
+            RunOutputs([LoggedModelOutput(o["model_id"], int(o.get("step") or 0)) for o in outputs]),
         )
 
 

@@ -22,6 +22,7 @@ from ...entities import (
     Experiment,
     FileInfo,
     InputTag,
+    LoggedModelOutput,
     Metric,
     ModelVersion,
     Param,
@@ -30,6 +31,7 @@ from ...entities import (
     RunData,
     RunInfo,
     RunInputs,
+    RunOutputs,
     RunTag,
 )
 
@@ -197,6 +199,8 @@ def run_to_json(run: Run, metrics: Optional[list[Metric]] = None) -> Json:
             "tags": [{"key": k, "value": v} for k, v in data.tags.items() if k != REQUEST_ID_TAG],
         },
         "inputs": {"dataset_inputs": [dataset_input_to_json(d) for d in run.inputs.dataset_inputs]},
+        "outputs": {"model_outputs": [{"model_id": o.model_id, "step": o.step}
+                                      for o in (run.outputs.model_outputs if run.outputs else ())]},
     }
 
 
@@ -215,6 +219,8 @@ def run_from_json(body: Json) -> Run:
             tags=tags,
         ),
         inputs=RunInputs([dataset_input_from_json(d) for d in (body.get("inputs") or {}).get("dataset_inputs") or ()]),
+        outputs=RunOutputs([LoggedModelOutput(o["model_id"], int(o.get("step") or 0))
+                            for o in (body.get("outputs") or {}).get("model_outputs") or ()]),
     )
 
 
