@@ -28,10 +28,10 @@ class Upper(mltrail.pyfunc.PythonModel):
 
 def test_artifacts_given_as_runs_uri_are_downloaded_into_the_model(tracking, pipeline, iris_like):
     X, _ = iris_like
-    with mltrail.start_run():
-        clf = mltrail.sklearn.log_model(pipeline, name="clf")
+    with mltrail.start_run() as run:
+        mltrail.sklearn.log_model(pipeline, name="clf")
         info = mltrail.pyfunc.log_model(
-            name="wrapper", python_model=UsesLoggedClassifier(), artifacts={"clf": clf.model_uri}
+            name="wrapper", python_model=UsesLoggedClassifier(), artifacts={"clf": f"runs:/{run.info.run_id}/clf"}
         )
     model = mltrail.pyfunc.load_model(info.model_uri)
     assert model.predict(X[:4]).tolist() == pipeline.predict(X[:4]).tolist()

@@ -23,24 +23,55 @@ from .model import Model
 from .signature import ModelSignature
 
 
+def _logged_model_behind(model_uri: str) -> Any:
+    """The MLflow 3 logged model ``models:/<model_id>`` or ``runs:/<run_id>/<name>`` names, else None."""
+    from ..client import Client
+    from ..client.registry_storage import is_logged_model_uri
+    from .uri import parse_runs_uri
+
+    uri = str(model_uri)
+    if is_logged_model_uri(uri):
+        return Client().get_logged_model(uri[len("models:"):].strip("/"))
+    if uri.startswith("runs:"):
+        run_id, path = parse_runs_uri(uri)
+        return Client().get_logged_model_of_run(run_id, path.strip("/")) if path else None
+    return None
+
+
 @contextmanager
 def _editable(model_uri: str) -> Iterator[tuple[str, Model]]:
-    """The model's folder and Model; the folder is uploaded back after the edit when it was remote."""
+    """The model's folder and Model; after the edit a remote folder is uploaded back, and a logged
+    model's recorded MLmodel sha256 is updated (so loading it by URI still verifies)."""
     from .uri import fetch_model, parse_runs_uri, resolve_model_uri
 
+    logged = _logged_model_behind(model_uri)
     folder, temp = fetch_model(model_uri)
     try:
         yield folder, Model.load(folder)
         if temp is not None:
-            source = resolve_model_uri(model_uri)
-            if not source.startswith("runs:"):
-                raise InvalidParameterError(
-                    f"Cannot edit the model at {model_uri!r}: only local folders and runs:/ URIs can be rewritten"
-                )
+            from ..artifacts import get_artifact_repository
             from ..client import Client
 
-            run_id, path = parse_runs_uri(source)
-            Client().log_artifacts(run_id, folder, path)
+            if logged is not None:
+                get_artifact_repository(logged.artifact_location).log_artifacts(folder)
+            else:
+                source = resolve_model_uri(model_uri)
+                if not source.startswith("runs:"):
+                    raise InvalidParameterError(
+                        f"Cannot edit the model at {model_uri!r}: only local folders, runs:/ and models:/<model_id> "
+                        "URIs can be rewritten"
+                    )
+                run_id, path = parse_runs_uri(source)
+                Client().log_artifacts(run_id, folder, path)
+        if logged is not None:
+            from ..client import Client
+            from ..entities import LoggedModelStatus
+            from .integrity import sha256_of_file
+
+            Client()._tracking_store.finalize_logged_model(
+                logged.model_id, LoggedModelStatus.READY,
+                mlmodel_sha256=sha256_of_file(os.path.join(folder, MLMODEL_FILE_NAME)),
+            )
     finally:
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)
@@ -60,10 +91,12 @@ def set_signature(model_uri: str, signature: ModelSignature) -> None:
     """
     if not isinstance(signature, ModelSignature):
         raise InvalidParameterError(f"signature={signature!r}: expected a ModelSignature (see infer_signature)")
-    if str(model_uri).startswith("models:"):
+    from ..client.registry_storage import is_logged_model_uri
+
+    if str(model_uri).startswith("models:") and not is_logged_model_uri(str(model_uri)):
         raise InvalidParameterError(
             f"Cannot set the signature of {model_uri!r}: a registered version's model is immutable, "
-            "set it on the runs:/ URI it was logged under and register that again"
+            "set it on the logged model (models:/<model_id> or runs:/...) and register that again"
         )
     with _editable(model_uri) as (folder, model):
         model.signature = signature

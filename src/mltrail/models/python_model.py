@@ -103,9 +103,17 @@ def _fetch_artifact(name: str, uri: str, dest_dir: str) -> str:
             shutil.copyfile(uri, dest)
         return dest
     try:
-        return fetch_model(uri, dest_dir)[0]
+        fetched = fetch_model(uri, dest_dir)[0]
     except MltrailError as e:
         raise InvalidParameterError(f"artifacts[{name!r}]: cannot download {uri!r}: {e.message}") from None
+    # named after the URI's last segment (runs:/<id>/clf -> clf), not after where the store keeps it
+    # (an MLflow 3 logged model lives in .../models/<model_id>/artifacts)
+    wanted = os.path.join(dest_dir, uri.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1] or name)
+    if os.path.dirname(os.path.abspath(fetched)) == os.path.abspath(dest_dir) and fetched != wanted \
+            and not os.path.exists(wanted):
+        os.rename(fetched, wanted)
+        fetched = wanted
+    return fetched
 
 
 def _writer(
