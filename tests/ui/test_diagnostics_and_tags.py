@@ -109,6 +109,7 @@ def test_diagnostics_are_drawn_from_their_json_and_png_otherwise(page: Any, shot
     fallback = page.locator(".diagnostic[data-name='broken_roc_curve']")
     assert fallback.locator("img").count() == 1 and "differ in length" in fallback.inner_text()
     assert page.locator(".diagnostic[data-name='metrics_summary']").count() == 0
+    assert "null" not in page.locator("#diagnostics").inner_text()
     page.locator("#diagnostics").scroll_into_view_if_needed()
     shot(page, "12-run-diagnostics")
     # the broken JSON's 400 answer is expected (it is what made the page show the PNG)
@@ -216,7 +217,7 @@ def test_model_tags_and_description_are_edited_on_the_model_pages(page: Any, sho
     assert client.get_registered_model(name).tags["owner"] == "ana"
     page.fill("#description", "Predicts taxi trip duration.")
     page.locator("#description-form button").click()
-    page.wait_for_selector("#message.ok")
+    page.wait_for_selector("#description-message.ok")  # said beside the button it answers
     assert client.get_registered_model(name).description == "Predicts taxi trip duration."
     shot(page, "14-model-tags")
     editor.locator("tr[data-key='owner'] .delete-tag").click()

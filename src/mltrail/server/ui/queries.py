@@ -7,6 +7,14 @@ runs; this module adds what the REST API lacks: sorting on any column
 their children counted, and the page's values for chosen columns in one
 query per kind.
 
+At 100,000 runs a page must not touch every run: the count stops at
+:data:`COUNT_CAP` (``more`` says there are more; the page shows "1,000+"),
+child counts are read for the page's parents only (partial index on the
+parent tag, revision 0006), ``:min``/``:max`` come from ``latest_metrics``,
+and from :data:`INDEX_WALK_MIN` matches on, a sort on a metric walks its
+index (:meth:`RunsTableQuery.metric_segments`) and a filtered newest-first
+page probes runs in start order (:meth:`RunsTableQuery.probing_select`).
+
 >>> page = runs_page(store, ["1"], "metrics.rmse < 7", parse_columns("metrics.rmse:min"),
 ...                  sort=parse_column("metrics.rmse:min"), ascending=True)
 >>> page["total"], page["rows"][0]["values"]["metrics.rmse:min"]

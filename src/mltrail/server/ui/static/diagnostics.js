@@ -9,7 +9,7 @@ function confusion(d) {
   const max = Math.max(1, ...d.matrix.flat());
   // rows: true label (top to bottom), columns: predicted label; counts written in each cell
   return {
-    data: [{ type: "heatmap", z: d.matrix, x: d.labels, y: d.labels, colorscale: "Blues", showscale: true,
+    data: [{ type: "heatmap", z: d.matrix, x: d.labels, y: d.labels, colorscale: "Blues", reversescale: true, showscale: true,
       hovertemplate: "true %{y}<br>predicted %{x}<br>count %{z}<extra></extra>" }],
     layout: {
       xaxis: { title: "predicted label", type: "category", side: "bottom" },
@@ -49,7 +49,7 @@ function figure(d) {
 function png(node, path, rawURL, note) {
   node.replaceChildren(el("h3", { text: node.dataset.title }),
     el("img", { src: rawURL(path), alt: node.dataset.title, class: "diagnostic-png" }),
-    note ? el("p", { class: "hint", text: note }) : null);
+    ...(note ? [el("p", { class: "hint", text: note })] : []));
   node.dataset.drawn = "png";
 }
 
@@ -67,7 +67,7 @@ export async function drawDiagnostics(container, runId, rawURL) {
       const chart = el("div", { class: "plot" });
       const caption = d.kind === "feature_importance" && d.total > d.features.length
         ? el("p", { class: "hint", text: `Top ${d.features.length} of ${d.total} features.` }) : null;
-      node.replaceChildren(chart, caption);
+      node.replaceChildren(chart, ...(caption ? [caption] : []));
       await window.Plotly.newPlot(chart, data, plotLayout(Object.assign(layout, {
         title: { text: title, font: { size: 13 } } })), plotConfig);
       node.dataset.drawn = "chart";

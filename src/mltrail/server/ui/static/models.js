@@ -7,14 +7,14 @@ const version = app.dataset.version;
 const message = document.getElementById("message");
 const $ = (id) => document.getElementById(id);
 
-async function act(url, payload, reload = true) {
-  try { await postJSON(url, payload); if (reload) location.reload(); else showMessage(message, "saved"); }
-  catch (error) { showMessage(message || document.body, error.message, false); }
+async function act(url, payload, reload = true, status = message) {
+  try { await postJSON(url, payload); if (reload) location.reload(); else showMessage(status, "saved"); }
+  catch (error) { showMessage(status || document.body, error.message, false); }
 }
 
 $("description-form")?.addEventListener("submit", (event) => {
   event.preventDefault();
-  act("/ajax-api/ui/models/description", { name, version, description: $("description").value }, false);
+  act("/ajax-api/ui/models/description", { name, version, description: $("description").value }, false, $("description-message"));
 });
 
 $("versions")?.addEventListener("click", (event) => {
