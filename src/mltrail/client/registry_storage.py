@@ -400,13 +400,23 @@ def _note_version_on_logged_model(client: Any, model_id: str, name: str, version
     """Add the version to the logged model's ``mlflow.modelVersions`` tag (a JSON list), as MLflow 3 does."""
     import json
 
-    current = client.get_logged_model(model_id).tags.get(MODEL_VERSIONS_TAG)
-    try:
-        versions = json.loads(current) if current else []
-    except ValueError:
-        versions = []
-    versions.append({"name": name, "version": int(version)})
-    client.set_logged_model_tags(model_id, {MODEL_VERSIONS_TAG: json.dumps(versions)})
+    for attempt in range(3):  # registrations of one model at once race on the tag row: read again
+        current = client.get_logged_model(model_id).tags.get(MODEL_VERSIONS_TAG)
+        try:
+            versions = json.loads(current) if current else []
+        except ValueError:
+            versions = []
+        versions.append({"name": name, "version": int(version)})
+        try:
+            client.set_logged_model_tags(model_id, {MODEL_VERSIONS_TAG: json.dumps(versions)})
+            return
+        except Exception:  # noqa: BLE001 - the version itself is registered; the note is secondary
+            if attempt == 2:
+                import logging
+
+                logging.getLogger("mltrail.registry").warning(
+                    "Version %s of %r is registered, but noting it on logged model %s failed", version, name, model_id
+                )
 
 
 def _record_origin(store: RegistryStore, name: str, version: Any, location: str, model_id: Optional[str]) -> None:
