@@ -57,6 +57,7 @@ def autolog(
     silent: bool = False,
     extra_tags: "dict[str, str] | None" = None,
     registered_model_name: "str | None" = None,
+    exclude_flavors: "list[str] | None" = None,
     **extras: Any,
 ) -> None:
     """Enable autologging for every installed integration, before or after the frameworks are imported.
@@ -65,7 +66,8 @@ def autolog(
     ``log_model_signatures``, ``log_datasets``, ``disable`` (undo every
     patch), ``exclusive`` (leave runs the user started alone),
     ``disable_for_unsupported_versions``, ``silent`` (no warnings),
-    ``extra_tags`` (added to every autologged run), ``registered_model_name``.
+    ``extra_tags`` (added to every autologged run), ``registered_model_name``,
+    ``exclude_flavors`` (integrations this call leaves as they are, as MLflow's).
     Other keyword options go to the integrations that define them
     (``max_tuning_runs=5`` reaches sklearn); one no integration knows, or a
     value an integration refuses (``importance_types="bogus"``), raises
@@ -96,7 +98,10 @@ def autolog(
             f"{', '.join(sorted(set(SHARED_DEFAULTS) | known_extras))}"
         )
     refused: list[InvalidParameterError] = []
+    excluded = set(exclude_flavors or ())
     for integration in found.values():
+        if integration.name in excluded:
+            continue
         if integration.configured_explicitly and not disable:
             continue  # the framework's own autolog() call wins
         own_extras = {k: v for k, v in extras.items() if k in integration.defaults}
