@@ -45,6 +45,7 @@ MIRRORED = (
     "matplotlib",
     "SQLAlchemy",
     "alembic",
+    "skops",  # MLflow 3.17 saves sklearn models with skops by default (tests/parity records with it)
 )
 
 
