@@ -183,16 +183,33 @@ def store_uri(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue(fixture)
 
 
-@pytest.fixture
-def serve_http(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    """``serve_http(backend_uri)`` starts a ``mltrail server`` app (uvicorn in a thread, a free
-    127.0.0.1 port, artifacts proxied to a temp folder) over that database and returns its
-    ``http://`` URI; every server started is stopped after the test."""
+def serve_app(app, started: list) -> str:
+    """Run the ASGI ``app`` under uvicorn in a thread on a free 127.0.0.1 port; return its ``http://``
+    URI. ``(server, thread, socket)`` is appended to ``started`` for :func:`stop_servers`."""
     import socket
     import threading
 
     import uvicorn
 
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        thread.join(0.01)
+    started.append((server, thread, sock))
+    return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@pytest.fixture
+def serve_http(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """``serve_http(backend_uri)`` starts a ``mltrail server`` app (uvicorn in a thread, a free
+    127.0.0.1 port, artifacts proxied to a temp folder) over that database and returns its
+    ``http://`` URI; every server started is stopped after the test."""
     from mltrail.server import create_app
 
     started: list[tuple] = []
@@ -200,18 +217,7 @@ def serve_http(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     def _serve(backend_uri: str) -> str:
         app = create_app(backend_store_uri=backend_uri,
                          artifacts_destination=str(tmp_path_factory.mktemp("served-artifacts")), access_log=False)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("the test server did not start")
-            thread.join(0.01)
-        started.append((server, thread, sock))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+        return serve_app(app, started)
 
     yield _serve
     for server, thread, sock in started:

@@ -16,6 +16,8 @@ from typing import Iterator
 import httpx
 import pytest
 
+from ..conftest import serve_app
+
 
 @pytest.fixture(autouse=True)
 def _no_leaked_experiment() -> Iterator[None]:
@@ -87,26 +89,6 @@ class RequestRecorder:
     def writes(self) -> list[str]:
         """The API requests that are not GETs (a search is a POST but reads: left out too)."""
         return [c for c in self.api_calls() if not c.startswith("GET ") and not c.endswith("/search")]
-
-
-def serve_app(app, started: list) -> str:
-    """Run ``app`` under uvicorn in a thread on a free 127.0.0.1 port; its ``http://`` URI."""
-    import socket
-    import threading
-
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        thread.join(0.01)
-    started.append((server, thread, sock))
-    return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 @pytest.fixture
