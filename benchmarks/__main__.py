@@ -1,9 +1,10 @@
-"""Command line: ``python -m benchmarks run|list|setup``.
+"""Command line: ``python -m benchmarks run|list|setup|reliability``.
 
     python -m benchmarks setup                       # build benchmarks/.mlflow-venv
     python -m benchmarks list                        # workloads and their targets
     python -m benchmarks run                         # every workload, full sizes
     python -m benchmarks run log_metric search_runs --quick --json out.json
+    python -m benchmarks reliability --quick         # fault and crash scenarios, one table
 """
 
 from __future__ import annotations
@@ -60,6 +61,13 @@ def _cmd_setup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_reliability(args: argparse.Namespace) -> int:
+    from .reliability import runner
+
+    progress = None if args.silent else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    return runner.main(args.scenarios, quick=args.quick, markdown=args.markdown, progress=progress)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description="mltrail vs MLflow benchmarks")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -81,6 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     setup = sub.add_parser("setup", help="create/refresh the MLflow side venv")
     setup.add_argument("--force", action="store_true")
     setup.set_defaults(func=_cmd_setup)
+
+    rel = sub.add_parser("reliability", help="run the reliability scenarios and print what was lost")
+    rel.add_argument("scenarios", nargs="*", help="scenario names or patterns with *; none = all")
+    rel.add_argument("--quick", action="store_true", help="small sizes")
+    rel.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    rel.add_argument("--silent", action="store_true", help="no progress lines on stderr")
+    rel.set_defaults(func=_cmd_reliability)
 
     args = parser.parse_args(argv)
     return args.func(args)

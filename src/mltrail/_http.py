@@ -11,6 +11,9 @@ raises. Settings (MLflow's names, ``MLTRAIL_`` equivalents win):
 - ``MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR`` - first wait in seconds, doubled each retry (default 0.5)
 - ``MLFLOW_HTTP_REQUEST_BACKOFF_JITTER`` - up to this many extra random seconds (default 0.5)
 
+:func:`limit_retries` lowers the number of retries for the calls made inside it (autologging
+retries its writes from memory instead of holding up the user's training).
+
 >>> http = get_http_client("http://127.0.0.1:5000")
 >>> http.call("GET", "/api/2.0/mlflow/experiments/get", params={"experiment_id": "0"})["experiment"]["name"]
 'Default'
@@ -18,11 +21,13 @@ raises. Settings (MLflow's names, ``MLTRAIL_`` equivalents win):
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import random
 import threading
 import time
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from .exceptions import (
     InvalidParameterError,
@@ -46,6 +51,23 @@ _ERRORS: dict[str, type[MltrailError]] = {
     "INVALID_STATE": InvalidStateError,
     "TEMPORARILY_UNAVAILABLE": StoreUnavailableError,
 }
+
+
+_retry_limit: contextvars.ContextVar[Optional[int]] = contextvars.ContextVar("mltrail_http_retry_limit", default=None)
+
+
+@contextlib.contextmanager
+def limit_retries(retries: int) -> Iterator[None]:
+    """Requests made inside (in this context) retry at most ``retries`` times, whatever the settings say.
+
+    >>> with limit_retries(0):
+    ...     store.log_batch(run_id, metrics)   # one attempt: StoreUnavailableError at once when down
+    """
+    token = _retry_limit.set(retries)
+    try:
+        yield
+    finally:
+        _retry_limit.reset(token)
 
 
 def _setting(name: str, default: float) -> float:
@@ -117,7 +139,9 @@ class HttpClient:
         stream = kwargs.pop("stream", False)
         last_error: Optional[BaseException] = None
         response = None
-        for attempt in range(self.max_retries + 1):
+        limit = _retry_limit.get()
+        max_retries = self.max_retries if limit is None else min(limit, self.max_retries)
+        for attempt in range(max_retries + 1):
             if attempt:
                 self._wait(attempt - 1, response)
             response = None
@@ -135,13 +159,13 @@ class HttpClient:
             finally:
                 if body is not None and hasattr(body, "close"):
                     body.close()
-            if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
+            if response.status_code in RETRY_STATUSES and attempt < max_retries:
                 response.close()
                 continue
             return response
         raise StoreUnavailableError(
             f"Could not reach the tracking server at {self.base_url} ({method} {path}) after "
-            f"{self.max_retries + 1} attempts: {type(last_error).__name__}: {last_error}"
+            f"{max_retries + 1} attempts: {type(last_error).__name__}: {last_error}"
         )
 
     def call(self, method: str, path: str, json: Any = None, params: Any = None) -> dict[str, Any]:

@@ -27,9 +27,11 @@ The machinery around the hook implements DESIGN.md's runtime rules:
 7. Every store write of the call (starting the run, batches, ending it, child
    runs) waits at most ``MLTRAIL_AUTOLOG_WRITE_TIMEOUT`` seconds (default 30;
    ``0`` waits as long as the store takes): past it the call notes the stall,
-   skips its remaining writes, leaves the run it started off the active-run
-   stack and returns the training's result with its one warning (see
-   :mod:`._bounded`).
+   leaves the run it started off the active-run stack and returns the
+   training's result (see :mod:`._bounded`). A batch or run end the store did
+   not take (unavailable, stalled) is kept in memory and retried in the
+   background; while the store is down new calls start no run and do not wait
+   on it (see :mod:`._retry_buffer`: one warning per outage).
 """
 
 from __future__ import annotations
@@ -39,8 +41,10 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from .. import _system_tags
 from . import background
+from .._http import limit_retries
 from ._bounded import StoreStalled, run_bounded, write_timeout
 from ._reporting import describe_error, warn_once
+from ._retry_buffer import is_retryable, retry_buffer
 from ._scope import AUTOLOGGING_TAG, USER_OWNER, _current, start_autolog_run
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -255,9 +259,46 @@ class AutologCall:
 
     def _write(self, end_status: Optional[str], metrics: Any, params: Any, tags: Any, datasets: Any = ()) -> None:
         if end_status is None:
-            self._bounded(self.client.log_batch, self.run_id, metrics=metrics, params=params, tags=tags, datasets=datasets)
+            kwargs = {"metrics": metrics, "params": params, "tags": tags, "datasets": datasets}
+            self._store_write(lambda: self.client.log_batch(self.run_id, **kwargs), "log_batch", kwargs)
         else:
             self._end_run(end_status, metrics, params, tags, datasets)
+
+    def _store_write(self, write: Callable[[], Any], method: str, kwargs: dict) -> None:
+        """``write()``, a data write of this call (``client.<method>(run_id, **kwargs)``), bounded;
+        kept in memory and retried in the background when the store is unavailable (or
+        already holding writes back: their order is kept)."""
+        buffer, key = retry_buffer(), self.client._tracking_uri
+        if not (buffer.holds(key) or buffer.down(key)):
+            try:
+                with limit_retries(buffer.retries(key)):
+                    self._bounded(write)
+            except Exception as exc:
+                if not is_retryable(exc):
+                    raise
+                buffer.failed(key, exc, "write params, metrics and tags", silent=bool(self.config.get("silent")))
+            else:
+                buffer.succeeded(key)
+                return
+        buffer.add(key, self.client, method, self.run_id, kwargs)
+
+    def _start_run(self) -> Any:
+        """Start this call's run; None, without waiting, while the store is known to be down."""
+        from ..config import get_tracking_uri
+
+        buffer, key = retry_buffer(), get_tracking_uri()
+        if buffer.down(key):
+            return None
+        try:
+            with limit_retries(buffer.retries(key)):
+                active = self._bounded(start_autolog_run, self.integration.name)
+        except Exception as exc:
+            if not is_retryable(exc):
+                raise
+            buffer.failed(key, exc, "start or find a run", silent=bool(self.config.get("silent")))
+            return None
+        buffer.succeeded(key)
+        return active
 
     def _bounded(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``function(*args, **kwargs)``, a store write, bounded by MLTRAIL_AUTOLOG_WRITE_TIMEOUT.
@@ -373,11 +414,17 @@ class AutologCall:
         is logged as its ``train`` input; ``start_time`` (epoch ms) backdates it.
         A failure is noted, never raised.
         """
-        if self.run_id is None:
+        buffer, key = retry_buffer(), self.client._tracking_uri if self.run_id is not None else ""
+        if self.run_id is None or buffer.holds(key) or buffer.down(key):
+            return None  # the store is down: its outage warning covers what is not logged
+        try:
+            return self._create_child(run_name, params, metrics, tags, dataset, start_time)
+        except Exception as exc:
+            if is_retryable(exc):
+                buffer.failed(key, exc, "create a child run", silent=bool(self.config.get("silent")))
+            else:
+                self.note_failure("create a child run", exc)
             return None
-        return self.safely(
-            "create a child run", self._create_child, run_name, params, metrics, tags, dataset, start_time
-        )
 
     def _create_child(self, run_name, params, metrics, tags, dataset=None, start_time=None) -> str:
         from ..entities import RunStatus
@@ -459,7 +506,9 @@ class AutologCall:
                 return False  # leave the user's run alone
             self.created_run = False
         else:
-            active = self._bounded(start_autolog_run, self.integration.name)
+            active = self._start_run()
+            if active is None:
+                return False  # the store is down: the training runs unlogged (warned once per outage)
             self.created_run = True
         self.run_id = active.info.run_id
         self.experiment_id = active.info.experiment_id
@@ -508,16 +557,15 @@ class AutologCall:
         from ..fluent._runs import _finish_active_run
 
         active = fluent.active_run()
+        kwargs = {"status": status, "end_time": _now_ms(), "metrics": metrics, "params": params, "tags": tags,
+                  "datasets": datasets}
         if active is not None and active.info.run_id == self.run_id:
             try:  # also leaves the fluent stack
-                self._bounded(_finish_active_run, status, metrics, params, tags, datasets)
-            except StoreStalled:
-                _leave_stack(active)  # the write may finish later; the run must not stay active
-                raise
+                self._store_write(lambda: _finish_active_run(status, metrics, params, tags, datasets), "finish_run", kwargs)
+            finally:
+                _leave_stack(active)  # buffered or stalled: the run must not stay active
         else:
-            self._bounded(
-                self.client.finish_run, self.run_id, status, metrics=metrics, params=params, tags=tags, datasets=datasets
-            )
+            self._store_write(lambda: self.client.finish_run(self.run_id, **kwargs), "finish_run", kwargs)
 
     def _report(self) -> None:
         if not self._failures:
