@@ -185,9 +185,10 @@ def store_uri(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue(fixture)
 
 
-def serve_app(app, started: list) -> str:
-    """Run the ASGI ``app`` under uvicorn in a thread on a free 127.0.0.1 port; return its ``http://``
-    URI. ``(server, thread, socket)`` is appended to ``started`` for :func:`stop_servers`."""
+def serve_app(app, started: list, port: int = 0) -> str:
+    """Run the ASGI ``app`` under uvicorn in a thread on a free 127.0.0.1 port (or ``port``: a server
+    restarted where it was); return its ``http://`` URI. ``(server, thread, socket)`` is appended to
+    ``started``."""
     import socket
     import threading
 
@@ -195,7 +196,7 @@ def serve_app(app, started: list) -> str:
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

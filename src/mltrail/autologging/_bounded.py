@@ -103,8 +103,7 @@ def run_bounded(function: Callable[..., Any], args: tuple, kwargs: dict, bound: 
     _workers.submit(job)
     if not done.wait(bound):
         raise StoreStalled(
-            f"the tracking store did not answer within {bound:g} s ({WRITE_TIMEOUT_ENV}); "
-            f"this call's remaining writes were skipped"
+            f"the tracking store did not answer within {bound:g} s ({WRITE_TIMEOUT_ENV})"
         )
     for var, value in context.items():  # what the write changed (the active-run stack) holds here too
         if var.get(_MISSING) is not value:

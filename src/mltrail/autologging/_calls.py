@@ -368,9 +368,12 @@ class AutologCall:
             return
         later, self._later = self._later, []
         name, silent = self.integration.name, bool(self.config.get("silent"))
+        key = self.client._tracking_uri
         for what, render in later:
 
             def on_error(exc: BaseException, what: str = what) -> None:
+                if retry_buffer().covers(key, exc):
+                    return
                 warn_once(
                     f"mltrail autologging ({name}): could not {what}: {describe_error(exc)}. "
                     "The result of your call is unaffected.",
@@ -391,7 +394,10 @@ class AutologCall:
             return None
 
     def note_failure(self, what: str, exc: BaseException) -> None:
-        """Remember that ``what`` could not be done and why; reported in the call's one warning."""
+        """Remember that ``what`` could not be done and why; reported in the call's one warning
+        (unless the store is down and its outage was warned about)."""
+        if self._client is not None and retry_buffer().covers(self._client._tracking_uri, exc):
+            return
         self._failures.append(f"could not {what}: {describe_error(exc)}")
 
     def note(self, text: str) -> None:

@@ -8,7 +8,7 @@ background thread sends the buffered writes again, in order, one attempt at a ti
 until the store takes them or they outlive the bound:
 
 - ``MLTRAIL_AUTOLOG_BUFFER_SECONDS`` - how long a write is retried (default 300; 0: never buffer)
-- ``MLTRAIL_AUTOLOG_BUFFER_SIZE`` - most values (metrics + params + tags) held (default 100,000);
+- ``MLTRAIL_AUTOLOG_BUFFER_SIZE`` - most metric and param values held (default 100,000);
   past it the oldest writes are dropped
 
 Writes dropped (too old, over the size, refused on retry, or still held at exit after
@@ -98,7 +98,7 @@ class _Outage:
 
 
 def _size(kwargs: dict) -> int:
-    return sum(len(kwargs.get(k) or ()) for k in ("metrics", "params", "tags"))
+    return sum(len(kwargs.get(k) or ()) for k in ("metrics", "params"))
 
 
 class RetryBuffer:
@@ -122,6 +122,11 @@ class RetryBuffer:
         outage = self._outages.get(key)
         return outage is not None and time.monotonic() < outage.until
 
+    def covers(self, key: str, exc: BaseException) -> bool:
+        """Whether ``exc`` is the store ``key`` being unavailable during an outage already warned about
+        (a figure or model that could not be stored then is not warned about again)."""
+        return key in self._outages and is_retryable(exc)
+
     def retries(self, key: str) -> int:
         """How many retries a call's own request to ``key`` gets: none while an outage lasts."""
         return 0 if key in self._outages else FOREGROUND_RETRIES
@@ -139,8 +144,8 @@ class RetryBuffer:
             message = (
                 f"mltrail autologging: could not {what}: {describe_error(exc)}. Until the tracking store "
                 f"answers again, new autologged calls are not logged and the writes of runs already "
-                f"started are kept in memory and retried for up to {seconds:g} s ({SECONDS_ENV}). "
-                "The result of your call is unaffected."
+                f"started are kept in memory and retried for up to {seconds:g} s ({SECONDS_ENV}); "
+                "figures and models they could not store are not retried. The result of your call is unaffected."
             )
             logger.log(10 if silent else 30, message)
 
