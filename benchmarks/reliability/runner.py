@@ -31,7 +31,7 @@ def all_scenarios() -> list[Scenario]:
     """Every ``SCENARIOS`` entry of every module in the package, modules in name order.
 
     >>> [s.__name__ for s in all_scenarios()][:1]
-    ['server_restart']
+    ['autolog_server_restart']
     """
     from . import __path__ as package_path
 

@@ -276,11 +276,15 @@ class AutologCall:
             except Exception as exc:
                 if not is_retryable(exc):
                     raise
-                buffer.failed(key, exc, "write params, metrics and tags", silent=bool(self.config.get("silent")))
+                self._outage(key, exc, "write params, metrics and tags")
             else:
                 buffer.succeeded(key)
                 return
         buffer.add(key, self.client, method, self.run_id, kwargs)
+
+    def _outage(self, key: str, exc: BaseException, what: str) -> None:
+        """Tell the retry buffer that store ``key`` is unavailable (it warns once per outage)."""
+        retry_buffer().failed(key, exc, what, self.integration.name, silent=bool(self.config.get("silent")))
 
     def _start_run(self) -> Any:
         """Start this call's run; None, without waiting, while the store is known to be down."""
@@ -295,7 +299,7 @@ class AutologCall:
         except Exception as exc:
             if not is_retryable(exc):
                 raise
-            buffer.failed(key, exc, "start or find a run", silent=bool(self.config.get("silent")))
+            self._outage(key, exc, "start or find a run")
             return None
         buffer.succeeded(key)
         return active
@@ -427,7 +431,7 @@ class AutologCall:
             return self._create_child(run_name, params, metrics, tags, dataset, start_time)
         except Exception as exc:
             if is_retryable(exc):
-                buffer.failed(key, exc, "create a child run", silent=bool(self.config.get("silent")))
+                self._outage(key, exc, "create a child run")
             else:
                 self.note_failure("create a child run", exc)
             return None
@@ -567,7 +571,8 @@ class AutologCall:
                   "datasets": datasets}
         if active is not None and active.info.run_id == self.run_id:
             try:  # also leaves the fluent stack
-                self._store_write(lambda: _finish_active_run(status, metrics, params, tags, datasets), "finish_run", kwargs)
+                finish = lambda: _finish_active_run(status, metrics, params, tags, datasets)  # noqa: E731
+                self._store_write(finish, "finish_run", kwargs)
             finally:
                 _leave_stack(active)  # buffered or stalled: the run must not stay active
         else:

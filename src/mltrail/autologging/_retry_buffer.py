@@ -131,7 +131,7 @@ class RetryBuffer:
         """How many retries a call's own request to ``key`` gets: none while an outage lasts."""
         return 0 if key in self._outages else FOREGROUND_RETRIES
 
-    def failed(self, key: str, exc: BaseException, what: str, silent: bool = False) -> None:
+    def failed(self, key: str, exc: BaseException, what: str, integration: str = "", silent: bool = False) -> None:
         """Note that a write to ``key`` failed with a retryable error; warn when an outage starts."""
         with self._cond:
             outage = self._outages.get(key)
@@ -141,8 +141,9 @@ class RetryBuffer:
             outage.until = time.monotonic() + COOL_DOWN_S
         if starts:
             seconds = _env_number(SECONDS_ENV, DEFAULT_SECONDS)
+            who = f" ({integration})" if integration else ""
             message = (
-                f"mltrail autologging: could not {what}: {describe_error(exc)}. Until the tracking store "
+                f"mltrail autologging{who}: could not {what}: {describe_error(exc)}. Until the tracking store "
                 f"answers again, new autologged calls are not logged and the writes of runs already "
                 f"started are kept in memory and retried for up to {seconds:g} s ({SECONDS_ENV}); "
                 "figures and models they could not store are not retried. The result of your call is unaffected."
