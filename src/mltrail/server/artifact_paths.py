@@ -59,9 +59,18 @@ def destination_repo(request: Request):
 def local_file(repo: LocalArtifactRepository, path: str) -> str:
     """The file behind ``path``, refused if a symlink leads it (or, for a new file, its folder)
     out of the destination."""
-    local = os.path.join(repo.root, *path.split("/"))
-    root = os.path.realpath(repo.root)
-    if not os.path.realpath(local).startswith(root + os.sep):
+    return inside(repo.root, path)
+
+
+def inside(root: str, path: str) -> str:
+    """``root/path``, refused (InvalidParameterError) when it resolves outside ``root`` (a symlink).
+
+    >>> inside("/srv/artifacts", "0/abc/artifacts/model.pkl")
+    '/srv/artifacts/0/abc/artifacts/model.pkl'
+    """
+    local = os.path.join(root, *path.split("/"))
+    real_root = os.path.realpath(root)
+    if not os.path.realpath(local).startswith(real_root + os.sep):
         raise InvalidParameterError(f"Invalid artifact path {path!r}: it resolves outside the artifact destination")
     return local
 

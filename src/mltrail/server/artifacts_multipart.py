@@ -34,7 +34,7 @@ from starlette.routing import Route
 
 from ..artifacts.local import LocalArtifactRepository
 from ..exceptions import InvalidParameterError, MltrailError, ResourceNotFoundError
-from .artifact_paths import STAGING, destination_repo, safe_path, write_stream
+from .artifact_paths import STAGING, destination_repo, inside, safe_path, write_stream
 from .errors import error_response
 from .protocol import ProtoJSONResponse
 
@@ -85,6 +85,7 @@ async def create(request: Request) -> Response:
     data = await _body(request)
     root = _local_root(request)
     target = _target(request, data)
+    inside(root, target)  # a symlink out of the destination is refused before any part is sent
     num_parts = data.get("num_parts", 1)
     if isinstance(num_parts, str) and num_parts.isdigit():
         num_parts = int(num_parts)
@@ -159,7 +160,7 @@ async def complete(request: Request) -> Response:
         if etag:
             if _md5(os.path.join(folder, f"part-{number:05d}")) != etag:
                     raise InvalidParameterError(f"Part {number} of {data['upload_id']!r}: etag {etag!r} does not match the stored part")
-    await run_in_threadpool(_join, folder, os.path.join(root, *target.split("/")), parts)
+    await run_in_threadpool(_join, folder, inside(root, target), parts)
     return ProtoJSONResponse({})
 
 
