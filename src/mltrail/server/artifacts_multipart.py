@@ -35,7 +35,7 @@ from starlette.routing import Route
 from ..artifacts.local import LocalArtifactRepository
 from ..exceptions import InvalidParameterError, MltrailError, ResourceNotFoundError
 from .artifact_paths import STAGING, destination_repo, inside, safe_path, write_stream
-from .errors import error_response
+from .errors import error_response, storage_error
 from .protocol import ProtoJSONResponse
 
 MPU_PREFIX = "/api/2.0/mlflow-artifacts/mpu"
@@ -178,6 +178,11 @@ def _guarded(handler: Any) -> Any:
             return await handler(request)
         except MltrailError as exc:
             return error_response(exc.error_code, exc.message)
+        except OSError as exc:
+            answer = storage_error(exc)
+            if answer is None:
+                raise
+            return answer
 
     return endpoint
 

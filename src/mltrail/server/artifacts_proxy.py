@@ -27,7 +27,7 @@ from ..exceptions import InvalidParameterError, MltrailError, ResourceNotFoundEr
 from ..store.rest.wire import file_info_to_json
 from . import artifacts_multipart
 from .artifact_paths import STAGING, destination_repo, local_file, safe_path, write_stream
-from .errors import error_response
+from .errors import error_response, storage_error
 from .protocol import ProtoJSONResponse
 
 PREFIX = "/api/2.0/mlflow-artifacts/artifacts"
@@ -95,6 +95,11 @@ async def artifact(request: Request) -> Response:
         return await _delete(request, path)
     except MltrailError as exc:
         return error_response(exc.error_code, exc.message)
+    except OSError as exc:
+        answer = storage_error(exc)
+        if answer is None:
+            raise
+        return answer
 
 
 async def listing(request: Request) -> Response:

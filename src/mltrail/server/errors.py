@@ -9,6 +9,7 @@ the stock MLflow client branches on the code (``RESOURCE_DOES_NOT_EXIST`` makes
 
 from __future__ import annotations
 
+import errno
 from typing import Optional
 
 from starlette.responses import JSONResponse
@@ -45,3 +46,19 @@ def error_response(code: str, message: str, status: Optional[int] = None, header
         status_code=status or HTTP_STATUS.get(code, 500),
         headers=headers,
     )
+
+
+#: Errors of the artifact destination's filesystem that a retry will not fix soon.
+_STORAGE_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT})
+
+
+def storage_error(exc: BaseException) -> Optional[JSONResponse]:
+    """507 ``INSUFFICIENT_STORAGE`` when ``exc`` is the artifact destination refusing a write (read-only,
+    not permitted, full); None for anything else. Not a 500: clients retry those, to no avail.
+
+    >>> storage_error(OSError(errno.ENOSPC, "No space left on device")).status_code
+    507
+    """
+    if not isinstance(exc, OSError) or exc.errno not in _STORAGE_ERRNOS:
+        return None
+    return error_response("INSUFFICIENT_STORAGE", f"The server could not store the artifact: {exc.strerror}", 507)

@@ -9,6 +9,7 @@ real TCP proxy between client and server, a small tmpfs that fills up, a read-on
 
 from __future__ import annotations
 
+import httpx
 import numpy as np
 import pytest
 from sklearn.linear_model import Ridge
@@ -232,6 +233,9 @@ def test_a_read_only_artifact_root_behind_the_server(sqlite_uri, autolog_store, 
             assert run.info.status == "FINISHED" and "training_score" in run.data.metrics
             messages = autolog_warnings()
             assert any("could not log the model" in m for m in messages)
+            # the server says it cannot store (507, not a 500 every client would retry)
+            answer = httpx.put(f"{url}/api/2.0/mlflow-artifacts/artifacts/0/x.txt", content=b"x")
+            assert (answer.status_code, answer.json()["error_code"]) == (507, "INSUFFICIENT_STORAGE")
             assert all("unaffected" in m for m in messages)
         finally:
             mltrail.autolog(disable=True)
