@@ -290,19 +290,16 @@ class AutologCall:
         """Start this call's run; None, without waiting, while the store is known to be down."""
         from ..config import get_tracking_uri
 
-        buffer, key = retry_buffer(), get_tracking_uri()
-        if buffer.down(key):
+        key = get_tracking_uri()
+        if retry_buffer().down(key):
             return None
         try:
-            with limit_retries(buffer.retries(key)):
-                active = self._bounded(start_autolog_run, self.integration.name)
+            return self._bounded(start_autolog_run, self.integration.name)
         except Exception as exc:
             if not is_retryable(exc):
                 raise
-            self._outage(key, exc, "start or find a run")
+            self._outage(key, exc, "start or find a run")  # warned once (a stall is only known here)
             return None
-        buffer.succeeded(key)
-        return active
 
     def _bounded(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``function(*args, **kwargs)``, a store write, bounded by MLTRAIL_AUTOLOG_WRITE_TIMEOUT.

@@ -112,13 +112,30 @@ def start_autolog_run(integration_name: str, **start_run_kwargs: Any):
     The run is tagged ``mlflow.autologging=<integration_name>`` and its
     fluent owner is the integration, so ``exclusive=True`` still logs to it.
     Use it for designed child runs (a hyperopt trial); end it with
-    ``mltrail.end_run``.
+    ``mltrail.end_run``. While the tracking store is down (see
+    :mod:`._retry_buffer`) it raises StoreUnavailableError at once instead of
+    waiting on the store; the outage is warned about once.
 
         run = start_autolog_run("hyperopt", nested=True, run_name="trial-3")
     """
     from .. import fluent
+    from .._http import limit_retries
+    from ..config import get_tracking_uri
+    from ..exceptions import StoreUnavailableError
+    from ._retry_buffer import is_retryable, retry_buffer
 
     tags = dict(start_run_kwargs.pop("tags", None) or {})
     tags.setdefault(AUTOLOGGING_TAG, integration_name)
     start_run_kwargs.setdefault("owner", integration_name)
-    return fluent.start_run(tags=tags, **start_run_kwargs)
+    buffer, key = retry_buffer(), get_tracking_uri()
+    if buffer.down(key):
+        raise StoreUnavailableError(f"the tracking store at {key} is down: no run started")
+    try:
+        with limit_retries(buffer.retries(key)):
+            run = fluent.start_run(tags=tags, **start_run_kwargs)
+    except Exception as exc:
+        if is_retryable(exc):
+            buffer.failed(key, exc, "start or find a run", integration_name)
+        raise
+    buffer.succeeded(key)
+    return run
