@@ -44,7 +44,7 @@ from . import background
 from .._http import limit_retries
 from ._bounded import StoreStalled, run_bounded, write_timeout
 from ._reporting import describe_error, warn_once
-from ._retry_buffer import is_retryable, retry_buffer
+from ._retry_buffer import PROBE_BOUND_S, is_retryable, retry_buffer
 from ._scope import AUTOLOGGING_TAG, USER_OWNER, _current, start_autolog_run
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -294,6 +294,9 @@ class AutologCall:
         if retry_buffer().down(key):
             return None
         try:
+            if key in retry_buffer().outages() and not self._local_store():  # probing a store that was down
+                bound = min(write_timeout() or PROBE_BOUND_S, PROBE_BOUND_S)
+                return run_bounded(start_autolog_run, (self.integration.name,), {}, bound)
             return self._bounded(start_autolog_run, self.integration.name)
         except Exception as exc:
             if not is_retryable(exc):

@@ -19,7 +19,7 @@ accepted and ending a run again changes nothing.
 
 While a store is down, autologged calls do not wait on it: a new call starts no run
 (its training runs unlogged) until :data:`COOL_DOWN_S` seconds have passed, then one
-call tries again with a single attempt; writes of runs already started join the buffer
+call tries again with a single attempt, waiting at most :data:`PROBE_BOUND_S`; writes of runs already started join the buffer
 behind the ones waiting, so their order is kept. The user sees one warning when the
 outage starts::
 
@@ -47,6 +47,8 @@ DEFAULT_SECONDS = 300.0
 DEFAULT_SIZE = 100_000
 #: Seconds after a failure during which new autologged calls start no run.
 COOL_DOWN_S = 5.0
+#: Most seconds the call trying a down store again waits for it (a stalled store costs this, not the full bound).
+PROBE_BOUND_S = 2.0
 #: Most seconds the interpreter waits at exit for buffered writes.
 EXIT_WAIT_S = 10.0
 #: Retries of an autologged call's own request while the store is up (the buffer does the rest).
@@ -126,6 +128,10 @@ class RetryBuffer:
         """Whether ``exc`` is the store ``key`` being unavailable during an outage already warned about
         (a figure or model that could not be stored then is not warned about again)."""
         return key in self._outages and is_retryable(exc)
+
+    def outages(self) -> frozenset:
+        """The stores (keys) that failed and have not answered since."""
+        return frozenset(self._outages)
 
     def retries(self, key: str) -> int:
         """How many retries a call's own request to ``key`` gets: none while an outage lasts."""
