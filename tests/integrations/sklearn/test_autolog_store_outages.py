@@ -243,3 +243,26 @@ def test_a_read_only_artifact_root_behind_the_server(sqlite_uri, autolog_store, 
                 server.should_exit = True
                 thread.join(10)
                 sock.close()
+
+
+def test_a_run_end_sent_again_after_lost_answers_is_stored_once(autolog_store, proxy):
+    """What the buffer re-sends for a run autologging started: ``finish_run`` with its last batch and
+    dataset input; every attempt arrived, none was answered, then one was."""
+    from mltrail.entities import DatasetInput, InputTag, Metric, Param
+    from mltrail.exceptions import StoreUnavailableError
+
+    client = mltrail.MlflowClient(proxy.url)
+    run_id = client.create_run("0").info.run_id
+    dataset = mltrail.data.from_numpy(X, targets=Y, name="train")
+    batch = {"metrics": [Metric("loss", 0.25, 1700000000000, 0)], "params": [Param("alpha", "0.5")],
+             "datasets": [DatasetInput(dataset, [InputTag("mlflow.data.context", "train")])]}
+    proxy.mode = "lose_answers"
+    with pytest.raises(StoreUnavailableError):
+        client.finish_run(run_id, "FINISHED", end_time=1700000001000, **batch)
+    assert proxy.accepted["lose_answers"] >= 2
+    proxy.mode = "forward"
+    client.finish_run(run_id, "FINISHED", end_time=1700000001000, **batch)
+    run = client.get_run(run_id)
+    assert run.info.status == "FINISHED" and run.data.params == {"alpha": "0.5"}
+    assert [m.value for m in client.get_metric_history(run_id, "loss")] == [0.25]
+    assert len(run.inputs.dataset_inputs) == 1
