@@ -183,9 +183,10 @@ def store_uri(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue(fixture)
 
 
-def serve_app(app, started: list) -> str:
+def serve_app(app, started: list, **uvicorn_options) -> str:
     """Run the ASGI ``app`` under uvicorn in a thread on a free 127.0.0.1 port; return its ``http://``
-    URI. ``(server, thread, socket)`` is appended to ``started`` for :func:`stop_servers`."""
+    URI. ``(server, thread, socket)`` is appended to ``started`` for :func:`stop_servers`;
+    ``uvicorn_options`` override the quiet defaults (``log_level="warning"``, ``access_log=False``)."""
     import socket
     import threading
 
@@ -194,7 +195,8 @@ def serve_app(app, started: list) -> str:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    options = {"log_level": "warning", "access_log": False, "lifespan": "off", **uvicorn_options}
+    server = uvicorn.Server(uvicorn.Config(app, **options))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not server.started:

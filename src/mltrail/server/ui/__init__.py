@@ -103,7 +103,6 @@ def routes() -> list[Any]:
         ("/models", model_pages.models_page, ANY_USER),  # lists only what the user may read
         ("/models/{name}/versions/{version}", model_pages.version_page, on_model(READ)),
         ("/models/{name}", model_pages.model_page, on_model(READ)),
-        ("/static-ui/plotly.min.js", plotly_js, ANY_USER),
         (f"{ui}/runs", data.runs_data, read_exps),
         (f"{ui}/keys", data.keys_data, read_exps),
         (f"{ui}/groups", data.groups_data, read_exps),
@@ -133,6 +132,7 @@ def routes() -> list[Any]:
     )
     return [
         *(Route(path, guarded(access, handler)) for path, handler, access in table),
+        Route("/static-ui/plotly.min.js", plotly_js),  # static files need no sign-in
         Mount("/static-ui", StaticFiles(directory=STATIC_DIR), name="static-ui"),
         *(Route(path, guarded(access, handler), methods=["POST"]) for path, handler, access in writes),
     ]
