@@ -108,7 +108,7 @@ def error_from_body(status: int, body: Any, url: str) -> MltrailError:
 class HttpClient:
     """Requests to one server with timeouts and retries (see the module docstring)."""
 
-    def __init__(self, base_url: str, authorization: Optional[str] = None) -> None:
+    def __init__(self, base_url: str) -> None:
         import httpx
 
         self.base_url = base_url.rstrip("/")
@@ -122,7 +122,7 @@ class HttpClient:
         self._client = httpx.Client(
             timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0)),
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
-            headers={"User-Agent": "mltrail", **({"Authorization": authorization} if authorization else {})},
+            headers={"User-Agent": "mltrail"},
         )
 
     def _wait(self, attempt: int, response: Any = None) -> None:
@@ -143,6 +143,9 @@ class HttpClient:
         ``stream=True`` leaves the body unread (close the response).
         """
         url = self.base_url + path
+        authorization = authorization_header()  # read per request, as MLflow's client does
+        if authorization:
+            kwargs["headers"] = {**(kwargs.get("headers") or {}), "Authorization": authorization}
         content_factory = kwargs.pop("content_factory", None)
         stream = kwargs.pop("stream", False)
         last_error: Optional[BaseException] = None
@@ -193,22 +196,20 @@ class HttpClient:
 
 
 _lock = threading.Lock()
-_clients: dict[tuple[str, int, Optional[str]], HttpClient] = {}
+_clients: dict[tuple[str, int], HttpClient] = {}
 
 
 def get_http_client(base_url: str) -> HttpClient:
-    """The process's pooled client for ``base_url`` with the environment's credentials (a new one
-    after a fork or when the credentials change).
+    """The process's pooled client for ``base_url`` (a new one after a fork).
 
     >>> get_http_client("http://127.0.0.1:5000").base_url
     'http://127.0.0.1:5000'
     """
-    authorization = authorization_header()
-    key = (base_url.rstrip("/"), os.getpid(), authorization)
+    key = (base_url.rstrip("/"), os.getpid())
     client = _clients.get(key)
     if client is None:
         with _lock:
             client = _clients.get(key)
             if client is None:
-                client = _clients[key] = HttpClient(base_url, authorization)
+                client = _clients[key] = HttpClient(base_url)
     return client
