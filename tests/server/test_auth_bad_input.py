@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from .conftest import ADMIN, basic
+from ..conftest import ADMIN, basic
 
 
 def _status(response, status: int, code: str) -> dict:

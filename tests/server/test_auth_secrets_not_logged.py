@@ -8,7 +8,7 @@ import logging
 
 import httpx
 
-from .conftest import basic
+from ..conftest import basic
 
 PASSWORD = "Zebra-Quartz-Password-1"
 WRONG = "Wrong-Walrus-Password-2"
