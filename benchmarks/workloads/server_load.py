@@ -12,10 +12,17 @@ process and children, from /proc) is read after the load.
 
 ``server_search_10k``: the search_runs workload's 10,000 runs (same setup), then
 ``runs/search`` with its filter and order_by, top 100, median of several calls.
+
+``server_auth_overhead`` (mltrail only): what ``mltrail server --auth`` costs on the log-metric
+load. The same load runs against the server without auth and with ``--auth``, where the clients
+are a non-admin user sending a Bearer token (so the credential, the run's experiment and the
+permission are all checked on every request), alternating rounds; the value is the auth
+server's shortfall in requests/s against the plain one, in percent (best round of each).
 """
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import multiprocessing
@@ -42,18 +49,24 @@ def _free_port() -> int:
 class Server:
     """The backend's tracking server on the workload's database (a context manager)."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, auth: bool = False) -> None:
         self.port = _free_port()
+        self.headers: dict[str, str] = {"Content-Type": "application/json"}
         binary = os.path.join(os.path.dirname(sys.executable), ctx.backend)
         artifacts = os.path.join(ctx.workdir, "server-artifacts")
         common = ["--backend-store-uri", ctx.tracking_uri, "--host", "127.0.0.1", "--port", str(self.port),
                   "--workers", "1"]
+        env = dict(os.environ)
         if ctx.backend == "mltrail":
             cmd = [binary, "server", *common, "--artifacts-destination", artifacts, "--log-level", "warning"]
+            if auth:
+                cmd.append("--auth")
+                env.update(MLTRAIL_ADMIN_USERNAME=_ADMIN[0], MLTRAIL_ADMIN_PASSWORD=_ADMIN[1])
+                self.headers["Authorization"] = "Basic " + base64.b64encode(":".join(_ADMIN).encode()).decode()
         else:
             cmd = [binary, "server", *common, "--artifacts-destination", artifacts]
         self.log = open(os.path.join(ctx.workdir, "server.log"), "wb")
-        self.proc = subprocess.Popen(cmd, cwd=ctx.workdir, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(cmd, cwd=ctx.workdir, stdout=self.log, stderr=subprocess.STDOUT, env=env)
 
     def __enter__(self) -> "Server":
         deadline = time.monotonic() + 180
@@ -81,7 +94,7 @@ class Server:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         try:
             data = None if body is None else json.dumps(body)
-            conn.request(method, path, data, {"Content-Type": "application/json"})
+            conn.request(method, path, data, self.headers)
             answer = conn.getresponse()
             payload = answer.read()
             if answer.status != 200:
@@ -113,9 +126,9 @@ class Server:
         return total / 1024.0
 
 
-def _client(port: int, path: str, bodies: list[bytes], budget_s: float, barrier: Any, out: Any) -> None:
+def _client(port: int, path: str, bodies: list[bytes], budget_s: float, barrier: Any, out: Any,
+            headers: dict[str, str]) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Content-Type": "application/json"}
     barrier.wait()
     start = time.perf_counter()
     deadline = start + budget_s
@@ -144,38 +157,69 @@ def _bodies(kind: str, run_id: str, n: int) -> list[bytes]:
     ]}).encode() for i in range(n)]
 
 
-def _load(kind: str, api: Any, ctx: Context) -> Measurement:
+def _rate(server: Server, kind: str, ctx: Context, name: str) -> dict[str, Any]:
+    """Run the load once against ``server`` (its headers on every request); totals checked afterwards."""
     clients, n, budget = ctx.params["clients"], ctx.params["requests"], ctx.params["budget_s"]
     path = API + ("runs/log-metric" if kind == "metric" else "runs/log-batch")
+    experiment = server.call("POST", API + "experiments/create", {"name": name})["experiment_id"]
+    runs = [server.call("POST", API + "runs/create", {"experiment_id": experiment, "start_time": 1})["run"]
+            ["info"]["run_id"] for _ in range(clients)]
+    mp = multiprocessing.get_context("fork")
+    barrier, out = mp.Barrier(clients), mp.Queue()
+    procs = [mp.Process(target=_client, args=(server.port, path, _bodies(kind, run, n), budget, barrier, out,
+                                              server.headers)) for run in runs]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=budget + 300) for _ in procs]
+    for p in procs:
+        p.join(30)
+    errors = [r[1] for r in results if r[0] != "ok"]
+    if errors:
+        raise RuntimeError(f"{len(errors)} client(s) failed: {errors[0]}")
+    spans = [r[1] for r in results]
+    total = sum(s[2] for s in spans)
+    seconds = max(s[1] for s in spans) - min(s[0] for s in spans)
+    key = "loss" if kind == "metric" else "m0"
+    stored = sum(len(server.call("GET", f"{API}metrics/get-history?run_id={run}&metric_key={key}")
+                     .get("metrics", [])) for run in runs)
+    if stored != total:
+        raise AssertionError(f"sent {total} {kind} requests but the store holds {stored} values of {key!r}")
+    return {"requests": total, "seconds": seconds, "rate": total / seconds}
+
+
+def _load(kind: str, api: Any, ctx: Context) -> Measurement:
     with Server(ctx) as server:
-        experiment = server.call("POST", API + "experiments/create", {"name": f"bench-server-{kind}"})["experiment_id"]
-        runs = [server.call("POST", API + "runs/create", {"experiment_id": experiment, "start_time": 1})["run"]
-                ["info"]["run_id"] for _ in range(clients)]
         rss_before = server.rss_mb()
-        mp = multiprocessing.get_context("fork")
-        barrier, out = mp.Barrier(clients), mp.Queue()
-        procs = [mp.Process(target=_client, args=(server.port, path, _bodies(kind, run, n), budget, barrier, out))
-                 for run in runs]
-        for p in procs:
-            p.start()
-        results = [out.get(timeout=budget + 300) for _ in procs]
-        for p in procs:
-            p.join(30)
-        errors = [r[1] for r in results if r[0] != "ok"]
-        if errors:
-            raise RuntimeError(f"{len(errors)} client(s) failed: {errors[0]}")
-        spans = [r[1] for r in results]
-        total = sum(s[2] for s in spans)
-        seconds = max(s[1] for s in spans) - min(s[0] for s in spans)
+        result = _rate(server, kind, ctx, f"bench-server-{kind}")
         rss_after = server.rss_mb()
-        key = "loss" if kind == "metric" else "m0"
-        stored = sum(len(server.call("GET", f"{API}metrics/get-history?run_id={run}&metric_key={key}")
-                         .get("metrics", [])) for run in runs)
-        if stored != total:
-            raise AssertionError(f"sent {total} {kind} requests but the store holds {stored} values of {key!r}")
-    return Measurement(total / seconds, {"requests": total, "clients": clients, "seconds": round(seconds, 2),
-                                         "server_rss_mb_before": round(rss_before, 1),
-                                         "server_rss_mb_after": round(rss_after, 1)})
+    return Measurement(result["rate"], {"requests": result["requests"], "clients": ctx.params["clients"],
+                                        "seconds": round(result["seconds"], 2),
+                                        "server_rss_mb_before": round(rss_before, 1),
+                                        "server_rss_mb_after": round(rss_after, 1)})
+
+
+_ADMIN = ("bench-admin", "bench-admin-password")
+
+
+def _as_token_user(server: Server) -> None:
+    """Switch ``server``'s requests to a new non-admin user's Bearer token."""
+    server.call("POST", API + "users/create", {"username": "bench", "password": "bench-password-1"})
+    token = server.call("POST", API + "users/tokens/create", {"username": "bench", "name": "load"})["token"]
+    server.headers["Authorization"] = f"Bearer {token}"
+
+
+def _auth_overhead(api: Any, ctx: Context) -> Measurement:
+    plain: list[float] = []
+    authed: list[float] = []
+    with Server(ctx) as without, Server(ctx, auth=True) as with_auth:
+        _as_token_user(with_auth)
+        for round_ in range(ctx.params["rounds"]):
+            plain.append(_rate(without, "metric", ctx, f"bench-plain-{round_}")["rate"])
+            authed.append(_rate(with_auth, "metric", ctx, f"bench-auth-{round_}")["rate"])
+    best_plain, best_auth = max(plain), max(authed)
+    return Measurement(100.0 * (1 - best_auth / best_plain), {
+        "auth_req_s": round(best_auth), "plain_req_s": round(best_plain), "ratio": round(best_auth / best_plain, 3),
+        "rounds": [[round(a), round(b)] for a, b in zip(plain, authed)]})
 
 
 def _search(api: Any, ctx: Context) -> Measurement:
@@ -225,6 +269,18 @@ WORKLOADS = [
         quick_params={**_LOAD, "requests": 30, "budget_s": 5.0},
         import_api=False,
         order=81,
+    ),
+    Workload(
+        name="server_auth_overhead",
+        run=_auth_overhead,
+        unit="%",
+        description="log-metric req/s lost to --auth (a non-admin user's Bearer token; 4 clients, SQLite)",
+        target=Target.at_most(10, "%"),
+        params={**_LOAD, "requests": 3000, "rounds": 3},
+        quick_params={**_LOAD, "requests": 100, "budget_s": 5.0, "rounds": 1},
+        import_api=False,
+        backends=("mltrail",),
+        order=83,
     ),
     Workload(
         name="server_search_10k",
