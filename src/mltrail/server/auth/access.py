@@ -19,6 +19,7 @@ Kinds (the resource is found from the request field ``field``):
 - ``experiments``: ``level`` on every experiment id listed in ``field``;
 - ``artifact``: an artifact proxy path (its experiment or registered model; the level follows
   the HTTP method: GET READ, PUT/POST EDIT, DELETE MANAGE);
+- ``source``: what a registration copies (READ on it; server paths only for admins);
 - ``admin``: administrators only; ``user``: any signed-in user.
 """
 
@@ -102,6 +103,8 @@ def on_artifact(field: str = "artifact_path") -> Access:
 
 
 SELF = Access("self", "username")
+#: a registration's ``source``: READ on the run / logged model / registered model / artifacts it copies
+SOURCE = Access("source", "source")
 ADMIN = Access("admin")
 ANY_USER = Access("user")
 #: get-by-name: READ on the experiment found (checked on the answer)

@@ -11,7 +11,7 @@ revoked token or a changed permission takes effect on every worker within the TT
 from __future__ import annotations
 
 import time
-from typing import Any, Hashable, Optional
+from typing import Any, Callable, Hashable, Optional
 
 MISSING = object()
 
@@ -40,8 +40,11 @@ class TTLCache:
             self._entries.clear()
         self._entries[key] = (time.monotonic() + (self.ttl if ttl is None else ttl), value)
 
-    def discard(self, key: Hashable) -> None:
-        self._entries.pop(key, None)
+    def discard_where(self, predicate: Callable[[Hashable, Any], bool]) -> None:
+        """Drop every entry for which ``predicate(key, value)`` is true."""
+        for key, (_, value) in list(self._entries.items()):
+            if predicate(key, value):
+                self._entries.pop(key, None)
 
     def clear(self) -> None:
         self._entries.clear()

@@ -105,8 +105,13 @@ class Guard:
         return found
 
     def forget(self, kind: str, key: str) -> None:
-        """Drop this process's cached levels on ``key`` (after a grant, revoke, rename or delete)."""
-        self._levels.clear()
+        """Drop what this process cached about the experiment / registered model ``key`` (after a
+        grant, revoke, rename or delete) or, for kind ``"user"``, about that user (deleted, made
+        admin or not). Other processes see the change within the TTL."""
+        if kind == "user":
+            self._identities.discard_where(lambda _, user: user is not None and user.username == key)
+        else:
+            self._levels.discard_where(lambda cached, _: cached[1:] == (kind, key))
 
     def _owner(self, kind: str, key: Any) -> Optional[str]:
         if not isinstance(key, str):
@@ -148,6 +153,8 @@ class Guard:
                 self.require(user, "experiment", str(experiment_id), access.level)
         elif kind == "artifact":
             self._check_artifact(user, args.get(access.field) or "", access.level)
+        elif kind == "source":
+            self._check_source(user, str(args.get(access.field) or ""))
         elif kind == "runs":
             for run_id in args.get(access.field) or ():
                 experiment = self._owner("run", run_id)
@@ -195,6 +202,38 @@ class Guard:
             raise PermissionDeniedError(
                 f"Permission denied: user {user.username!r} may only reach artifacts of experiments and "
                 "registered models")
+
+    def _check_source(self, user: User, source: str) -> None:
+        """Registering copies ``source``: READ on the run, logged model, registered model or artifact
+        path it names; other sources (server paths, other stores) only for admins."""
+        if user.is_admin:
+            return
+        from ...models.uri import parse_models_uri
+
+        if source.startswith("runs:"):
+            experiment = self._owner("run", source[len("runs:"):].lstrip("/").split("/", 1)[0])
+            if experiment is not None:
+                self.require(user, "experiment", experiment, Permission.READ)
+        elif source.startswith("models:"):
+            try:
+                parsed = parse_models_uri(source)
+            except MltrailError:
+                return  # the handler answers 400 for the URI itself
+            if parsed.model_id:
+                experiment = self._owner("logged_model", parsed.model_id)
+                if experiment is not None:
+                    self.require(user, "experiment", experiment, Permission.READ)
+            else:
+                self.require(user, "registered_model", parsed.name, Permission.READ)
+        elif source.startswith("mlflow-artifacts:"):
+            path = source[len("mlflow-artifacts:"):]
+            if path.startswith("//"):  # mlflow-artifacts://<host>/<path>
+                path = path[2:].partition("/")[2]
+            self._check_artifact(user, path.lstrip("/"), Permission.READ)
+        else:
+            raise PermissionDeniedError(
+                f"Permission denied: user {user.username!r} may register models only from runs:/, models:/ "
+                "or mlflow-artifacts:/ sources (other locations are for administrators)")
 
     def call(self, user: Optional[User], access: Optional[Access], handler: Any, ctx: Any,
              args: dict[str, Any]) -> Any:

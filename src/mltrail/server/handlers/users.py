@@ -48,7 +48,9 @@ def get_user(ctx, r: Req) -> Req:
 
 
 def update_password(ctx, r: Req) -> Req:
-    _auth(ctx).store.set_password(r["username"], r["password"])
+    guard = _auth(ctx)
+    guard.store.set_password(r["username"], r["password"])
+    guard.forget("user", r["username"])  # the old password stops working here at once
     return {}
 
 

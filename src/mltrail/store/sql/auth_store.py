@@ -134,6 +134,7 @@ class SqlAuthStore:
         return [User(r.id, r.username, bool(r.is_admin)) for r in rows]
 
     def count_users(self) -> int:
+        """How many users there are (0: the server warns that nobody can sign in)."""
         with read_connection(self.engine) as conn:
             return int(conn.execute(select(sa.func.count()).select_from(auth_users)).scalar() or 0)
 
