@@ -110,3 +110,17 @@ def test_pages_show_only_what_the_user_may_read(auth_server):
 @pytest.mark.parametrize("path", ["/health", "/version", "/static-ui/ui.css"])
 def test_open_paths_need_no_sign_in(auth_server, path):
     assert httpx.get(auth_server().url + path, timeout=30).status_code == 200
+
+
+def test_a_session_made_by_one_instance_works_on_another(auth_server, sqlite_uri):
+    first = auth_server(backend_uri=sqlite_uri)
+    second = auth_server(backend_uri=sqlite_uri)  # another instance over the same database
+    first.user("ana", "ana-password-1")
+    client = _signed_in(first, "ana", "ana-password-1")
+    other = httpx.Client(base_url=second.url, timeout=30, follow_redirects=False, cookies=client.cookies)
+    assert other.get("/experiments").status_code == 200
+    made = other.post("/ajax-api/ui/experiments/create", json={"name": "via-second"},
+                      headers={"X-CSRF-Token": client.cookies["mltrail_csrf"]})
+    assert made.status_code == 200
+    assert first.call("GET", "experiments/get-by-name", first.admin,
+                      params={"experiment_name": "via-second"}).status_code == 200
