@@ -3,6 +3,7 @@ copies only what the user may read, permissions follow a renamed model and vanis
 
 from __future__ import annotations
 
+import httpx
 import numpy as np
 import pytest
 
@@ -54,6 +55,15 @@ def test_registering_needs_read_on_what_is_copied(auth_server, monkeypatch, tmp_
                        json={"name": "ana-model", "username": "bob", "permission": "READ"}).status_code == 200
     copied = server.call("POST", "model-versions/create", bob, json={"name": "bob-model", "source": "models:/ana-model/1"})
     assert copied.status_code == 200, copied.text
+    # the UI's "register model" may create a new model (its creator MANAGEs it), not add to another's
+    ui = f"{server.url}/ajax-api/ui/models/register"
+    body = {"run_id": run.info.run_id, "path": "model", "name": "ui-model"}
+    assert httpx.post(ui, json=body, headers=basic("ana", "ana-password-1"), timeout=30).status_code == 200
+    assert server.store.get_permission("registered_model", "ui-model", ana.id).name == "MANAGE"
+    server.store.set_permission("experiment", experiment_id, "bob", "READ")
+    response = httpx.post(ui, json=body, headers=bob, timeout=30)
+    assert response.status_code == 403 and "needs EDIT on registered model 'ui-model'" in response.text
+    assert [v.version for v in client.search_model_versions("name = 'ui-model'")] == [1]
 
 
 def test_permissions_follow_a_renamed_model_and_vanish_with_a_deleted_one(auth_server):

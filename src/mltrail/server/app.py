@@ -119,6 +119,7 @@ def create_app(config: Optional[ServerConfig] = None, **settings: Any) -> Starle
         if unchecked:
             raise RuntimeError(f"routes without a permission rule cannot be served with --auth: {unchecked}")
         ctx.auth, signer = auth.enable(tracking, cfg.auth_default_permission, cfg.auth_cache_ttl)
+        ctx.auth.shared_registry = registry_uri == backend
 
     spec = openapi(ENDPOINTS, __version__)
 

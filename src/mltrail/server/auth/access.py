@@ -75,6 +75,12 @@ def on_model(level: Permission, field: str = "name", *also: Access) -> Access:
     return Access("registered_model", field, level, also)
 
 
+def on_model_or_new(level: Permission, field: str = "name", *also: Access) -> Access:
+    """``level`` on the registered model ``field``, or any signed-in user when no model has that
+    name yet (the route creates it, and its creator MANAGEs it)."""
+    return Access("registered_model", field, level, also, target="or_new")
+
+
 def creates(kind: str) -> Access:
     """Any signed-in user; the creator gets MANAGE on the new ``kind`` ("experiment" / "registered_model")."""
     return Access("creates", kind, MANAGE)

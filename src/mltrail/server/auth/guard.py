@@ -29,6 +29,8 @@ DEFAULT_TTL_S = 10.0
 #: run / logged model -> experiment entries kept (they never change; the cache is cleared when full)
 OWNER_ENTRIES = 200_000
 
+#: set in a request's args when a route may create the registered model it names (granted MANAGE after)
+NEW_MODEL = "__new_registered_model__"
 #: set in a request's args when a search was narrowed to nothing: its value is the answer's list key
 NOTHING = "__nothing_readable__"
 INVALID_CREDENTIALS = "Invalid credentials: wrong user name or password"
@@ -49,6 +51,8 @@ class Guard:
         self._identities = TTLCache(ttl)
         self._levels = TTLCache(ttl)
         self._owners = TTLCache(float("inf"), OWNER_ENTRIES)
+        #: whether the registry is in the same database (then a route may create a model it names)
+        self.shared_registry = True
 
     # -- authentication -----------------------------------------------------------------------
     def cached_user(self, header: str) -> Optional[User]:
@@ -161,7 +165,11 @@ class Guard:
                 if experiment is not None:
                     self.require(user, "experiment", experiment, access.level)
         elif kind == "registered_model":
-            self.require(user, "registered_model", str(args.get(access.field, "")), access.level)
+            name = str(args.get(access.field, ""))
+            if access.target == "or_new" and self.shared_registry and not self.store.registered_model_exists(name):
+                args[NEW_MODEL] = name
+            else:
+                self.require(user, "registered_model", name, access.level)
         elif kind == "narrows" and not user.is_admin:
             ids = args.get(access.field) or []
             args[access.field] = [i for i in ids if self.readable(user, "experiment", str(i))]
@@ -250,7 +258,10 @@ class Guard:
     def after(self, user: User, access: Access, args: dict[str, Any], result: Any) -> Any:
         """Apply ``access`` to the handler's answer: filter a search, make a creator MANAGEr, check a lookup."""
         kind = access.kind
-        if kind == "creates" and isinstance(result, dict):
+        if NEW_MODEL in args:
+            self.store.set_permission("registered_model", args[NEW_MODEL], user.username, Permission.MANAGE)
+            self.forget("registered_model", args[NEW_MODEL])
+        elif kind == "creates" and isinstance(result, dict):
             key = result.get("experiment_id") if access.field == "experiment" else \
                 (result.get("registered_model") or {}).get("name")
             if key is not None:

@@ -23,6 +23,7 @@ from ...entities import Permission
 from ...exceptions import MltrailError
 from ..errors import error_response
 from .access import Access
+from .guard import NEW_MODEL
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 LIST_FIELDS = ("experiments", "runs", "ids")
@@ -91,7 +92,7 @@ def guarded(access: Access, endpoint: Endpoint) -> Endpoint:
         except MltrailError as exc:
             return _denied(request, exc)
         response = await endpoint(request)
-        if access.kind == "creates" and response.status_code == 200:
+        if (access.kind == "creates" or NEW_MODEL in args) and response.status_code == 200:
             body = json.loads(bytes(response.body))
             await run_in_threadpool(guard.after, user, access, args, body)
         return response

@@ -30,6 +30,7 @@ from ..auth.access import (
     on_experiment,
     on_experiments,
     on_model,
+    on_model_or_new,
     on_run,
     on_runs,
 )
@@ -122,7 +123,7 @@ def routes() -> list[Any]:
         (f"{ui}/experiments/set-tag", actions.set_experiment_tag, on_experiment(EDIT)),
         (f"{ui}/runs/set-tag", actions.set_run_tag, edit_run),
         (f"{ui}/runs/delete-tag", actions.delete_run_tag, edit_run),
-        (f"{ui}/models/register", actions.register_model, on_model(EDIT, "name", read_run)),
+        (f"{ui}/models/register", actions.register_model, on_model_or_new(EDIT, "name", read_run)),
         (f"{ui}/models/transition", actions.transition_stage, on_model(EDIT)),
         (f"{ui}/models/set-alias", actions.set_alias, on_model(EDIT)),
         (f"{ui}/models/delete-alias", actions.delete_alias, on_model(EDIT)),

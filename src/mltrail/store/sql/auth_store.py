@@ -36,6 +36,7 @@ from .auth_tables import (
 from .engine import read_connection, write_connection
 from .logged_model_tables import logged_models
 from .models import runs
+from .registry_tables import SqlRegisteredModel
 
 _USERNAME = re.compile(r"[A-Za-z0-9_.@+-]+")
 MIN_PASSWORD_LENGTH = 8
@@ -282,6 +283,12 @@ class SqlAuthStore:
             value = conn.execute(select(logged_models.c.experiment_id)
                                  .where(logged_models.c.model_id == model_id)).scalar()
         return None if value is None else str(value)
+
+    def registered_model_exists(self, name: str) -> bool:
+        """Whether a registered model of that name exists (in this database's registry)."""
+        table = SqlRegisteredModel.__table__
+        with read_connection(self.engine) as conn:
+            return conn.execute(select(table.c.name).where(table.c.name == name)).first() is not None
 
     # -- settings -----------------------------------------------------------------------------
     def secret(self, name: str) -> str:
