@@ -26,6 +26,7 @@ _COMMANDS = {
     "server": "mltrail.cli.server:server",
     "ui": "mltrail.cli.server:ui",
     "gc": "mltrail.cli.gc:gc",
+    "users": "mltrail.cli.users:users",
 }
 
 
