@@ -26,6 +26,7 @@ _COMMANDS = {
     "server": "mltrail.cli.server:server",
     "ui": "mltrail.cli.server:ui",
     "gc": "mltrail.cli.gc:gc",
+    "import-mlflow": "mltrail.cli.import_mlflow:import_mlflow",
 }
 
 
