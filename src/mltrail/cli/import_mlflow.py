@@ -53,3 +53,7 @@ def import_mlflow(
     if not report.ok:
         raise click.ClickException("the import is incomplete: see the problems and DIFF rows above")
     click.echo("import complete: every count matches")
+
+
+if __name__ == "__main__":  # python -m mltrail.cli.import_mlflow (the import as its own process)
+    import_mlflow()
