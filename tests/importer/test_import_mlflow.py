@@ -67,6 +67,7 @@ def assert_same_as_mlflow(uri: str, expected: dict) -> None:
             for key, history in want["metrics"].items():
                 got_history = sorted((m.step, m.timestamp, _num(m.value)) for m in client.get_metric_history(want["run_id"], key))
                 assert [list(h) for h in got_history] == [[s, t, _num(v) if isinstance(v, float) else v] for s, t, v in history], key
+                assert _num(run.data.metrics[key]) == got_history[-1][2]  # latest: highest step, then timestamp
             assert sorted(d.dataset.name for d in run.inputs.dataset_inputs) == want["datasets"]
     for want in expected["registered_models"]:
         model = client.get_registered_model(want["name"])
@@ -219,3 +220,46 @@ def test_sigkill_mid_import_then_rerun_ends_as_an_uninterrupted_import(tmp_path)
     got, want = _dump(str(killed)), _dump(str(whole))
     for table in want:
         assert got[table] == want[table], table
+
+
+def test_dry_run_counts_and_writes_nothing(tmp_path, monkeypatch):
+    store, _ = unpack("mlflow-3.17-sqlite.tar.gz", tmp_path / "src")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(*source_args("mlflow-3.17-sqlite.tar.gz", store), "--to", f"sqlite:///{tmp_path}/t.db", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "would import alpha (1): 5 runs, 4 params, 11 metric rows, 23 tags, 2 logged models" in result.output
+    assert "would import registered model 'reg': 2 versions" in result.output
+    assert not (tmp_path / "t.db").exists()
+
+
+def test_source_changing_during_import_is_refused_whole(tmp_path):
+    import threading
+
+    from benchmarks.import_mlflow import make_mlflow_store
+    from mltrail.importer import SourceError, import_mlflow
+
+    source = make_mlflow_store(tmp_path / "src", experiments=1, runs_per_experiment=300, metrics_per_run=100)
+    db = source[len("sqlite:///"):]
+    run_id = sqlite3.connect(db).execute("SELECT run_uuid FROM runs WHERE experiment_id = 1").fetchone()[0]
+    stop = threading.Event()
+
+    def write() -> None:  # another process still logging to the MLflow store
+        conn = sqlite3.connect(db, timeout=30)
+        step = 10_000
+        while not stop.is_set():
+            conn.execute("INSERT INTO metrics (key, value, timestamp, step, run_uuid, is_nan) VALUES ('late', 1, 1, ?, ?, 0)",
+                         (step, run_id))
+            conn.commit()
+            step += 1
+            time.sleep(0.001)
+        conn.close()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        with pytest.raises(SourceError, match="The source changed while experiment 'exp-1'"):
+            import_mlflow(source, f"sqlite:///{tmp_path}/t.db", progress_stream=open(os.devnull, "w"))
+    finally:
+        stop.set()
+        writer.join()
+    assert Client(f"sqlite:///{tmp_path}/t.db").get_experiment_by_name("exp-1") is None

@@ -140,15 +140,19 @@ class BulkTransaction:
         keep ``latest_metrics`` as ``log_batch`` does."""
         mysql = self._mysql
         stored = []
+        by_run: dict[str, list[tuple]] = {}
         for run_uuid, key, value, timestamp, step in rows:
             value, is_nan = metric_to_db(value, mysql)
-            stored.append((run_uuid, key, value, timestamp, step, is_nan))
+            row = (run_uuid, key, value, timestamp, step, is_nan)
+            stored.append(row)
+            by_run.setdefault(run_uuid, []).append(row)
         if not stored:
             return
         hot = self._store._hot
         self._cursor.executemany(hot.insert_metric.sql, hot.insert_metric.rows(METRIC_COLUMNS, stored))
         latest = hot.upsert_latest_metric
-        self._cursor.executemany(latest.sql, latest.rows(LATEST_METRIC_COLUMNS, latest_rows(stored)))
+        newest = [row for run_rows in by_run.values() for row in latest_rows(run_rows)]  # latest_rows: one run's rows
+        self._cursor.executemany(latest.sql, latest.rows(LATEST_METRIC_COLUMNS, newest))
 
     def inputs(self, experiment_id: int, rows: Sequence[tuple[str, dict[str, Any], dict[str, str]]]) -> None:
         """Insert ``(run_uuid, dataset row, input tags)`` dataset inputs (dataset ids derived as mltrail's)."""
