@@ -4,6 +4,7 @@ Usage, with a Python that has MLflow (full or skinny) and scikit-learn installed
 
     python tests/importer/make_mlflow_fixtures.py sqlite tests/importer/fixtures/mlflow-3.17-sqlite.tar.gz
     python tests/importer/make_mlflow_fixtures.py file   tests/importer/fixtures/mlflow-2.19-file.tar.gz
+    python tests/importer/make_mlflow_fixtures.py postgresql+psycopg://db/mlflow /tmp/out   # a live store, no archive
 
 The archive holds ``store/`` (``mlflow.db`` + ``mlruns/`` artifacts for ``sqlite``, the ``mlruns/``
 file store for ``file``) and ``expected.json``: what the MLflow client itself reads back from the store
@@ -29,7 +30,7 @@ def build(kind: str, root: str) -> dict:
     from sklearn.linear_model import LinearRegression
 
     os.chdir(root)
-    uri = "sqlite:///mlflow.db" if kind == "sqlite" else "file:" + os.path.join(root, "mlruns")
+    uri = {"sqlite": "sqlite:///mlflow.db", "file": "file:" + os.path.join(root, "mlruns")}.get(kind, kind)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     client = MlflowClient(uri, uri)
@@ -155,6 +156,12 @@ def expected(client, model_uri: str) -> dict:
 
 def main(kind: str, archive: str) -> None:
     archive = os.path.abspath(archive)
+    if not archive.endswith(".tar.gz"):  # a live store (e.g. on PostgreSQL): artifacts and expected.json in a folder
+        os.makedirs(os.path.join(archive, "store"), exist_ok=True)
+        truth = build(kind, os.path.join(archive, "store"))
+        with open(os.path.join(archive, "expected.json"), "w") as f:
+            json.dump(truth, f, indent=1, sort_keys=True)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         store = os.path.join(tmp, "store")
         os.makedirs(store)

@@ -263,3 +263,91 @@ def test_source_changing_during_import_is_refused_whole(tmp_path):
         stop.set()
         writer.join()
     assert Client(f"sqlite:///{tmp_path}/t.db").get_experiment_by_name("exp-1") is None
+
+
+def test_mlflow_store_on_postgresql(tmp_path, monkeypatch, postgres_uri):
+    """A live store MLflow 3.17 (mlflow-skinny, from the test extra) writes on PostgreSQL, imported into SQLite."""
+    script = os.path.join(os.path.dirname(__file__), "make_mlflow_fixtures.py")
+    env = {**os.environ, "MLFLOW_ALLOW_FILE_STORE": "true"}
+    subprocess.run([sys.executable, script, postgres_uri, str(tmp_path / "pg")], check=True, env=env,
+                   cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(tmp_path / "pg" / "expected.json") as f:
+        expected = json.load(f)
+    monkeypatch.chdir(tmp_path)
+    target = f"sqlite:///{tmp_path}/mltrail.db"
+    result = run_cli("--from", postgres_uri, "--artifacts", str(tmp_path / "pg" / "store" / "mlruns"), "--to", target)
+    assert result.exit_code == 0, result.output
+    assert_same_as_mlflow(target, expected)
+
+
+def test_mlflow_artifacts_server_root_and_keep_artifact_location(tmp_path, monkeypatch):
+    """Experiments of a ``mlflow server`` store record ``mlflow-artifacts:/<id>``: --artifacts names the
+    server's artifact root. With --keep-artifact-location nothing is copied and models load in place."""
+    store, _ = unpack("mlflow-3.17-sqlite.tar.gz", tmp_path / "src")
+    os.rename(os.path.join(store, "mlruns"), os.path.join(store, "mlartifacts"))
+    db = sqlite3.connect(f"{store}/mlflow.db")
+    old = db.execute("SELECT artifact_location FROM experiments WHERE experiment_id = 1").fetchone()[0][: -len("/1")]
+    for table, column in (("experiments", "artifact_location"), ("runs", "artifact_uri"),
+                          ("logged_models", "artifact_location"), ("model_versions", "storage_location")):
+        db.execute(f"UPDATE {table} SET {column} = replace({column}, ?, 'mlflow-artifacts:')", (old,))
+    db.commit()
+    monkeypatch.chdir(tmp_path)
+    target = f"sqlite:///{tmp_path}/copied.db"
+    result = run_cli("--from", f"sqlite:///{store}/mlflow.db", "--artifacts", os.path.join(store, "mlartifacts"), "--to", target)
+    assert result.exit_code == 0, result.output
+    assert "alpha (1)      artifact files      12      12  ok" in result.output
+    import mltrail
+
+    mltrail.set_tracking_uri(target)
+    assert mltrail.sklearn.load_model("models:/reg/2").coef_[0] == pytest.approx(6.0)
+
+    (tmp_path / "kept").mkdir()
+    kept = f"sqlite:///{tmp_path}/kept/kept.db"
+    direct = os.path.join(store, "mlartifacts")
+    plain = sqlite3.connect(f"{store}/mlflow.db")  # referenced in place: locations must be real paths
+    for table, column in (("experiments", "artifact_location"), ("runs", "artifact_uri"),
+                          ("logged_models", "artifact_location"), ("model_versions", "storage_location")):
+        plain.execute(f"UPDATE {table} SET {column} = replace({column}, 'mlflow-artifacts:', ?)", (direct,))
+    plain.commit()
+    result = run_cli("--from", f"sqlite:///{store}/mlflow.db", "--to", kept, "--keep-artifact-location")
+    assert result.exit_code == 0, result.output
+    run = Client(kept).search_runs(["1"], filter_string="tags.mlflow.runName = 'parent'")[0]
+    assert run.info.artifact_uri.startswith(direct)
+    assert not os.path.exists(tmp_path / "kept" / "mltrail-artifacts")  # nothing copied
+    mltrail.set_tracking_uri(kept)
+    assert mltrail.sklearn.load_model("models:/reg/1").coef_[0] == pytest.approx(3.0)
+
+
+def test_progress_bar_on_a_terminal(tmp_path):
+    import pty
+
+    from benchmarks.import_mlflow import make_mlflow_store
+
+    source = make_mlflow_store(tmp_path / "src", experiments=1, runs_per_experiment=50, metrics_per_run=10)
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "mltrail.cli.import_mlflow", "--from", source, "--to",
+                             f"sqlite:///{tmp_path}/t.db"], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.wait() == 0
+    assert b"runs 50/50  metrics 500" in seen
+    piped = subprocess.run([sys.executable, "-m", "mltrail.cli.import_mlflow", "--from", source, "--to",
+                            f"sqlite:///{tmp_path}/t2.db"], cwd=tmp_path, capture_output=True)
+    assert b"runs 50/50" not in piped.stderr  # no bar when stderr is not a terminal
+
+
+def test_file_store_ids_too_big_for_a_server_database_are_reported(tmp_path, monkeypatch, postgres_uri):
+    store, _ = unpack("mlflow-2.19-file.tar.gz", tmp_path / "src")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("--from", os.path.join(store, "mlruns"), "--to", postgres_uri)
+    assert result.exit_code == 1
+    assert "does not fit the target database's experiment ids" in result.output
+    assert "experiment 'Default' (id 0): completed" in result.output
