@@ -88,10 +88,11 @@ def main() -> None:
             cwd=tmp, capture_output=True, text=True,
         )
         seconds = time.perf_counter() - start
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak_mb, cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
         print(proc.stdout[-400:], proc.stderr[-400:])
         print(f"import-mlflow: {args.runs:,} runs, {per_run * args.runs:,} metric rows in {seconds:.1f} s "
-              f"(target <= 60 s), peak RSS {peak_mb:.0f} MB (target <= 300 MB), exit {proc.returncode}")
+              f"(target <= 60 s; CPU {cpu:.1f} s, load average {os.getloadavg()[0]:.1f}), peak RSS {peak_mb:.0f} MB (target <= 300 MB), exit {proc.returncode}")
 
 
 if __name__ == "__main__":
