@@ -209,8 +209,10 @@ class FileSource(Source):
                     row={
                         "model_id": meta.get("model_id", model_id), "experiment_id": experiment_id,
                         "name": meta.get("name", ""), "artifact_location": meta.get("artifact_location", ""),
-                        "creation_timestamp_ms": meta.get("creation_timestamp_ms"),
-                        "last_updated_timestamp_ms": meta.get("last_updated_timestamp_ms"),
+                        "creation_timestamp_ms": meta.get("creation_timestamp", meta.get("creation_timestamp_ms")),
+                        "last_updated_timestamp_ms": meta.get(
+                            "last_updated_timestamp", meta.get("last_updated_timestamp_ms")
+                        ),
                         "status": _LOGGED_MODEL_STATUS.get(status, str(status)) if isinstance(status, int) else str(status),
                         "lifecycle_stage": meta.get("lifecycle_stage") or "active", "model_type": meta.get("model_type"),
                         "source_run_id": meta.get("source_run_id"), "status_message": meta.get("status_message"),
@@ -220,6 +222,16 @@ class FileSource(Source):
                     metrics=metrics,
                 )
             )
+        return out
+
+    def run_outputs(self, run_ids: Sequence[str]) -> list[tuple[str, str, int]]:
+        out = []
+        for run_id in run_ids:
+            folder = os.path.join(self._run_dirs[run_id], "outputs")
+            for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+                meta = _meta(os.path.join(folder, name))
+                if meta.get("destination_type") == "MODEL_OUTPUT":
+                    out.append((run_id, str(meta.get("destination_id")), int(meta.get("step") or 0)))
         return out
 
     # -- registry --------------------------------------------------------------------------------
@@ -275,7 +287,14 @@ class FileSource(Source):
         ids = self.run_ids(experiment_id)
         params = sum(1 for _ in self.params(ids))
         tags = sum(1 for _ in self.tags(ids))
-        metrics = sum(1 for _ in self.metrics(ids))
+        # MLflow's file store can append the same row twice (MLflow 3's log_model re-logs values);
+        # like MLflow's SQL stores, mltrail keeps an exact repeat once: distinct rows are counted
+        metrics, seen, current = 0, set(), None
+        for run_id, key, value, timestamp, step in self.metrics(ids):
+            if run_id != current:
+                metrics, seen, current = metrics + len(seen), set(), run_id
+            seen.add((key, repr(value), timestamp, step))
+        metrics += len(seen)
         return SourceCounts(len(ids), params, metrics, tags, len(self.logged_models(experiment_id)))
 
 
