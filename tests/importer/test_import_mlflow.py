@@ -125,9 +125,9 @@ def test_tampered_imported_model_is_refused(tmp_path, monkeypatch):
         mltrail.sklearn.load_model("models:/reg/1")
 
 
-def test_server_database_targets(tmp_path, monkeypatch, store_uri):
-    if store_uri.startswith("sqlite"):
-        pytest.skip("the sqlite target is covered above")
+@pytest.mark.parametrize("backend", ["postgres_uri", "mysql_uri"])
+def test_server_database_targets(tmp_path, monkeypatch, request, backend):
+    store_uri = request.getfixturevalue(backend)
     store, expected = unpack("mlflow-3.17-sqlite.tar.gz", tmp_path / "src")
     monkeypatch.chdir(tmp_path)
     result = run_cli(*source_args("mlflow-3.17-sqlite.tar.gz", store), "--to", store_uri)
