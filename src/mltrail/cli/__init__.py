@@ -27,6 +27,7 @@ _COMMANDS = {
     "ui": "mltrail.cli.server:ui",
     "gc": "mltrail.cli.gc:gc",
     "users": "mltrail.cli.users:users",
+    "import-mlflow": "mltrail.cli.import_mlflow:import_mlflow",
 }
 
 
