@@ -13,6 +13,9 @@ Database URIs, each a fresh, empty database owned by the test:
 - ``store_uri``    - parametrized over the three above (test ids ``sqlite``, ``postgresql``,
   ``mysql``): a test using it runs once per backend.
 
+``auth_server(**settings)`` starts ``mltrail server --auth`` (admin ``ADMIN``) and returns an
+``AuthServer`` (``url``, ``app``, its auth ``store``, ``user(name)`` -> a Basic header, ``call``).
+
 Server databases (schemas on PostgreSQL) are created per test, with unique names so concurrent
 test sessions on the same servers never share one, and all dropped at the end of the session. When the environment variable is unset
 and the server cannot be reached, tests needing it are skipped; when the variable IS set (CI
@@ -185,10 +188,11 @@ def store_uri(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue(fixture)
 
 
-def serve_app(app, started: list, port: int = 0) -> str:
+def serve_app(app, started: list, port: int = 0, **uvicorn_options) -> str:
     """Run the ASGI ``app`` under uvicorn in a thread on a free 127.0.0.1 port (or ``port``: a server
     restarted where it was); return its ``http://`` URI. ``(server, thread, socket)`` is appended to
-    ``started``."""
+    ``started`` for :func:`stop_servers`; ``uvicorn_options`` override the quiet defaults
+    (``log_level="warning"``, ``access_log=False``)."""
     import socket
     import threading
 
@@ -197,7 +201,8 @@ def serve_app(app, started: list, port: int = 0) -> str:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    options = {"log_level": "warning", "access_log": False, "lifespan": "off", **uvicorn_options}
+    server = uvicorn.Server(uvicorn.Config(app, **options))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not server.started:
@@ -233,3 +238,61 @@ def serve_http(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 def http_uri(sqlite_uri: str, serve_http) -> str:
     """``http://`` URI of a live mltrail server over a new SQLite database (see ``serve_http``)."""
     return serve_http(sqlite_uri)
+
+
+ADMIN = ("admin", "admin-pass-1")
+
+
+def basic(username: str, password: str) -> dict[str, str]:
+    """The ``Authorization`` header of HTTP Basic credentials."""
+    import base64
+
+    return {"Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
+
+
+class AuthServer:
+    """A live ``mltrail server --auth`` app (``url``) with its auth store (``store``) and helpers."""
+
+    def __init__(self, url: str, app) -> None:
+        self.url = url
+        self.app = app
+        self.store = app.state.context.auth.store
+        self.admin = basic(*ADMIN)
+
+    def user(self, username: str, password: str = "") -> dict[str, str]:
+        """Create a user (not an admin); their Basic header."""
+        password = password or f"{username}-pass-1"
+        self.store.create_user(username, password)
+        return basic(username, password)
+
+    def call(self, method: str, path: str, headers: dict, **kwargs):
+        """A request to the REST API (``path`` under ``/api/2.0/mlflow/``)."""
+        import httpx
+
+        return httpx.request(method, f"{self.url}/api/2.0/mlflow/{path}", headers=headers, timeout=30, **kwargs)
+
+
+@pytest.fixture
+def auth_server(sqlite_uri: str, tmp_path, monkeypatch) -> Iterator:
+    """``auth_server(**settings)`` -> :class:`AuthServer`: ``mltrail server --auth`` over a fresh SQLite
+    store (admin ``ADMIN`` from MLTRAIL_ADMIN_USERNAME/PASSWORD; ``settings`` are ServerConfig fields,
+    e.g. ``auth_default_permission="NO_PERMISSIONS"``, ``auth_cache_ttl=0``; ``uvicorn`` options too)."""
+    from mltrail.server import create_app
+
+    started: list = []
+
+    def _start(backend_uri: str = sqlite_uri, uvicorn: dict | None = None, **settings) -> AuthServer:
+        monkeypatch.setenv("MLTRAIL_ADMIN_USERNAME", ADMIN[0])
+        monkeypatch.setenv("MLTRAIL_ADMIN_PASSWORD", ADMIN[1])
+        settings.setdefault("access_log", False)
+        app = create_app(backend_store_uri=backend_uri, artifacts_destination=str(tmp_path / "artifacts"),
+                         auth=True, **settings)
+        monkeypatch.delenv("MLTRAIL_ADMIN_USERNAME")
+        monkeypatch.delenv("MLTRAIL_ADMIN_PASSWORD")
+        return AuthServer(serve_app(app, started, **(uvicorn or {})), app)
+
+    yield _start
+    for server, thread, sock in started:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()

@@ -35,6 +35,8 @@ from starlette.routing import Route
 from ..artifacts.local import LocalArtifactRepository
 from ..exceptions import InvalidParameterError, MltrailError, ResourceNotFoundError
 from .artifact_paths import STAGING, destination_repo, inside, safe_path, write_stream
+from .auth.access import ANY_USER, on_artifact
+from .auth.routes_guard import guarded
 from .errors import error_response, storage_error
 from .protocol import ProtoJSONResponse
 
@@ -190,8 +192,11 @@ def _guarded(handler: Any) -> Any:
 def routes() -> list[Route]:
     """The multipart routes (mounted with the artifact proxy)."""
     return [
-        Route(MPU_PREFIX + "/create/{artifact_path:path}", _guarded(create), methods=["POST"]),
-        Route(MPU_PREFIX + "/complete/{artifact_path:path}", _guarded(complete), methods=["POST"]),
-        Route(MPU_PREFIX + "/abort/{artifact_path:path}", _guarded(abort), methods=["POST"]),
-        Route(MPU_PREFIX + "/upload/{upload_id}/{part_number}", _guarded(upload_part), methods=["PUT"]),
+        Route(MPU_PREFIX + "/create/{artifact_path:path}", guarded(on_artifact(), _guarded(create)), methods=["POST"]),
+        Route(MPU_PREFIX + "/complete/{artifact_path:path}", guarded(on_artifact(), _guarded(complete)),
+              methods=["POST"]),
+        Route(MPU_PREFIX + "/abort/{artifact_path:path}", guarded(on_artifact(), _guarded(abort)), methods=["POST"]),
+        # the upload id (128 random bits) is handed out only by a create that passed its EDIT check
+        Route(MPU_PREFIX + "/upload/{upload_id}/{part_number}", guarded(ANY_USER, _guarded(upload_part)),
+              methods=["PUT"]),
     ]

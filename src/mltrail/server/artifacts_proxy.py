@@ -26,6 +26,8 @@ from ..artifacts.local import LocalArtifactRepository
 from ..exceptions import InvalidParameterError, MltrailError, ResourceNotFoundError
 from ..store.rest.wire import file_info_to_json
 from . import artifacts_multipart
+from .auth.access import on_artifact
+from .auth.routes_guard import guarded
 from .artifact_paths import STAGING, destination_repo, local_file, safe_path, write_stream
 from .errors import error_response, storage_error
 from .protocol import ProtoJSONResponse
@@ -119,7 +121,7 @@ async def listing(request: Request) -> Response:
 def routes() -> list[Route]:
     """The proxy's routes (mounted by ``create_app`` when the server serves artifacts)."""
     return [
-        Route(PREFIX, listing, methods=["GET"]),
-        Route(PREFIX + "/{artifact_path:path}", artifact, methods=["GET", "PUT", "DELETE"]),
+        Route(PREFIX, guarded(on_artifact("path"), listing), methods=["GET"]),
+        Route(PREFIX + "/{artifact_path:path}", guarded(on_artifact(), artifact), methods=["GET", "PUT", "DELETE"]),
         *artifacts_multipart.routes(),
     ]
