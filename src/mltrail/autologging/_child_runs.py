@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import time
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -114,7 +115,7 @@ def write_child_batch(
         write_child_batch(call, trial_run_id, metrics={"loss": 0.3}, end_status="FINISHED")
     """
     from ..exceptions import InvalidParameterError
-    from ._calls import AutologCall
+    from ._calls import AutologCall, _leave_stack
 
     child = AutologCall(parent.integration, parent.config, parent.wrapped, None, (), {})
     child.run_id = run_id
@@ -127,7 +128,23 @@ def write_child_batch(
     client = child.client
 
     def write(kept_params: dict, kept_metrics: list, kept_tags: dict) -> None:
-        _write_batch(client, run_id, kept_params, kept_metrics, kept_tags, end_status, end_time)
+        # through the child's store write: kept in memory and retried when the store is unavailable
+        from .. import fluent
+        from ..entities import Metric, Param, RunTag
+
+        kwargs: dict = {"metrics": [Metric(k, v, ts, step) for k, v, ts, step in kept_metrics],
+                        "params": [Param(k, v) for k, v in kept_params.items()],
+                        "tags": [RunTag(k, v) for k, v in kept_tags.items()]}
+        if end_status is not None:
+            kwargs = {"status": end_status, "end_time": end_time or int(time.time() * 1000), **kwargs}
+        active = fluent.active_run()
+        try:
+            child._store_write(
+                lambda: _write_batch(client, run_id, kept_params, kept_metrics, kept_tags, end_status, end_time),
+                "log_batch" if end_status is None else "finish_run", kwargs)
+        finally:
+            if end_status is not None and active is not None and active.info.run_id == run_id:
+                _leave_stack(active)  # buffered: the run must not stay active
 
     try:
         try:
