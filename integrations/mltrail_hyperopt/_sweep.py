@@ -36,6 +36,7 @@ from mltrail.autologging import (
     start_autolog_run,
     write_child_batch,
 )
+from mltrail.exceptions import StoreUnavailableError
 
 from ._point import point_params
 from ._space import space_to_json
@@ -160,7 +161,13 @@ class Sweep:
             if tid in self.finished_before or tid in self.records:
                 continue
             if doc.get("state") in (_JOB_STATE_DONE, _JOB_STATE_ERROR):
-                self.call.safely(f"log trial {tid} from its trial document", self._log_trial_document, doc)
+                try:
+                    self._log_trial_document(doc)
+                except StoreUnavailableError as exc:  # the store is down: the others would wait on it too
+                    self.call.note_failure(f"log trial {tid} from its trial document", exc)
+                    break
+                except Exception as exc:
+                    self.call.note_failure(f"log trial {tid} from its trial document", exc)
         self.policy.write_kept(lambda run_id, exc: self.call.note_failure(f"log the model of run {run_id}", exc))
         records = list(self.records.values())
         finite = [r for r in records if r.ok and r.loss is not None and not math.isnan(r.loss)]
