@@ -44,8 +44,9 @@ async def upload(request: Request, repo: S3ArtifactRepository, path: str) -> Res
     try:
         async for piece in request.stream():
             buffer += piece
-            if len(buffer) >= chunk:
-                part, buffer = bytes(buffer), bytearray()
+            while len(buffer) >= chunk:  # parts of exactly one chunk, but the last
+                part = bytes(buffer[:chunk])
+                del buffer[:chunk]
                 await run_in_threadpool(writer.write_part, part)
                 del part
         if buffer:

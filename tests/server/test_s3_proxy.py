@@ -1,0 +1,183 @@
+"""``mltrail server`` proxying artifacts to an ``s3://`` destination (moto's standalone S3 server):
+mltrail's client and the stock MLflow client, single PUTs streamed to S3 in parts, MLflow's multipart
+routes, streamed downloads, hostile paths, and a dead endpoint or a missing bucket behind the proxy."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+from typing import Iterator
+
+import boto3
+import httpx
+import numpy as np
+import pytest
+
+from ..conftest import serve_app
+
+ART = "/api/2.0/mlflow-artifacts/artifacts"
+MPU = "/api/2.0/mlflow-artifacts/mpu"
+CHUNK = 5 * 1024 * 1024
+
+
+def _s3():
+    return boto3.session.Session().client("s3", endpoint_url=os.environ["MLFLOW_S3_ENDPOINT_URL"])
+
+
+def _keys(bucket: str, prefix: str = "") -> list[str]:
+    pages = _s3().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
+
+
+@pytest.fixture
+def s3_server(s3_bucket, sqlite_uri, monkeypatch) -> Iterator[str]:
+    """A mltrail server over SQLite whose artifact destination is ``s3://<bucket>/proxied``."""
+    from mltrail.server import create_app
+
+    monkeypatch.setenv("MLTRAIL_S3_MULTIPART_CHUNK_SIZE", str(CHUNK))
+    started: list = []
+    app = create_app(backend_store_uri=sqlite_uri, artifacts_destination=f"s3://{s3_bucket}/proxied", access_log=False)
+    yield serve_app(app, started)
+    for server, thread, sock in started:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def test_mltrail_client_logs_models_and_artifacts_through_the_proxy_into_s3(s3_server, s3_bucket, tmp_path) -> None:
+    import mltrail
+    from sklearn.linear_model import LinearRegression
+
+    mltrail.set_tracking_uri(s3_server)
+    mltrail.set_experiment("proxied-s3")
+    (tmp_path / "notes.txt").write_text("hello")
+    X = np.arange(20, dtype=float).reshape(10, 2)
+    model = LinearRegression().fit(X, X[:, 0])
+    with mltrail.start_run() as run:
+        mltrail.log_artifact(str(tmp_path / "notes.txt"), "docs")
+        info = mltrail.sklearn.log_model(model, name="model")
+    run_id = run.info.run_id
+    assert run.info.artifact_uri.startswith("mlflow-artifacts:")
+    exp_id = run.info.experiment_id
+    assert f"proxied/{exp_id}/{run_id}/artifacts/docs/notes.txt" in _keys(s3_bucket, "proxied/")
+    assert f"proxied/{exp_id}/models/{info.model_id}/artifacts/MLmodel" in _keys(s3_bucket, "proxied/")
+
+    client = mltrail.MlflowClient()
+    assert [f.path for f in client.list_artifacts(run_id, "docs")] == ["docs/notes.txt"]
+    back = client.download_artifacts(run_id, "docs/notes.txt", str(tmp_path / "dl"))
+    assert open(back).read() == "hello"
+    for uri in (info.model_uri, f"runs:/{run_id}/model"):
+        assert np.allclose(mltrail.pyfunc.load_model(uri).predict(X), model.predict(X))
+    version = mltrail.register_model(info.model_uri, "proxied-taxi")
+    assert str(version.status) == "READY"
+    assert np.allclose(mltrail.pyfunc.load_model("models:/proxied-taxi/1").predict(X), model.predict(X))
+
+
+def test_a_single_put_is_streamed_to_s3_in_parts_and_streamed_back(s3_server, s3_bucket) -> None:
+    data = os.urandom(2 * CHUNK + 777)
+
+    def body() -> Iterator[bytes]:  # chunked transfer: the server does not know the size in advance
+        for start in range(0, len(data), 1 << 20):
+            yield data[start:start + (1 << 20)]
+
+    put = httpx.put(f"{s3_server}{ART}/0/r1/artifacts/big.bin", content=body(), timeout=60)
+    assert put.status_code == 200, put.text
+    assert _s3().head_object(Bucket=s3_bucket, Key="proxied/0/r1/artifacts/big.bin")["ETag"].strip('"').endswith("-3")
+    small = httpx.put(f"{s3_server}{ART}/0/r1/artifacts/small.txt", content=b"tiny")
+    assert small.status_code == 200
+    with httpx.stream("GET", f"{s3_server}{ART}/0/r1/artifacts/big.bin", timeout=60) as answer:
+        assert answer.status_code == 200 and int(answer.headers["content-length"]) == len(data)
+        digest = hashlib.sha256()
+        for piece in answer.iter_bytes():
+            digest.update(piece)
+    assert digest.digest() == hashlib.sha256(data).digest()
+    assert httpx.get(f"{s3_server}{ART}/0/r1/artifacts/small.txt").content == b"tiny"
+    listing = httpx.get(f"{s3_server}{ART}", params={"path": "0/r1/artifacts"}).json()["files"]
+    assert [(f["path"], f["file_size"]) for f in listing] == [("big.bin", str(len(data))), ("small.txt", "4")] or \
+        [(f["path"], int(f["file_size"])) for f in listing] == [("big.bin", len(data)), ("small.txt", 4)]
+    missing = httpx.get(f"{s3_server}{ART}/0/r1/artifacts/nothing.bin")
+    assert missing.status_code == 404 and missing.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+    assert httpx.delete(f"{s3_server}{ART}/0/r1/artifacts").status_code == 200
+    assert _keys(s3_bucket, "proxied/0/r1/") == []
+
+
+def test_stock_client_against_the_s3_proxy_with_multipart_uploads(s3_server, s3_bucket, tmp_path, monkeypatch) -> None:
+    mlflow = pytest.importorskip("mlflow")
+    monkeypatch.setenv("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", "true")
+    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", str(CHUNK))
+    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", str(CHUNK))
+    data = os.urandom(2 * CHUNK + 1000)  # 3 parts
+    (tmp_path / "weights.bin").write_bytes(data)
+    (tmp_path / "small.txt").write_text("small")
+    client = mlflow.MlflowClient(s3_server)
+    run = client.create_run("0")
+    run_id = run.info.run_id
+    client.log_artifact(run_id, str(tmp_path / "weights.bin"), "big")
+    client.log_artifact(run_id, str(tmp_path / "small.txt"))
+    key = f"proxied/0/{run_id}/artifacts/big/weights.bin"
+    assert _s3().head_object(Bucket=s3_bucket, Key=key)["ETag"].strip('"').endswith("-3")
+    assert sorted(f.path for f in client.list_artifacts(run_id)) == ["big", "small.txt"]
+    back = client.download_artifacts(run_id, "big/weights.bin", str(tmp_path / "down"))
+    assert hashlib.sha256(open(back, "rb").read()).digest() == hashlib.sha256(data).digest()
+    assert _s3().list_multipart_uploads(Bucket=s3_bucket).get("Uploads", []) == []
+
+
+def test_mpu_abort_and_bad_parts_on_s3(s3_server, s3_bucket) -> None:
+    created = httpx.post(f"{s3_server}{MPU}/create/0/r2/artifacts", json={"path": "/home/me/f.bin", "num_parts": 2})
+    assert created.status_code == 200, created.text
+    body = created.json()
+    assert [c["part_number"] for c in body["credentials"]] == [1, 2]
+    part = httpx.put(body["credentials"][0]["url"], content=b"x" * CHUNK)
+    assert part.status_code == 200 and part.headers["ETag"]
+    wrong = httpx.post(f"{s3_server}{MPU}/complete/0/r2/artifacts", json={
+        "path": "f.bin", "upload_id": body["upload_id"], "parts": [{"part_number": 1, "etag": '"0" '}]})
+    assert wrong.status_code == 400, wrong.text
+    assert httpx.post(f"{s3_server}{MPU}/abort/0/r2/artifacts",
+                      json={"path": "f.bin", "upload_id": body["upload_id"]}).status_code == 200
+    assert _s3().list_multipart_uploads(Bucket=s3_bucket).get("Uploads", []) == []
+    assert _keys(s3_bucket, "proxied/0/r2/") == []
+
+
+@pytest.mark.parametrize("path", ["0/%2e%2e/%2e%2e/outside.txt", "0/..%2f..%2foutside.txt", "0/r/%00x"])
+def test_paths_that_leave_the_s3_destination_are_refused(s3_server, s3_bucket, path) -> None:
+    answer = httpx.put(f"{s3_server}{ART}/{path}", content=b"evil")
+    assert answer.status_code == 400 and answer.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    part = httpx.put(f"{s3_server}{MPU}/upload/abc/1", params={"path": "../../outside.txt"}, content=b"evil")
+    assert part.status_code == 400
+    assert _keys(s3_bucket) == []
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.timeout(60)
+def test_a_dead_s3_endpoint_behind_the_proxy_is_a_503_naming_it(s3_server, monkeypatch) -> None:
+    dead = f"http://127.0.0.1:{_free_port()}"
+    monkeypatch.setenv("MLFLOW_S3_ENDPOINT_URL", dead)  # the in-process server reads it on its next request
+    for answer in (httpx.put(f"{s3_server}{ART}/0/r3/artifacts/f.txt", content=b"x", timeout=60),
+                   httpx.get(f"{s3_server}{ART}/0/r3/artifacts/f.txt", timeout=60),
+                   httpx.get(f"{s3_server}{ART}", params={"path": "0"}, timeout=60)):
+        assert answer.status_code == 503
+        assert answer.json()["error_code"] == "TEMPORARILY_UNAVAILABLE" and dead in answer.json()["message"]
+
+
+def test_a_missing_bucket_behind_the_proxy_is_a_404_naming_it(s3_bucket, sqlite_uri) -> None:
+    from mltrail.server import create_app
+
+    started: list = []
+    app = create_app(backend_store_uri=sqlite_uri, artifacts_destination="s3://no-such-bucket-mltrail/x",
+                     access_log=False)
+    uri = serve_app(app, started)
+    try:
+        answer = httpx.put(f"{uri}{ART}/0/r/artifacts/f.txt", content=b"x")
+        assert answer.status_code == 404
+        assert "S3 bucket 'no-such-bucket-mltrail' does not exist" in answer.json()["message"]
+    finally:
+        for server, thread, sock in started:
+            server.should_exit = True
+            thread.join(10)
+            sock.close()
