@@ -108,6 +108,7 @@ def test_gc_removes_the_s3_copy_of_a_failed_registration(s3_root, s3_bucket) -> 
     from sklearn.linear_model import LinearRegression
 
     from mltrail.cli.gc import collect
+    from mltrail.entities import ModelVersionStatus
 
     X = np.arange(8, dtype=float).reshape(4, 2)
     with mltrail.start_run() as run:
@@ -121,6 +122,20 @@ def test_gc_removes_the_s3_copy_of_a_failed_registration(s3_root, s3_bucket) -> 
     # a registration killed mid-copy: part of the copy is in S3, the version PENDING_REGISTRATION
     mltrail.artifacts.get_artifact_repository(location).log_bytes(b"partial", "MLmodel")
     assert _keys(s3_bucket, "mltrail/models/gc-taxi/")
+    # a registration whose copy failed, its copy left behind
+    failed = store.create_model_version("gc-taxi", f"runs:/{run.info.run_id}/model", run.info.run_id,
+                                        storage_root=f"{s3_root}/models")
+    failed_location = store.get_model_version_download_uri("gc-taxi", failed.version)
+    mltrail.artifacts.get_artifact_repository(failed_location).log_bytes(b"partial", "MLmodel")
+    store.set_model_version_status("gc-taxi", failed.version, ModelVersionStatus.FAILED_REGISTRATION, "copy failed")
+    # an upload a killed process never finished: its parts stay billed until aborted
+    s3 = boto3.session.Session().client("s3", endpoint_url=os.environ["MLFLOW_S3_ENDPOINT_URL"])
+    s3.create_multipart_upload(Bucket=s3_bucket, Key=f"mltrail/0/{run.info.run_id}/artifacts/huge.bin")
+    assert _keys(s3_bucket, "mltrail/models/gc-taxi/")
+
     lines = collect(client, older_than_seconds=0)
-    assert any("gc-taxi version 1" in line for line in lines)
+    assert any("Expired registration: gc-taxi version 1" in line for line in lines)
+    assert any("Removed copy of failed registration: gc-taxi version 2" in line for line in lines)
+    assert f"Aborted unfinished S3 upload: {s3_root}/0/{run.info.run_id}/artifacts/huge.bin" in lines
     assert _keys(s3_bucket, "mltrail/models/gc-taxi/") == []
+    assert s3.list_multipart_uploads(Bucket=s3_bucket).get("Uploads", []) == []

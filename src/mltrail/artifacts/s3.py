@@ -175,6 +175,28 @@ class S3ArtifactRepository(ArtifactRepository):
             with s3_errors(f"delete of {rel or self.artifact_uri!r}", self.bucket):
                 self._client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
 
+    def abort_stale_uploads(self, older_than_seconds: float) -> list[str]:
+        """Abort the unfinished multipart uploads under this folder started over ``older_than_seconds``
+        ago (a killed upload's parts cost storage until aborted); their ``s3://`` URIs.
+
+        >>> repo.abort_stale_uploads(600)
+        ['s3://ml/runs/1/abc/artifacts/weights.bin']
+        """
+        import datetime
+
+        cutoff = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=older_than_seconds)
+        aborted = []
+        with s3_errors("listing of unfinished uploads", self.bucket):
+            pages = self._client.get_paginator("list_multipart_uploads").paginate(
+                Bucket=self.bucket, Prefix=self._folder_prefix(""))
+            for page in pages:
+                for upload in page.get("Uploads", []):
+                    if upload["Initiated"] <= cutoff:
+                        self._client.abort_multipart_upload(Bucket=self.bucket, Key=upload["Key"],
+                                                            UploadId=upload["UploadId"])
+                        aborted.append(f"s3://{self.bucket}/{upload['Key']}")
+        return sorted(aborted)
+
     # -- reading ---------------------------------------------------------------
     def _pages(self, prefix: str, delimiter: Optional[str]) -> Iterator[dict]:
         kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix}
