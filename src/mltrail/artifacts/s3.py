@@ -297,8 +297,8 @@ class S3ArtifactRepository(ArtifactRepository):
 class MultipartWriter:
     """Store one object from consecutive parts without holding more than one part in memory.
 
-    Parts (each at least 5 MiB, but the last) go to S3 as they come; a file of one
-    part is a single PUT. ``abort`` drops what was sent::
+    Parts (each at least 5 MiB, but the last) go to S3 as they come, but the first, held
+    until a second comes: a file of one part is a single PUT. ``abort`` drops what was sent::
 
         writer = repo.multipart_writer("models/weights.bin")
         for part in parts: writer.write_part(part)
@@ -312,10 +312,15 @@ class MultipartWriter:
         self._pending: Optional[bytes] = None  # held back: it may be the only part
 
     def write_part(self, data: bytes) -> None:
-        """Send the part held back (if any) and hold ``data``."""
+        """Send ``data`` as the next part (the first is held back until a second comes: it may be the only one)."""
+        if self.upload_id is None and self._pending is None:
+            self._pending = data
+            return
         if self._pending is not None:
-            self._send(self._pending)
-        self._pending = data
+            pending, self._pending = self._pending, None
+            self._send(pending)
+            del pending
+        self._send(data)
 
     def _send(self, data: bytes) -> None:
         client, bucket = self.repo._client, self.repo.bucket

@@ -45,7 +45,7 @@ async def upload(request: Request, repo: S3ArtifactRepository, path: str) -> Res
         async for piece in request.stream():
             buffer += piece
             while len(buffer) >= chunk:  # parts of exactly one chunk, but the last
-                part = bytes(buffer[:chunk])
+                part = memoryview(buffer)[:chunk].tobytes()  # one copy
                 del buffer[:chunk]
                 await run_in_threadpool(writer.write_part, part)
                 del part
