@@ -168,3 +168,12 @@ def test_import_mltrail_does_not_import_boto3() -> None:
             "print(sorted(m for m in ('boto3', 'botocore') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_without_boto3_an_s3_uri_says_which_extra_to_install() -> None:
+    code = ("import sys; sys.modules['boto3'] = None\n"  # as if boto3 were not installed
+            "from mltrail.artifacts import get_artifact_repository\n"
+            "try:\n    get_artifact_repository('s3://bucket/x')\n"
+            "except Exception as e:\n    print(type(e).__name__, e)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.startswith("InvalidParameterError") and "pip install 'mltrail[s3]'" in out
