@@ -207,16 +207,17 @@ def serve_app(app, started: list) -> str:
 
 @pytest.fixture
 def serve_http(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    """``serve_http(backend_uri)`` starts a ``mltrail server`` app (uvicorn in a thread, a free
-    127.0.0.1 port, artifacts proxied to a temp folder) over that database and returns its
-    ``http://`` URI; every server started is stopped after the test."""
+    """``serve_http(backend_uri, **settings)`` starts a ``mltrail server`` app (uvicorn in a thread, a
+    free 127.0.0.1 port, artifacts proxied to a temp folder unless ``settings`` — ``create_app``'s —
+    say otherwise) over that database and returns its ``http://`` URI; every server started is
+    stopped after the test."""
     from mltrail.server import create_app
 
     started: list[tuple] = []
 
-    def _serve(backend_uri: str) -> str:
-        app = create_app(backend_store_uri=backend_uri,
-                         artifacts_destination=str(tmp_path_factory.mktemp("served-artifacts")), access_log=False)
+    def _serve(backend_uri: str, **settings) -> str:
+        settings.setdefault("artifacts_destination", str(tmp_path_factory.mktemp("served-artifacts")))
+        app = create_app(backend_store_uri=backend_uri, access_log=False, **settings)
         return serve_app(app, started)
 
     yield _serve

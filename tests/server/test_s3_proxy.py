@@ -14,8 +14,6 @@ import httpx
 import numpy as np
 import pytest
 
-from ..conftest import serve_app
-
 ART = "/api/2.0/mlflow-artifacts/artifacts"
 MPU = "/api/2.0/mlflow-artifacts/mpu"
 CHUNK = 5 * 1024 * 1024
@@ -31,18 +29,10 @@ def _keys(bucket: str, prefix: str = "") -> list[str]:
 
 
 @pytest.fixture
-def s3_server(s3_bucket, sqlite_uri, monkeypatch) -> Iterator[str]:
+def s3_server(s3_bucket, sqlite_uri, serve_http, monkeypatch) -> str:
     """A mltrail server over SQLite whose artifact destination is ``s3://<bucket>/proxied``."""
-    from mltrail.server import create_app
-
     monkeypatch.setenv("MLTRAIL_S3_MULTIPART_CHUNK_SIZE", str(CHUNK))
-    started: list = []
-    app = create_app(backend_store_uri=sqlite_uri, artifacts_destination=f"s3://{s3_bucket}/proxied", access_log=False)
-    yield serve_app(app, started)
-    for server, thread, sock in started:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+    return serve_http(sqlite_uri, artifacts_destination=f"s3://{s3_bucket}/proxied")
 
 
 def test_mltrail_client_logs_models_and_artifacts_through_the_proxy_into_s3(s3_server, s3_bucket, tmp_path) -> None:
@@ -165,19 +155,30 @@ def test_a_dead_s3_endpoint_behind_the_proxy_is_a_503_naming_it(s3_server, monke
         assert answer.json()["error_code"] == "TEMPORARILY_UNAVAILABLE" and dead in answer.json()["message"]
 
 
-def test_a_missing_bucket_behind_the_proxy_is_a_404_naming_it(s3_bucket, sqlite_uri) -> None:
-    from mltrail.server import create_app
+def test_a_missing_bucket_behind_the_proxy_is_a_404_naming_it(s3_bucket, sqlite_uri, serve_http) -> None:
+    uri = serve_http(sqlite_uri, artifacts_destination="s3://no-such-bucket-mltrail/x")
+    answer = httpx.put(f"{uri}{ART}/0/r/artifacts/f.txt", content=b"x")
+    assert answer.status_code == 404
+    assert "S3 bucket 'no-such-bucket-mltrail' does not exist" in answer.json()["message"]
 
-    started: list = []
-    app = create_app(backend_store_uri=sqlite_uri, artifacts_destination="s3://no-such-bucket-mltrail/x",
-                     access_log=False)
-    uri = serve_app(app, started)
-    try:
-        answer = httpx.put(f"{uri}{ART}/0/r/artifacts/f.txt", content=b"x")
-        assert answer.status_code == 404
-        assert "S3 bucket 'no-such-bucket-mltrail' does not exist" in answer.json()["message"]
-    finally:
-        for server, thread, sock in started:
-            server.should_exit = True
-            thread.join(10)
-            sock.close()
+
+def test_with_an_s3_default_root_clients_write_to_s3_directly_and_the_server_copies_registrations(
+        s3_bucket, sqlite_uri, serve_http, tmp_path) -> None:
+    import mltrail
+    from sklearn.linear_model import LinearRegression
+
+    uri = serve_http(sqlite_uri, default_artifact_root=f"s3://{s3_bucket}/direct", serve_artifacts=False)
+    mltrail.set_tracking_uri(uri)
+    X = np.arange(20, dtype=float).reshape(10, 2)
+    model = LinearRegression().fit(X, X[:, 1])
+    (tmp_path / "f.txt").write_text("direct")
+    with mltrail.start_run() as run:
+        mltrail.log_artifact(str(tmp_path / "f.txt"))
+        info = mltrail.sklearn.log_model(model, name="model", registered_model_name="direct-taxi")
+    assert run.info.artifact_uri == f"s3://{s3_bucket}/direct/0/{run.info.run_id}/artifacts"
+    assert f"direct/0/{run.info.run_id}/artifacts/f.txt" in _keys(s3_bucket, "direct/")
+    assert mltrail.MlflowClient().get_model_version_download_uri("direct-taxi", 1) == \
+        f"s3://{s3_bucket}/direct/models/direct-taxi/1"
+    assert "direct/models/direct-taxi/1/MLmodel" in _keys(s3_bucket, "direct/models/")
+    for model_uri in (info.model_uri, "models:/direct-taxi/1"):
+        assert np.allclose(mltrail.pyfunc.load_model(model_uri).predict(X), model.predict(X))
