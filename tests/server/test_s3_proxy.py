@@ -182,3 +182,41 @@ def test_with_an_s3_default_root_clients_write_to_s3_directly_and_the_server_cop
     assert "direct/models/direct-taxi/1/MLmodel" in _keys(s3_bucket, "direct/models/")
     for model_uri in (info.model_uri, "models:/direct-taxi/1"):
         assert np.allclose(mltrail.pyfunc.load_model(model_uri).predict(X), model.predict(X))
+
+
+@pytest.mark.timeout(120)
+def test_a_stalled_s3_does_not_stop_the_server_answering(s3_bucket, s3_endpoint, sqlite_uri, serve_http,
+                                                         monkeypatch, tmp_path) -> None:
+    import threading
+
+    import mltrail
+    from tests.store.tcp_proxy import TcpProxy
+
+    host, port = s3_endpoint.rsplit("//", 1)[1].split(":")
+    with TcpProxy(host, int(port)) as proxy:
+        stalled = f"http://127.0.0.1:{proxy.port}"
+        monkeypatch.setenv("MLFLOW_S3_ENDPOINT_URL", stalled)
+        monkeypatch.setenv("MLTRAIL_S3_READ_TIMEOUT", "8")
+        monkeypatch.setenv("MLTRAIL_S3_MAX_ATTEMPTS", "1")
+        uri = serve_http(sqlite_uri, artifacts_destination=f"s3://{s3_bucket}/ui")
+        mltrail.set_tracking_uri(uri)
+        with mltrail.start_run() as run:
+            mltrail.log_text("hello", "notes/hello.txt")
+        proxy.stall()
+        answers: dict[str, httpx.Response] = {}
+
+        def read(name: str, url: str, **params: str) -> None:
+            answers[name] = httpx.get(url, params=params, timeout=60)
+
+        readers = [threading.Thread(target=read, args=("ui", f"{uri}/ajax-api/ui/artifacts"),
+                                    kwargs={"run_id": run.info.run_id, "path": "notes"}),
+                   threading.Thread(target=read, args=("proxy", f"{uri}{ART}/0/{run.info.run_id}/artifacts/notes/hello.txt"))]
+        for reader in readers:
+            reader.start()
+        readers[0].join(1.0)  # both are waiting on S3 now
+        health = httpx.get(f"{uri}/health", timeout=4)  # blocked event loop: a ReadTimeout here
+        assert health.text == "OK"
+        for reader in readers:
+            reader.join()
+    assert answers["proxy"].status_code == 503 and stalled in answers["proxy"].json()["message"]
+    assert answers["ui"].status_code == 503 and stalled in answers["ui"].text
