@@ -165,4 +165,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     # mltrail's extension (MLflow OSS has no REST route for it)
     E("GET", "model-versions/stage-history", (NAME, VERSION), model_versions.stage_history,
       "Every stage transition of a version (mltrail extension)"),
+    E("GET", "model-versions/mlmodel-sha256", (NAME, VERSION), model_versions.mlmodel_sha256,
+      "The sha256 recorded for a version's MLmodel file, checked when it is loaded (mltrail extension)"),
 )
