@@ -27,7 +27,10 @@ def _tree(root) -> dict[str, bytes]:
             for d, _, files in os.walk(root) for f in files}
 
 
-def test_files_and_folders_round_trip(s3_bucket, tmp_path) -> None:
+@pytest.mark.parametrize("variable", ["MLFLOW_S3_ENDPOINT_URL", "AWS_ENDPOINT_URL"])
+def test_files_and_folders_round_trip(s3_bucket, s3_endpoint, tmp_path, monkeypatch, variable) -> None:
+    monkeypatch.delenv("MLFLOW_S3_ENDPOINT_URL")
+    monkeypatch.setenv(variable, s3_endpoint)  # MLflow's name, or the AWS SDKs' own
     repo = get_artifact_repository(f"s3://{s3_bucket}/root/1/abc/artifacts")
     assert isinstance(repo, S3ArtifactRepository)
     src = tmp_path / "src"
@@ -116,9 +119,11 @@ def _free_port() -> int:
 
 
 @pytest.mark.timeout(60)
-def test_a_dead_endpoint_is_a_clear_error_naming_it(s3_bucket, tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize("variable", ["MLFLOW_S3_ENDPOINT_URL", "AWS_ENDPOINT_URL"])
+def test_a_dead_endpoint_is_a_clear_error_naming_it(s3_bucket, tmp_path, monkeypatch, variable) -> None:
     dead = f"http://127.0.0.1:{_free_port()}"
-    monkeypatch.setenv("MLFLOW_S3_ENDPOINT_URL", dead)
+    monkeypatch.delenv("MLFLOW_S3_ENDPOINT_URL")
+    monkeypatch.setenv(variable, dead)
     (tmp_path / "f.txt").write_text("x")
     repo = get_artifact_repository(f"s3://{s3_bucket}/run")
     with pytest.raises(StoreUnavailableError, match=f"S3 endpoint {dead} is unreachable") as caught:
