@@ -227,10 +227,9 @@ class S3ArtifactRepository(ArtifactRepository):
         return sorted(infos, key=lambda f: f.path)
 
     def _is_dir(self, path: str) -> bool:
-        for _ in self._pages(self._folder_prefix(path), "/"):
-            if _.get("KeyCount", 0):
-                return True
-            break
+        first_page = next(iter(self._pages(self._folder_prefix(path), "/")), {})
+        if first_page.get("KeyCount", 0):
+            return True
         key = self.key(path)
         with s3_errors(f"lookup of {path!r}", self.bucket, key):
             try:
@@ -268,9 +267,9 @@ class S3ArtifactRepository(ArtifactRepository):
 
         >>> size, chunks = repo.open_stream("models/weights.bin")
         """
-        key = self.key(path)
-        if not path:
+        if not normalize_artifact_path(path):
             raise ResourceNotFoundError(f"Artifact {path!r} names a folder, not a file")
+        key = self.key(path)
         with s3_errors(f"download of {path!r}", self.bucket, key):
             answer = self._client.get_object(Bucket=self.bucket, Key=key)
         body = answer["Body"]
