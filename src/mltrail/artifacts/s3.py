@@ -127,11 +127,16 @@ class S3ArtifactRepository(ArtifactRepository):
         key = self.key(join_artifact_path(normalize_artifact_path(artifact_path), os.path.basename(local_file)))
         self._upload(local_file, key)
 
-    def _upload(self, local_file: str, key: str) -> None:
+    @staticmethod
+    def _transfer_config() -> Any:
+        """Parts of one chunk, 4 at a time, from one chunk up (boto3's transfers, both ways)."""
         from boto3.s3.transfer import TransferConfig
 
         chunk = multipart_chunk_size()
-        config = TransferConfig(multipart_threshold=chunk, multipart_chunksize=chunk, max_concurrency=4)
+        return TransferConfig(multipart_threshold=chunk, multipart_chunksize=chunk, max_concurrency=4)
+
+    def _upload(self, local_file: str, key: str) -> None:
+        config = self._transfer_config()
         with s3_errors(f"upload of {key!r}", self.bucket, key):
             self._client.upload_file(local_file, self.bucket, key, Config=config)
 
@@ -242,10 +247,7 @@ class S3ArtifactRepository(ArtifactRepository):
 
     def _download_file(self, remote_file_path: str, local_path: str) -> None:
         key = self.key(remote_file_path)
-        from boto3.s3.transfer import TransferConfig
-
-        chunk = multipart_chunk_size()
-        config = TransferConfig(multipart_threshold=chunk, multipart_chunksize=chunk, max_concurrency=4)
+        config = self._transfer_config()
         with s3_errors(f"download of {remote_file_path!r}", self.bucket, key):  # ranged, to a temp file, renamed
             self._client.download_file(self.bucket, key, local_path, Config=config)
 
