@@ -113,6 +113,23 @@ def test_stock_client_against_the_s3_proxy_with_multipart_uploads(s3_server, s3_
     assert _s3().list_multipart_uploads(Bucket=s3_bucket).get("Uploads", []) == []
 
 
+def test_mltrail_client_sends_a_large_file_in_parts_through_the_s3_proxy(s3_server, s3_bucket, tmp_path,
+                                                                          monkeypatch) -> None:
+    import mltrail
+
+    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", str(CHUNK))
+    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", str(6 * 1024 * 1024))
+    data = os.urandom(16 * 1024 * 1024)  # client parts of 6 MiB: 3 (one streamed PUT would make 4 of 5 MiB)
+    (tmp_path / "weights.bin").write_bytes(data)
+    client = mltrail.MlflowClient(s3_server)
+    run_id = client.create_run("0").info.run_id
+    client.log_artifact(run_id, str(tmp_path / "weights.bin"), "big")
+    key = f"proxied/0/{run_id}/artifacts/big/weights.bin"
+    assert _s3().head_object(Bucket=s3_bucket, Key=key)["ETag"].strip('"').endswith("-3")
+    back = client.download_artifacts(run_id, "big/weights.bin", str(tmp_path / "down"))
+    assert hashlib.sha256(open(back, "rb").read()).digest() == hashlib.sha256(data).digest()
+
+
 def test_mpu_abort_and_bad_parts_on_s3(s3_server, s3_bucket) -> None:
     created = httpx.post(f"{s3_server}{MPU}/create/0/r2/artifacts", json={"path": "/home/me/f.bin", "num_parts": 2})
     assert created.status_code == 200, created.text
