@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
@@ -66,7 +67,8 @@ async def plotly_js(request: Request) -> Response:
 async def raw_artifact(request: Request) -> Response:
     """A run's artifact file, sandboxed by CSP; ``?download=1`` makes it an attachment."""
     run = pages.get_run(request, request.path_params["run_id"])
-    copy = LocalCopy(run, request.query_params.get("path", ""), run_models(pages.tracking_store(request), run))
+    models = run_models(pages.tracking_store(request), run)
+    copy = await run_in_threadpool(LocalCopy, run, request.query_params.get("path", ""), models)  # S3 may be slow
     from starlette.background import BackgroundTask
 
     download = request.query_params.get("download") == "1"
