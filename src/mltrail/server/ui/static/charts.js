@@ -1,5 +1,6 @@
 // Metric-history charts: server-downsampled series (spikes kept), re-read at full detail on zoom.
-import { getJSON, plotLayout, plotConfig, whenPlotly } from "./common.js";
+import { getJSON } from "./common.js";
+import { newPlot } from "./plot.js";
 
 export function ema(values, alpha) {
   if (!alpha) return values;
@@ -20,33 +21,31 @@ async function fetchSeries(runIds, key, range) {
 }
 
 // Draw one chart of `key` for `runIds` into `node`; options: {x, logY, smoothing, names}.
+// SVG (static/plot.js): a drag on x zooms, and the zoomed step range is read again at full detail.
 export async function drawHistory(node, runIds, key, options) {
-  const pending = fetchSeries(runIds, key, null);  // fetched while plotly.js may still be loading
-  await whenPlotly();
-  const series = await pending;
-  // SVG for what the server sends for a few runs (a WebGL context costs more to set up than it saves)
-  const type = series.reduce((a, s) => a + s.steps.length, 0) > 20000 ? "scattergl" : "scatter";
+  const series = await fetchSeries(runIds, key, null);
+  const label = (s) => (options.names && options.names[s.run_id]) || s.run_id.slice(0, 8);
   const traces = (list) => list.map((s) => ({
     x: xValues(s, options.x), y: ema(s.values.map((v) => (typeof v === "number" ? v : null)), options.smoothing),
-    name: (options.names && options.names[s.run_id]) || s.run_id.slice(0, 8), mode: s.values.length < 60 ? "lines+markers" : "lines",
-    type, hovertemplate: `%{y:.6g}<extra>${(options.names && options.names[s.run_id]) || ""}</extra>`,
+    name: label(s), mode: s.values.length < 60 ? "lines+markers" : "lines", marker: { size: 5 },
+    xlabel: options.x === "step" ? "step" : options.x === "wall" ? "time" : "s", ylabel: key,
   }));
   const total = series.reduce((a, s) => a + s.total, 0);
   const shown = series.reduce((a, s) => a + s.steps.length, 0);
-  const title = shown < total ? `${key}  (${shown} of ${total} points; zoom for detail)` : key;
+  const note = shown < total ? `${shown.toLocaleString()} of ${total.toLocaleString()} points · drag to zoom` : "";
   const xTitle = { step: "step", wall: "wall time", relative: "seconds since start" }[options.x];
-  await window.Plotly.newPlot(node, traces(series), plotLayout({ title: { text: title, font: { size: 13 } },
-    xaxis: { title: xTitle }, yaxis: { type: options.logY ? "log" : "linear" }, showlegend: runIds.length > 1 }), plotConfig);
+  const layout = { title: { text: key }, note, xaxis: { title: xTitle, type: options.x === "wall" ? "date" : "linear", integer: options.x === "step" },
+    yaxis: { type: options.logY ? "log" : "linear" }, showlegend: runIds.length > 1 };
+  const onZoom = async (range) => {
+    if (shown >= total || options.x !== "step") return;  // everything is already drawn
+    const detail = await fetchSeries(runIds, key, range);
+    const steps = range ? `steps ${Math.ceil(range[0]).toLocaleString()}–${Math.floor(range[1]).toLocaleString()}` : "";
+    const read = detail.reduce((a, s) => a + s.steps.length, 0), all = detail.reduce((a, s) => a + s.total, 0);
+    node.layout.note = !range ? note : `${steps}: ${read < all ? `${read.toLocaleString()} of ${all.toLocaleString()} points` : "every point"} · double-click: all`;
+    await newPlot(node, traces(detail), node.layout, { onZoom });
+    node.dataset.detail = range ? detail.reduce((a, s) => a + s.steps.length, 0) : "";
+  };
+  await newPlot(node, traces(series), layout, { onZoom });
   node.dataset.drawn = "1";
   performance.mark("mltrail:chart");
-  if (options.x !== "step") return;
-  node.on("plotly_relayout", async (event) => {
-    if (shown >= total) return;
-    const lo = event["xaxis.range[0]"], hi = event["xaxis.range[1]"];
-    const range = lo !== undefined && hi !== undefined ? [lo, hi] : null;
-    if (!range && !event["xaxis.autorange"]) return;
-    const detail = await fetchSeries(runIds, key, range);
-    const fresh = traces(detail);
-    window.Plotly.react(node, fresh, Object.assign(node.layout, { xaxis: Object.assign(node.layout.xaxis, range ? { range, autorange: false } : { autorange: true }) }), plotConfig);
-  });
 }
