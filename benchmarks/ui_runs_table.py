@@ -34,6 +34,8 @@ def build(uri: str, runs: int) -> str:
     from mltrail.store.sql import SqlTrackingStore
     from mltrail.store.sql.models import latest_metrics, metrics, params, runs as runs_table, tags
 
+    # bulk inserts of 50,000 rows outlast the 30 s bound of one store call on a busy server database
+    os.environ.setdefault("MLTRAIL_SQL_STATEMENT_TIMEOUT", "900")
     store = SqlTrackingStore(uri)
     eid = store.create_experiment(f"bench-{runs}-{uuid.uuid4().hex[:6]}")
     now = int(time.time() * 1000)

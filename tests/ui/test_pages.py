@@ -237,6 +237,13 @@ def test_long_history_chart_keeps_spikes_zooms_to_full_detail_and_smooths(page: 
         assert smooth["x"] == drawn["x"] and smooth["y"][0] == drawn["y"][0]
         assert smooth["y"][1] == pytest.approx(0.9 * drawn["y"][0] + 0.1 * drawn["y"][1])
         assert max(smooth["y"]) < 50.0 * 0.2  # the spike is smoothed away
+        # the chart options live in the URL: a reload (or a shared link) draws the same view
+        page.check("#log-y")
+        assert "smooth=0.9" in page.url and "logy=1" in page.url
+        page.reload()
+        page.wait_for_selector("#charts .chart[data-key='loss'][data-drawn='1']")
+        assert page.input_value("#smoothing") == "0.9" and page.is_checked("#log-y")
+        assert page.evaluate("document.querySelector(\"#charts .chart[data-key='loss']\").layout.yaxis.type") == "log"
     finally:
         client.delete_run(run_id)
 

@@ -2,6 +2,26 @@
 import { getJSON } from "./common.js";
 import { newPlot } from "./plot.js";
 
+// The chart options (x axis, log y, EMA smoothing) of a page's #x-axis, #log-y and #smoothing inputs,
+// read from and written to the page's URL (x=wall&logy=1&smooth=0.6) so a link reproduces the view.
+export function chartOptions(onChange) {
+  const $ = (id) => document.getElementById(id);
+  const url = new URLSearchParams(location.search);
+  if (["step", "wall", "relative"].includes(url.get("x"))) $("x-axis").value = url.get("x");
+  $("log-y").checked = url.get("logy") === "1";
+  if (url.get("smooth")) $("smoothing").value = url.get("smooth");
+  const read = () => ({ x: $("x-axis").value, logY: $("log-y").checked, smoothing: parseFloat($("smoothing").value) || 0 });
+  for (const id of ["x-axis", "log-y", "smoothing"]) $(id).addEventListener("change", () => {
+    const q = new URLSearchParams(location.search), o = read();
+    if (o.x === "step") q.delete("x"); else q.set("x", o.x);
+    if (o.logY) q.set("logy", "1"); else q.delete("logy");
+    if (o.smoothing) q.set("smooth", String(o.smoothing)); else q.delete("smooth");
+    history.replaceState(null, "", `${location.pathname}${q.size ? `?${q}` : ""}`);
+    onChange(o);
+  });
+  return read();
+}
+
 export function ema(values, alpha) {
   if (!alpha) return values;
   let last = null;
@@ -20,10 +40,11 @@ async function fetchSeries(runIds, key, range) {
   return (await getJSON(`/ajax-api/ui/metric-history?${q}`)).series;
 }
 
-// Draw one chart of `key` for `runIds` into `node`; options: {x, logY, smoothing, names}.
+// Draw one chart of `key` for `runIds` into `node`; options: {x, logY, smoothing, names, url}.
 // SVG (static/plot.js): a drag on x zooms, and the zoomed step range is read again at full detail.
 export async function drawHistory(node, runIds, key, options) {
-  const series = await fetchSeries(runIds, key, null);
+  // the run page names the first view's URL in its HTML, which the browser preloads
+  const series = options.url ? (await getJSON(options.url)).series : await fetchSeries(runIds, key, null);
   const label = (s) => (options.names && options.names[s.run_id]) || s.run_id.slice(0, 8);
   const traces = (list) => list.map((s) => ({
     x: xValues(s, options.x), y: ema(s.values.map((v) => (typeof v === "number" ? v : null)), options.smoothing),

@@ -1,7 +1,7 @@
 // Compare runs: parallel coordinates, scatter, contour, overlaid histories, diff table.
 import { el, getJSON, formatValue, loadPlotly, plotLayout, plotConfig } from "./common.js";
 import { newPlot } from "./plot.js";
-import { drawHistory } from "./charts.js";
+import { chartOptions, drawHistory } from "./charts.js";
 import { asNumber, dimension, isLogScaled, parcoords } from "./analysis.js";
 
 const app = document.getElementById("compare-app");
@@ -60,11 +60,13 @@ async function drawContour() {
   $("contour").dataset.drawn = "1";
 }
 
+let histOptions = null;
+
 async function drawHistories() {
   const key = $("hist-key").value;
   if (!key) { $("histories").textContent = "No metrics."; return; }
   const names = Object.fromEntries(runs.map((r) => [r.run_id, r.run_name]));
-  await drawHistory($("histories"), runs.slice(0, 100).map((r) => r.run_id), key.slice(8), { x: "step", logY: $("log-y").checked, smoothing: 0, names });
+  await drawHistory($("histories"), runs.slice(0, 100).map((r) => r.run_id), key.slice(8), Object.assign({ names }, histOptions));
 }
 
 function drawDiff() {
@@ -80,7 +82,7 @@ function drawDiff() {
 }
 
 function writeURL() {
-  const q = new URLSearchParams(url);
+  const q = new URLSearchParams(location.search);
   for (const id of ["pc-color", "sc-x", "sc-y", "ct-x", "ct-y", "ct-z", "hist-key"]) q.set(id, $(id).value);
   q.set("only-diff", $("only-diff").checked ? "1" : "0");
   history.replaceState(null, "", `${location.pathname}?${q}`);
@@ -103,7 +105,8 @@ async function init() {
   fill($("hist-key"), metrics, url.get("hist-key") || firstMetric);
   if (url.get("only-diff") === "0") $("only-diff").checked = false;
   const redraw = { "pc-color": drawParcoords, "sc-x": drawScatter, "sc-y": drawScatter, "ct-x": drawContour, "ct-y": drawContour,
-    "ct-z": drawContour, "hist-key": drawHistories, "log-y": drawHistories, "only-diff": drawDiff };
+    "ct-z": drawContour, "hist-key": drawHistories, "only-diff": drawDiff };
+  histOptions = chartOptions((options) => { histOptions = options; drawHistories(); });
   for (const [id, fn] of Object.entries(redraw)) $(id).addEventListener("change", () => { writeURL(); fn(); });
   drawDiff(); drawParcoords(); drawScatter(); await drawHistories();
   writeURL();
