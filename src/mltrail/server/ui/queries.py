@@ -24,7 +24,7 @@ page probes runs in start order (:meth:`RunsTableQuery.probing_select`).
 from __future__ import annotations
 
 import math
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import sqlalchemy as sa
 
@@ -44,6 +44,8 @@ MAX_PAGE_SIZE = 500
 COUNT_CAP = 1_000
 #: from this many matching runs on, a sort on a metric (last, min or max) walks its index (see metric_segments)
 INDEX_WALK_MIN = 1_000
+#: one part of a sort read in parts: ``(connection, wanted) -> the first wanted run ids``
+Segment = Callable[[Any, int], list]
 _FIXED_ORDER = {"status": "status", "run_name": "run_name", "start_time": "start_time", "user": "user_id"}
 
 
@@ -115,8 +117,8 @@ class RunsTableQuery(RunSearchQuery):
         extra: Sequence[Any],
         sort: Column,
         ascending: bool,
-    ) -> list[Any]:
-        """The runs sorted by metric column ``sort`` as queries read in turn: runs with a value (walking an
+    ) -> list[Segment]:
+        """The runs sorted by metric column ``sort`` as queries (``(conn, wanted) -> ids``) read in turn: runs with a value (walking an
         index of ``latest_metrics`` in order, so a page stops early), then (last value only) NaN, then none.
 
         The index is (key, is_nan, value) for the last value, (key, min_value) / (key, max_value) for
@@ -135,13 +137,15 @@ class RunsTableQuery(RunSearchQuery):
                 has = [lm.c.min_value.is_not(None)] if sort.agg else []  # (no :min when every value was NaN)
                 conditions.append(~sa.exists().where(lm.c.run_uuid == runs.c.run_uuid, lm.c.key == key, *has))
                 order = [runs.c.start_time.desc(), runs.c.run_uuid.asc()]
-                segments.append(sa.select(runs.c.run_uuid).select_from(source).where(*conditions).order_by(*order))
+                segments.append(_plain(sa.select(runs.c.run_uuid).select_from(source).where(*conditions).order_by(*order)))
                 continue
             # latest_metrics alone in the outer FROM, the run's conditions in a correlated EXISTS:
             # every backend then reads the index in order and stops at the page end
             lm = latest_metrics.alias()
-            matches = sa.exists(sa.select(sa.literal_column("1")).select_from(source).where(
+            matches: Any = sa.exists(sa.select(sa.literal_column("1")).select_from(source).where(
                 runs.c.run_uuid == lm.c.run_uuid, *conditions))
+            if self.mysql:  # MySQL/MariaDB would turn a bare EXISTS into a join starting from every run
+                matches = sa.case((matches, 1), else_=0) == 1
             started = sa.select(runs.c.start_time).where(runs.c.run_uuid == lm.c.run_uuid).scalar_subquery()
             order = [started.desc(), lm.c.run_uuid.asc()]
             value = lm.c[sorted_on]
@@ -151,7 +155,11 @@ class RunsTableQuery(RunSearchQuery):
                 present = value.is_not(None)
             else:
                 present = lm.c.is_nan == (sa.false() if segment == "value" else sa.true())
-            segments.append(sa.select(lm.c.run_uuid).where(lm.c.key == key, present, matches).order_by(*order))
+            page = sa.select(lm.c.run_uuid).where(lm.c.key == key, present, matches).order_by(*order)
+            if segment == "value" and self.mysql:
+                segments.append(_bounded(page, value, ascending))
+            else:
+                segments.append(_plain(page))
         return segments
 
     def _sort(self, source: Any, order: list[Any], column: Column, ascending: bool) -> Any:
@@ -272,14 +280,32 @@ def runs_page(
     return {"total": total, "more": more, "offset": offset, "rows": rows, "matching_children": hidden_children}
 
 
-def _read_segments(conn: Any, segments: Sequence[Any], limit: int, offset: int) -> list[str]:
+def _plain(page: Any) -> Segment:
+    """``(conn, wanted) -> the first ``wanted`` ids of ``page``."""
+    return lambda conn, wanted: list(conn.execute(page.limit(wanted)).scalars())
+
+
+def _bounded(page: Any, value: Any, ascending: bool) -> Segment:
+    """Like :func:`_plain`, for MySQL/MariaDB, which cannot stop a sort with tie-breakers early: the
+    ``wanted``-th value is read first by walking the index in value order alone, then only the rows up
+    to it are sorted."""
+    def read(conn: Any, wanted: int) -> list:
+        walk = page.with_only_columns(value).order_by(None).order_by(value.asc() if ascending else value.desc())
+        edge = conn.execute(walk.limit(1).offset(wanted - 1)).scalar()
+        bounded = page if edge is None else page.where(value <= edge if ascending else value >= edge)
+        return list(conn.execute(bounded.limit(wanted)).scalars())
+
+    return read
+
+
+def _read_segments(conn: Any, segments: Sequence[Segment], limit: int, offset: int) -> list[str]:
     """Rows ``offset .. offset + limit`` of the segments read one after the other."""
     ids: list[str] = []
     for segment in segments:
         wanted = offset + limit - len(ids)
         if wanted <= 0:
             break
-        ids += conn.execute(segment.limit(wanted)).scalars()
+        ids += segment(conn, wanted)
     return ids[offset:offset + limit]
 
 
