@@ -179,8 +179,16 @@ def test_sweep_page_shows_best_trial_and_importance(page: Any, demo: dict[str, A
     assert page.locator("#trials tbody tr").count() == len(demo["trials"])
     best_row = page.locator("#trials tbody tr.best-trial")
     assert best_row.count() == 1
-    assert best_row.locator("a").get_attribute("href") == f"/runs/{demo['best']}"
+    assert best_row.locator("a").first.get_attribute("href") == f"/runs/{demo['best']}"
     assert page.locator("#best a").get_attribute("href") == f"/runs/{demo['best']}"
+    # each trial links to the model it logged: its run page opens with that model folder selected
+    assert page.locator("#trials tbody tr a.model-link").count() == len(demo["trials"])
+    best_row.locator("a.model-link").click()
+    page.wait_for_selector("#register-form")
+    assert page.url.split("?")[0].endswith(f"/runs/{demo['best']}")
+    assert page.locator(".tree .entry.current").inner_text().endswith("model")
+    page.go_back()
+    page.wait_for_selector("#trials tbody tr")
     page.wait_for_selector("#sweep-app[data-drawn='1']")
     # every varied parameter ranked, one bar each; one parallel-coordinates line per trial
     ranked = page.locator("#importance .bar").count()

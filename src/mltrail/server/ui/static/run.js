@@ -114,7 +114,12 @@ async function listFolder(path, container) {
 
 function init() {
   tagActions();
-  listFolder("", $("artifact-tree")).catch((error) => { $("artifact-tree").textContent = error.message; });
+  // ?artifact=<top-level name> (the sweep page's model links) opens that entry of the tree
+  const wanted = new URLSearchParams(location.search).get("artifact");
+  listFolder("", $("artifact-tree")).then(() => {
+    const entry = wanted && [...document.querySelectorAll("#artifact-tree .entry")].find((n) => n.dataset.path === wanted);
+    if (entry) entry.click();
+  }).catch((error) => { $("artifact-tree").textContent = error.message; });
   if ($("diagnostics")) drawDiagnostics($("diagnostics"), runId, rawURL);
   if ($("x-axis")) drawCharts(chartOptions(drawCharts));
 }

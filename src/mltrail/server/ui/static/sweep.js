@@ -48,9 +48,11 @@ async function init() {
 
   const sorted = [...trials].sort((a, b) => (asNumber(a.loss) ?? Infinity) - (asNumber(b.loss) ?? Infinity));
   $("trials").replaceChildren(
-    el("thead", {}, el("tr", {}, el("th", { text: "trial" }), el("th", { text: "run" }), el("th", { text: "status" }), el("th", { class: "num", text: data.loss_metric }), ...varied.map((n) => el("th", { text: n })))),
+    el("thead", {}, el("tr", {}, el("th", { text: "trial" }), el("th", { text: "run" }), el("th", { text: "model" }), el("th", { text: "status" }), el("th", { class: "num", text: data.loss_metric }), ...varied.map((n) => el("th", { text: n })))),
     el("tbody", {}, ...sorted.map((t) => el("tr", { class: t.run_id === best?.run_id ? "selected best-trial" : "" },
-      el("td", { text: t.trial }), el("td", {}, el("a", { href: `/runs/${t.run_id}`, text: t.run_name })), el("td", { text: t.status }),
+      el("td", { text: t.trial }), el("td", {}, el("a", { href: `/runs/${t.run_id}`, text: t.run_name })),
+      el("td", {}, ...t.models.map((m) => el("a", { class: "model-link", href: `/runs/${t.run_id}?artifact=${encodeURIComponent(m)}#artifacts`, text: m }))),
+      el("td", { text: t.status }),
       el("td", { class: "num", text: formatValue(t.loss) }), ...varied.map((n) => el("td", { text: formatValue(asNumber(t.params[n]) ?? t.params[n]) }))))),
   );
   $("status-line").textContent = `${trials.length} trials · parameters ranked by importance: ${ranking.slice(0, 3).map((r) => r.param).join(", ")}`;
