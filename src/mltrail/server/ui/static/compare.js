@@ -99,8 +99,11 @@ async function init() {
   fill($("pc-color"), metrics, url.get("pc-color") || firstMetric);
   fill($("sc-x"), [...params, ...metrics], url.get("sc-x") || vp[0]);
   fill($("sc-y"), metrics, url.get("sc-y") || firstMetric);
-  fill($("ct-x"), params, url.get("ct-x") || vp[0]);
-  fill($("ct-y"), params, url.get("ct-y") || vp[1] || vp[0]);
+  // the contour's axes default to numeric parameters (a categorical one cannot be contoured)
+  const numeric = vp.filter((c) => runs.every((r) => value(r, c) === undefined || asNumber(value(r, c)) !== null));
+  const axes = numeric.length >= 2 ? numeric : vp;
+  fill($("ct-x"), params, url.get("ct-x") || axes[0]);
+  fill($("ct-y"), params, url.get("ct-y") || axes[1] || axes[0]);
   fill($("ct-z"), metrics, url.get("ct-z") || firstMetric);
   fill($("hist-key"), metrics, url.get("hist-key") || firstMetric);
   if (url.get("only-diff") === "0") $("only-diff").checked = false;
