@@ -44,6 +44,7 @@ export function formatNumber(v) {
   if (!isNum(v)) return String(v);
   if (v === 0) return "0";
   const a = Math.abs(v);
+  if (Number.isInteger(v) && a < 1e9) return v.toLocaleString("en-US");  // steps: 100,000 rather than 1e5
   if (a >= 1e5 || a < 1e-3) return v.toExponential(1).replace(/\.0e/, "e").replace("e+", "e");
   return String(Number(v.toPrecision(4)));
 }
