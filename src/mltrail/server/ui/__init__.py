@@ -2,9 +2,10 @@
 
 The server app appends :func:`routes` after its API routes; handlers read
 ``request.app.state.tracking_store``, ``registry_store`` and
-``artifact_root``. Charts use plotly.js from the installed ``plotly``
-package, served at ``/static-ui/plotly.min.js`` (nothing is copied into this
-repository).
+``artifact_root``. Charts are the UI's own small SVG code (``static/plot.js``);
+the contour plot uses plotly.js from the installed ``plotly`` package, served
+at ``/static-ui/plotly.min.js`` and loaded only when that plot is drawn
+(nothing is copied into this repository).
 
 >>> from starlette.applications import Starlette
 >>> app = Starlette(routes=routes())

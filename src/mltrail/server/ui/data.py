@@ -101,8 +101,9 @@ async def history_data(request: Request) -> Response:
         raise InvalidParameterError("Missing key=<metric key>")
     min_step = int_arg(request, "min_step", 0) if q.get("min_step") else None
     max_step = int_arg(request, "max_step", 0) if q.get("max_step") else None
-    series = metric_histories(tracking_store(request), list_arg(request, "runs"), key,
-                              int_arg(request, "max_points", 2000), min_step, max_step)
+    # (off the event loop: reading a 100,000-step history must not hold up the page's other requests)
+    series = await run_in_threadpool(metric_histories, tracking_store(request), list_arg(request, "runs"), key,
+                                     int_arg(request, "max_points", 2000), min_step, max_step)
     return JSONResponse({"key": key, "series": series})
 
 
@@ -135,7 +136,7 @@ async def compare_data(request: Request) -> Response:
 async def sweep_json(request: Request) -> Response:
     """A sweep's trials, best-so-far curve, best trial and parameter importance."""
     run = get_run(request, request.path_params["run_id"])
-    return JSONResponse(sweep_data(tracking_store(request), run))
+    return JSONResponse(await run_in_threadpool(sweep_data, tracking_store(request), run))
 
 
 @ajax_handler

@@ -39,6 +39,7 @@ from sqlalchemy import (
     MetaData,
     PrimaryKeyConstraint,
     String,
+    func,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -135,6 +136,15 @@ class SqlParam(Base):
     value: Mapped[str] = mapped_column(String(MAX_PARAM_VALUE_LENGTH))
 
 
+#: params by key and the start of the value (revision 0007): ``params.x = 'v'`` reads the matching runs off
+#: this index. Param values reach 6,000 characters, more than a PostgreSQL b-tree entry holds, so it holds
+#: the first PARAM_INDEX_PREFIX characters: an expression on SQLite/PostgreSQL (the search compares
+#: ``substr(value, 1, PARAM_INDEX_PREFIX)`` beside the value to use it), a prefix index on MySQL/MariaDB.
+PARAM_INDEX_PREFIX = 200
+#: (on MySQL/MariaDB the revision makes it ``(key, value(200))``; Alembic compares neither form)
+Index("ix_params_key_value", SqlParam.key, func.substr(SqlParam.value, text("1"), text(str(PARAM_INDEX_PREFIX))))
+
+
 class SqlTag(Base):
     """A run tag."""
 
@@ -193,6 +203,9 @@ class SqlLatestMetric(Base):
         PrimaryKeyConstraint("run_uuid", "key"),
         # search: "metrics.x < 7 ORDER BY metrics.x" walks this index in value order and stops at the page end
         Index(None, "key", "is_nan", "value"),
+        # the runs table's sorts on metrics.x:min / :max walk these (revision 0007)
+        Index("ix_latest_metrics_key_min", "key", "min_value"),
+        Index("ix_latest_metrics_key_max", "key", "max_value"),
         CLUSTERED,
     )
 

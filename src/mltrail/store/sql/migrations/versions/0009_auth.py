@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_auth"
-down_revision = "0006_ui_indexes"
+down_revision = "0007_ui_sorting"
 branch_labels = None
 depends_on = None
 
