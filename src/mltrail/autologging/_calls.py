@@ -34,10 +34,10 @@ The machinery around the hook implements DESIGN.md's runtime rules:
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from .. import _system_tags
+from ..store.clock import now_ms
 from . import background
 from ._bounded import StoreStalled, run_bounded, write_timeout
 from ._reporting import describe_error, warn_once
@@ -55,10 +55,6 @@ MAX_KEY_LENGTH = 250
 PARENT_RUN_TAG = _system_tags.PARENT_RUN_ID
 
 _NOT_CALLED, _RETURNED, _RAISED = 0, 1, 2
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def _clip(text: str, limit: int) -> tuple[str, bool]:
@@ -185,7 +181,7 @@ class AutologCall:
 
     def log_metrics(self, metrics: Mapping[str, Any], step: int = 0, timestamp: Optional[int] = None) -> None:
         """Buffer metrics (NaN and inf are kept; values that are not numbers are skipped with a note)."""
-        ts = _now_ms() if timestamp is None else timestamp
+        ts = now_ms() if timestamp is None else timestamp
         skipped = []
         for key, value in metrics.items():
             try:

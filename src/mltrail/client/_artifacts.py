@@ -164,7 +164,7 @@ class ArtifactClientMixin:
             self._log_bytes(run_id, _payloads.image_bytes(image, artifact_file), artifact_file)
             return
         from .._system_tags import LOGGED_IMAGES
-        from ._values import now_ms
+        from ..store.clock import now_ms
         from ._images import stepped_image_files
 
         files = stepped_image_files(image, key, int(step or 0), int(timestamp or now_ms()))

@@ -12,7 +12,6 @@ after the retries (see :mod:`mltrail._http`).
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any, Optional, Sequence
 
@@ -20,6 +19,7 @@ from ..._http import get_http_client
 from ...entities import DatasetInput, Experiment, Metric, PagedList, Param, Run, RunInfo, RunTag, ViewType
 from ...exceptions import ResourceNotFoundError
 from ..base import SEARCH_MAX_RESULTS_DEFAULT, TrackingStore
+from ..clock import now_ms
 from .logged_models import RestLoggedModelsMixin
 from .wire import (
     REQUEST_ID_TAG,
@@ -117,7 +117,7 @@ class RestTrackingStore(RestLoggedModelsMixin, TrackingStore):
         token = {"key": REQUEST_ID_TAG, "value": uuid.uuid4().hex}
         body = self._post("runs/create", {
             "experiment_id": str(experiment_id), "user_id": user_id,
-            "start_time": int(time.time() * 1000) if start_time is None else start_time,
+            "start_time": now_ms() if start_time is None else start_time,
             "run_name": run_name, "tags": [*({"key": t.key, "value": t.value} for t in tags), token],
         })
         run = self._run(body["run"])
