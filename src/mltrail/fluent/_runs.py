@@ -8,7 +8,11 @@
 
 The stack of active runs lives in a ``ContextVar``: each thread and each
 asyncio task has its own. Runs still active when the process exits are ended
-(FINISHED; FAILED after an uncaught exception, KILLED after Ctrl-C).
+(FINISHED; FAILED after an uncaught exception, KILLED after Ctrl-C). To see
+the uncaught exception, the first run started puts a hook in front of
+``sys.excepthook`` that records it and calls the hook that was there before;
+when the last run ends the previous hook is put back (unless another library
+has wrapped ours since: then the chain is left intact).
 """
 
 from __future__ import annotations
@@ -117,26 +121,45 @@ _live: dict[str, ActiveRun] = {}
 _atexit_lock = threading.Lock()
 _atexit_registered = False
 _uncaught: Optional[type] = None
+#: The ``sys.excepthook`` in place before ours, while ours is installed (None: ours is not).
+_previous_excepthook: Optional[Any] = None
 
 
-def _record_uncaught(previous_hook):
-    def hook(exc_type, exc, tb):
-        global _uncaught
-        _uncaught = exc_type
-        previous_hook(exc_type, exc, tb)
-
-    return hook
+def _record_uncaught(exc_type, exc, tb) -> None:
+    """mltrail's ``sys.excepthook`` while a run is live: note the uncaught exception (the runs
+    still active at exit end FAILED, or KILLED after Ctrl-C), then hand over to the previous hook."""
+    global _uncaught
+    _uncaught = exc_type
+    (_previous_excepthook or sys.__excepthook__)(exc_type, exc, tb)
 
 
 def _register_exit_handler() -> None:
-    global _atexit_registered
-    if _atexit_registered:
+    """On the first live run: end live runs at exit, and chain :func:`_record_uncaught` in front of
+    the current ``sys.excepthook`` (taken out again by :func:`_restore_excepthook`)."""
+    global _atexit_registered, _previous_excepthook
+    if _atexit_registered and _previous_excepthook is not None:
         return
     with _atexit_lock:
         if not _atexit_registered:
             atexit.register(_end_runs_at_exit)
-            sys.excepthook = _record_uncaught(sys.excepthook)
             _atexit_registered = True
+        if _previous_excepthook is None and _live:
+            _previous_excepthook = sys.excepthook
+            sys.excepthook = _record_uncaught
+
+
+def _restore_excepthook() -> None:
+    """When the last live run has ended, put the previous ``sys.excepthook`` back.
+
+    If another library has since wrapped ours, the chain is left as it is
+    (ours passes every exception on), so its hook keeps working.
+    """
+    global _previous_excepthook
+    with _atexit_lock:
+        if _live or _previous_excepthook is None or sys.excepthook is not _record_uncaught:
+            return
+        sys.excepthook = _previous_excepthook
+        _previous_excepthook = None
 
 
 def _end_runs_at_exit() -> None:
@@ -188,6 +211,8 @@ def _end(
             else:
                 _logger.warning("mltrail: could not end run %s: %s", r._run_id, exc)
     _state.last_run.set((run._client, run._run_id))
+    if not _live and _previous_excepthook is not None:
+        _restore_excepthook()
     if error is not None:
         raise error
 
