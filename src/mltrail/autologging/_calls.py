@@ -45,7 +45,6 @@ from ._scope import AUTOLOGGING_TAG, USER_OWNER, _current, start_autolog_run
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._config import AutologConfig
-    from ._integration import Integration
 
 #: MLflow's limits; longer values are truncated with a note, never rejected.
 MAX_PARAM_VALUE_LENGTH = 6000
@@ -92,7 +91,7 @@ class AutologCall:
 
     def __init__(
         self,
-        integration: "Integration",
+        integration: Any,  # the Integration (whose module builds on this one)
         config: "AutologConfig",
         wrapped: Callable[..., Any],
         instance: Any,
@@ -501,12 +500,12 @@ class AutologCall:
 
     def _end_run(self, status: str, metrics: Any = (), params: Any = (), tags: Any = (), datasets: Any = ()) -> None:
         from .. import fluent
-        from ..fluent._runs import _finish_active_run
+        from ..fluent import finish_active_run
 
         active = fluent.active_run()
         if active is not None and active.info.run_id == self.run_id:
             try:  # also leaves the fluent stack
-                self._bounded(_finish_active_run, status, metrics, params, tags, datasets)
+                self._bounded(finish_active_run, status, metrics, params, tags, datasets)
             except StoreStalled:
                 _leave_stack(active)  # the write may finish later; the run must not stay active
                 raise

@@ -160,9 +160,9 @@ def _write_batch(
     if end_status is None:
         client.log_batch(run_id, metrics=metric_objs, params=param_objs, tags=tag_objs)
     elif end_time is None and fluent.active_run_id() == run_id:
-        from ..fluent._runs import _finish_active_run
+        from ..fluent import finish_active_run
 
-        _finish_active_run(end_status, metric_objs, param_objs, tag_objs)  # leaves the stack even if it raises
+        finish_active_run(end_status, metric_objs, param_objs, tag_objs)  # leaves the stack even if it raises
     else:
         client.finish_run(run_id, end_status, end_time=end_time, metrics=metric_objs, params=param_objs,
                           tags=tag_objs)

@@ -74,9 +74,9 @@ class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, T
     """
 
     def __init__(self, tracking_uri: Optional[str] = None, registry_uri: Optional[str] = None) -> None:
-        self._tracking_uri = config._normalise(str(tracking_uri)) if tracking_uri else config.get_tracking_uri()
+        self._tracking_uri = config.normalise_uri(str(tracking_uri)) if tracking_uri else config.get_tracking_uri()
         if registry_uri:
-            self._registry_uri = config._normalise(str(registry_uri))
+            self._registry_uri = config.normalise_uri(str(registry_uri))
         elif tracking_uri:
             self._registry_uri = self._tracking_uri
         else:

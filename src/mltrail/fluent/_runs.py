@@ -91,6 +91,22 @@ class ActiveRun(Run):
 JOINABLE_OWNERS: set[str] = set()
 
 
+def set_joinable_owner(owner: str, joinable: bool = True) -> None:
+    """Let a plain ``start_run()`` join the active run when ``owner`` started it (or stop letting it).
+
+    For integrations whose runs stand for the user's own: hyperopt's trials,
+    so that ``with mlflow.start_run(nested=True):`` inside an objective *is*
+    the trial's run (see :data:`JOINABLE_OWNERS`). Undo it in ``unpatch()``.
+
+    >>> mltrail.fluent.set_joinable_owner("hyperopt-trial")          # in Integration.patch()
+    >>> mltrail.fluent.set_joinable_owner("hyperopt-trial", False)   # in Integration.unpatch()
+    """
+    if joinable:
+        JOINABLE_OWNERS.add(owner)
+    else:
+        JOINABLE_OWNERS.discard(owner)
+
+
 class _JoinedRun(ActiveRun):
     """What ``start_run()`` returns inside a joinable run: that run; leaving the block leaves it running."""
 
@@ -316,11 +332,14 @@ def end_run(status: str = "FINISHED") -> None:
         _end(stack[-1], RunStatus.to_string(status), raise_errors=True)
 
 
-def _finish_active_run(status: str, metrics: Any = (), params: Any = (), tags: Any = (), datasets: Any = ()) -> None:
+def finish_active_run(status: str, metrics: Any = (), params: Any = (), tags: Any = (), datasets: Any = ()) -> None:
     """End the active run with a last batch written in the same store transaction (``Client.finish_run``).
 
     For autologging, whose call ends the run it started; like :func:`end_run`
-    the run leaves the stack even when the store write raises.
+    the run leaves the stack even when the store write raises. Artifacts
+    still drawn in the background are not waited for.
+
+    >>> mltrail.fluent.finish_active_run("FINISHED", metrics=[Metric("rmse", 6.9, now_ms(), 0)])
     """
     stack = _state.active_runs.get()
     if stack:
