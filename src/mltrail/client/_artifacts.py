@@ -12,7 +12,8 @@ import posixpath
 import threading
 from typing import TYPE_CHECKING, Any, Optional
 
-from ..artifacts import ArtifactRepository, get_artifact_repository
+from ..artifacts.base import ArtifactRepository
+from ..artifacts.repositories import get_artifact_repository
 from ..artifacts.base import normalize_artifact_path
 from ..artifacts.pending import flush_artifacts
 from ..entities import FileInfo, LifecycleStage
