@@ -25,7 +25,7 @@ import numbers
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from mltrail.autologging import (
     AUTOLOGGING_TAG,
@@ -104,6 +104,17 @@ def _number(value: Any) -> Optional[float]:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return None
     return float(value)
+
+
+def _result_metrics(record: TrialRecord, result: Mapping[str, Any]) -> dict[str, float]:
+    """The numbers of a trial's result dict as metrics (``loss`` among them); the loss is noted on ``record``."""
+    metrics = {key: number for key, number in ((k, _number(v)) for k, v in result.items())
+               if number is not None and key not in _NOT_METRICS}
+    loss = _number(result.get("loss"))
+    if loss is not None:
+        record.loss = loss
+        metrics["loss"] = loss
+    return metrics
 
 
 def _error_text(exc: BaseException) -> str:
@@ -219,14 +230,7 @@ class Sweep:
             if exc is not None:
                 tags["error"] = _error_text(exc)
             if result:
-                for key, value in result.items():
-                    number = _number(value)
-                    if number is not None and key not in _NOT_METRICS:
-                        metrics[key] = number
-                loss = _number(result.get("loss"))
-                if loss is not None:
-                    record.loss = loss
-                    metrics["loss"] = loss
+                metrics.update(_result_metrics(record, result))
             run_status = "FINISHED" if exc is None and status != "fail" else (
                 "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
             )
@@ -270,15 +274,7 @@ class Sweep:
         result = doc.get("result") or {}
         failed = doc.get("state") == _JOB_STATE_ERROR or result.get("status") == "fail"
         record.ok = not failed and result.get("status") == "ok"
-        metrics: dict[str, float] = {}
-        for key, value in result.items():
-            number = _number(value)
-            if number is not None and key not in _NOT_METRICS:
-                metrics[key] = number
-        loss = _number(result.get("loss"))
-        if loss is not None:
-            record.loss = loss
-            metrics["loss"] = loss
+        metrics = _result_metrics(record, result)
         start, end = _ms(doc.get("book_time")), _ms(doc.get("refresh_time"))
         if start is not None and end is not None:
             metrics["duration_seconds"] = (end - start) / 1000.0
