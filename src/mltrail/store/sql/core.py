@@ -63,21 +63,18 @@ class SqlTransactions:
         """The URI named in error messages (redacted before it is shown)."""
         return self.engine.url
 
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def _write(self) -> contextlib.AbstractContextManager[Connection]:
         """A Core connection in one write transaction, committed when the block ends."""
-        try:
-            with write_connection(self.engine) as conn:
-                yield conn
-        except (sa.exc.DBAPIError, *VALUE_ERRORS) as exc:
-            self._raise_driver_error(exc)
-            raise
+        return self._transaction(write_connection)
+
+    def _read(self) -> contextlib.AbstractContextManager[Connection]:
+        """A Core connection in one read transaction."""
+        return self._transaction(read_connection)
 
     @contextlib.contextmanager
-    def _read(self) -> Iterator[Connection]:
-        """A Core connection in one read transaction."""
+    def _transaction(self, open_connection: Any) -> Iterator[Connection]:
         try:
-            with read_connection(self.engine) as conn:
+            with open_connection(self.engine) as conn:
                 yield conn
         except (sa.exc.DBAPIError, *VALUE_ERRORS) as exc:
             self._raise_driver_error(exc)
@@ -189,10 +186,7 @@ class SqlStoreCore(SqlTransactions):
                 self._raise_driver_error(exc)
                 raise
             return
-        try:
-            conn = self._engine.raw_connection()
-        except (sa.exc.DBAPIError, self._dbapi_error) as exc:  # type: ignore[misc]
-            self._unavailable(exc)
+        conn = self._pooled_connection()
         try:
             cursor = conn.cursor()
             try:
@@ -220,10 +214,7 @@ class SqlStoreCore(SqlTransactions):
                 self._raise_driver_error(exc)
                 raise
             return
-        try:
-            conn = self._engine.raw_connection()
-        except (sa.exc.DBAPIError, self._dbapi_error) as exc:  # type: ignore[misc]
-            self._unavailable(exc)
+        conn = self._pooled_connection()
         try:
             cursor = conn.cursor()
             try:
@@ -235,6 +226,13 @@ class SqlStoreCore(SqlTransactions):
                 self._close_quietly(cursor)
         finally:
             self._close_quietly(conn)  # back to the pool, which ends (rolls back) the read transaction
+
+    def _pooled_connection(self) -> Any:
+        """A DBAPI connection from the engine's pool; StoreUnavailableError when the database cannot be reached."""
+        try:
+            return self._engine.raw_connection()
+        except (sa.exc.DBAPIError, self._dbapi_error) as exc:  # type: ignore[misc]
+            self._unavailable(exc)
 
     def _rollback_quietly(self, conn: Any) -> None:
         try:
