@@ -34,7 +34,6 @@ from mltrail.autologging import (
     child_run_policy,
     new_scope,
     start_autolog_run,
-    write_child_batch,
 )
 
 from ._point import point_params
@@ -235,9 +234,9 @@ class Sweep:
                 "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
             )
             if fluent.active_run_id() == run.info.run_id:  # the usual case: the batch ends the run too
-                write_child_batch(self.call, run.info.run_id, record.params, metrics, tags, end_status=run_status)
+                self.call.write_child_batch(run.info.run_id, record.params, metrics, tags, end_status=run_status)
             else:
-                write_child_batch(self.call, run.info.run_id, record.params, metrics, tags)
+                self.call.write_child_batch(run.info.run_id, record.params, metrics, tags)
                 self._end_run(run, run_status)
             self.policy.trial_finished(run.info.run_id, record.tid, record.loss, record.ok)
         except Exception as log_exc:
@@ -290,6 +289,6 @@ class Sweep:
             run_name=f"trial-{tid}",
         )
         record.run_id = run.info.run_id
-        write_child_batch(self.call, record.run_id, record.params, metrics, tags,
-                          end_status="FAILED" if failed else "FINISHED", end_time=end)
+        self.call.write_child_batch(record.run_id, record.params, metrics, tags,
+                                    end_status="FAILED" if failed else "FINISHED", end_time=end)
         self.records[tid] = record

@@ -22,7 +22,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from mltrail.autologging import AutologCall, log_model_per_policy, skip_figures
+from mltrail.autologging import AutologCall, log_model_per_policy
 
 from . import _autolog_post_training as post_training
 from ._autolog_metrics import classification_scores, probability_scores, regression_scores, silhouette
@@ -144,9 +144,9 @@ def _after_fit(call: AutologCall, estimator: Any, X: Any, y: Any, sample_weight:
         if searching:
             best = model_logger(call, estimator.best_estimator_, X, predictions, "best_estimator", own_params=True)
             log_model_per_policy(call, best, "log the best estimator")
-    if not skip_figures():
+    if not call.skips_figures:
         call.safely("capture estimator.html", _log_estimator_html, call, estimator)
-    plots_wanted = call.config.log_plots and not skip_figures()
+    plots_wanted = call.config.log_plots and not call.skips_figures
     if outputs and outputs[2] == "classifier" and plots_wanted and y is not None:
         from ._autolog_plots import log_classifier_plots
 

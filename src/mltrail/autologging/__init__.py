@@ -53,7 +53,9 @@ framework code on the user's behalf without autologging it,
 the way every integration does; :func:`integration_modules` names the
 registered plugins' modules (nothing imported).
 Designed child runs that defer or drop models: :class:`ChildRunPolicy`
-(module ``_child_runs``). :meth:`Integration.wrap_plain` installs a light
+(module ``_child_runs``); write to one with
+:meth:`AutologCall.write_child_batch`, and leave optional figures out when
+:attr:`AutologCall.skips_figures` says so. :meth:`Integration.wrap_plain` installs a light
 observer (no run) for things like post-training metrics.
 
 Figures and other optional artifacts that take milliseconds to draw go to
@@ -81,8 +83,6 @@ from ._child_runs import (
     ChildRunPolicy,
     child_run_policy,
     log_model_per_policy,
-    skip_figures,
-    write_child_batch,
 )
 from ._integration import Integration
 from ._reporting import describe_error, forget_warnings, logger, warn_once
@@ -107,9 +107,7 @@ __all__ = [
     "log_model_per_policy",
     "logger",
     "new_scope",
-    "skip_figures",
     "start_autolog_run",
     "suppressed",
     "warn_once",
-    "write_child_batch",
 ]

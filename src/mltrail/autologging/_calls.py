@@ -344,6 +344,32 @@ class AutologCall:
             self.note_failure(what, exc)
             return None
 
+    @property
+    def skips_figures(self) -> bool:
+        """True when the designed child-run policy in force (a hyperopt trial without
+        ``log_trial_figures``) asks integrations to skip optional figures.
+
+            if not call.skips_figures:
+                call.log_artifacts_later("draw the plot", render)
+        """
+        from ._child_runs import skip_figures
+
+        return skip_figures()
+
+    def write_child_batch(
+        self, run_id: str, params: Optional[dict] = None, metrics: Optional[dict] = None,
+        tags: Optional[dict] = None, timestamp: Optional[int] = None, end_status: Optional[str] = None,
+        end_time: Optional[int] = None,
+    ) -> None:
+        """Write params, metrics (step 0) and tags to the designed child run ``run_id`` in one
+        transaction, ending it with ``end_status`` when given; failures are noted on this call.
+
+            call.write_child_batch(trial_run_id, metrics={"loss": 0.3}, end_status="FINISHED")
+        """
+        from ._child_runs import write_child_batch
+
+        write_child_batch(self, run_id, params, metrics, tags, timestamp, end_status, end_time)
+
     def note_failure(self, what: str, exc: BaseException) -> None:
         """Remember that ``what`` could not be done and why; reported in the call's one warning."""
         self._failures.append(f"could not {what}: {describe_error(exc)}")
