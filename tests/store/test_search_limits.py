@@ -140,10 +140,12 @@ def test_a_locked_database_is_still_unavailable():
     assert error is not None and error.error_code == "TEMPORARILY_UNAVAILABLE"
 
 
-def test_every_search_takes_max_results_by_one_rule_with_mlflows_message(client):
+@pytest.mark.parametrize("over_http", [False, True], ids=["direct", "http"])
+def test_every_search_takes_max_results_by_one_rule_with_mlflows_message(store_uri, request, over_http):
     """numpy integers are counts everywhere; 0, floats, bools and values past the cap are refused alike."""
     import numpy as np
 
+    client = Client(request.getfixturevalue("serve_http")(store_uri) if over_http else store_uri)
     first, second = _two_runs(client)
     client.create_registered_model("m1")
     client.create_registered_model("m2")
