@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from typing import Optional
 
 import sqlalchemy as sa
@@ -23,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from ...entities import ApiToken, Permission, User
 from ...exceptions import InvalidParameterError, ResourceAlreadyExistsError, ResourceNotFoundError
+from ..clock import now_ms
 from .auth_secrets import burn_password_check, check_password, hash_password, new_token, token_digest
 from .auth_tables import (
     MAX_TOKEN_NAME_LENGTH,
@@ -46,10 +46,6 @@ _RESOURCES = {
     "experiment": (auth_experiment_permissions, auth_experiment_permissions.c.experiment_id),
     "registered_model": (auth_registered_model_permissions, auth_registered_model_permissions.c.name),
 }
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def validate_username(username: object) -> str:
@@ -104,7 +100,7 @@ class SqlAuthStore:
         try:
             with write_connection(self.engine) as conn:
                 result = conn.execute(insert(auth_users).values(
-                    username=username, password_hash=digest, is_admin=bool(is_admin), creation_time=_now_ms()))
+                    username=username, password_hash=digest, is_admin=bool(is_admin), creation_time=now_ms()))
                 user_id = result.inserted_primary_key[0]
         except sa.exc.IntegrityError:
             raise ResourceAlreadyExistsError(f"User {username!r} already exists") from None
@@ -177,7 +173,7 @@ class SqlAuthStore:
         if expires_in_s is not None and not expires_in_s > 0:
             raise InvalidParameterError(f"Invalid token lifetime {expires_in_s!r}: must be a positive number of seconds")
         token = new_token()
-        now = _now_ms()
+        now = now_ms()
         with write_connection(self.engine) as conn:
             user_id = self._user_row(conn, username).id
             taken = conn.execute(select(auth_tokens.c.id).where(
@@ -213,7 +209,7 @@ class SqlAuthStore:
                 .join(auth_users, auth_users.c.id == auth_tokens.c.user_id)
                 .where(auth_tokens.c.token_sha256 == token_digest(token))
             ).first()
-        if row is None or (row.expiry_time is not None and row.expiry_time <= _now_ms()):
+        if row is None or (row.expiry_time is not None and row.expiry_time <= now_ms()):
             return None
         return User(row.id, row.username, bool(row.is_admin)), row.expiry_time
 
