@@ -186,7 +186,7 @@ def test_bad_order_by_and_paging_arguments(store, runs):
         store.search_runs([exp_id], order_by=["metrics.rmse UP"])
     with pytest.raises(InvalidParameterError, match="page_token 'garbage'"):
         store.search_runs([exp_id], page_token="garbage")
-    with pytest.raises(InvalidParameterError, match="max_results 0"):
+    with pytest.raises(InvalidParameterError, match="Invalid value 0 for parameter .max_results. supplied"):
         store.search_runs([exp_id], max_results=0)
     with pytest.raises(InvalidParameterError, match="experiment id 'abc'"):
         store.search_runs(["abc"])

@@ -73,7 +73,7 @@ def repository_for(uri: str) -> ArtifactRepository:
     """The repository of a proxied URI: over HTTP, or the destination itself inside the server."""
     destination = _server_destination.get()
     if destination is not None and uri.startswith(SCHEME + ":"):  # a server serves its own proxied URIs
-        from . import get_artifact_repository
+        from .repositories import get_artifact_repository
 
         path = urlsplit(uri).path.strip("/")
         return get_artifact_repository(f"{destination}/{path}" if path else destination)

@@ -34,10 +34,10 @@ The machinery around the hook implements DESIGN.md's runtime rules:
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from .. import _system_tags
+from ..store.clock import now_ms
 from . import background
 from ._bounded import StoreStalled, run_bounded, write_timeout
 from ._reporting import describe_error, warn_once
@@ -45,7 +45,6 @@ from ._scope import AUTOLOGGING_TAG, USER_OWNER, _current, start_autolog_run
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._config import AutologConfig
-    from ._integration import Integration
 
 #: MLflow's limits; longer values are truncated with a note, never rejected.
 MAX_PARAM_VALUE_LENGTH = 6000
@@ -55,10 +54,6 @@ MAX_KEY_LENGTH = 250
 PARENT_RUN_TAG = _system_tags.PARENT_RUN_ID
 
 _NOT_CALLED, _RETURNED, _RAISED = 0, 1, 2
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def _clip(text: str, limit: int) -> tuple[str, bool]:
@@ -96,7 +91,7 @@ class AutologCall:
 
     def __init__(
         self,
-        integration: "Integration",
+        integration: Any,  # the Integration (whose module builds on this one)
         config: "AutologConfig",
         wrapped: Callable[..., Any],
         instance: Any,
@@ -185,7 +180,7 @@ class AutologCall:
 
     def log_metrics(self, metrics: Mapping[str, Any], step: int = 0, timestamp: Optional[int] = None) -> None:
         """Buffer metrics (NaN and inf are kept; values that are not numbers are skipped with a note)."""
-        ts = _now_ms() if timestamp is None else timestamp
+        ts = now_ms() if timestamp is None else timestamp
         skipped = []
         for key, value in metrics.items():
             try:
@@ -349,6 +344,32 @@ class AutologCall:
             self.note_failure(what, exc)
             return None
 
+    @property
+    def skips_figures(self) -> bool:
+        """True when the designed child-run policy in force (a hyperopt trial without
+        ``log_trial_figures``) asks integrations to skip optional figures.
+
+            if not call.skips_figures:
+                call.log_artifacts_later("draw the plot", render)
+        """
+        from ._child_runs import skip_figures
+
+        return skip_figures()
+
+    def write_child_batch(
+        self, run_id: str, params: Optional[dict] = None, metrics: Optional[dict] = None,
+        tags: Optional[dict] = None, timestamp: Optional[int] = None, end_status: Optional[str] = None,
+        end_time: Optional[int] = None,
+    ) -> None:
+        """Write params, metrics (step 0) and tags to the designed child run ``run_id`` in one
+        transaction, ending it with ``end_status`` when given; failures are noted on this call.
+
+            call.write_child_batch(trial_run_id, metrics={"loss": 0.3}, end_status="FINISHED")
+        """
+        from ._child_runs import write_child_batch
+
+        write_child_batch(self, run_id, params, metrics, tags, timestamp, end_status, end_time)
+
     def note_failure(self, what: str, exc: BaseException) -> None:
         """Remember that ``what`` could not be done and why; reported in the call's one warning."""
         self._failures.append(f"could not {what}: {describe_error(exc)}")
@@ -505,12 +526,12 @@ class AutologCall:
 
     def _end_run(self, status: str, metrics: Any = (), params: Any = (), tags: Any = (), datasets: Any = ()) -> None:
         from .. import fluent
-        from ..fluent._runs import _finish_active_run
+        from ..fluent import finish_active_run
 
         active = fluent.active_run()
         if active is not None and active.info.run_id == self.run_id:
             try:  # also leaves the fluent stack
-                self._bounded(_finish_active_run, status, metrics, params, tags, datasets)
+                self._bounded(finish_active_run, status, metrics, params, tags, datasets)
             except StoreStalled:
                 _leave_stack(active)  # the write may finish later; the run must not stay active
                 raise

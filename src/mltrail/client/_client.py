@@ -31,6 +31,7 @@ from ..entities import (
 from ..exceptions import InvalidParameterError
 from ..store import get_tracking_store
 from ..store.base import SEARCH_MAX_RESULTS_DEFAULT, TrackingStore
+from ..store.clock import now_ms
 from . import _values
 from ._async_logging import RunOperations, async_queue, is_synchronous
 from ._artifacts import ArtifactClientMixin
@@ -73,9 +74,9 @@ class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, T
     """
 
     def __init__(self, tracking_uri: Optional[str] = None, registry_uri: Optional[str] = None) -> None:
-        self._tracking_uri = config._normalise(str(tracking_uri)) if tracking_uri else config.get_tracking_uri()
+        self._tracking_uri = config.normalise_uri(str(tracking_uri)) if tracking_uri else config.get_tracking_uri()
         if registry_uri:
-            self._registry_uri = config._normalise(str(registry_uri))
+            self._registry_uri = config.normalise_uri(str(registry_uri))
         elif tracking_uri:
             self._registry_uri = self._tracking_uri
         else:
@@ -203,7 +204,7 @@ class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, T
         return self._tracking_store.create_run(
             str(experiment_id),
             user,
-            _values.now_ms() if start_time is None else int(start_time),
+            now_ms() if start_time is None else int(start_time),
             tag_list,
             run_name,
         )
@@ -246,7 +247,7 @@ class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, T
         """
         run_status = RunStatus.to_string(status) if status is not None else RunStatus.FINISHED.value
         return self._tracking_store.update_run_info(
-            run_id, run_status=run_status, end_time=_values.now_ms() if end_time is None else int(end_time)
+            run_id, run_status=run_status, end_time=now_ms() if end_time is None else int(end_time)
         )
 
     def finish_run(
@@ -271,7 +272,7 @@ class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, T
         return self._tracking_store.finish_run(
             run_id,
             run_status,
-            _values.now_ms() if end_time is None else int(end_time),
+            now_ms() if end_time is None else int(end_time),
             _checked_metrics(metrics),
             list(params),
             list(tags),

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from typing import Any, Optional
 
 from ...entities import DatasetInput, Metric, Param, Run, RunStatus, RunTag, ViewType
 from ...exceptions import InvalidParameterError
 from ...store.base import SEARCH_MAX_RESULTS_DEFAULT
+from ...store.clock import now_ms
 from ...store.rest.wire import REQUEST_ID_TAG, dataset_input_from_json, run_info_to_json, run_to_json
 from ._common import paged, view_type
 
@@ -158,7 +158,7 @@ def finish(ctx, r: Req) -> Req:
     metrics, params, tags, datasets = _batch(r)
     status = RunStatus.to_string(r["status"])
     info = ctx.tracking_store.finish_run(
-        r["run_id"], status, r["end_time"] if "end_time" in r else int(time.time() * 1000), metrics, params, tags, datasets
+        r["run_id"], status, r["end_time"] if "end_time" in r else now_ms(), metrics, params, tags, datasets
     )
     return {"run_info": run_info_to_json(info)}
 

@@ -12,14 +12,15 @@ after the retries (see :mod:`mltrail._http`).
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any, Optional, Sequence
 
 from ..._http import get_http_client
 from ...entities import DatasetInput, Experiment, Metric, PagedList, Param, Run, RunInfo, RunTag, ViewType
 from ...exceptions import ResourceNotFoundError
-from ..base import SEARCH_MAX_RESULTS_DEFAULT, TrackingStore
+from ..base import SEARCH_MAX_RESULTS_DEFAULT, SEARCH_MAX_RESULTS_THRESHOLD, TrackingStore
+from ..clock import now_ms
+from ..search.page_token import check_max_results
 from .logged_models import RestLoggedModelsMixin
 from .wire import (
     REQUEST_ID_TAG,
@@ -89,6 +90,7 @@ class RestTrackingStore(RestLoggedModelsMixin, TrackingStore):
 
     def search_experiments(self, view_type=ViewType.ACTIVE_ONLY, max_results=SEARCH_MAX_RESULTS_DEFAULT,
                            filter_string=None, order_by=None, page_token=None) -> PagedList:
+        max_results = check_max_results(max_results, SEARCH_MAX_RESULTS_THRESHOLD)
         body = self._post("experiments/search", {
             "view_type": ViewType(view_type).name, "max_results": max_results, "filter": filter_string,
             "order_by": list(order_by or []), "page_token": page_token,
@@ -117,7 +119,7 @@ class RestTrackingStore(RestLoggedModelsMixin, TrackingStore):
         token = {"key": REQUEST_ID_TAG, "value": uuid.uuid4().hex}
         body = self._post("runs/create", {
             "experiment_id": str(experiment_id), "user_id": user_id,
-            "start_time": int(time.time() * 1000) if start_time is None else start_time,
+            "start_time": now_ms() if start_time is None else start_time,
             "run_name": run_name, "tags": [*({"key": t.key, "value": t.value} for t in tags), token],
         })
         run = self._run(body["run"])
@@ -228,6 +230,7 @@ class RestTrackingStore(RestLoggedModelsMixin, TrackingStore):
 
     def search_runs(self, experiment_ids, filter_string=None, run_view_type=ViewType.ACTIVE_ONLY,
                     max_results=SEARCH_MAX_RESULTS_DEFAULT, order_by=None, page_token=None) -> PagedList:
+        max_results = check_max_results(max_results, SEARCH_MAX_RESULTS_THRESHOLD)
         body = self._post("runs/search", {
             "experiment_ids": [str(e) for e in experiment_ids], "filter": filter_string,
             "run_view_type": ViewType(run_view_type).name, "max_results": max_results,

@@ -31,7 +31,7 @@ from ..validation import (
     validate_timestamp,
     validate_user_id,
 )
-from .core import now_ms
+from ..clock import now_ms
 from .dataset_ops import DatasetOps, check_inputs
 from .models import metrics, runs, tags
 from .run_names import generate_run_name
