@@ -29,7 +29,7 @@ from ..entities import (
     ViewType,
 )
 from ..exceptions import InvalidParameterError
-from ..store import get_tracking_store
+from ..store import get_tracking_store, liveness
 from ..store.base import SEARCH_MAX_RESULTS_DEFAULT, TrackingStore
 from . import _values
 from ._async_logging import RunOperations, async_queue, is_synchronous
@@ -200,12 +200,14 @@ class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, T
         user = get_tag(tag_dict, USER) or current_user()
         if run_name is None:
             run_name = get_tag(tag_dict, RUN_NAME)
-        return self._tracking_store.create_run(
+        store = self._tracking_store
+        return store.create_run(
             str(experiment_id),
             user,
             _values.now_ms() if start_time is None else int(start_time),
             tag_list,
             run_name,
+            owner_id=liveness.owner_for(store),
         )
 
     def get_run(self, run_id: str) -> Run:
@@ -235,7 +237,9 @@ class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, T
         >>> client.update_run(run_id, name="better-name")
         """
         run_status = RunStatus.to_string(status) if status is not None else None
-        return self._tracking_store.update_run_info(run_id, run_status=run_status, run_name=name)
+        store = self._tracking_store
+        owner_id = liveness.owner_for(store) if run_status == RunStatus.RUNNING.value else None
+        return store.update_run_info(run_id, run_status=run_status, run_name=name, owner_id=owner_id)
 
     def set_terminated(
         self, run_id: str, status: Optional[str] = None, end_time: Optional[int] = None

@@ -40,7 +40,7 @@ import math
 import numbers
 import posixpath
 import re
-from typing import Any
+from typing import Any, Optional
 
 from ..exceptions import InvalidParameterError
 
@@ -304,6 +304,21 @@ def validate_run_id(run_id: Any) -> str:
             f"Invalid run id {run_id!r}: a run id is a string of 1 to {MAX_RUN_ID_LENGTH} characters"
         )
     return run_id
+
+
+def validate_owner_id(owner_id: Any) -> Optional[str]:
+    """Check a run owner's id (32 lowercase hex characters, a uuid4's hex) or None, and return it.
+
+    >>> validate_owner_id("0123456789abcdef0123456789abcdef")
+    '0123456789abcdef0123456789abcdef'
+    """
+    if owner_id is None:
+        return None
+    if not isinstance(owner_id, str) or len(owner_id) != 32 or owner_id.strip("0123456789abcdef"):
+        raise InvalidParameterError(
+            f"Invalid run owner id {str(owner_id)[:80]!r}: must be 32 lowercase hexadecimal characters"
+        )
+    return owner_id
 
 
 def validate_timestamp(value: Any, what: str) -> int | None:

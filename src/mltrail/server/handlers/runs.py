@@ -1,7 +1,8 @@
 """Run endpoints: ``runs/create``, ``get``, ``update``, ``delete``, ``restore``, ``search``,
 ``log-metric``, ``log-parameter``, ``set-tag``, ``delete-tag``, ``log-batch``, ``log-inputs``,
-and mltrail's extensions ``runs/log-batch-inputs`` (a batch with dataset inputs) and
-``runs/finish`` (a last batch and the run's end), each one store transaction.
+and mltrail's extensions ``runs/log-batch-inputs`` (a batch with dataset inputs),
+``runs/finish`` (a last batch and the run's end), each one store transaction, and
+``runs/heartbeat-owner`` / ``runs/release-owner`` (crashed-run detection).
 
 Writes a client may retry are idempotent: an exact repeated metric row is kept
 once by the store, a repeated param with the same value is accepted, tags are
@@ -52,7 +53,8 @@ def create(ctx, r: Req) -> Req:
 
     def _create() -> Run:
         return ctx.tracking_store.create_run(
-            experiment_id, r.get("user_id", ""), r.get("start_time"), tags, r.get("run_name") or None
+            experiment_id, r.get("user_id", ""), r.get("start_time"), tags, r.get("run_name") or None,
+            owner_id=r.get("mltrail_owner_id"),
         )
 
     if token is None or not _TOKEN.fullmatch(token):
@@ -69,8 +71,22 @@ def get(ctx, r: Req) -> Req:
 
 
 def update(ctx, r: Req) -> Req:
-    info = ctx.tracking_store.update_run_info(r["run_id"], r.get("status"), r.get("end_time"), r.get("run_name") or None)
+    info = ctx.tracking_store.update_run_info(
+        r["run_id"], r.get("status"), r.get("end_time"), r.get("run_name") or None, owner_id=r.get("mltrail_owner_id")
+    )
     return {"run_info": run_info_to_json(info)}
+
+
+def heartbeat_owner(ctx, r: Req) -> Req:
+    """mltrail extension ``runs/heartbeat-owner``: the client's process is alive (see ``store.liveness``)."""
+    ctx.tracking_store.heartbeat_owner(r["owner_id"], r["timeout_ms"], r.get("host", ""), r.get("pid", 0))
+    return {}
+
+
+def release_owner(ctx, r: Req) -> Req:
+    """mltrail extension ``runs/release-owner``: the client's process ended cleanly."""
+    ctx.tracking_store.release_owner(r["owner_id"])
+    return {}
 
 
 def delete(ctx, r: Req) -> Req:

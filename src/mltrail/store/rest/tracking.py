@@ -19,6 +19,7 @@ from typing import Any, Optional, Sequence
 from ..._http import get_http_client
 from ...entities import DatasetInput, Experiment, Metric, PagedList, Param, Run, RunInfo, RunTag, ViewType
 from ...exceptions import ResourceNotFoundError
+from .. import liveness
 from ..base import SEARCH_MAX_RESULTS_DEFAULT, TrackingStore
 from .logged_models import RestLoggedModelsMixin
 from .wire import (
@@ -111,7 +112,8 @@ class RestTrackingStore(RestLoggedModelsMixin, TrackingStore):
         self._post("experiments/delete-experiment-tag", {"experiment_id": str(experiment_id), "key": key})
 
     # -- runs ----------------------------------------------------------------
-    def create_run(self, experiment_id, user_id, start_time, tags=(), run_name=None, status="RUNNING") -> Run:
+    def create_run(self, experiment_id, user_id, start_time, tags=(), run_name=None, status="RUNNING",
+                   owner_id=None) -> Run:
         # A request token and the start time fixed here, so that a retry of this request (the
         # answer lost) gets the run the first attempt made rather than a second one.
         token = {"key": REQUEST_ID_TAG, "value": uuid.uuid4().hex}
@@ -119,6 +121,7 @@ class RestTrackingStore(RestLoggedModelsMixin, TrackingStore):
             "experiment_id": str(experiment_id), "user_id": user_id,
             "start_time": int(time.time() * 1000) if start_time is None else start_time,
             "run_name": run_name, "tags": [*({"key": t.key, "value": t.value} for t in tags), token],
+            "mltrail_owner_id": owner_id,  # mltrail extension field: mlflow server ignores it
         })
         run = self._run(body["run"])
         if str(status) != "RUNNING":
@@ -128,10 +131,11 @@ class RestTrackingStore(RestLoggedModelsMixin, TrackingStore):
     def get_run(self, run_id: str) -> Run:
         return self._run(self._get("runs/get", run_id=run_id)["run"])
 
-    def update_run_info(self, run_id, run_status=None, end_time=None, run_name=None) -> RunInfo:
+    def update_run_info(self, run_id, run_status=None, end_time=None, run_name=None, owner_id=None) -> RunInfo:
         body = self._post("runs/update", {"run_id": run_id, "run_uuid": run_id,
                                           "status": None if run_status is None else str(run_status),
-                                          "end_time": end_time, "run_name": run_name})
+                                          "end_time": end_time, "run_name": run_name,
+                                          "mltrail_owner_id": owner_id})
         return self._run_info(body["run_info"])
 
     def delete_run(self, run_id: str) -> None:
@@ -235,5 +239,15 @@ class RestTrackingStore(RestLoggedModelsMixin, TrackingStore):
         })
         return PagedList([self._run(r) for r in body.get("runs", ())], body.get("next_page_token"))
 
+    def heartbeat_owner(self, owner_id: str, timeout_ms: int, host: str = "", pid: int = 0) -> bool:
+        """``runs/heartbeat-owner`` (an mltrail extension); False against a server without it."""
+        body = {"owner_id": owner_id, "timeout_ms": int(timeout_ms), "host": host, "pid": int(pid)}
+        return self._extension("runs/heartbeat-owner", body) is not None
+
+    def release_owner(self, owner_id: str) -> None:
+        """``runs/release-owner`` (an mltrail extension)."""
+        self._extension("runs/release-owner", {"owner_id": owner_id})
+
     def close(self) -> None:
-        """Nothing to release: the pooled HTTP client is shared by every store of the server."""
+        """Release this process's run owner; the pooled HTTP client is shared by every store of the server."""
+        liveness.release(self)

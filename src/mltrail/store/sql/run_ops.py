@@ -24,6 +24,7 @@ from ...exceptions import InvalidParameterError, InvalidStateError, ResourceNotF
 from ..validation import (
     validate_key,
     validate_metric,
+    validate_owner_id,
     validate_param,
     validate_run_id,
     validate_run_name,
@@ -33,6 +34,7 @@ from ..validation import (
 )
 from .core import now_ms
 from .dataset_ops import DatasetOps, check_inputs
+from .liveness_ops import LivenessOps
 from .models import metrics, runs, tags
 from .run_names import generate_run_name
 from .run_reader import load_runs, run_info_from_row
@@ -49,7 +51,7 @@ BATCH_CHUNK_ROWS = 10_000
 SQLITE_CHUNK_PAUSE_S = 0.02
 
 
-class RunOps(DatasetOps):
+class RunOps(LivenessOps, DatasetOps):
     """Runs and what is logged to them."""
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -61,8 +63,12 @@ class RunOps(DatasetOps):
         tags: Sequence[RunTag] = (),
         run_name: Optional[str] = None,
         status: str = "RUNNING",
+        owner_id: Optional[str] = None,
     ) -> Run:
         """Create a run in an active experiment.
+
+        ``owner_id``: the heartbeating process that runs it (see :mod:`.liveness_ops`); a RUNNING
+        run whose owner stops heartbeating is reported KILLED.
 
         >>> run = store.create_run("0", "ana", None, run_name="baseline")
         >>> run.data.tags["mlflow.runName"]
@@ -119,6 +125,7 @@ class RunOps(DatasetOps):
                         "lifecycle_stage": LifecycleStage.ACTIVE,
                         "artifact_uri": artifact_uri,
                         "experiment_id": exp_key,
+                        "owner_id": validate_owner_id(owner_id),
                     }
                 ),
             )
@@ -134,6 +141,7 @@ class RunOps(DatasetOps):
         >>> store.get_run(run_id).data.metrics["rmse"]
         6.9
         """
+        self.reap_dead_runs_if_due()
         with self._read() as conn:
             found = load_runs(conn, [run_id], self._mysql)
         if not found:
@@ -160,13 +168,19 @@ class RunOps(DatasetOps):
         run_status: Optional[str] = None,
         end_time: Optional[int] = None,
         run_name: Optional[str] = None,
+        owner_id: Optional[str] = None,
     ) -> RunInfo:
         """Change a run's status, end time and/or name (the name tag follows).
+
+        Setting the status RUNNING (resuming a run) also makes ``owner_id`` its owner (None: no
+        owner, so the run is never presumed dead).
 
         >>> store.update_run_info(run_id, "FINISHED", end_time=1700000000000).status
         'FINISHED'
         """
         values = self._run_update_values(run_status, end_time, run_name)
+        if values.get("status") == RunStatus.RUNNING.value:
+            values["owner_id"] = validate_owner_id(owner_id)
         with self._raw_write() as cursor:
             return self._update_run(cursor, run_id, values, name_tag=True)
 
