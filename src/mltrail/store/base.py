@@ -90,12 +90,14 @@ class TrackingStore(abc.ABC):
         run_name: Optional[str] = None,
         status: str = "RUNNING",
         owner_id: Optional[str] = None,
+        run_id: Optional[str] = None,
     ) -> Run:
         """Create a RUNNING run (a readable generated name when none is given).
 
         The run name is also stored as tag ``mlflow.runName``; a tag
         ``mlflow.parentRunId`` in ``tags`` makes it a child run. ``owner_id``:
         the heartbeating process running it (see :meth:`heartbeat_owner`).
+        ``run_id``: a chosen id (the server's idempotent creates), where the store allows it.
         """
 
     @abc.abstractmethod

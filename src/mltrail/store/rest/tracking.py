@@ -18,7 +18,7 @@ from typing import Any, Optional, Sequence
 
 from ..._http import get_http_client
 from ...entities import DatasetInput, Experiment, Metric, PagedList, Param, Run, RunInfo, RunTag, ViewType
-from ...exceptions import ResourceNotFoundError
+from ...exceptions import InvalidParameterError, ResourceNotFoundError
 from .. import liveness
 from ..base import SEARCH_MAX_RESULTS_DEFAULT, TrackingStore
 from .logged_models import RestLoggedModelsMixin
@@ -113,7 +113,9 @@ class RestTrackingStore(RestLoggedModelsMixin, TrackingStore):
 
     # -- runs ----------------------------------------------------------------
     def create_run(self, experiment_id, user_id, start_time, tags=(), run_name=None, status="RUNNING",
-                   owner_id=None) -> Run:
+                   owner_id=None, run_id=None) -> Run:
+        if run_id is not None:
+            raise InvalidParameterError(f"Cannot choose run id {run_id!r} over HTTP: the server picks run ids")
         # A request token and the start time fixed here, so that a retry of this request (the
         # answer lost) gets the run the first attempt made rather than a second one.
         token = {"key": REQUEST_ID_TAG, "value": uuid.uuid4().hex}

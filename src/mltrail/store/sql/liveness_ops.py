@@ -58,6 +58,9 @@ class LivenessOps(SqlStoreCore):
     """Owners of runs, their heartbeats, and KILLED for runs whose owner died."""
 
     _next_reap_check = 0.0
+    #: The heartbeat's transactions: ``_write`` under its own name, because they belong to the
+    #: process (a daemon thread, every few seconds), not to whatever call is running meanwhile.
+    _owner_write = SqlStoreCore._write
 
     def _now(self) -> Any:
         return db_now_ms(self._engine.dialect.name)
@@ -77,7 +80,7 @@ class LivenessOps(SqlStoreCore):
                 f"Invalid heartbeat timeout {timeout_ms!r} ms: must be an integer from 1 to {MAX_TIMEOUT_MS}"
             )
         owner = run_owners.c
-        with self._write() as conn:
+        with self._owner_write() as conn:
             select = sa.select(owner.killed_time).where(owner.owner_id == owner_id)
             if not self._sqlite:  # SQLite's BEGIN IMMEDIATE already holds the write lock
                 select = select.with_for_update()

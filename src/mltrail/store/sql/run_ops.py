@@ -11,18 +11,20 @@ is upserted in the same transaction.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
-from typing import Any, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 import sqlalchemy as sa
 
 from ... import _system_tags
 
 from ...entities import DatasetInput, LifecycleStage, Metric, Param, Run, RunData, RunInfo, RunStatus, RunTag
-from ...exceptions import InvalidParameterError, InvalidStateError, ResourceNotFoundError
+from ...exceptions import InvalidParameterError, InvalidStateError, ResourceAlreadyExistsError, ResourceNotFoundError
 from ..validation import (
     validate_key,
+    validate_hex_id,
     validate_metric,
     validate_owner_id,
     validate_param,
@@ -64,8 +66,12 @@ class RunOps(LivenessOps, DatasetOps):
         run_name: Optional[str] = None,
         status: str = "RUNNING",
         owner_id: Optional[str] = None,
+        run_id: Optional[str] = None,
     ) -> Run:
         """Create a run in an active experiment.
+
+        ``run_id``: a chosen id (32 hex characters) instead of a new uuid4, for creates a client may
+        retry; ResourceAlreadyExistsError when a run has it.
 
         ``owner_id``: the heartbeating process that runs it (see :mod:`.liveness_ops`); a RUNNING
         run whose owner stops heartbeating is reported KILLED.
@@ -88,9 +94,10 @@ class RunOps(LivenessOps, DatasetOps):
             run_name = next((tag_map[k] for k in _NAME_TAGS if tag_map.get(k)), None) or generate_run_name()
         run_name = validate_run_name(run_name)
         tag_map[RUN_NAME_TAG] = run_name
-        run_id = uuid.uuid4().hex
+        chosen = validate_hex_id(run_id, "run id")
+        run_id = chosen or uuid.uuid4().hex
         hot = self._hot
-        with self._raw_write() as cursor:
+        with self._raw_write() as cursor, self._refusing_taken_id(chosen):
             cursor.execute(hot.experiment_for_run.sql, hot.experiment_for_run.args({"experiment_id": exp_key}))
             row = cursor.fetchone()
             if row is None:
@@ -134,6 +141,16 @@ class RunOps(LivenessOps, DatasetOps):
                 hot.upsert_tag.many({"run_uuid": run_id, "key": k, "value": v} for k, v in tag_map.items()),
             )
         return Run(info=info, data=RunData(tags=tag_map))
+
+    @contextlib.contextmanager
+    def _refusing_taken_id(self, chosen: Optional[str]) -> Iterator[None]:
+        """Turn the duplicate-key error of a chosen run id into ResourceAlreadyExistsError."""
+        try:
+            yield
+        except self._dbapi_integrity_error as exc:  # type: ignore[misc]
+            if chosen is None:
+                raise
+            raise ResourceAlreadyExistsError(f"A run with id {chosen!r} already exists") from exc
 
     def get_run(self, run_id: str) -> Run:
         """The run with its params, tags and latest metric values.
