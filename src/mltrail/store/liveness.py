@@ -96,7 +96,11 @@ def owner_for(store: Any) -> Optional[str]:
             return found.owner_id
         timeout_ms = max(1, int(timeout * 1000))
         owner_id = uuid.uuid4().hex
-        supported = store.heartbeat_owner(owner_id, timeout_ms, _HOST, pid)
+        try:
+            supported = store.heartbeat_owner(owner_id, timeout_ms, _HOST, pid)
+        except Exception as exc:  # noqa: BLE001 - this run gets no owner; the next create tries again
+            _log.debug("Could not register run owner in %s: %s", store, exc)
+            return None
         _owners[id(store)] = _Owner(weakref.ref(store), owner_id if supported else None, pid, timeout_ms)
         if supported:
             _start_thread(pid)

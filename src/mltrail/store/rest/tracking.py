@@ -54,8 +54,8 @@ class RestTrackingStore(RestLoggedModelsMixin, TrackingStore):
     def _get(self, path: str, **params: Any) -> dict[str, Any]:
         return self._http.call("GET", API + path, params={k: v for k, v in params.items() if v is not None})
 
-    def _post(self, path: str, body: dict[str, Any], method: str = "POST") -> dict[str, Any]:
-        return self._http.call(method, API + path, json={k: v for k, v in body.items() if v is not None})
+    def _post(self, path: str, body: dict[str, Any], method: str = "POST", **options: Any) -> dict[str, Any]:
+        return self._http.call(method, API + path, json={k: v for k, v in body.items() if v is not None}, **options)
 
     # -- experiments ---------------------------------------------------------
     def create_experiment(self, name, artifact_location=None, tags=None) -> str:
@@ -173,13 +173,13 @@ class RestTrackingStore(RestLoggedModelsMixin, TrackingStore):
         return [{"metrics": [_metric(x) for x in cm], "params": [{"key": x.key, "value": x.value} for x in cp],
                  "tags": [{"key": x.key, "value": x.value} for x in ct]} for cm, cp, ct in chunks]
 
-    def _extension(self, path: str, body: dict[str, Any]) -> Optional[dict[str, Any]]:
+    def _extension(self, path: str, body: dict[str, Any], **options: Any) -> Optional[dict[str, Any]]:
         """POST to one of mltrail's extension endpoints; None when the server has none (``mlflow
         server`` answers 404), remembered for this server so later calls go straight to MLflow's."""
         if self._http.extensions is False:
             return None
         try:
-            answer = self._post(path, body)
+            answer = self._post(path, body, **options)
         except ResourceNotFoundError as exc:
             if exc.error_code != "ENDPOINT_NOT_FOUND":
                 raise
@@ -244,11 +244,13 @@ class RestTrackingStore(RestLoggedModelsMixin, TrackingStore):
     def heartbeat_owner(self, owner_id: str, timeout_ms: int, host: str = "", pid: int = 0) -> bool:
         """``runs/heartbeat-owner`` (an mltrail extension); False against a server without it."""
         body = {"owner_id": owner_id, "timeout_ms": int(timeout_ms), "host": host, "pid": int(pid)}
-        return self._extension("runs/heartbeat-owner", body) is not None
+        # not retried: the next heartbeat comes in timeout / 5 anyway
+        beat = self._extension("runs/heartbeat-owner", body, retries=0, timeout=max(1.0, timeout_ms / 5000))
+        return beat is not None
 
     def release_owner(self, owner_id: str) -> None:
-        """``runs/release-owner`` (an mltrail extension)."""
-        self._extension("runs/release-owner", {"owner_id": owner_id})
+        """``runs/release-owner`` (an mltrail extension); one short try (it runs at exit)."""
+        self._extension("runs/release-owner", {"owner_id": owner_id}, retries=0, timeout=5.0)
 
     def close(self) -> None:
         """Release this process's run owner; the pooled HTTP client is shared by every store of the server."""
