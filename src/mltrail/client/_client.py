@@ -189,7 +189,9 @@ class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, T
     ) -> Run:
         """Create a RUNNING run in the experiment; returns the :class:`Run`.
 
-        The user is tag ``mlflow.user`` when given, else the login name.
+        The user is tag ``mlflow.user`` when given, else the login name. This process becomes
+        the run's owner (see :mod:`mltrail.store.liveness`): if it dies without a clean exit,
+        the run reads back KILLED after ``MLTRAIL_RUN_HEARTBEAT_TIMEOUT`` seconds.
 
         >>> run = client.create_run("1", run_name="baseline", tags={"team": "taxi"})
         >>> run.info.status
