@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 import uuid
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Sequence
 
 SERVERS = {
     "postgresql": ("MLTRAIL_TEST_POSTGRES_URI", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
@@ -63,17 +63,20 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served(backend_uri: str, workers: int = 1, artifacts: Optional[str] = None) -> Iterator[str]:
+def served(
+    backend_uri: str, workers: int = 1, artifacts: Optional[str] = None, extra: Sequence[str] = ()
+) -> Iterator[str]:
     """``http://127.0.0.1:<port>`` of a ``mltrail server`` subprocess (``--workers``) over ``backend_uri``,
-    proxying artifacts to the folder ``artifacts`` (default: a new temporary one)."""
+    proxying artifacts to the folder ``artifacts`` (default: a new temporary one); ``extra``: more flags.
+    The server gets none of this process's ``MLFLOW_*`` / ``MLTRAIL_*`` settings."""
     import httpx
 
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="mltrail-served-") as folder:
         command = [os.path.join(os.path.dirname(sys.executable), "mltrail"), "server", "--backend-store-uri", backend_uri,
                    "--artifacts-destination", artifacts or os.path.join(folder, "artifacts"), "--port", str(port),
-                   "--workers", str(workers), "--log-level", "warning"]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "MLTRAIL_TRACKING"))}
+                   "--workers", str(workers), "--log-level", "warning", *extra]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "MLTRAIL_"))}
         log = open(os.path.join(folder, "server.log"), "w+")
         proc = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"

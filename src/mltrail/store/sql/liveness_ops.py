@@ -81,11 +81,12 @@ class LivenessOps(SqlStoreCore):
             )
         owner = run_owners.c
         with self._owner_write() as conn:
-            select = sa.select(owner.killed_time).where(owner.owner_id == owner_id)
-            if not self._sqlite:  # SQLite's BEGIN IMMEDIATE already holds the write lock
-                select = select.with_for_update()
-            found = conn.execute(select).first()
-            if found is None:
+            beat = run_owners.update().values(heartbeat_time=self._now(), timeout_ms=int(timeout_ms))
+            if conn.execute(beat.where(owner.owner_id == owner_id, owner.killed_time.is_(None))).rowcount:
+                return True  # the usual beat: one statement
+            # no lock on a missing row (MySQL's gap locks would make registrations deadlock)
+            killed_time = conn.execute(sa.select(owner.killed_time).where(owner.owner_id == owner_id)).first()
+            if killed_time is None:
                 conn.execute(
                     run_owners.insert().values(
                         owner_id=owner_id, heartbeat_time=self._now(), timeout_ms=int(timeout_ms),
@@ -93,21 +94,18 @@ class LivenessOps(SqlStoreCore):
                     )
                 )
                 return True
-            if found.killed_time is not None:  # back from the dead: its runs were only presumed killed
+            # back from the dead (it had stopped heartbeating): its runs were only presumed killed
+            revived = beat.where(owner.owner_id == owner_id, owner.killed_time == killed_time[0]).values(killed_time=None)
+            if conn.execute(revived).rowcount:
                 conn.execute(
                     runs.update()
                     .where(
                         runs.c.owner_id == owner_id,
                         runs.c.status == RunStatus.KILLED.value,
-                        runs.c.end_time == found.killed_time,
+                        runs.c.end_time == killed_time[0],
                     )
                     .values(status=RunStatus.RUNNING.value, end_time=None)
                 )
-            conn.execute(
-                run_owners.update()
-                .where(owner.owner_id == owner_id)
-                .values(heartbeat_time=self._now(), timeout_ms=int(timeout_ms), killed_time=None)
-            )
         return True
 
     def release_owner(self, owner_id: str) -> None:
