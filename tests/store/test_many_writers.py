@@ -6,6 +6,7 @@ The full size (8 × 50 × 2,000 × 20) is ``benchmarks/reliability/concurrency.p
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from benchmarks.reliability.concurrency import register_at_once, run_writers, stored_counts
 from benchmarks.reliability.databases import served
@@ -21,6 +22,11 @@ def _check_writers(uri: str, db_uri: str) -> None:
     assert set(outcome.acked.values()) == {VALUES + PARAMS}
     stored = stored_counts(db_uri)
     assert stored == {run_id: ("FINISHED", VALUES + PARAMS) for run_id in outcome.acked}
+    engine = sa.create_engine(db_uri)
+    with engine.connect() as conn:  # every process registered as its runs' owner, all at once
+        owners = conn.execute(sa.text("SELECT COUNT(DISTINCT owner_id), COUNT(owner_id) FROM runs")).one()
+    engine.dispose()
+    assert tuple(owners) == (PROCESSES, PROCESSES * RUNS)
 
 
 @pytest.mark.timeout(900)
