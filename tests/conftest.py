@@ -13,6 +13,9 @@ Database URIs, each a fresh, empty database owned by the test:
 - ``store_uri``    - parametrized over the three above (test ids ``sqlite``, ``postgresql``,
   ``mysql``): a test using it runs once per backend.
 
+``auth_server(**settings)`` starts ``mltrail server --auth`` (admin ``ADMIN``) and returns an
+``AuthServer`` (``url``, ``app``, its auth ``store``, ``user(name)`` -> a Basic header, ``call``).
+
 Server databases (schemas on PostgreSQL) are created per test, with unique names so concurrent
 test sessions on the same servers never share one, and all dropped at the end of the session. When the environment variable is unset
 and the server cannot be reached, tests needing it are skipped; when the variable IS set (CI
@@ -183,9 +186,10 @@ def store_uri(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue(fixture)
 
 
-def serve_app(app, started: list) -> str:
+def serve_app(app, started: list, **uvicorn_options) -> str:
     """Run the ASGI ``app`` under uvicorn in a thread on a free 127.0.0.1 port; return its ``http://``
-    URI. ``(server, thread, socket)`` is appended to ``started`` for :func:`stop_servers`."""
+    URI. ``(server, thread, socket)`` is appended to ``started`` for :func:`stop_servers`;
+    ``uvicorn_options`` override the quiet defaults (``log_level="warning"``, ``access_log=False``)."""
     import socket
     import threading
 
@@ -194,7 +198,8 @@ def serve_app(app, started: list) -> str:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    options = {"log_level": "warning", "access_log": False, "lifespan": "off", **uvicorn_options}
+    server = uvicorn.Server(uvicorn.Config(app, **options))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not server.started:
@@ -207,16 +212,17 @@ def serve_app(app, started: list) -> str:
 
 @pytest.fixture
 def serve_http(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    """``serve_http(backend_uri)`` starts a ``mltrail server`` app (uvicorn in a thread, a free
-    127.0.0.1 port, artifacts proxied to a temp folder) over that database and returns its
-    ``http://`` URI; every server started is stopped after the test."""
+    """``serve_http(backend_uri, **settings)`` starts a ``mltrail server`` app (uvicorn in a thread, a
+    free 127.0.0.1 port, artifacts proxied to a temp folder unless ``settings`` — ``create_app``'s —
+    say otherwise) over that database and returns its ``http://`` URI; every server started is
+    stopped after the test."""
     from mltrail.server import create_app
 
     started: list[tuple] = []
 
-    def _serve(backend_uri: str) -> str:
-        app = create_app(backend_store_uri=backend_uri,
-                         artifacts_destination=str(tmp_path_factory.mktemp("served-artifacts")), access_log=False)
+    def _serve(backend_uri: str, **settings) -> str:
+        settings.setdefault("artifacts_destination", str(tmp_path_factory.mktemp("served-artifacts")))
+        app = create_app(backend_store_uri=backend_uri, access_log=False, **settings)
         return serve_app(app, started)
 
     yield _serve
@@ -230,3 +236,87 @@ def serve_http(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 def http_uri(sqlite_uri: str, serve_http) -> str:
     """``http://`` URI of a live mltrail server over a new SQLite database (see ``serve_http``)."""
     return serve_http(sqlite_uri)
+
+
+ADMIN = ("admin", "admin-pass-1")
+
+
+def basic(username: str, password: str) -> dict[str, str]:
+    """The ``Authorization`` header of HTTP Basic credentials."""
+    import base64
+
+    return {"Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
+
+
+class AuthServer:
+    """A live ``mltrail server --auth`` app (``url``) with its auth store (``store``) and helpers."""
+
+    def __init__(self, url: str, app) -> None:
+        self.url = url
+        self.app = app
+        self.store = app.state.context.auth.store
+        self.admin = basic(*ADMIN)
+
+    def user(self, username: str, password: str = "") -> dict[str, str]:
+        """Create a user (not an admin); their Basic header."""
+        password = password or f"{username}-pass-1"
+        self.store.create_user(username, password)
+        return basic(username, password)
+
+    def call(self, method: str, path: str, headers: dict, **kwargs):
+        """A request to the REST API (``path`` under ``/api/2.0/mlflow/``)."""
+        import httpx
+
+        return httpx.request(method, f"{self.url}/api/2.0/mlflow/{path}", headers=headers, timeout=30, **kwargs)
+
+
+@pytest.fixture
+def auth_server(sqlite_uri: str, tmp_path, monkeypatch) -> Iterator:
+    """``auth_server(**settings)`` -> :class:`AuthServer`: ``mltrail server --auth`` over a fresh SQLite
+    store (admin ``ADMIN`` from MLTRAIL_ADMIN_USERNAME/PASSWORD; ``settings`` are ServerConfig fields,
+    e.g. ``auth_default_permission="NO_PERMISSIONS"``, ``auth_cache_ttl=0``; ``uvicorn`` options too)."""
+    from mltrail.server import create_app
+
+    started: list = []
+
+    def _start(backend_uri: str = sqlite_uri, uvicorn: dict | None = None, **settings) -> AuthServer:
+        monkeypatch.setenv("MLTRAIL_ADMIN_USERNAME", ADMIN[0])
+        monkeypatch.setenv("MLTRAIL_ADMIN_PASSWORD", ADMIN[1])
+        settings.setdefault("access_log", False)
+        app = create_app(backend_store_uri=backend_uri, artifacts_destination=str(tmp_path / "artifacts"),
+                         auth=True, **settings)
+        monkeypatch.delenv("MLTRAIL_ADMIN_USERNAME")
+        monkeypatch.delenv("MLTRAIL_ADMIN_PASSWORD")
+        return AuthServer(serve_app(app, started, **(uvicorn or {})), app)
+
+    yield _start
+    for server, thread, sock in started:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """``http://127.0.0.1:<port>`` of moto's standalone S3 server (a thread of this session, a free port)."""
+    moto_server = pytest.importorskip("moto.server")
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The name of a new, empty bucket on the moto server; for the test, ``MLFLOW_S3_ENDPOINT_URL`` points
+    at it and fake AWS credentials are set (as a user of MinIO or Ceph would set theirs)."""
+    monkeypatch.setenv("MLFLOW_S3_ENDPOINT_URL", s3_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "mltrail-test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "mltrail-test-secret")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    import boto3
+
+    name = f"mltrail-{uuid.uuid4().hex[:12]}"
+    boto3.session.Session().client("s3", endpoint_url=s3_endpoint).create_bucket(Bucket=name)
+    return name

@@ -25,7 +25,7 @@ from mltrail.models.signature import ModelSignature
 FLAVOR_NAME = "xgboost"
 SUPPORTED_MODEL_FORMATS = ("ubj", "json")
 
-_FLAVOR = Flavor(FLAVOR_NAME, "mltrail_xgboost._flavor")
+_FLAVOR = Flavor(FLAVOR_NAME, "mlflow.xgboost")  # MLflow loads it too; mltrail answers as mltrail.xgboost
 
 
 def _class_path(cls: type) -> str:

@@ -11,6 +11,11 @@ raises. Settings (MLflow's names, ``MLTRAIL_`` equivalents win):
 - ``MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR`` - first wait in seconds, doubled each retry (default 0.5)
 - ``MLFLOW_HTTP_REQUEST_BACKOFF_JITTER`` - up to this many extra random seconds (default 0.5)
 
+Credentials for ``mltrail server --auth`` (or ``mlflow server --app-name basic-auth``):
+``MLTRAIL_TRACKING_TOKEN`` (sent as ``Authorization: Bearer``) or ``MLTRAIL_TRACKING_USERNAME`` /
+``MLTRAIL_TRACKING_PASSWORD`` (HTTP Basic), then MLflow's ``MLFLOW_TRACKING_TOKEN`` /
+``MLFLOW_TRACKING_USERNAME`` / ``MLFLOW_TRACKING_PASSWORD``.
+
 >>> http = get_http_client("http://127.0.0.1:5000")
 >>> http.call("GET", "/api/2.0/mlflow/experiments/get", params={"experiment_id": "0"})["experiment"]["name"]
 'Default'
@@ -28,9 +33,11 @@ from .exceptions import (
     InvalidParameterError,
     InvalidStateError,
     MltrailError,
+    PermissionDeniedError,
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
     StoreUnavailableError,
+    UnauthenticatedError,
 )
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -45,7 +52,27 @@ _ERRORS: dict[str, type[MltrailError]] = {
     "MALFORMED_REQUEST": InvalidParameterError,
     "INVALID_STATE": InvalidStateError,
     "TEMPORARILY_UNAVAILABLE": StoreUnavailableError,
+    "UNAUTHENTICATED": UnauthenticatedError,
+    "PERMISSION_DENIED": PermissionDeniedError,
 }
+
+
+def authorization_header() -> Optional[str]:
+    """The ``Authorization`` value the environment's credentials make (None without any).
+
+    >>> os.environ["MLTRAIL_TRACKING_TOKEN"] = "mlt_..."; authorization_header()
+    'Bearer mlt_...'
+    """
+    import base64
+
+    for prefix in ("MLTRAIL_", "MLFLOW_"):
+        token = os.environ.get(prefix + "TRACKING_TOKEN")
+        if token:
+            return f"Bearer {token}"
+        username, password = os.environ.get(prefix + "TRACKING_USERNAME"), os.environ.get(prefix + "TRACKING_PASSWORD")
+        if username and password is not None:
+            return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+    return None
 
 
 def _setting(name: str, default: float) -> float:
@@ -71,6 +98,9 @@ def error_from_body(status: int, body: Any, url: str) -> MltrailError:
     text = str(body)[:500]
     if status == 404:
         return ResourceNotFoundError(f"{url}: 404 Not Found ({text})", "ENDPOINT_NOT_FOUND")
+    if status in (401, 403):
+        code = "UNAUTHENTICATED" if status == 401 else "PERMISSION_DENIED"
+        return _ERRORS[code](f"{url}: HTTP {status} ({text})", code)
     code = "TEMPORARILY_UNAVAILABLE" if status in RETRY_STATUSES else "BAD_REQUEST" if status < 500 else "INTERNAL_ERROR"
     return _ERRORS.get(code, MltrailError)(f"{url}: HTTP {status} ({text})", code)
 
@@ -113,6 +143,9 @@ class HttpClient:
         ``stream=True`` leaves the body unread (close the response).
         """
         url = self.base_url + path
+        authorization = authorization_header()  # read per request, as MLflow's client does
+        if authorization:
+            kwargs["headers"] = {**(kwargs.get("headers") or {}), "Authorization": authorization}
         content_factory = kwargs.pop("content_factory", None)
         stream = kwargs.pop("stream", False)
         max_retries = kwargs.pop("retries", None)

@@ -143,6 +143,18 @@ class ModelIntegrityError(MltrailError):
     default_error_code = INVALID_STATE
 
 
+class PermissionDeniedError(MltrailError):
+    """The caller is known but may not do this (HTTP 403 on an authenticated server)."""
+
+    default_error_code = "PERMISSION_DENIED"
+
+
+class UnauthenticatedError(MltrailError):
+    """No valid credential came with the request (HTTP 401 on an authenticated server)."""
+
+    default_error_code = "UNAUTHENTICATED"
+
+
 # MLflow's name, so `except mlflow.exceptions.MlflowException` keeps working.
 MlflowException = MltrailError
 
@@ -155,6 +167,8 @@ __all__ = [
     "InvalidStateError",
     "StoreUnavailableError",
     "ModelIntegrityError",
+    "PermissionDeniedError",
+    "UnauthenticatedError",
     "INTERNAL_ERROR",
     "INVALID_PARAMETER_VALUE",
     "RESOURCE_DOES_NOT_EXIST",

@@ -20,7 +20,7 @@ def test_mlmodel_records_flavors_versions_signature_and_file_hashes(saved_model)
     import sklearn
 
     pyfunc = raw["flavors"]["python_function"]
-    assert pyfunc["loader_module"] == "mltrail_sklearn._flavor"
+    assert pyfunc["loader_module"] == "mlflow.sklearn"  # MLflow loads it too (mltrail answers as mltrail.sklearn)
     assert pyfunc["model_path"] == "model.pkl"
     assert pyfunc["env"] == {"conda": "conda.yaml", "virtualenv": "python_env.yaml"}
     assert raw["flavors"]["sklearn"]["sklearn_version"] == sklearn.__version__

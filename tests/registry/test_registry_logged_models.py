@@ -9,13 +9,6 @@ import pytest
 import mltrail
 
 
-@pytest.fixture(autouse=True)
-def _direct_stores_only(request):
-    """These tests read the registry's MLmodel record and folders directly; over HTTP neither is exposed yet."""
-    if "[http-" in request.node.name:
-        pytest.skip("the MLmodel sha256 record of a version is not exposed over HTTP yet")
-
-
 def test_register_from_runs_uri_points_at_the_logged_model(client, log_model, intercept_of):
     uri = log_model(intercept=5.0)
     run_id = uri.split("/")[1]
@@ -45,13 +38,10 @@ def test_register_from_models_model_id_uri(client, training_data, intercept_of):
     assert round(intercept_of(info.model_uri), 6) == 7.0
 
 
-def test_a_plain_folder_registers_without_model_id(client, log_model, tmp_path):
-    uri = log_model()
-    folder = mltrail.models.uri.resolve_model_uri(uri)
-    copy = tmp_path / "copied"
-    import shutil
-
-    shutil.copytree(folder, copy)
-    mv = mltrail.register_model(str(copy), "plain")
-    assert mv.model_id is None and mv.source == str(copy)
-    assert os.path.isdir(client.get_model_version_download_uri("plain", 1))
+def test_a_plain_folder_registers_without_model_id(client, log_model, intercept_of, tmp_path):
+    run_id = log_model(intercept=3.0).split("/")[1]
+    logged = client.get_logged_model_of_run(run_id, "model")
+    copy = mltrail.artifacts.download_artifacts(artifact_uri=f"models:/{logged.model_id}", dst_path=str(tmp_path / "copied"))
+    mv = mltrail.register_model(copy, "plain")
+    assert mv.model_id is None and mv.source == copy
+    assert round(intercept_of("models:/plain/1"), 6) == 3.0

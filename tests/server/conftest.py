@@ -89,3 +89,4 @@ def recorded_server(sqlite_uri: str, tmp_path) -> Iterator:
         server.should_exit = True
         thread.join(10)
         sock.close()
+

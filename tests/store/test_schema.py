@@ -46,6 +46,7 @@ def test_migrated_schema_matches_the_models(store_uri):
     from mltrail.store.sql.models import Base
 
     pytest.importorskip("mltrail.store.sql.registry_tables")  # the registry revision's tables share Base
+    pytest.importorskip("mltrail.store.sql.auth_tables")  # and the auth revision's
     store = SqlTrackingStore(store_uri)
     try:
         with store.engine.connect() as conn:

@@ -26,6 +26,8 @@ _COMMANDS = {
     "server": "mltrail.cli.server:server",
     "ui": "mltrail.cli.server:ui",
     "gc": "mltrail.cli.gc:gc",
+    "users": "mltrail.cli.users:users",
+    "import-mlflow": "mltrail.cli.import_mlflow:import_mlflow",
 }
 
 

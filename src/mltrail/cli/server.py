@@ -42,6 +42,16 @@ def _options(fn):
                           "default: any."),
         click.option("--max-request-mb", default=64, show_default=True, type=click.IntRange(min=1),
                      help="Largest API request body, in MiB (413 above it); artifact uploads are not limited."),
+        click.option("--auth", is_flag=True, default=False,
+                     help="Require users: HTTP Basic or Bearer tokens for the API, a sign-in page for the UI, "
+                          "READ/EDIT/MANAGE permissions per experiment and registered model (see `mltrail users`; "
+                          "first admin from MLTRAIL_ADMIN_USERNAME / MLTRAIL_ADMIN_PASSWORD)."),
+        click.option("--auth-default-permission", default="READ", show_default=True,
+                     type=click.Choice(["NO_PERMISSIONS", "READ", "EDIT", "MANAGE"], case_sensitive=False),
+                     help="With --auth: what a user may do on an experiment or model nobody granted them anything on."),
+        click.option("--auth-cache-seconds", default=10.0, show_default=True, type=click.FloatRange(min=0),
+                     help="With --auth: how long a checked credential or permission is trusted (a revoked token "
+                          "stops working within this time on every worker)."),
         click.option("--log-level", default="info", show_default=True,
                      type=click.Choice(["critical", "error", "warning", "info", "debug"]), help="Log level."),
     ]
@@ -52,7 +62,8 @@ def _options(fn):
 
 def _run(backend_store_uri: Optional[str], registry_store_uri: Optional[str], default_artifact_root: Optional[str],
          artifacts_destination: Optional[str], serve_artifacts: bool, host: str, port: int, workers: int,
-         allowed_hosts: Optional[str], max_request_mb: int, log_level: str) -> None:
+         allowed_hosts: Optional[str], max_request_mb: int, auth: bool, auth_default_permission: str,
+         auth_cache_seconds: float, log_level: str) -> None:
     import uvicorn
 
     from ..exceptions import MltrailError
@@ -67,6 +78,9 @@ def _run(backend_store_uri: Optional[str], registry_store_uri: Optional[str], de
         serve_artifacts=serve_artifacts,
         allowed_hosts=[h.strip() for h in allowed_hosts.split(",") if h.strip()] if allowed_hosts else None,
         max_body_bytes=max_request_mb * 1024 * 1024,
+        auth=auth,
+        auth_default_permission=auth_default_permission.upper(),
+        auth_cache_ttl=auth_cache_seconds,
     )
     os.environ[CONFIG_ENV] = json.dumps(dataclasses.asdict(config))
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s",

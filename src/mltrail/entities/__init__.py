@@ -3,6 +3,7 @@
 >>> from mltrail.entities import ViewType, RunStatus, Metric
 """
 
+from .auth import ApiToken, Permission, User
 from .datasets import DATASET_CONTEXT_TAG, Dataset, DatasetInput, InputTag
 from .enums import LifecycleStage, ModelVersionStage, ModelVersionStatus, RunStatus, ViewType
 from .logged_model import (
@@ -30,6 +31,9 @@ from .tracking import (
 )
 
 __all__ = [
+    "ApiToken",
+    "Permission",
+    "User",
     "DATASET_CONTEXT_TAG",
     "Dataset",
     "DatasetInput",

@@ -86,15 +86,16 @@ def _save_local(save: Callable[..., Model], dest: str, run_id: Optional[str], lo
     root = staging_root_for(dest)
     os.makedirs(root, exist_ok=True)
     _remove_stale(root)
-    staging = tempfile.mkdtemp(prefix=".mltrail-save-", dir=root)
+    # dest ends in <model_id>/artifacts and model ids are unique: the staging folder's name is free
+    local = os.path.join(root, os.path.basename(os.path.dirname(dest.rstrip(os.sep))))
     try:
-        local = os.path.join(staging, "artifacts")
         model = save(local, run_id=run_id, artifact_path=location)  # MLmodel's artifact_path: MLflow 3 writes the location
         digest = file_digest(os.path.join(local, MLMODEL_FILE_NAME))[0]
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         os.rename(local, dest)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(local, ignore_errors=True)
+        raise
     return model, digest
 
 
@@ -178,7 +179,7 @@ def log_model_folder(
     store = client._tracking_store
     if run_id is not None and model_id is None:
         # MLflow 3: a model logged in a run carries the run's params (the explicit ones win)
-        params = {**store.get_run(run_id).data.params, **(params or {})}
+        params = {**store.get_run_params(run_id), **(params or {})}
     if model_id is None:
         from .._system_tags import run_context_tags
 

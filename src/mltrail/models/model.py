@@ -5,7 +5,7 @@ MLmodel is YAML in MLflow's layout, plus ``mltrail_version`` and ``files``
 
     artifact_path: model
     flavors:
-      python_function: {loader_module: mltrail_sklearn._flavor, model_path: model.pkl, env: {...}, python_version: 3.12.3}
+      python_function: {loader_module: mlflow.sklearn, model_path: model.pkl, env: {...}, python_version: 3.12.3}
       sklearn: {pickled_model: model.pkl, serialization_format: cloudpickle, sklearn_version: 1.5.0}
     run_id: 5f3c...
     utc_time_created: '2026-11-22 15:00:00.000000'

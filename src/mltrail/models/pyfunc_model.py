@@ -104,10 +104,11 @@ class PyFuncModel:
 
 
 def _import_loader(name: str, where: str) -> Any:
-    # Models written by MLflow name mlflow.<flavor>; ours answers as mltrail.<flavor>.
+    # MLmodel names MLflow's loader (mlflow.<flavor>), ours and MLflow's alike: mltrail.<flavor>
+    # answers first, so an installed MLflow does not take over mltrail's loading.
     candidates = [name]
     if name.startswith("mlflow."):
-        candidates.append("mltrail." + name[len("mlflow."):])
+        candidates.insert(0, "mltrail." + name[len("mlflow."):])
     for candidate in candidates:
         try:
             return importlib.import_module(candidate)

@@ -111,6 +111,15 @@ def create_app(config: Optional[ServerConfig] = None, **settings: Any) -> Starle
     registry_uri = mltrail_config._normalise(cfg.registry_store_uri) if cfg.registry_store_uri else backend
     registry = get_registry_store(registry_uri, root)
     ctx = ServerContext(tracking, registry, destination, cfg)
+    signer = None
+    if cfg.auth:
+        from . import auth
+
+        unchecked = [f"{ep.method} {ep.path}" for ep in ENDPOINTS if ep.access is None]
+        if unchecked:
+            raise RuntimeError(f"routes without a permission rule cannot be served with --auth: {unchecked}")
+        ctx.auth, signer = auth.enable(tracking, cfg.auth_default_permission, cfg.auth_cache_ttl)
+        ctx.auth.shared_registry = registry_uri == backend
 
     spec = openapi(ENDPOINTS, __version__)
 
@@ -127,9 +136,17 @@ def create_app(config: Optional[ServerConfig] = None, **settings: Any) -> Starle
     if destination:
         routes += artifacts_proxy.routes()
     routes += _ui_routes()
+    if signer is not None:
+        from .auth import login
+
+        routes = login.routes() + routes
     middleware = [Middleware(BodyLimitMiddleware, max_bytes=cfg.max_body_bytes,
                              max_artifact_bytes=cfg.extra.get("max_artifact_bytes")),
                   Middleware(ArtifactDestinationMiddleware, destination=destination)]
+    if signer is not None:
+        from .auth.middleware import AuthMiddleware
+
+        middleware.insert(0, Middleware(AuthMiddleware, guard=ctx.auth, signer=signer))
     if cfg.allowed_hosts:
         middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=list(cfg.allowed_hosts)))
     if cfg.access_log:
@@ -144,6 +161,7 @@ def create_app(config: Optional[ServerConfig] = None, **settings: Any) -> Starle
     app.state.registry_store = registry
     app.state.artifact_root = destination
     app.state.config = cfg
+    app.state.session_signer = signer
     return app
 
 

@@ -30,6 +30,12 @@ class ServerConfig:
     allowed_hosts: Optional[list[str]] = None
     max_body_bytes: int = 512 * 1024 * 1024
     access_log: bool = True
+    #: ``--auth``: users, tokens and permissions (see :mod:`mltrail.server.auth`)
+    auth: bool = False
+    #: permission of a user on an experiment / registered model they hold none on
+    auth_default_permission: str = "READ"
+    #: seconds a checked credential or permission is cached (a revoked token works at most this long)
+    auth_cache_ttl: float = 10.0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -41,6 +47,8 @@ class ServerContext:
     registry_store: RegistryStore
     artifacts_destination: Optional[str]
     config: ServerConfig
+    #: the :class:`~mltrail.server.auth.guard.Guard` when ``--auth`` is on
+    auth: Any = None
 
     @functools.cached_property
     def client(self) -> Any:

@@ -56,6 +56,8 @@ class Endpoint:
     handler: Callable[[Any, dict[str, Any]], dict[str, Any]]
     summary: str = ""
     prefixes: tuple[str, ...] = API_PREFIXES
+    #: the permission rule on an authenticated server (:mod:`mltrail.server.auth.access`)
+    access: Any = None
 
 
 class RequestError(MltrailError):
@@ -200,7 +202,13 @@ def _dispatcher(by_method: dict[str, Endpoint], ctx_of: Callable[[Request], Any]
             args = await parse_request(ep, request)
             if request.path_params:
                 args.update(request.path_params)
-            result = await run_in_threadpool(ep.handler, ctx_of(request), args)
+            ctx = ctx_of(request)
+            guard = getattr(ctx, "auth", None)
+            if guard is None:
+                result = await run_in_threadpool(ep.handler, ctx, args)
+            else:
+                user = request.scope.get("state", {}).get("user")
+                result = await run_in_threadpool(guard.call, user, ep.access, ep.handler, ctx, args)
         except MltrailError as exc:
             return error_response(exc.error_code, exc.message)
         if isinstance(result, Response):

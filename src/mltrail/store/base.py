@@ -114,6 +114,16 @@ class TrackingStore(abc.ABC):
         """
         return self.get_run(run_id).info
 
+    def get_run_params(self, run_id: str) -> dict[str, str]:
+        """The run's params alone, as ``{key: value}`` (what a logged model copies from its run).
+
+        Stores override it with a read cheaper than :meth:`get_run`'s.
+
+        >>> store.get_run_params(run_id)
+        {'alpha': '0.5'}
+        """
+        return dict(self.get_run(run_id).data.params)
+
     @abc.abstractmethod
     def update_run_info(
         self,

@@ -1,5 +1,6 @@
 """Model-version endpoints: ``model-versions/create``, ``get``, ``update``, ``delete``, ``search``,
-``transition-stage``, ``get-download-uri``, ``set-tag``, ``delete-tag`` (and mltrail's ``stage-history``).
+``transition-stage``, ``get-download-uri``, ``set-tag``, ``delete-tag`` (and mltrail's ``stage-history`` and
+``mlmodel-sha256``).
 
 Creating a version copies the model into the registry's storage on the
 server, so a client needs no access to the artifact store.
@@ -93,3 +94,9 @@ def stage_history(ctx, r: Req) -> Req:
         {"name": t.name, "version": t.version, "from_stage": t.from_stage, "to_stage": t.to_stage,
          "user_id": t.user_id, "timestamp": t.timestamp} for t in history
     ]}
+
+
+def mlmodel_sha256(ctx, r: Req) -> Req:
+    """The sha256 the server recorded for the version's MLmodel when it copied it (absent: none recorded)."""
+    digest = ctx.registry_store.get_model_version_mlmodel_sha256(r["name"], r["version"])
+    return {} if digest is None else {"mlmodel_sha256": digest}

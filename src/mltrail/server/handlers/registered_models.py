@@ -30,11 +30,18 @@ def update(ctx, r: Req) -> Req:
 
 
 def rename(ctx, r: Req) -> Req:
-    return _model(ctx.registry_store.rename_registered_model(r["name"], r["new_name"]))
+    model = _model(ctx.registry_store.rename_registered_model(r["name"], r["new_name"]))
+    if getattr(ctx, "auth", None) is not None:  # permissions follow the model to its new name
+        ctx.auth.store.rename_registered_model(r["name"], r["new_name"])
+        ctx.auth.forget("registered_model", r["name"])
+    return model
 
 
 def delete(ctx, r: Req) -> Req:
     ctx.client.delete_registered_model(r["name"])  # the client removes the registered copies too
+    if getattr(ctx, "auth", None) is not None:  # a new model of that name starts with no grants
+        ctx.auth.store.delete_resource("registered_model", r["name"])
+        ctx.auth.forget("registered_model", r["name"])
     return {}
 
 

@@ -15,12 +15,27 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ...exceptions import ResourceNotFoundError
+from ..auth.access import (
+    ANY_USER,
+    EDIT,
+    MANAGE,
+    READ,
+    creates,
+    on_experiment,
+    on_experiments,
+    on_model,
+    on_model_or_new,
+    on_run,
+    on_runs,
+)
+from ..auth.routes_guard import guarded
 from . import actions, data, model_pages, pages
 from .artifact_views import ARTIFACT_CSP, LocalCopy, media_type, run_models
 from .rendering import page_handler
@@ -52,7 +67,8 @@ async def plotly_js(request: Request) -> Response:
 async def raw_artifact(request: Request) -> Response:
     """A run's artifact file, sandboxed by CSP; ``?download=1`` makes it an attachment."""
     run = pages.get_run(request, request.path_params["run_id"])
-    copy = LocalCopy(run, request.query_params.get("path", ""), run_models(pages.tracking_store(request), run))
+    models = run_models(pages.tracking_store(request), run)
+    copy = await run_in_threadpool(LocalCopy, run, request.query_params.get("path", ""), models)  # S3 may be slow
     from starlette.background import BackgroundTask
 
     download = request.query_params.get("download") == "1"
@@ -68,50 +84,60 @@ async def raw_artifact(request: Request) -> Response:
 
 
 def routes() -> list[Any]:
-    """The UI's routes, to append after the server's API routes.
+    """The UI's routes, to append after the server's API routes; each declares its permission rule
+    (checked with ``--auth``; see :mod:`mltrail.server.auth.access`).
 
     >>> [r.path for r in routes()][:2]
     ['/', '/experiments']
     """
     ui = "/ajax-api/ui"
+    read_run, edit_run = on_run(READ), on_run(EDIT)
+    read_exps = on_experiments(READ)
+    compared = on_runs(READ, "runs", on_run(READ, "parent"))
+    table = (
+        ("/", pages.experiments_page, ANY_USER),  # lists only what the user may read
+        ("/experiments", pages.experiments_page, ANY_USER),
+        ("/experiments/{experiment_id}", pages.experiment_redirect, ANY_USER),  # a redirect to /runs
+        ("/runs", pages.runs_page, read_exps),
+        ("/runs/{run_id}", pages.run_page, read_run),
+        ("/runs/{run_id}/sweep", pages.sweep_page, read_run),
+        ("/runs/{run_id}/artifact", raw_artifact, read_run),
+        ("/compare", pages.compare_page, compared),
+        ("/models", model_pages.models_page, ANY_USER),  # lists only what the user may read
+        ("/models/{name}/versions/{version}", model_pages.version_page, on_model(READ)),
+        ("/models/{name}", model_pages.model_page, on_model(READ)),
+        (f"{ui}/runs", data.runs_data, read_exps),
+        (f"{ui}/keys", data.keys_data, read_exps),
+        (f"{ui}/groups", data.groups_data, read_exps),
+        (f"{ui}/changes", data.changes_data, read_exps),
+        (f"{ui}/metric-history", data.history_data, on_runs(READ, "runs")),
+        (f"{ui}/compare", data.compare_data, compared),
+        (f"{ui}/sweep/{{run_id}}", data.sweep_json, read_run),
+        (f"{ui}/artifacts", data.artifacts_data, read_run),
+        (f"{ui}/artifact-preview", data.preview_data, read_run),
+        (f"{ui}/diagnostic", data.diagnostic_data, read_run),
+    )
+    writes = (
+        (f"{ui}/experiments/create", actions.create_experiment, creates("experiment")),
+        (f"{ui}/experiments/rename", actions.rename_experiment, on_experiment(EDIT)),
+        (f"{ui}/experiments/delete", actions.delete_experiment, on_experiment(MANAGE)),
+        (f"{ui}/experiments/restore", actions.restore_experiment, on_experiment(MANAGE)),
+        (f"{ui}/experiments/set-tag", actions.set_experiment_tag, on_experiment(EDIT)),
+        (f"{ui}/runs/set-tag", actions.set_run_tag, edit_run),
+        (f"{ui}/runs/delete-tag", actions.delete_run_tag, edit_run),
+        (f"{ui}/models/register", actions.register_model, on_model_or_new(EDIT, "name", read_run)),
+        (f"{ui}/models/transition", actions.transition_stage, on_model(EDIT)),
+        (f"{ui}/models/set-alias", actions.set_alias, on_model(EDIT)),
+        (f"{ui}/models/delete-alias", actions.delete_alias, on_model(EDIT)),
+        (f"{ui}/models/description", actions.update_description, on_model(EDIT)),
+        (f"{ui}/models/set-tag", actions.set_model_tag, on_model(EDIT)),
+        (f"{ui}/models/delete-tag", actions.delete_model_tag, on_model(EDIT)),
+    )
     return [
-        Route("/", pages.experiments_page),
-        Route("/experiments", pages.experiments_page),
-        Route("/experiments/{experiment_id}", pages.experiment_redirect),
-        Route("/runs", pages.runs_page),
-        Route("/runs/{run_id}", pages.run_page),
-        Route("/runs/{run_id}/sweep", pages.sweep_page),
-        Route("/runs/{run_id}/artifact", raw_artifact),
-        Route("/compare", pages.compare_page),
-        Route("/models", model_pages.models_page),
-        Route("/models/{name}/versions/{version}", model_pages.version_page),
-        Route("/models/{name}", model_pages.model_page),
-        Route("/static-ui/plotly.min.js", plotly_js),
+        *(Route(path, guarded(access, handler)) for path, handler, access in table),
+        Route("/static-ui/plotly.min.js", plotly_js),  # static files need no sign-in
         Mount("/static-ui", StaticFiles(directory=STATIC_DIR), name="static-ui"),
-        Route(f"{ui}/runs", data.runs_data),
-        Route(f"{ui}/keys", data.keys_data),
-        Route(f"{ui}/groups", data.groups_data),
-        Route(f"{ui}/changes", data.changes_data),
-        Route(f"{ui}/metric-history", data.history_data),
-        Route(f"{ui}/compare", data.compare_data),
-        Route(f"{ui}/sweep/{{run_id}}", data.sweep_json),
-        Route(f"{ui}/artifacts", data.artifacts_data),
-        Route(f"{ui}/artifact-preview", data.preview_data),
-        Route(f"{ui}/diagnostic", data.diagnostic_data),
-        Route(f"{ui}/experiments/create", actions.create_experiment, methods=["POST"]),
-        Route(f"{ui}/experiments/rename", actions.rename_experiment, methods=["POST"]),
-        Route(f"{ui}/experiments/delete", actions.delete_experiment, methods=["POST"]),
-        Route(f"{ui}/experiments/restore", actions.restore_experiment, methods=["POST"]),
-        Route(f"{ui}/experiments/set-tag", actions.set_experiment_tag, methods=["POST"]),
-        Route(f"{ui}/runs/set-tag", actions.set_run_tag, methods=["POST"]),
-        Route(f"{ui}/runs/delete-tag", actions.delete_run_tag, methods=["POST"]),
-        Route(f"{ui}/models/register", actions.register_model, methods=["POST"]),
-        Route(f"{ui}/models/transition", actions.transition_stage, methods=["POST"]),
-        Route(f"{ui}/models/set-alias", actions.set_alias, methods=["POST"]),
-        Route(f"{ui}/models/delete-alias", actions.delete_alias, methods=["POST"]),
-        Route(f"{ui}/models/description", actions.update_description, methods=["POST"]),
-        Route(f"{ui}/models/set-tag", actions.set_model_tag, methods=["POST"]),
-        Route(f"{ui}/models/delete-tag", actions.delete_model_tag, methods=["POST"]),
+        *(Route(path, guarded(access, handler), methods=["POST"]) for path, handler, access in writes),
     ]
 
 

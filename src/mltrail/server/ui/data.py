@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -142,7 +143,8 @@ async def artifacts_data(request: Request) -> Response:
     """The entries of a run's artifact folder (``path`` relative to its root)."""
     run = get_run(request, request.query_params.get("run_id", ""))
     models = artifact_views.run_models(tracking_store(request), run)
-    return JSONResponse({"files": artifact_views.list_entries(run, request.query_params.get("path"), models)})
+    files = await run_in_threadpool(artifact_views.list_entries, run, request.query_params.get("path"), models)
+    return JSONResponse({"files": files})  # off the event loop: remote storage (S3) may be slow
 
 
 @ajax_handler
@@ -150,11 +152,11 @@ async def preview_data(request: Request) -> Response:
     """A file's preview (text, table rows, or just its kind for images/HTML/binaries)."""
     run = get_run(request, request.query_params.get("run_id", ""))
     models = artifact_views.run_models(tracking_store(request), run)
-    return JSONResponse(artifact_views.preview(run, request.query_params.get("path", ""), models))
+    return JSONResponse(await run_in_threadpool(artifact_views.preview, run, request.query_params.get("path", ""), models))
 
 
 @ajax_handler
 async def diagnostic_data(request: Request) -> Response:
     """One autologged diagnostic's data, checked (``run_id``, ``path`` of its JSON artifact)."""
     run = get_run(request, request.query_params.get("run_id", ""))
-    return JSONResponse(load_diagnostic(run, request.query_params.get("path", "")))
+    return JSONResponse(await run_in_threadpool(load_diagnostic, run, request.query_params.get("path", "")))

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...exceptions import ResourceNotFoundError
+from ..auth.routes_guard import can_read
 from .pages import registry_store, tracking_store
 from .rendering import page_handler, render
 
@@ -32,7 +33,7 @@ async def models_page(request: Request) -> Response:
     token = None
     while True:
         page = store.search_registered_models(filter_string, 1000, ["name ASC"], token)
-        found.extend(page)
+        found.extend(m for m in page if can_read(request, "registered_model", m.name))
         token = page.token
         if not token or len(found) >= 5000:
             break

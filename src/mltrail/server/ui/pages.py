@@ -19,6 +19,7 @@ from ...exceptions import InvalidParameterError, ResourceNotFoundError
 from .diagnostics import find_diagnostics
 from .history import metric_summaries
 from .queries import experiment_activity
+from ..auth.routes_guard import can_read
 from .rendering import list_arg, page_handler, render
 
 
@@ -49,7 +50,8 @@ async def experiments_page(request: Request) -> Response:
     token = None
     while True:
         page = store.search_experiments(ViewType.from_string(view), 1000, None, ["name ASC"], token)
-        found.extend(e for e in page if query.lower() in e.name.lower())
+        found.extend(e for e in page if query.lower() in e.name.lower()
+                     and can_read(request, "experiment", e.experiment_id))
         token = page.token
         if not token or len(found) >= 5000:
             break

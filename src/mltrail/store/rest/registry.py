@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 from ..._http import get_http_client
 from ...entities import ModelVersion, PagedList, RegisteredModel, StageTransition
-from ...exceptions import InvalidStateError
+from ...exceptions import InvalidStateError, ResourceNotFoundError
 from ..registry_base import (
     SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
     SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT,
@@ -140,3 +140,16 @@ class RestRegistryStore(RegistryStore):
 
     def get_model_version_by_alias(self, name, alias) -> ModelVersion:
         return model_version_from_json(self._call("GET", "registered-models/alias", name=name, alias=alias)["model_version"])
+
+    def get_model_version_mlmodel_sha256(self, name, version) -> Optional[str]:
+        """The sha256 the server recorded for the version's MLmodel (mltrail's extension route).
+
+        None when none was recorded, or when the server is a stock ``mlflow server`` (no such route).
+        """
+        try:
+            body = self._call("GET", "model-versions/mlmodel-sha256", name=name, version=str(version))
+        except ResourceNotFoundError as exc:
+            if getattr(exc, "error_code", None) == "ENDPOINT_NOT_FOUND":
+                return None
+            raise
+        return body.get("mlmodel_sha256") or None

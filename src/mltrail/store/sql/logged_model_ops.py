@@ -15,6 +15,7 @@ grammar (comparisons joined by ``AND``) on ``name``, ``model_id``,
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any, Mapping, Optional, Sequence, Union
 
@@ -37,6 +38,14 @@ from ..search import decode_page_token, encode_page_token
 from ..validation import validate_metric, validate_param, validate_tag
 from .core import now_ms
 from .logged_model_search import check_sha256, order_clauses, where_clauses
+from .logged_model_statements import (
+    FINALIZE_FIELDS,
+    SELECT_METRICS,
+    SELECT_MODELS,
+    SELECT_PARAMS,
+    SELECT_TAGS,
+    LoggedModelStatements,
+)
 from .logged_model_tables import (
     MAX_DATASET_DIGEST_LENGTH,
     MAX_DATASET_NAME_LENGTH,
@@ -89,6 +98,11 @@ def _optional_text(value: Any, what: str, limit: int) -> Optional[str]:
 class LoggedModelOps:
     """Create, read, search, finalize and delete logged models; record run outputs."""
 
+    @functools.cached_property
+    def _logged_model_statements(self) -> LoggedModelStatements:
+        """The create/finalize statements, compiled on first use."""
+        return LoggedModelStatements(self._engine)  # type: ignore[attr-defined]
+
     # -- create / finalize ----------------------------------------------------
     def create_logged_model(
         self,
@@ -117,51 +131,63 @@ class LoggedModelOps:
         model_type = _optional_text(model_type, "model_type", MAX_MODEL_TYPE_LENGTH)
         tag_rows, param_rows = _pairs(tags, "tag"), _pairs(params, "param")
         model_id, now = new_model_id(), now_ms()
-        with self._write() as conn:  # type: ignore[attr-defined]
-            exp = conn.execute(
-                sa.select(experiments.c.artifact_location, experiments.c.lifecycle_stage).where(
-                    experiments.c.experiment_id == exp_key
-                )
-            ).first()
+        stmts = self._logged_model_statements
+        with self._raw_write() as cursor:  # type: ignore[attr-defined]
+            experiment = self._hot.experiment_for_run  # type: ignore[attr-defined]
+            cursor.execute(experiment.sql, experiment.args({"experiment_id": exp_key}))
+            exp = cursor.fetchone()
             if exp is None:
                 raise ResourceNotFoundError(f"No experiment with id {str(experiment_id)!r}: cannot log a model to it")
-            if exp.lifecycle_stage != LifecycleStage.ACTIVE:
+            artifact_root, stage = exp
+            if stage != LifecycleStage.ACTIVE:
                 raise InvalidParameterError(
                     f"Cannot log a model to experiment {str(experiment_id)!r}: it is deleted; restore it first"
                 )
             if source_run_id is not None:
-                run = conn.execute(sa.select(runs.c.experiment_id).where(runs.c.run_uuid == source_run_id)).first()
-                if run is None:
+                cursor.execute(stmts.source_run.sql, stmts.source_run.args({"run_uuid": source_run_id, "name": name}))
+                run_experiment, newest = cursor.fetchone()
+                if run_experiment is None:
                     raise ResourceNotFoundError(f"Run with id {source_run_id!r} not found: cannot be a model's source")
                 # runs:/<run>/<name> loads the newest model of that name: keep creation times strictly increasing
-                newest = conn.execute(
-                    sa.select(sa.func.max(logged_models.c.creation_timestamp_ms)).where(
-                        logged_models.c.source_run_id == source_run_id, logged_models.c.name == name
-                    )
-                ).scalar()
                 if newest is not None and newest >= now:
                     now = newest + 1
-            conn.execute(
-                sa.insert(logged_models).values(
-                    model_id=model_id,
-                    experiment_id=exp_key,
-                    name=name,
-                    artifact_location=f"{exp.artifact_location.rstrip('/')}/models/{model_id}/artifacts",
-                    creation_timestamp_ms=now,
-                    last_updated_timestamp_ms=now,
-                    status=LoggedModelStatus.PENDING.value,
-                    lifecycle_stage=LifecycleStage.ACTIVE,
-                    model_type=model_type,
-                    source_run_id=source_run_id,
-                )
-            )
-            if tag_rows:
-                conn.execute(sa.insert(logged_model_tags), [{"model_id": model_id, "key": k, "value": v} for k, v in dict(tag_rows).items()])
-            if param_rows:
-                conn.execute(sa.insert(logged_model_params), [{"model_id": model_id, "key": k, "value": v} for k, v in dict(param_rows).items()])
+            row = {
+                "model_id": model_id,
+                "experiment_id": exp_key,
+                "name": name,
+                "artifact_location": f"{artifact_root.rstrip('/')}/models/{model_id}/artifacts",
+                "creation_timestamp_ms": now,
+                "last_updated_timestamp_ms": now,
+                "status": LoggedModelStatus.PENDING.value,
+                "lifecycle_stage": LifecycleStage.ACTIVE,
+                "model_type": model_type,
+                "source_run_id": source_run_id,
+            }
+            cursor.execute(stmts.insert_model.sql, stmts.insert_model.args(row))
+            model_tags, model_params = dict(tag_rows), dict(param_rows)
+            if model_tags:
+                cursor.executemany(stmts.insert_tag.sql, stmts.insert_tag.many(
+                    {"model_id": model_id, "key": k, "value": v} for k, v in model_tags.items()))
+            if model_params:
+                cursor.executemany(stmts.insert_param.sql, stmts.insert_param.many(
+                    {"model_id": model_id, "key": k, "value": v} for k, v in model_params.items()))
             if source_run_id is not None and output_step is not None:
-                conn.execute(sa.insert(run_outputs).values(run_uuid=source_run_id, model_id=model_id, step=output_step))
-            return self._load_logged_models(conn, [model_id])[0]
+                cursor.execute(stmts.insert_output.sql, stmts.insert_output.args(
+                    {"run_uuid": source_run_id, "model_id": model_id, "step": output_step}))
+        return LoggedModel(
+            experiment_id=str(exp_key),
+            model_id=model_id,
+            name=name,
+            artifact_location=row["artifact_location"],
+            creation_timestamp=now,
+            last_updated_timestamp=now,
+            model_type=model_type,
+            source_run_id=source_run_id,
+            status=LoggedModelStatus.PENDING,
+            tags=model_tags,
+            params=model_params,
+            metrics=[],
+        )
 
     def finalize_logged_model(
         self,
@@ -179,9 +205,12 @@ class LoggedModelOps:
             values["mlmodel_sha256"] = check_sha256(mlmodel_sha256)
         if status_message is not None:
             values["status_message"] = _optional_text(status_message, "status_message", MAX_STATUS_MESSAGE_LENGTH)
-        with self._write() as conn:  # type: ignore[attr-defined]
-            self._require_model(conn, model_id)
-            conn.execute(sa.update(logged_models).where(logged_models.c.model_id == model_id).values(**values))
+        update = self._logged_model_statements.finalize(tuple(f for f in FINALIZE_FIELDS if f in values))
+        with self._raw_write() as cursor:  # type: ignore[attr-defined]
+            cursor.execute(update.sql, update.args({"model_id": model_id, **values}))
+            if cursor.rowcount != 1:
+                raise ResourceNotFoundError(f"Logged model with id {model_id!r} not found")
+        with self._read() as conn:  # type: ignore[attr-defined]
             return self._load_logged_models(conn, [model_id])[0]
 
     # -- read -----------------------------------------------------------------
@@ -380,20 +409,16 @@ class LoggedModelOps:
         """Entities for ``ids`` in the order given, with tags, params and metrics (one query per table)."""
         if not ids:
             return []
-        rows = {r.model_id: r for r in conn.execute(sa.select(logged_models).where(logged_models.c.model_id.in_(list(ids))))}
+        bound = {"ids": list(ids)}
+        rows = {r.model_id: r for r in conn.execute(SELECT_MODELS, bound)}
         tags: dict[str, dict[str, str]] = {i: {} for i in ids}
         params: dict[str, dict[str, str]] = {i: {} for i in ids}
         found_metrics: dict[str, list[Metric]] = {i: [] for i in ids}
-        for r in conn.execute(sa.select(logged_model_tags).where(logged_model_tags.c.model_id.in_(list(ids)))):
+        for r in conn.execute(SELECT_TAGS, bound):
             tags[r.model_id][r.key] = r.value
-        for r in conn.execute(sa.select(logged_model_params).where(logged_model_params.c.model_id.in_(list(ids)))):
+        for r in conn.execute(SELECT_PARAMS, bound):
             params[r.model_id][r.key] = r.value
-        metric_stmt = (
-            sa.select(logged_model_metrics)
-            .where(logged_model_metrics.c.model_id.in_(list(ids)))
-            .order_by(logged_model_metrics.c.key, logged_model_metrics.c.step, logged_model_metrics.c.timestamp, logged_model_metrics.c.id)
-        )
-        for r in conn.execute(metric_stmt):
+        for r in conn.execute(SELECT_METRICS, bound):
             found_metrics[r.model_id].append(
                 Metric(r.key, metric_from_db(r.value, r.is_nan, self._mysql), r.timestamp, r.step,  # type: ignore[attr-defined]
                        model_id=r.model_id, dataset_name=r.dataset_name, dataset_digest=r.dataset_digest, run_id=r.run_uuid)

@@ -179,6 +179,17 @@ class RunOps(LivenessOps, DatasetOps):
             raise ResourceNotFoundError(f"Run with id {run_id!r} not found")
         return run_info_from_row(found[0])
 
+    def get_run_params(self, run_id: str) -> dict[str, str]:
+        """The run's params alone: one indexed read (``{}`` for a run without params).
+
+        >>> store.get_run_params(run_id)
+        {'alpha': '0.5'}
+        """
+        hot = self._hot
+        with self._raw_read() as cursor:
+            cursor.execute(hot.run_params.sql, hot.run_params.args({"run_uuid": run_id}))
+            return dict(cursor.fetchall())
+
     def update_run_info(
         self,
         run_id: str,

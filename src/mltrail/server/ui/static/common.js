@@ -7,8 +7,15 @@ export async function getJSON(url) {
   return body;
 }
 
+// With `mltrail server --auth`, writes carry the session's CSRF token (from its readable cookie).
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)mltrail_csrf=([^;]*)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
 export async function postJSON(url, payload) {
-  const response = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload) });
+  const headers = { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() };
+  const response = await fetch(url, { method: "POST", headers, body: JSON.stringify(payload) });
   const body = await response.json().catch(() => ({ message: `HTTP ${response.status}` }));
   if (!response.ok) throw Object.assign(new Error(body.message || `HTTP ${response.status}`), body);
   return body;
