@@ -148,9 +148,11 @@ class HttpClient:
             kwargs["headers"] = {**(kwargs.get("headers") or {}), "Authorization": authorization}
         content_factory = kwargs.pop("content_factory", None)
         stream = kwargs.pop("stream", False)
+        max_retries = kwargs.pop("retries", None)
+        max_retries = self.max_retries if max_retries is None else max_retries
         last_error: Optional[BaseException] = None
         response = None
-        for attempt in range(self.max_retries + 1):
+        for attempt in range(max_retries + 1):
             if attempt:
                 self._wait(attempt - 1, response)
             response = None
@@ -168,21 +170,24 @@ class HttpClient:
             finally:
                 if body is not None and hasattr(body, "close"):
                     body.close()
-            if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
+            if response.status_code in RETRY_STATUSES and attempt < max_retries:
                 response.close()
                 continue
             return response
         raise StoreUnavailableError(
             f"Could not reach the tracking server at {self.base_url} ({method} {path}) after "
-            f"{self.max_retries + 1} attempts: {type(last_error).__name__}: {last_error}"
+            f"{max_retries + 1} attempts: {type(last_error).__name__}: {last_error}"
         )
 
-    def call(self, method: str, path: str, json: Any = None, params: Any = None) -> dict[str, Any]:
-        """A JSON request; the decoded JSON answer, or the mapped :class:`MltrailError` raised."""
+    def call(self, method: str, path: str, json: Any = None, params: Any = None, **options: Any) -> dict[str, Any]:
+        """A JSON request; the decoded JSON answer, or the mapped :class:`MltrailError` raised.
+
+        ``options``: ``retries=`` (instead of the configured count) and ``timeout=`` (seconds).
+        """
         if method == "GET":
-            response = self.request(method, path, params=params)
+            response = self.request(method, path, params=params, **options)
         else:
-            response = self.request(method, path, json=json if json is not None else {})
+            response = self.request(method, path, json=json if json is not None else {}, **options)
         try:
             body = response.json()
         except ValueError:

@@ -1,5 +1,8 @@
 """``mltrail gc``: clean up what crashed processes left behind.
 
+- RUNNING runs of processes that died (no heartbeat for longer than their
+  ``MLTRAIL_RUN_HEARTBEAT_TIMEOUT``) are marked KILLED (readers do it too,
+  lazily; see :mod:`mltrail.store.liveness`).
 - Model versions a killed ``register_model`` left PENDING_REGISTRATION for
   longer than the timeout become FAILED_REGISTRATION; their partial copies
   are removed, as are copies still on disk of versions whose registration failed.
@@ -112,8 +115,10 @@ def collect(client: "Client", older_than_seconds: Optional[float] = None) -> lis
     from ..client.registry_storage import expire_pending, pending_timeout_seconds, remove_copy, storage_root
 
     timeout = pending_timeout_seconds(older_than_seconds)
+    killed = client._tracking_store.reap_dead_runs()
+    lines = [f"Marked KILLED: {killed} run(s) of processes that stopped heartbeating"] if killed else []
     store = client._registry_store
-    lines = [
+    lines += [
         f"Expired registration: {mv.name} version {mv.version}, partial copy removed: {location}"
         for mv, location in expire_pending(store, timeout)
     ]
@@ -146,7 +151,7 @@ def _copy_exists(location: str) -> bool:
                    "(default: MLTRAIL_PENDING_REGISTRATION_TIMEOUT, else 600).")
 @reports_errors
 def gc(tracking_uri: Optional[str], older_than: Optional[float]) -> None:
-    """Remove what crashed processes left: stuck registrations and temporary save folders.
+    """Clean up what crashed processes left: runs still RUNNING, stuck registrations, temporary save folders.
 
     Example: mltrail gc --tracking-uri sqlite:///mltrail.db
     """

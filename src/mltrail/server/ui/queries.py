@@ -247,6 +247,7 @@ def runs_page(
         extra.append(runs.c.run_uuid.in_(list(run_ids)[:MAX_PAGE_SIZE]))
     elif nested:
         extra.append(_is_top_level())
+    store.reap_dead_runs_if_due()  # runs of crashed processes show KILLED
     engine = store.engine
     mysql = engine.dialect.name in ("mysql", "mariadb")
     query = RunsTableQuery(engine.dialect.name, mysql)

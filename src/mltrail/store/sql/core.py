@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection
 from ... import config
 from ...entities import LifecycleStage
 from ...exceptions import InvalidStateError, ResourceNotFoundError, StoreUnavailableError
+from .. import liveness
 from .db_errors import VALUE_ERRORS, is_driver_error, translate
 from .engine import (
     create_sql_engine,
@@ -153,6 +154,7 @@ class SqlStoreCore(SqlTransactions):
 
         >>> store.close()
         """
+        liveness.release(self)  # this process's runs still RUNNING are not presumed dead
         with self._thread_connections_lock:
             for held in list(self._open_connections):
                 try:

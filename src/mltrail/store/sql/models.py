@@ -119,6 +119,9 @@ class SqlRun(Base):
     lifecycle_stage: Mapped[str] = mapped_column(String(32))
     artifact_uri: Mapped[str] = mapped_column(String(MAX_ARTIFACT_URI_LENGTH))
     experiment_id: Mapped[int] = mapped_column(Integer, ForeignKey("experiments.experiment_id"))
+    #: the process that created (or resumed) the run, while it is RUNNING: see :class:`SqlRunOwner`
+    #: (NULL for runs of clients without a heartbeat, such as the stock mlflow client)
+    owner_id: Mapped[Optional[str]] = mapped_column(String(32), index=True)
 
 
 # search's default order (start_time DESC, run_uuid) read straight off the index
@@ -219,6 +222,26 @@ class SqlLatestMetric(Base):
     max_value: Mapped[Optional[float]] = mapped_column(Double)
 
 
+class SqlRunOwner(Base):
+    """A process that owns runs, with its heartbeat (revision 0008): one row per process, not per run.
+
+    Times come from the database's clock. A run whose owner's ``heartbeat_time + timeout_ms`` has
+    passed is dead: it is marked KILLED (end time: the last heartbeat) and ``killed_time`` records
+    that heartbeat, so an owner that comes back (a process resumed after SIGSTOP, a laptop waking
+    up) can set those runs RUNNING again. See :mod:`.liveness_ops`.
+    """
+
+    __tablename__ = "run_owners"
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+
+    owner_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    heartbeat_time: Mapped[int] = mapped_column(BigInteger)
+    timeout_ms: Mapped[int] = mapped_column(BigInteger)
+    killed_time: Mapped[Optional[int]] = mapped_column(BigInteger)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+
+
 experiments = SqlExperiment.__table__
 experiment_tags = SqlExperimentTag.__table__
 runs = SqlRun.__table__
@@ -226,3 +249,4 @@ params = SqlParam.__table__
 tags = SqlTag.__table__
 metrics = SqlMetric.__table__
 latest_metrics = SqlLatestMetric.__table__
+run_owners = SqlRunOwner.__table__

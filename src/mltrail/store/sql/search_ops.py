@@ -76,6 +76,7 @@ class SearchOps(SqlStoreCore):
         stages = ViewType.stages(ViewType.from_string(run_view_type))
         if not keys:
             return PagedList([], None)
+        self.reap_dead_runs_if_due()  # type: ignore[attr-defined]  # LivenessOps, beside this mixin in the store
         dialect = self._engine.dialect.name
         with self._read() as conn:
             if order_keys and order_keys[0].entity == METRIC:
