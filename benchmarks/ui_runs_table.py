@@ -15,12 +15,15 @@ and sorted. SQLite by default; ``--uri`` takes a PostgreSQL or MySQL URI
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 import uuid
 from typing import Any, Optional
 
 PARENTS = 100
+#: issue 12's target for a runs-table page's server time at 100,000 runs
+TARGET_MS = 100
 
 
 def build(uri: str, runs: int) -> str:
@@ -31,6 +34,8 @@ def build(uri: str, runs: int) -> str:
     from mltrail.store.sql import SqlTrackingStore
     from mltrail.store.sql.models import latest_metrics, metrics, params, runs as runs_table, tags
 
+    # bulk inserts of 50,000 rows outlast the 30 s bound of one store call on a busy server database
+    os.environ.setdefault("MLTRAIL_SQL_STATEMENT_TIMEOUT", "900")
     store = SqlTrackingStore(uri)
     eid = store.create_experiment(f"bench-{runs}-{uuid.uuid4().hex[:6]}")
     now = int(time.time() * 1000)
@@ -111,7 +116,8 @@ def main() -> None:
     if built is not None:
         print(f"built {args.runs:,} runs in {built:.1f} s")
     store = SqlTrackingStore(uri)
-    print(f"store: {store.engine.dialect.name}, {args.runs:,} runs, {store_size(store)}")
+    print(f"store: {store.engine.dialect.name}, {args.runs:,} runs, {store_size(store)}; "
+          f"machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     cols = parse_columns(",".join([f"params.p{k}" for k in range(5)] + [f"metrics.m{k}" for k in range(5)]))
     m0 = parse_column("metrics.m0")
     cases = {
@@ -120,8 +126,12 @@ def main() -> None:
         "nested, sorted by metrics.m0": dict(sort=m0, ascending=True),
         "flat, sorted by metrics.m0 desc": dict(nested=False, sort=m0),
         "nested, sorted by metrics.m0:min": dict(sort=parse_column("metrics.m0:min"), ascending=True),
+        "flat, sorted by metrics.m0:max desc": dict(nested=False, sort=parse_column("metrics.m0:max")),
         "nested, filter metrics.m1 < 10": dict(filter_string="metrics.m1 < 10"),
         "flat, filter params.p1 = '5'": dict(nested=False, filter_string="params.p1 = '5'"),
+        "nested, filter params.p1 IN ('5', '7')": dict(filter_string="params.p1 IN ('5', '7')"),
+        "flat, filter p1 = '5', sorted by m0:min": dict(nested=False, filter_string="params.p1 = '5'",
+                                                       sort=parse_column("metrics.m0:min"), ascending=True),
         "nested, filter m1 < 10, sorted by m1": dict(filter_string="metrics.m1 < 10", sort=parse_column("metrics.m1")),
     }
     for name, kwargs in cases.items():
@@ -135,7 +145,7 @@ def main() -> None:
         total = f"{page['total']:,}{'+' if page.get('more') else ''}"
         # on SQLite the query runs in this process: its CPU time is the server time minus waiting for a core
         print(f"{name:40s} median {statistics.median(times):7.1f} ms, CPU {statistics.median(cpu):7.1f} ms"
-              f"  (rows {len(page['rows'])}, total {total})")
+              f"  (rows {len(page['rows'])}, total {total})  target <= {TARGET_MS} ms")
     t = time.perf_counter()
     column_keys(store, [eid], limit=6)
     print(f"{'column keys (first visit, default columns)':40s}        {(time.perf_counter() - t) * 1000:7.1f} ms")

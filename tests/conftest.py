@@ -215,16 +215,17 @@ def serve_app(app, started: list, port: int = 0, **uvicorn_options) -> str:
 
 @pytest.fixture
 def serve_http(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    """``serve_http(backend_uri)`` starts a ``mltrail server`` app (uvicorn in a thread, a free
-    127.0.0.1 port, artifacts proxied to a temp folder) over that database and returns its
-    ``http://`` URI; every server started is stopped after the test."""
+    """``serve_http(backend_uri, **settings)`` starts a ``mltrail server`` app (uvicorn in a thread, a
+    free 127.0.0.1 port, artifacts proxied to a temp folder unless ``settings`` — ``create_app``'s —
+    say otherwise) over that database and returns its ``http://`` URI; every server started is
+    stopped after the test."""
     from mltrail.server import create_app
 
     started: list[tuple] = []
 
-    def _serve(backend_uri: str) -> str:
-        app = create_app(backend_store_uri=backend_uri,
-                         artifacts_destination=str(tmp_path_factory.mktemp("served-artifacts")), access_log=False)
+    def _serve(backend_uri: str, **settings) -> str:
+        settings.setdefault("artifacts_destination", str(tmp_path_factory.mktemp("served-artifacts")))
+        app = create_app(backend_store_uri=backend_uri, access_log=False, **settings)
         return serve_app(app, started)
 
     yield _serve
@@ -296,3 +297,29 @@ def auth_server(sqlite_uri: str, tmp_path, monkeypatch) -> Iterator:
         server.should_exit = True
         thread.join(10)
         sock.close()
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """``http://127.0.0.1:<port>`` of moto's standalone S3 server (a thread of this session, a free port)."""
+    moto_server = pytest.importorskip("moto.server")
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The name of a new, empty bucket on the moto server; for the test, ``MLFLOW_S3_ENDPOINT_URL`` points
+    at it and fake AWS credentials are set (as a user of MinIO or Ceph would set theirs)."""
+    monkeypatch.setenv("MLFLOW_S3_ENDPOINT_URL", s3_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "mltrail-test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "mltrail-test-secret")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    import boto3
+
+    name = f"mltrail-{uuid.uuid4().hex[:12]}"
+    boto3.session.Session().client("s3", endpoint_url=s3_endpoint).create_bucket(Bucket=name)
+    return name

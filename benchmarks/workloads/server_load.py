@@ -36,7 +36,7 @@ import sys
 import time
 from typing import Any
 
-from ..measure import median, timings_ms
+from ..measure import median, timings_ms, tree_rss_mb
 from ..spec import Context, Measurement, Target, Workload
 from . import search_runs
 
@@ -108,25 +108,7 @@ class Server:
 
     def rss_mb(self) -> float:
         """Resident memory of the server process and all its descendants, in MiB."""
-        children: dict[int, list[int]] = {}
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    with open(f"/proc/{entry}/stat") as fh:
-                        ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-                except OSError:
-                    continue
-                children.setdefault(ppid, []).append(int(entry))
-        total, todo = 0, [self.proc.pid]
-        while todo:
-            pid = todo.pop()
-            todo += children.get(pid, [])
-            try:
-                with open(f"/proc/{pid}/status") as fh:
-                    total += next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
-            except (OSError, StopIteration):
-                continue
-        return total / 1024.0
+        return tree_rss_mb(self.proc.pid)
 
 
 def _client(port: int, path: str, bodies: list[bytes], budget_s: float, barrier: Any, out: Any,

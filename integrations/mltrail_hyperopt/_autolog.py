@@ -72,6 +72,7 @@ from typing import Any, Optional
 
 import wrapt
 
+from mltrail import fluent
 from mltrail.autologging import AutologCall, Integration
 from mltrail.exceptions import InvalidParameterError
 
@@ -107,19 +108,15 @@ class HyperoptIntegration(Integration):
         super().configure(config, explicit)
 
     def patch(self, hyperopt: Any) -> None:
-        from mltrail.fluent import _runs
-
         fmin_module = importlib.import_module("hyperopt.fmin")
         base = importlib.import_module("hyperopt.base")
         self._evaluate = vars(base.Domain)["evaluate"]
         self.wrap(fmin_module.FMinIter, "exhaust", self._log_sweep)
         self.replace(base.Domain, "evaluate", wrapt.FunctionWrapper(self._evaluate, self._evaluate_trial))
-        _runs.JOINABLE_OWNERS.add(TRIAL_OWNER)
+        fluent.set_joinable_owner(TRIAL_OWNER)
 
     def unpatch(self) -> None:
-        from mltrail.fluent import _runs
-
-        _runs.JOINABLE_OWNERS.discard(TRIAL_OWNER)
+        fluent.set_joinable_owner(TRIAL_OWNER, False)
         super().unpatch()
 
     # -- one fmin call ------------------------------------------------------------------------

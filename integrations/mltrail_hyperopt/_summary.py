@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from mltrail import _system_tags
+from mltrail.autologging import PARENT_RUN_TAG
 from mltrail.exceptions import InvalidParameterError
 
 from ._sweep import TRIAL_ID_TAG
 
-_PARENT_TAG = _system_tags.PARENT_RUN_ID
+_PARENT_TAG = PARENT_RUN_TAG
 _PAGE = 1000
 
 

@@ -25,7 +25,7 @@ import numbers
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from mltrail.autologging import (
     AUTOLOGGING_TAG,
@@ -34,7 +34,6 @@ from mltrail.autologging import (
     child_run_policy,
     new_scope,
     start_autolog_run,
-    write_child_batch,
 )
 from mltrail.exceptions import StoreUnavailableError
 
@@ -105,6 +104,17 @@ def _number(value: Any) -> Optional[float]:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return None
     return float(value)
+
+
+def _result_metrics(record: TrialRecord, result: Mapping[str, Any]) -> dict[str, float]:
+    """The numbers of a trial's result dict as metrics (``loss`` among them); the loss is noted on ``record``."""
+    metrics = {key: number for key, number in ((k, _number(v)) for k, v in result.items())
+               if number is not None and key not in _NOT_METRICS}
+    loss = _number(result.get("loss"))
+    if loss is not None:
+        record.loss = loss
+        metrics["loss"] = loss
+    return metrics
 
 
 def _error_text(exc: BaseException) -> str:
@@ -226,21 +236,14 @@ class Sweep:
             if exc is not None:
                 tags["error"] = _error_text(exc)
             if result:
-                for key, value in result.items():
-                    number = _number(value)
-                    if number is not None and key not in _NOT_METRICS:
-                        metrics[key] = number
-                loss = _number(result.get("loss"))
-                if loss is not None:
-                    record.loss = loss
-                    metrics["loss"] = loss
+                metrics.update(_result_metrics(record, result))
             run_status = "FINISHED" if exc is None and status != "fail" else (
                 "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
             )
             if fluent.active_run_id() == run.info.run_id:  # the usual case: the batch ends the run too
-                write_child_batch(self.call, run.info.run_id, record.params, metrics, tags, end_status=run_status)
+                self.call.write_child_batch(run.info.run_id, record.params, metrics, tags, end_status=run_status)
             else:
-                write_child_batch(self.call, run.info.run_id, record.params, metrics, tags)
+                self.call.write_child_batch(run.info.run_id, record.params, metrics, tags)
                 self._end_run(run, run_status)
             self.policy.trial_finished(run.info.run_id, record.tid, record.loss, record.ok)
         except Exception as log_exc:
@@ -277,15 +280,7 @@ class Sweep:
         result = doc.get("result") or {}
         failed = doc.get("state") == _JOB_STATE_ERROR or result.get("status") == "fail"
         record.ok = not failed and result.get("status") == "ok"
-        metrics: dict[str, float] = {}
-        for key, value in result.items():
-            number = _number(value)
-            if number is not None and key not in _NOT_METRICS:
-                metrics[key] = number
-        loss = _number(result.get("loss"))
-        if loss is not None:
-            record.loss = loss
-            metrics["loss"] = loss
+        metrics = _result_metrics(record, result)
         start, end = _ms(doc.get("book_time")), _ms(doc.get("refresh_time"))
         if start is not None and end is not None:
             metrics["duration_seconds"] = (end - start) / 1000.0
@@ -301,6 +296,6 @@ class Sweep:
             run_name=f"trial-{tid}",
         )
         record.run_id = run.info.run_id
-        write_child_batch(self.call, record.run_id, record.params, metrics, tags,
-                          end_status="FAILED" if failed else "FINISHED", end_time=end)
+        self.call.write_child_batch(record.run_id, record.params, metrics, tags,
+                                    end_status="FAILED" if failed else "FINISHED", end_time=end)
         self.records[tid] = record

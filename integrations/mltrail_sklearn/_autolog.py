@@ -31,8 +31,7 @@ from typing import Any, Optional
 
 import wrapt
 
-from mltrail import _plugins
-from mltrail.autologging import Integration
+from mltrail.autologging import Integration, integration_modules
 
 from . import _autolog_post_training as post_training
 
@@ -111,7 +110,7 @@ class SklearnIntegration(Integration):
 
         self._log_fit = log_fit
 
-        others = set(_plugins.integration_modules()) - {self.name}
+        others = set(integration_modules()) - {self.name}
         self._excluded_modules = _ALWAYS_EXCLUDED | others
         integration = self
         base_hook = BaseEstimator.__dict__.get("__init_subclass__")

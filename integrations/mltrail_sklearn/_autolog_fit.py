@@ -22,10 +22,11 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from mltrail.autologging import AutologCall, log_model_per_policy, skip_figures
+from mltrail.autologging import AutologCall, log_model_per_policy
 
 from . import _autolog_post_training as post_training
 from ._autolog_metrics import classification_scores, probability_scores, regression_scores, silhouette
+from ._autolog_search import is_search, log_search
 
 #: Classifiers whose predict() is exactly classes_[argmax(predict_proba())]: one pass gives both.
 _ARGMAX_PROBA_CLASSES = frozenset(
@@ -127,8 +128,6 @@ def _after_fit(call: AutologCall, estimator: Any, X: Any, y: Any, sample_weight:
     if searching:
         from mltrail import fluent
 
-        from ._autolog_search import log_search
-
         active = fluent.active_run()
         if active is not None and active.info.run_id == call.run_id:
             call.notes["start_time"] = active.info.start_time  # children start with the search, as in MLflow
@@ -145,9 +144,9 @@ def _after_fit(call: AutologCall, estimator: Any, X: Any, y: Any, sample_weight:
         if searching:
             best = model_logger(call, estimator.best_estimator_, X, predictions, "best_estimator", own_params=True)
             log_model_per_policy(call, best, "log the best estimator")
-    if not skip_figures():
+    if not call.skips_figures:
         call.safely("capture estimator.html", _log_estimator_html, call, estimator)
-    plots_wanted = call.config.log_plots and not skip_figures()
+    plots_wanted = call.config.log_plots and not call.skips_figures
     if outputs and outputs[2] == "classifier" and plots_wanted and y is not None:
         from ._autolog_plots import log_classifier_plots
 
@@ -171,13 +170,6 @@ def _decision_scores(estimator: Any, X: Any) -> Any:
         return None
     scores = np.asarray(decision(X), dtype=np.float64)
     return np.column_stack([-scores, scores]) if scores.ndim == 1 else scores
-
-
-def is_search(estimator: Any) -> bool:
-    """True for GridSearchCV, RandomizedSearchCV and other ``BaseSearchCV`` estimators."""
-    from sklearn.model_selection._search import BaseSearchCV
-
-    return isinstance(estimator, BaseSearchCV)
 
 
 def _log_params(call: AutologCall, estimator: Any) -> None:

@@ -24,13 +24,9 @@ from __future__ import annotations
 import sys
 import threading
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import Any, Callable, Optional
 
-from mltrail.autologging import in_autologged_call, suppressed, warn_once
-from mltrail.autologging._reporting import describe_error
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ._autolog import SklearnIntegration
+from mltrail.autologging import Integration, describe_error, in_autologged_call, suppressed, warn_once
 
 PREDICT_METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
 _SUFFIXES = ("_score", "_error", "_loss")
@@ -259,7 +255,7 @@ def _owner(cls: type, attribute: str) -> Optional[type]:
     return None
 
 
-def patch_class(integration: "SklearnIntegration", cls: type) -> None:
+def patch_class(integration: Integration, cls: type) -> None:
     """Track predictions and scores of ``cls``, patching the class (or sklearn mixin) defining them."""
     for attribute in PREDICT_METHODS:
         owner = _owner(cls, attribute)
@@ -270,7 +266,7 @@ def patch_class(integration: "SklearnIntegration", cls: type) -> None:
         integration.wrap_plain(owner, "score", _score_wrapper)
 
 
-def patch_metric_functions(integration: "SklearnIntegration") -> None:
+def patch_metric_functions(integration: Integration) -> None:
     """Patch sklearn.metrics' scoring functions, and their early bindings in ``__main__``."""
     import sklearn.metrics
 

@@ -43,10 +43,15 @@ def _candidate_metrics(cv_results: dict, index: int) -> dict[str, float]:
     return metrics
 
 
+def is_search(estimator: Any) -> bool:
+    """True for GridSearchCV, RandomizedSearchCV and other ``BaseSearchCV`` estimators."""
+    from sklearn.model_selection._search import BaseSearchCV
+
+    return isinstance(estimator, BaseSearchCV)
+
+
 def _base_params(search: Any) -> dict[str, Any]:
     """The seed estimator's params (deep, unless the seed is itself a search), as MLflow logs them."""
-    from ._autolog_fit import is_search
-
     seed = search.estimator
     return seed.get_params(deep=not is_search(seed))
 

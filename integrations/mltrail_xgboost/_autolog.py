@@ -51,7 +51,6 @@ from mltrail.autologging import (
     current_call,
     in_autologged_call,
     log_model_per_policy,
-    skip_figures,
 )
 from mltrail.exceptions import InvalidParameterError
 
@@ -368,7 +367,7 @@ class XGBoostIntegration(Integration):
             call.safely("describe the training data", log_training_datasets, call, training.dtrain, training.evals)
         if booster is None:
             return
-        if not skip_figures():
+        if not call.skips_figures:
             call.safely("log booster_config.json", self._log_booster_config, call, booster)
         for importance_type in self._config.importance_types or ():
             call.safely(
@@ -395,7 +394,7 @@ class XGBoostIntegration(Integration):
             repository.log_bytes(json.dumps(scores, indent=2).encode("utf-8"), name)
         else:
             call.client.log_dict(call.run_id, scores, name)
-        render = importance_render(scores, importance_type) if not skip_figures() else None
+        render = importance_render(scores, importance_type) if not call.skips_figures else None
         if render is not None:
             call.log_artifacts_later(f"draw the {importance_type} importance plot", render)
 

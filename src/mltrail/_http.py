@@ -170,10 +170,12 @@ class HttpClient:
             kwargs["headers"] = {**(kwargs.get("headers") or {}), "Authorization": authorization}
         content_factory = kwargs.pop("content_factory", None)
         stream = kwargs.pop("stream", False)
+        max_retries = kwargs.pop("retries", None)
+        max_retries = self.max_retries if max_retries is None else max_retries
         last_error: Optional[BaseException] = None
         response = None
         limit = _retry_limit.get()
-        max_retries = self.max_retries if limit is None else min(limit, self.max_retries)
+        max_retries = max_retries if limit is None else min(limit, max_retries)
         for attempt in range(max_retries + 1):
             if attempt:
                 self._wait(attempt - 1, response)
@@ -201,12 +203,15 @@ class HttpClient:
             f"{max_retries + 1} attempts: {type(last_error).__name__}: {last_error}"
         )
 
-    def call(self, method: str, path: str, json: Any = None, params: Any = None) -> dict[str, Any]:
-        """A JSON request; the decoded JSON answer, or the mapped :class:`MltrailError` raised."""
+    def call(self, method: str, path: str, json: Any = None, params: Any = None, **options: Any) -> dict[str, Any]:
+        """A JSON request; the decoded JSON answer, or the mapped :class:`MltrailError` raised.
+
+        ``options``: ``retries=`` (instead of the configured count) and ``timeout=`` (seconds).
+        """
         if method == "GET":
-            response = self.request(method, path, params=params)
+            response = self.request(method, path, params=params, **options)
         else:
-            response = self.request(method, path, json=json if json is not None else {})
+            response = self.request(method, path, json=json if json is not None else {}, **options)
         try:
             body = response.json()
         except ValueError:

@@ -34,7 +34,7 @@ def set_tracking_uri(uri: "str | os.PathLike[str]") -> None:
     """
     global _tracking_uri
     with _lock:
-        _tracking_uri = None if uri is None else _normalise(os.fspath(uri))
+        _tracking_uri = None if uri is None else normalise_uri(os.fspath(uri))
 
 
 def get_tracking_uri() -> str:
@@ -46,7 +46,7 @@ def get_tracking_uri() -> str:
     if _tracking_uri is not None:
         return _tracking_uri
     env = os.environ.get(TRACKING_URI_ENV) or os.environ.get("MLFLOW_TRACKING_URI")
-    return _normalise(env) if env else DEFAULT_TRACKING_URI
+    return normalise_uri(env) if env else DEFAULT_TRACKING_URI
 
 
 def is_tracking_uri_set() -> bool:
@@ -62,7 +62,7 @@ def set_registry_uri(uri: "str | None") -> None:
     """Set the model-registry URI for this process (defaults to the tracking URI)."""
     global _registry_uri
     with _lock:
-        _registry_uri = None if uri is None else _normalise(os.fspath(uri))
+        _registry_uri = None if uri is None else normalise_uri(os.fspath(uri))
 
 
 def get_registry_uri() -> str:
@@ -70,7 +70,7 @@ def get_registry_uri() -> str:
     if _registry_uri is not None:
         return _registry_uri
     env = os.environ.get(REGISTRY_URI_ENV) or os.environ.get("MLFLOW_REGISTRY_URI")
-    return _normalise(env) if env else get_tracking_uri()
+    return normalise_uri(env) if env else get_tracking_uri()
 
 
 def default_artifact_root(tracking_uri: str) -> str:
@@ -89,8 +89,17 @@ def default_artifact_root(tracking_uri: str) -> str:
     return os.path.abspath(DEFAULT_ARTIFACT_DIR)
 
 
-def _normalise(uri: str) -> str:
-    """A bare path or ``file:`` URI becomes a SQLite file URI; other URIs pass through."""
+def normalise_uri(uri: str) -> str:
+    """A bare path or ``file:`` URI becomes a SQLite file URI; other URIs pass through.
+
+    The rule ``set_tracking_uri`` applies, for anything else that takes a store URI
+    (``mltrail server --backend-store-uri``).
+
+    >>> normalise_uri("postgresql://db/mlflow")
+    'postgresql://db/mlflow'
+    >>> normalise_uri("/data/mlflow.db")
+    'sqlite:////data/mlflow.db'
+    """
     if "://" in uri:
         if uri.startswith("file://"):
             path = uri[len("file://"):]

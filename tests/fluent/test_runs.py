@@ -231,6 +231,32 @@ def test_run_left_open_by_a_crashing_script_ends_failed(tracking_uri, client, tm
     assert client.get_run(result.stdout.strip()).info.status == RunStatus.FAILED
 
 
+def test_start_run_chains_the_users_excepthook_and_puts_it_back_when_the_last_run_ends(tracking_uri, client, tmp_path):
+    result = _run_script(tmp_path, """
+        import sys
+        import mltrail as mlflow
+        mlflow.set_tracking_uri({uri!r})
+
+        def user_hook(exc_type, exc, tb):
+            print("user hook saw", exc_type.__name__, flush=True)
+
+        sys.excepthook = user_hook
+        with mlflow.start_run():
+            assert sys.excepthook is not user_hook      # mltrail's hook, in front of the user's
+            with mlflow.start_run(nested=True):
+                pass
+            assert sys.excepthook is not user_hook      # a run is still live
+        assert sys.excepthook is user_hook              # the last run ended: the user's hook is back
+        run = mlflow.start_run()
+        print(run.info.run_id, flush=True)
+        raise RuntimeError("training blew up")
+        """, tracking_uri)
+    assert result.returncode == 1, result.stderr
+    run_id, seen = result.stdout.split("\n")[:2]
+    assert seen == "user hook saw RuntimeError"         # chained: the user's hook still runs
+    assert client.get_run(run_id).info.status == RunStatus.FAILED   # and the run saw the crash
+
+
 def test_run_id_from_the_environment_is_resumed(tracking_uri, client, monkeypatch):
     run_id = client.create_run("0").info.run_id
     client.set_terminated(run_id)

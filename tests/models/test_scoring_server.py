@@ -161,3 +161,71 @@ def test_column_order_in_dataframe_split_does_not_matter(client, pipeline, iris_
     r = _post(client, {"dataframe_split": json.loads(shuffled.to_json(orient="split", index=False))})
     assert r.status_code == 200
     assert r.json() == {"predictions": pipeline.predict(rows).tolist()}
+
+
+_SERVE_AND_REPORT = """
+import json, logging, os, signal, sys, threading, time
+import httpx
+from mltrail.models.scoring_server import serve
+
+
+class Keep(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.records = []
+
+    def emit(self, record):
+        self.records.append([record.name, record.levelname, record.getMessage()])
+
+
+def changed(before):
+    return sorted(k for k in set(before) | set(os.environ) if before.get(k) != os.environ.get(k))
+
+
+def main(model_uri, port):
+    before, seen, keep = dict(os.environ), {}, Keep()
+    logging.getLogger("mltrail").addHandler(keep)
+    logging.getLogger("mltrail").setLevel(logging.INFO)
+
+    def probe_then_stop():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/ping", timeout=1).status_code == 200:
+                    seen["pinged"] = True
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        seen["environment during"] = changed(before)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=probe_then_stop, daemon=True).start()
+    serve(model_uri, port=port, workers=2)
+    seen["environment after"] = changed(before)
+    seen["records"] = keep.records
+    print(json.dumps(seen))
+
+
+if __name__ == "__main__":  # workers are spawned: they import this file without running main()
+    main(sys.argv[1], int(sys.argv[2]))
+"""
+
+
+def test_serve_keeps_the_process_environment_and_logs_instead_of_printing(tracking, pipeline, iris_like, tmp_path):
+    """``serve()`` is a library call: the caller's os.environ is not written, nothing goes to stdout."""
+    X, _ = iris_like
+    with mltrail.start_run():
+        info = mltrail.sklearn.log_model(pipeline, artifact_path="model", input_example=X[:2])
+    script = tmp_path / "serve_and_report.py"
+    script.write_text(_SERVE_AND_REPORT)
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "MLTRAIL_SERVE_MODEL_PATH")}
+    env["MLTRAIL_TRACKING_URI"] = tracking
+    port = _free_port()
+    done = subprocess.run([sys.executable, str(script), info.model_uri, str(port)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)  # stdout holds the report only: serve() printed nothing
+    assert report["pinged"] is True
+    assert report["environment during"] == [] and report["environment after"] == []
+    assert ["mltrail.models.scoring_server", "INFO",
+            f"serving {info.model_uri} on http://127.0.0.1:{port} (2 worker(s))"] in report["records"]

@@ -99,3 +99,27 @@ def test_a_plain_upload_is_renamed_into_place_with_no_leftovers(recorded_server,
     assert httpx.get(f"{uri}{ART}/0/r3/artifacts/blob.bin").content == body
     folder = tmp_path / "artifacts" / "0" / "r3" / "artifacts"
     assert sorted(os.listdir(folder)) == ["blob.bin"]
+
+
+@pytest.mark.parametrize("without", [(), ("create/{artifact_path:path}",)])
+def test_mltrail_client_uploads_a_large_file_in_parts_or_falls_back_to_one_put(recorded_server, tmp_path,
+                                                                               monkeypatch, without) -> None:
+    import mltrail
+
+    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", str(64 * 1024))
+    monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", str(100 * 1024))
+    uri, recorder = recorded_server(without=without)
+    data = os.urandom(350 * 1024)
+    (tmp_path / "weights.bin").write_bytes(data)
+    client = mltrail.MlflowClient(uri)
+    run_id = client.create_run("0").info.run_id
+    client.log_artifact(run_id, str(tmp_path / "weights.bin"), "big")
+    calls = [f"{m} {p}" for m, p in recorder.requests if "mlflow-artifacts" in p]
+    puts = sum(c.startswith(f"PUT {ART}/") for c in calls)
+    if without:  # a server without the multipart routes: one PUT
+        assert puts == 1 and not any(c.startswith(f"PUT {MPU}/upload/") for c in calls)
+    else:
+        assert puts == 0 and sum(c.startswith(f"PUT {MPU}/upload/") for c in calls) == 4
+        assert sum(c.startswith(f"POST {MPU}/complete/") for c in calls) == 1
+    back = client.download_artifacts(run_id, "big/weights.bin", str(tmp_path / "down"))
+    assert open(back, "rb").read() == data

@@ -138,3 +138,35 @@ def test_a_query_the_database_finds_too_large_is_a_bad_request(sql):
 def test_a_locked_database_is_still_unavailable():
     error = translate(sqlite3.OperationalError("database is locked"), "sqlite:///x.db", "Tracking")
     assert error is not None and error.error_code == "TEMPORARILY_UNAVAILABLE"
+
+
+@pytest.mark.parametrize("over_http", [False, True], ids=["direct", "http"])
+def test_every_search_takes_max_results_by_one_rule_with_mlflows_message(store_uri, request, over_http):
+    """numpy integers are counts everywhere; 0, floats, bools and values past the cap are refused alike."""
+    import numpy as np
+
+    client = Client(request.getfixturevalue("serve_http")(store_uri) if over_http else store_uri)
+    first, second = _two_runs(client)
+    client.create_registered_model("m1")
+    client.create_registered_model("m2")
+    searches = {
+        "runs": (lambda n: client.search_runs(["0"], max_results=n), 50000),
+        "experiments": (lambda n: client.search_experiments(max_results=n), 50000),
+        "logged models": (lambda n: client.search_logged_models(["0"], max_results=n), 50000),
+        "registered models": (lambda n: client.search_registered_models(max_results=n), 200000),
+        "model versions": (lambda n: client.search_model_versions(max_results=n), 200000),
+    }
+    for what, (search, cap) in searches.items():
+        assert len(search(np.int64(1))) <= 1, what
+        assert len(search(np.int32(5))) <= 5, what
+        for bad in (0, -1, np.int64(0), 1.0, True, "5"):
+            with pytest.raises(InvalidParameterError) as info:
+                search(bad)
+            assert str(info.value) == (
+                f"Invalid value {bad} for parameter 'max_results' supplied. It must be a positive integer"
+            ), what
+        with pytest.raises(InvalidParameterError) as info:
+            search(np.int64(cap + 1))
+        assert str(info.value) == f"Invalid value {cap + 1} for parameter 'max_results' supplied. It must be at most {cap}"
+    assert {r.info.run_id for r in client.search_runs(["0"], max_results=np.int64(2))} == {first, second}
+    assert [m.name for m in client.search_registered_models(max_results=np.int64(1), order_by=["name"])] == ["m1"]

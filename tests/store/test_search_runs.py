@@ -186,7 +186,7 @@ def test_bad_order_by_and_paging_arguments(store, runs):
         store.search_runs([exp_id], order_by=["metrics.rmse UP"])
     with pytest.raises(InvalidParameterError, match="page_token 'garbage'"):
         store.search_runs([exp_id], page_token="garbage")
-    with pytest.raises(InvalidParameterError, match="max_results 0"):
+    with pytest.raises(InvalidParameterError, match="Invalid value 0 for parameter .max_results. supplied"):
         store.search_runs([exp_id], max_results=0)
     with pytest.raises(InvalidParameterError, match="experiment id 'abc'"):
         store.search_runs(["abc"])
@@ -215,3 +215,20 @@ def test_pages_by_metric_with_ties_nan_and_missing_match_one_big_page(store, ord
         # values ascending, ties by start_time DESC then run id; NaN after numbers; missing last
         assert everything[:3] == ["t11", "t7", "t1"]  # 0.5; then 1.0 twice, t7 started after t1
         assert set(everything[-2:]) == {"t4", "t8"} and set(everything[-4:-2]) == {"t3", "t10"}
+
+
+def test_param_equality_and_in_compare_the_whole_long_value(store):
+    """``=``/``IN`` on a param also compare the indexed first 200 characters (revision 0007); values that
+    share those and differ after them, or differ only in case, must still be told apart."""
+    exp_id = store.create_experiment("long-params")
+    stem = "é" * 199 + "a"  # 200 characters, multi-byte ones in the index's prefix
+    values = {"long-x": stem + "x" * 300, "long-y": stem + "y" * 300, "short": "abc", "upper": "ABC", "stem": stem}
+    for name, value in values.items():
+        run_id = store.create_run(exp_id, "u", 1, run_name=name).info.run_id
+        store.log_batch(run_id, params=[Param("v", value)])
+    search = lambda f: sorted(names(store.search_runs([exp_id], f)))  # noqa: E731
+    assert search(f"params.v = '{values['long-x']}'") == ["long-x"]
+    assert search(f"params.v = '{stem}'") == ["stem"]
+    assert search("params.v = 'abc'") == ["short"]
+    assert search(f"params.v IN ('{values['long-y']}', 'ABC')") == ["long-y", "upper"]
+    assert search(f"params.v != '{values['long-x']}'") == ["long-y", "short", "stem", "upper"]

@@ -163,7 +163,12 @@ def test_compare_selected_runs(page: Any, shot: Any, demo: dict[str, Any]) -> No
     page.locator("#only-diff").uncheck()
     assert page.locator("#diff tbody tr").count() > only_diff
     assert page.locator("#diff tr[data-key='params.max_depth']").count() == 1
-    assert page.locator("#parcoords .plot-container").count() == 1
+    # parallel coordinates and scatter are the UI's SVG: one line / one dot per run
+    assert page.locator("#parcoords path.pc-line").count() == 3
+    assert page.locator("#scatter .trace-markers circle").count() == 3
+    # the contour is plotly.js's, loaded only for it, after the rest is drawn
+    page.wait_for_selector("#contour[data-drawn='1']", timeout=60_000)
+    assert page.locator("#contour .plot-container").count() == 1
     shot(page, "09-compare-selected")
 
 
@@ -174,10 +179,81 @@ def test_sweep_page_shows_best_trial_and_importance(page: Any, demo: dict[str, A
     assert page.locator("#trials tbody tr").count() == len(demo["trials"])
     best_row = page.locator("#trials tbody tr.best-trial")
     assert best_row.count() == 1
-    assert best_row.locator("a").get_attribute("href") == f"/runs/{demo['best']}"
+    assert best_row.locator("a").first.get_attribute("href") == f"/runs/{demo['best']}"
     assert page.locator("#best a").get_attribute("href") == f"/runs/{demo['best']}"
-    assert page.locator("#importance .plot-container").count() == 1
+    # each trial links to the model it logged: its run page opens with that model folder selected
+    assert page.locator("#trials tbody tr a.model-link").count() == len(demo["trials"])
+    best_row.locator("a.model-link").click()
+    page.wait_for_selector("#register-form")
+    assert page.url.split("?")[0].endswith(f"/runs/{demo['best']}")
+    assert page.locator(".tree .entry.current").inner_text().endswith("model")
+    page.go_back()
+    page.wait_for_selector("#trials tbody tr")
+    page.wait_for_selector("#sweep-app[data-drawn='1']")
+    # every varied parameter ranked, one bar each; one parallel-coordinates line per trial
+    ranked = page.locator("#importance .bar").count()
+    assert ranked >= 2 and ranked == page.locator("#param-charts .chart").count()
+    assert page.locator("#parcoords path.pc-line").count() == len(demo["trials"])
+    assert page.locator("#parcoords .pc-axis").count() == ranked + 1  # + the loss axis
+    # the best trial is the one star on the loss chart and on each parameter's chart
+    assert page.locator("#loss-chart .star").count() == 1 and page.locator("#param-charts .star").count() == ranked
     assert "max_depth" in page.locator("pre.code").inner_text()  # search_space.json
+    # nothing on the sweep page needs plotly.js
+    assert page.evaluate("typeof window.Plotly") == "undefined"
+
+
+def test_long_history_chart_keeps_spikes_zooms_to_full_detail_and_smooths(page: Any, shot: Any, demo: dict[str, Any]) -> None:
+    from mltrail.entities import Metric
+
+    client = demo["client"]
+    run_id = client.create_run(demo["experiment_id"], run_name="long-history").info.run_id
+    values = [1.0 + (i % 7) * 0.01 for i in range(5_000)]
+    values[3_333] = 50.0  # a one-step spike
+    for start in range(0, 5_000, 1_000):
+        client.log_batch(run_id, metrics=[Metric("loss", values[i], 1_000 + i, i) for i in range(start, start + 1_000)])
+    client.set_terminated(run_id)
+    try:
+        page.goto(f"/runs/{run_id}")
+        chart = page.locator("#charts .chart[data-key='loss']")
+        page.wait_for_selector("#charts .chart[data-key='loss'][data-drawn='1']")
+        trace = lambda: page.evaluate(  # noqa: E731
+            "() => { const t = document.querySelector(\"#charts .chart[data-key='loss'] .plot-area\").parentElement.data[0];"
+            " return { x: t.x, y: t.y }; }")
+        drawn = trace()
+        assert len(drawn["x"]) <= 2_000 and 50.0 in drawn["y"]  # downsampled on the server, the spike kept
+        assert chart.locator(".plot-note").text_content().startswith("2,000 of 5,000 points")
+        # drag across about a tenth of the x axis: that step range is read again, every point of it
+        box = chart.locator(".plot-bg").bounding_box()
+        y = box["y"] + box["height"] / 2
+        page.mouse.move(box["x"] + box["width"] * 0.40, y)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.45, y, steps=4)
+        page.mouse.up()
+        page.wait_for_function("document.querySelector(\"#charts .chart[data-key='loss']\").dataset.detail > 0")
+        zoomed = trace()
+        steps = zoomed["x"]
+        assert steps == list(range(steps[0], steps[-1] + 1)) and 150 < len(steps) < 400  # full detail
+        assert zoomed["y"] == values[steps[0]:steps[-1] + 1]
+        assert chart.locator(".plot-note").text_content().endswith("every point · double-click: all")
+        shot(page, "11-run-long-history-zoomed")
+        # smoothing (EMA) applies to what is drawn, from the full range again
+        page.evaluate("() => { const s = document.getElementById('smoothing'); s.value = '0.9';"
+                      " s.dispatchEvent(new Event('change')); }")
+        page.wait_for_function("(raw) => { const t = document.querySelector(\"#charts .chart[data-key='loss']\").data[0];"
+                               " return t.x[0] === 0 && t.y[1] !== raw; }", arg=drawn["y"][1])
+        smooth = trace()
+        assert smooth["x"] == drawn["x"] and smooth["y"][0] == drawn["y"][0]
+        assert smooth["y"][1] == pytest.approx(0.9 * drawn["y"][0] + 0.1 * drawn["y"][1])
+        assert max(smooth["y"]) < 50.0 * 0.2  # the spike is smoothed away
+        # the chart options live in the URL: a reload (or a shared link) draws the same view
+        page.check("#log-y")
+        assert "smooth=0.9" in page.url and "logy=1" in page.url
+        page.reload()
+        page.wait_for_selector("#charts .chart[data-key='loss'][data-drawn='1']")
+        assert page.input_value("#smoothing") == "0.9" and page.is_checked("#log-y")
+        assert page.evaluate("document.querySelector(\"#charts .chart[data-key='loss']\").layout.yaxis.type") == "log"
+    finally:
+        client.delete_run(run_id)
 
 
 def test_register_model_from_artifacts_and_transition_stage(page: Any, shot: Any, demo: dict[str, Any]) -> None:

@@ -27,6 +27,7 @@ from ..exceptions import InvalidParameterError, ResourceNotFoundError
 from .base import ArtifactRepository, join_artifact_path, normalize_artifact_path
 
 PROXY_PREFIX = "/api/2.0/mlflow-artifacts/artifacts"
+MPU_PREFIX = "/api/2.0/mlflow-artifacts/mpu"
 SCHEME = "mlflow-artifacts"
 
 _server_destination: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar(
@@ -72,11 +73,15 @@ def repository_for(uri: str) -> ArtifactRepository:
     """The repository of a proxied URI: over HTTP, or the destination itself inside the server."""
     destination = _server_destination.get()
     if destination is not None and uri.startswith(SCHEME + ":"):  # a server serves its own proxied URIs
-        from . import get_artifact_repository
+        from .repositories import get_artifact_repository
 
         path = urlsplit(uri).path.strip("/")
         return get_artifact_repository(f"{destination}/{path}" if path else destination)
     return ProxiedArtifactRepository(uri)
+
+
+class _ForeignPartUrls(Exception):
+    """mpu/create answered part URLs on another host (an MLflow server's presigned S3 URLs)."""
 
 
 class ProxiedArtifactRepository(ArtifactRepository):
@@ -104,11 +109,61 @@ class ProxiedArtifactRepository(ArtifactRepository):
             raise error_from_body(response.status_code, body, f"{self.artifact_uri} ({what})")
 
     def log_artifact(self, local_file: str, artifact_path: Optional[str] = None) -> None:
+        """Upload one file: one streamed PUT, or from ``MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE`` bytes
+        (500 MiB) up, parts of ``MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE`` (10 MiB) on MLflow's multipart
+        routes, each retried on its own (one PUT when the server offers no part URLs of its own).
+
+        >>> repo.log_artifact("weights.bin", "models")
+        """
         if not os.path.isfile(local_file):
             raise InvalidParameterError(f"Cannot log artifact {local_file!r}: no such file")
         target = join_artifact_path(normalize_artifact_path(artifact_path), os.path.basename(local_file))
+        from .._http import _setting
+
+        if os.path.getsize(local_file) >= _setting("MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", 500 * 2**20):
+            if self._upload_in_parts(local_file, target, int(_setting("MULTIPART_UPLOAD_CHUNK_SIZE", 10 * 2**20))):
+                return
         response = self._http.request("PUT", self._url(target), content_factory=lambda: open(local_file, "rb"))
         self._check(response, f"upload of {target!r}")
+
+    def _upload_in_parts(self, local_file: str, target: str, chunk: int) -> bool:
+        """MLflow's ``mpu/create``, a PUT per part, ``mpu/complete`` (``mpu/abort`` on failure); False,
+        having sent nothing, when the server has no such routes or hands out URLs elsewhere (presigned)."""
+        folder, name = posixpath.split(join_artifact_path(self._root, target))
+        size = os.path.getsize(local_file)
+        created = self._http.request("POST", f"{MPU_PREFIX}/create/{quote(folder)}",
+                                     json={"path": name, "num_parts": max(1, -(-size // max(chunk, 1)))})
+        if created.status_code in (404, 405, 501):
+            return False
+        self._check(created, f"multipart upload of {target!r}")
+        answer = created.json()
+        base = self._http.base_url + "/"
+        ids = {"path": name, "upload_id": answer.get("upload_id")}
+        try:
+            if not all(str(c.get("url", "")).startswith(base) for c in answer.get("credentials", [])):
+                raise _ForeignPartUrls()
+            parts = []
+            for index, credential in enumerate(answer["credentials"]):
+                def part(offset: int = index * chunk) -> bytes:
+                    with open(local_file, "rb") as fh:
+                        fh.seek(offset)
+                        return fh.read(chunk)
+
+                sent = self._http.request("PUT", credential["url"][len(base) - 1:], content_factory=part,
+                                          headers=credential.get("headers") or {})
+                self._check(sent, f"part {credential['part_number']} of {target!r}")
+                parts.append({"part_number": credential["part_number"], "etag": sent.headers.get("ETag", "")})
+            done = self._http.request("POST", f"{MPU_PREFIX}/complete/{quote(folder)}", json={**ids, "parts": parts})
+            self._check(done, f"multipart upload of {target!r}")
+        except BaseException as exc:
+            try:
+                self._http.request("POST", f"{MPU_PREFIX}/abort/{quote(folder)}", json=ids)
+            except Exception:  # noqa: BLE001 - the upload's own error is the one to report
+                pass
+            if isinstance(exc, _ForeignPartUrls):
+                return False
+            raise
+        return True
 
     def log_artifacts(self, local_dir: str, artifact_path: Optional[str] = None) -> None:
         if not os.path.isdir(local_dir):

@@ -84,7 +84,7 @@ def download_artifacts(
     >>> download_artifacts("runs:/<run_id>/config.json")
     '/tmp/mltrail-download-.../config.json'
     """
-    from . import get_artifact_repository
+    from .repositories import get_artifact_repository
 
     _check_target(artifact_uri, run_id, artifact_path)
     if dst_path is not None:
@@ -109,7 +109,7 @@ def list_artifacts(
     >>> [f.path for f in list_artifacts(f"runs:/{run_id}/plots")]
     ['plots/loss.png']
     """
-    from . import get_artifact_repository
+    from .repositories import get_artifact_repository
 
     _check_target(artifact_uri, run_id, artifact_path)
     if artifact_uri is not None:

@@ -49,8 +49,13 @@ Scopes (module ``_scope``): :func:`new_scope` lets designed child runs (a
 hyperopt trial) autolog inside an outer call, :func:`suppressed` runs
 framework code on the user's behalf without autologging it,
 :func:`current_call` / :func:`in_autologged_call` tell where you are.
+:func:`warn_once` / :func:`describe_error` report a failure of your logging
+the way every integration does; :func:`integration_modules` names the
+registered plugins' modules (nothing imported).
 Designed child runs that defer or drop models: :class:`ChildRunPolicy`
-(module ``_child_runs``). :meth:`Integration.wrap_plain` installs a light
+(module ``_child_runs``); write to one with
+:meth:`AutologCall.write_child_batch`, and leave optional figures out when
+:attr:`AutologCall.skips_figures` says so. :meth:`Integration.wrap_plain` installs a light
 observer (no run) for things like post-training metrics.
 
 Figures and other optional artifacts that take milliseconds to draw go to
@@ -70,7 +75,6 @@ from ._scope import (
     AUTOLOGGING_TAG,
     current_call,
     in_autologged_call,
-    is_autolog_run_active,
     new_scope,
     start_autolog_run,
     suppressed,
@@ -78,43 +82,31 @@ from ._scope import (
 from ._child_runs import (
     ChildRunPolicy,
     child_run_policy,
-    current_child_run_policy,
     log_model_per_policy,
-    skip_figures,
-    write_child_batch,
 )
-from ._config import SHARED_DEFAULTS, AutologConfig, resolve_config
 from ._integration import Integration
-from ._patching import PatchSet
-from ._reporting import forget_warnings, logger, warn_once
-from ._universal import autolog, integrations
-from ._versions import is_supported, release_tuple
+from ._reporting import describe_error, forget_warnings, logger, warn_once
+from ._universal import autolog, integration_modules, integrations
 
+#: The plugin contract: what an integration (ours or a third party's) may use. The rest of the
+#: package (patching, config resolution, version checks, bounded writes) is machinery behind it.
 __all__ = [
     "AUTOLOGGING_TAG",
     "PARENT_RUN_TAG",
     "AutologCall",
-    "AutologConfig",
     "ChildRunPolicy",
-    "child_run_policy",
-    "current_child_run_policy",
-    "log_model_per_policy",
-    "skip_figures",
-    "write_child_batch",
     "Integration",
-    "PatchSet",
-    "SHARED_DEFAULTS",
     "autolog",
+    "child_run_policy",
     "current_call",
+    "describe_error",
     "forget_warnings",
     "in_autologged_call",
+    "integration_modules",
     "integrations",
-    "is_autolog_run_active",
-    "is_supported",
+    "log_model_per_policy",
     "logger",
     "new_scope",
-    "release_tuple",
-    "resolve_config",
     "start_autolog_run",
     "suppressed",
     "warn_once",

@@ -36,10 +36,10 @@ The machinery around the hook implements DESIGN.md's runtime rules:
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from .. import _system_tags
+from ..store.clock import now_ms
 from . import background
 from .._http import limit_retries
 from ._bounded import StoreStalled, run_bounded, write_timeout
@@ -49,7 +49,6 @@ from ._scope import AUTOLOGGING_TAG, USER_OWNER, _current, start_autolog_run
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._config import AutologConfig
-    from ._integration import Integration
 
 #: MLflow's limits; longer values are truncated with a note, never rejected.
 MAX_PARAM_VALUE_LENGTH = 6000
@@ -59,10 +58,6 @@ MAX_KEY_LENGTH = 250
 PARENT_RUN_TAG = _system_tags.PARENT_RUN_ID
 
 _NOT_CALLED, _RETURNED, _RAISED = 0, 1, 2
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def _clip(text: str, limit: int) -> tuple[str, bool]:
@@ -100,7 +95,7 @@ class AutologCall:
 
     def __init__(
         self,
-        integration: "Integration",
+        integration: Any,  # the Integration (whose module builds on this one)
         config: "AutologConfig",
         wrapped: Callable[..., Any],
         instance: Any,
@@ -189,7 +184,7 @@ class AutologCall:
 
     def log_metrics(self, metrics: Mapping[str, Any], step: int = 0, timestamp: Optional[int] = None) -> None:
         """Buffer metrics (NaN and inf are kept; values that are not numbers are skipped with a note)."""
-        ts = _now_ms() if timestamp is None else timestamp
+        ts = now_ms() if timestamp is None else timestamp
         skipped = []
         for key, value in metrics.items():
             try:
@@ -397,6 +392,32 @@ class AutologCall:
             self.note_failure(what, exc)
             return None
 
+    @property
+    def skips_figures(self) -> bool:
+        """True when the designed child-run policy in force (a hyperopt trial without
+        ``log_trial_figures``) asks integrations to skip optional figures.
+
+            if not call.skips_figures:
+                call.log_artifacts_later("draw the plot", render)
+        """
+        from ._child_runs import skip_figures
+
+        return skip_figures()
+
+    def write_child_batch(
+        self, run_id: str, params: Optional[dict] = None, metrics: Optional[dict] = None,
+        tags: Optional[dict] = None, timestamp: Optional[int] = None, end_status: Optional[str] = None,
+        end_time: Optional[int] = None,
+    ) -> None:
+        """Write params, metrics (step 0) and tags to the designed child run ``run_id`` in one
+        transaction, ending it with ``end_status`` when given; failures are noted on this call.
+
+            call.write_child_batch(trial_run_id, metrics={"loss": 0.3}, end_status="FINISHED")
+        """
+        from ._child_runs import write_child_batch
+
+        write_child_batch(self, run_id, params, metrics, tags, timestamp, end_status, end_time)
+
     def note_failure(self, what: str, exc: BaseException) -> None:
         """Remember that ``what`` could not be done and why; reported in the call's one warning
         (unless the store is down and its outage was warned about)."""
@@ -564,19 +585,24 @@ class AutologCall:
 
     def _end_run(self, status: str, metrics: Any = (), params: Any = (), tags: Any = (), datasets: Any = ()) -> None:
         from .. import fluent
-        from ..fluent._runs import _finish_active_run
+        from ..fluent import finish_active_run
 
         active = fluent.active_run()
-        kwargs = {"status": status, "end_time": _now_ms(), "metrics": metrics, "params": params, "tags": tags,
+        kwargs = {"status": status, "end_time": now_ms(), "metrics": metrics, "params": params, "tags": tags,
                   "datasets": datasets}
         if active is not None and active.info.run_id == self.run_id:
             try:  # also leaves the fluent stack
-                finish = lambda: _finish_active_run(status, metrics, params, tags, datasets)  # noqa: E731
+                finish = lambda: finish_active_run(status, metrics, params, tags, datasets)  # noqa: E731
                 self._store_write(finish, "finish_run", kwargs)
             finally:
                 _leave_stack(active)  # buffered or stalled: the run must not stay active
         else:
             self._store_write(lambda: self.client.finish_run(self.run_id, **kwargs), "finish_run", kwargs)
+
+    @staticmethod
+    def _leave_run_stack(active: Any) -> None:
+        """Take ``active`` off the active-run stack without writing (its end was buffered)."""
+        _leave_stack(active)
 
     def _report(self) -> None:
         if not self._failures:

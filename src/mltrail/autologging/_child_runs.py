@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import time
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ._calls import AutologCall
+# AutologCall (module _calls) reaches these functions through its methods, so this module names
+# it in docstrings only: ``call`` / ``parent`` below are AutologCall objects.
 
 
 class ChildRunPolicy:
@@ -73,7 +72,7 @@ def skip_figures() -> bool:
     return bool(policy is not None and policy.skip_figures)
 
 
-def log_model_per_policy(call: "AutologCall", log: Callable[[], Any], what: str = "log the model") -> None:
+def log_model_per_policy(call: Any, log: Callable[[], Any], what: str = "log the model") -> None:
     """Log a model with ``log()`` now, unless the policy in force takes it over.
 
     ``log`` must write to ``call.run_id`` explicitly (it may run after the
@@ -92,7 +91,7 @@ def log_model_per_policy(call: "AutologCall", log: Callable[[], Any], what: str 
 
 
 def write_child_batch(
-    parent: "AutologCall",
+    parent: Any,
     run_id: str,
     params: Optional[dict] = None,
     metrics: Optional[dict] = None,
@@ -111,13 +110,12 @@ def write_child_batch(
     is written. Failures are noted on ``parent`` (one warning when it ends);
     a run to end is ended even when its batch cannot be written.
 
-        write_child_batch(call, trial_run_id, params={"max_depth": 4}, metrics={"loss": 0.3})
-        write_child_batch(call, trial_run_id, metrics={"loss": 0.3}, end_status="FINISHED")
+        call.write_child_batch(trial_run_id, params={"max_depth": 4}, metrics={"loss": 0.3})
+        call.write_child_batch(trial_run_id, metrics={"loss": 0.3}, end_status="FINISHED")
     """
     from ..exceptions import InvalidParameterError
-    from ._calls import AutologCall, _leave_stack
 
-    child = AutologCall(parent.integration, parent.config, parent.wrapped, None, (), {})
+    child = type(parent)(parent.integration, parent.config, parent.wrapped, None, (), {})
     child.run_id = run_id
     child.experiment_id = parent.experiment_id
     child._client = parent.client
@@ -131,12 +129,13 @@ def write_child_batch(
         # through the child's store write: kept in memory and retried when the store is unavailable
         from .. import fluent
         from ..entities import Metric, Param, RunTag
+        from ..store.clock import now_ms
 
         kwargs: dict = {"metrics": [Metric(k, v, ts, step) for k, v, ts, step in kept_metrics],
                         "params": [Param(k, v) for k, v in kept_params.items()],
                         "tags": [RunTag(k, v) for k, v in kept_tags.items()]}
         if end_status is not None:
-            kwargs = {"status": end_status, "end_time": end_time or int(time.time() * 1000), **kwargs}
+            kwargs = {"status": end_status, "end_time": end_time or now_ms(), **kwargs}
         active = fluent.active_run()
         try:
             child._store_write(
@@ -144,7 +143,7 @@ def write_child_batch(
                 "log_batch" if end_status is None else "finish_run", kwargs)
         finally:
             if end_status is not None and active is not None and active.info.run_id == run_id:
-                _leave_stack(active)  # buffered: the run must not stay active
+                child._leave_run_stack(active)  # buffered: the run must not stay active
 
     try:
         try:
@@ -177,9 +176,9 @@ def _write_batch(
     if end_status is None:
         client.log_batch(run_id, metrics=metric_objs, params=param_objs, tags=tag_objs)
     elif end_time is None and fluent.active_run_id() == run_id:
-        from ..fluent._runs import _finish_active_run
+        from ..fluent import finish_active_run
 
-        _finish_active_run(end_status, metric_objs, param_objs, tag_objs)  # leaves the stack even if it raises
+        finish_active_run(end_status, metric_objs, param_objs, tag_objs)  # leaves the stack even if it raises
     else:
         client.finish_run(run_id, end_status, end_time=end_time, metrics=metric_objs, params=param_objs,
                           tags=tag_objs)

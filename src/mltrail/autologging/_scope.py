@@ -15,35 +15,32 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from typing import TYPE_CHECKING, Any, Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from .. import _system_tags
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ._calls import AutologCall
 
 #: Tag set on runs autologging writes to (value: the integration name).
 AUTOLOGGING_TAG = _system_tags.AUTOLOGGING
 #: ``ActiveRun.owner`` of runs the user started (mltrail.fluent's convention).
 USER_OWNER = "user"
 
-_current: contextvars.ContextVar[Optional["AutologCall"]] = contextvars.ContextVar(
+#: The autologged call running in this context (an ``AutologCall``: that module builds on this
+#: one, so the class is not named here), the :data:`_SUPPRESSED` marker, or None.
+_current: contextvars.ContextVar[Optional[Any]] = contextvars.ContextVar(
     "mltrail_autolog_call", default=None
 )
 
 
 
 
-def current_call() -> Optional["AutologCall"]:
-    """The autologged call running in this context, or None.
+def current_call() -> Optional[Any]:
+    """The autologged call (an :class:`~mltrail.autologging.AutologCall`) running in this context, or None.
 
     >>> current_call() is None   # outside any autologged call
     True
     """
-    from ._calls import AutologCall
-
     call = _current.get()
-    return call if isinstance(call, AutologCall) else None
+    return None if call is _SUPPRESSED else call
 
 
 def in_autologged_call() -> bool:

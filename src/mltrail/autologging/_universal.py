@@ -23,6 +23,18 @@ from ._integration import Integration
 from ._reporting import describe_error, warn_once
 
 
+def integration_modules() -> dict[str, str]:
+    """Every registered integration's module, by name (from the ``mltrail.integrations`` entry points; nothing imported).
+
+    An integration can tell the others' code apart with it (sklearn leaves
+    the estimator classes of ``mltrail_xgboost`` to that plugin).
+
+    >>> integration_modules()["sklearn"]
+    'mltrail_sklearn'
+    """
+    return dict(_plugins.integration_modules())
+
+
 def integrations() -> dict[str, Integration]:
     """Every registered integration that loads, by name (importing plugin modules, not frameworks).
 

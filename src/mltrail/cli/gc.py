@@ -1,11 +1,16 @@
 """``mltrail gc``: clean up what crashed processes left behind.
 
+- RUNNING runs of processes that died (no heartbeat for longer than their
+  ``MLTRAIL_RUN_HEARTBEAT_TIMEOUT``) are marked KILLED (readers do it too,
+  lazily; see :mod:`mltrail.store.liveness`).
 - Model versions a killed ``register_model`` left PENDING_REGISTRATION for
   longer than the timeout become FAILED_REGISTRATION; their partial copies
   are removed, as are copies still on disk of versions whose registration failed.
 - Temporary model-save folders (``.mltrail-save-*``) older than the timeout
   are removed from every local artifact root (the default root and each
   experiment's artifact location).
+- Unfinished S3 multipart uploads older than the timeout are aborted under
+  every ``s3://`` root (their parts cost storage until then).
 
 ::
 
@@ -31,10 +36,8 @@ if TYPE_CHECKING:
     from ..client import Client
 
 
-def _local_roots(client: "Client") -> list[str]:
-    """The local artifact roots of the tracking store: its default root and every experiment's location."""
-    from ..artifacts import artifact_uri_scheme
-    from ..artifacts.local import local_path_from_uri
+def _artifact_roots(client: "Client") -> list[str]:
+    """The tracking store's artifact roots: its default root and every experiment's location."""
     from ..entities import ViewType
 
     uris = [getattr(client._tracking_store, "default_artifact_root", None)]
@@ -45,9 +48,36 @@ def _local_roots(client: "Client") -> list[str]:
         token = page.token
         if not token:
             break
-    roots = sorted({os.path.realpath(local_path_from_uri(u)) for u in uris if u and artifact_uri_scheme(u) == "file"})
-    # A root inside another one is walked with it.
-    return [r for r in roots if not any(r != o and r.startswith(o.rstrip(os.sep) + os.sep) for o in roots)]
+    return [u for u in uris if u]
+
+
+def _outermost(roots: list[str], sep: str) -> list[str]:
+    """``roots`` without those inside another one (walked with it)."""
+    roots = sorted(set(roots))
+    return [r for r in roots if not any(r != o and r.startswith(o.rstrip(sep) + sep) for o in roots)]
+
+
+def _local_roots(uris: list[str]) -> list[str]:
+    from ..artifacts import artifact_uri_scheme
+    from ..artifacts.local import local_path_from_uri
+
+    return _outermost([os.path.realpath(local_path_from_uri(u)) for u in uris if artifact_uri_scheme(u) == "file"], os.sep)
+
+
+def abort_stale_s3_uploads(uris: list[str], older_than_seconds: float) -> list[str]:
+    """Abort unfinished S3 multipart uploads older than ``older_than_seconds`` under the ``s3://`` roots.
+
+    >>> abort_stale_s3_uploads(["s3://ml/mltrail"], 600)
+    ['s3://ml/mltrail/1/5f3c.../artifacts/weights.bin']
+    """
+    from ..artifacts import artifact_uri_scheme
+
+    roots = _outermost([u.rstrip("/") for u in uris if artifact_uri_scheme(u) == "s3"], "/")
+    if not roots:
+        return []
+    from ..artifacts.s3 import S3ArtifactRepository
+
+    return [uri for root in roots for uri in S3ArtifactRepository(root).abort_stale_uploads(older_than_seconds)]
 
 
 def remove_save_folders(roots: list[str], older_than_seconds: float) -> list[str]:
@@ -82,25 +112,36 @@ def collect(client: "Client", older_than_seconds: Optional[float] = None) -> lis
     >>> collect(Client("sqlite:///mltrail.db"), older_than_seconds=600)
     ['Expired registration: nyc-taxi version 3, partial copy removed: /data/.../models/nyc-taxi/3']
     """
-    from ..artifacts import artifact_uri_scheme
-    from ..artifacts.local import local_path_from_uri
     from ..client.registry_storage import expire_pending, pending_timeout_seconds, remove_copy, storage_root
 
     timeout = pending_timeout_seconds(older_than_seconds)
+    killed = client._tracking_store.reap_dead_runs()
+    lines = [f"Marked KILLED: {killed} run(s) of processes that stopped heartbeating"] if killed else []
     store = client._registry_store
-    lines = [
+    lines += [
         f"Expired registration: {mv.name} version {mv.version}, partial copy removed: {location}"
         for mv, location in expire_pending(store, timeout)
     ]
     root = storage_root(store)
     for mv in store.failed_model_versions():
         location = store.get_model_version_download_uri(mv.name, mv.version)
-        if root and artifact_uri_scheme(location) == "file" and os.path.isdir(local_path_from_uri(location)):
+        if root and _copy_exists(location):
             remove_copy(store, location)
-            if not os.path.exists(local_path_from_uri(location)):
+            if not _copy_exists(location):
                 lines.append(f"Removed copy of failed registration: {mv.name} version {mv.version}: {location}")
-    lines += [f"Removed temporary save folder: {p}" for p in remove_save_folders(_local_roots(client), timeout)]
+    roots = _artifact_roots(client)
+    lines += [f"Removed temporary save folder: {p}" for p in remove_save_folders(_local_roots(roots), timeout)]
+    lines += [f"Aborted unfinished S3 upload: {u}" for u in abort_stale_s3_uploads(roots, timeout)]
     return lines
+
+
+def _copy_exists(location: str) -> bool:
+    from ..artifacts import artifact_uri_scheme, get_artifact_repository
+    from ..artifacts.local import local_path_from_uri
+
+    if artifact_uri_scheme(location) == "file":
+        return os.path.isdir(local_path_from_uri(location))
+    return bool(get_artifact_repository(location).list_artifacts())
 
 
 @click.command()
@@ -110,7 +151,7 @@ def collect(client: "Client", older_than_seconds: Optional[float] = None) -> lis
                    "(default: MLTRAIL_PENDING_REGISTRATION_TIMEOUT, else 600).")
 @reports_errors
 def gc(tracking_uri: Optional[str], older_than: Optional[float]) -> None:
-    """Remove what crashed processes left: stuck registrations and temporary save folders.
+    """Clean up what crashed processes left: runs still RUNNING, stuck registrations, temporary save folders.
 
     Example: mltrail gc --tracking-uri sqlite:///mltrail.db
     """
@@ -121,4 +162,4 @@ def gc(tracking_uri: Optional[str], older_than: Optional[float]) -> None:
         click.echo("Nothing to clean up.")
 
 
-__all__ = ["SAVE_FOLDER_PREFIX", "collect", "gc", "remove_save_folders"]
+__all__ = ["SAVE_FOLDER_PREFIX", "abort_stale_s3_uploads", "collect", "gc", "remove_save_folders"]

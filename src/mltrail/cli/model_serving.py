@@ -32,9 +32,16 @@ def serve(model_uri: str, host: str, port: int, workers: int, no_verify: bool, l
 
     With --workers N, a worker that dies is restarted (with a backoff) while the others keep serving.
     """
+    import logging
+
     from ..exceptions import MltrailError
     from ..models.scoring_server import serve as run_server
 
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("mltrail: %(message)s"))
+    server_log = logging.getLogger("mltrail.models.scoring_server")
+    server_log.addHandler(handler)
+    server_log.setLevel(logging.INFO)
     try:
         run_server(model_uri, host=host, port=port, workers=workers, verify=False if no_verify else None,
                    log_level=log_level, max_body_size=max_body_size)

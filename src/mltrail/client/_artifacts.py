@@ -12,7 +12,8 @@ import posixpath
 import threading
 from typing import TYPE_CHECKING, Any, Optional
 
-from ..artifacts import ArtifactRepository, get_artifact_repository
+from ..artifacts.base import ArtifactRepository
+from ..artifacts.repositories import get_artifact_repository
 from ..artifacts.base import normalize_artifact_path
 from ..artifacts.pending import flush_artifacts
 from ..entities import FileInfo, LifecycleStage
@@ -164,7 +165,7 @@ class ArtifactClientMixin:
             self._log_bytes(run_id, _payloads.image_bytes(image, artifact_file), artifact_file)
             return
         from .._system_tags import LOGGED_IMAGES
-        from ._values import now_ms
+        from ..store.clock import now_ms
         from ._images import stepped_image_files
 
         files = stepped_image_files(image, key, int(step or 0), int(timestamp or now_ms()))

@@ -29,8 +29,9 @@ from ..entities import (
     ViewType,
 )
 from ..exceptions import InvalidParameterError
-from ..store import get_tracking_store
+from ..store import get_tracking_store, liveness
 from ..store.base import SEARCH_MAX_RESULTS_DEFAULT, TrackingStore
+from ..store.clock import now_ms
 from . import _values
 from ._async_logging import RunOperations, async_queue, is_synchronous
 from ._artifacts import ArtifactClientMixin
@@ -73,9 +74,9 @@ class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, T
     """
 
     def __init__(self, tracking_uri: Optional[str] = None, registry_uri: Optional[str] = None) -> None:
-        self._tracking_uri = config._normalise(str(tracking_uri)) if tracking_uri else config.get_tracking_uri()
+        self._tracking_uri = config.normalise_uri(str(tracking_uri)) if tracking_uri else config.get_tracking_uri()
         if registry_uri:
-            self._registry_uri = config._normalise(str(registry_uri))
+            self._registry_uri = config.normalise_uri(str(registry_uri))
         elif tracking_uri:
             self._registry_uri = self._tracking_uri
         else:
@@ -189,7 +190,9 @@ class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, T
     ) -> Run:
         """Create a RUNNING run in the experiment; returns the :class:`Run`.
 
-        The user is tag ``mlflow.user`` when given, else the login name.
+        The user is tag ``mlflow.user`` when given, else the login name. This process becomes
+        the run's owner (see :mod:`mltrail.store.liveness`): if it dies without a clean exit,
+        the run reads back KILLED after ``MLTRAIL_RUN_HEARTBEAT_TIMEOUT`` seconds.
 
         >>> run = client.create_run("1", run_name="baseline", tags={"team": "taxi"})
         >>> run.info.status
@@ -200,12 +203,14 @@ class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, T
         user = get_tag(tag_dict, USER) or current_user()
         if run_name is None:
             run_name = get_tag(tag_dict, RUN_NAME)
-        return self._tracking_store.create_run(
+        store = self._tracking_store
+        return store.create_run(
             str(experiment_id),
             user,
-            _values.now_ms() if start_time is None else int(start_time),
+            now_ms() if start_time is None else int(start_time),
             tag_list,
             run_name,
+            owner_id=liveness.owner_for(store),
         )
 
     def get_run(self, run_id: str) -> Run:
@@ -235,7 +240,9 @@ class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, T
         >>> client.update_run(run_id, name="better-name")
         """
         run_status = RunStatus.to_string(status) if status is not None else None
-        return self._tracking_store.update_run_info(run_id, run_status=run_status, run_name=name)
+        store = self._tracking_store
+        owner_id = liveness.owner_for(store) if run_status == RunStatus.RUNNING.value else None
+        return store.update_run_info(run_id, run_status=run_status, run_name=name, owner_id=owner_id)
 
     def set_terminated(
         self, run_id: str, status: Optional[str] = None, end_time: Optional[int] = None
@@ -246,7 +253,7 @@ class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, T
         """
         run_status = RunStatus.to_string(status) if status is not None else RunStatus.FINISHED.value
         return self._tracking_store.update_run_info(
-            run_id, run_status=run_status, end_time=_values.now_ms() if end_time is None else int(end_time)
+            run_id, run_status=run_status, end_time=now_ms() if end_time is None else int(end_time)
         )
 
     def finish_run(
@@ -271,7 +278,7 @@ class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, T
         return self._tracking_store.finish_run(
             run_id,
             run_status,
-            _values.now_ms() if end_time is None else int(end_time),
+            now_ms() if end_time is None else int(end_time),
             _checked_metrics(metrics),
             list(params),
             list(tags),

@@ -151,7 +151,7 @@ class LoggedModelClientMixin:
 
         >>> client.log_model_artifacts(model.model_id, "/tmp/model")
         """
-        from ..artifacts import get_artifact_repository
+        from ..artifacts.repositories import get_artifact_repository
 
         location = self.get_logged_model(model_id).artifact_location
         get_artifact_repository(location).log_artifacts(os.fspath(local_dir))
@@ -162,7 +162,7 @@ class LoggedModelClientMixin:
         >>> [f.path for f in client.list_logged_model_artifacts(model.model_id)]
         ['MLmodel', 'conda.yaml', 'model.pkl', 'python_env.yaml', 'requirements.txt']
         """
-        from ..artifacts import get_artifact_repository
+        from ..artifacts.repositories import get_artifact_repository
 
         location = self.get_logged_model(model_id).artifact_location
         return list(get_artifact_repository(location).list_artifacts(path))

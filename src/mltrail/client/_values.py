@@ -10,20 +10,11 @@ from __future__ import annotations
 
 import math
 import numbers
-import time
 from typing import Any, Mapping, Optional
 
 from ..entities import Metric, Param, RunTag
 from ..exceptions import InvalidParameterError
-
-
-def now_ms() -> int:
-    """Current time in epoch milliseconds.
-
-    >>> now_ms() > 1_700_000_000_000
-    True
-    """
-    return int(time.time() * 1000)
+from ..store.clock import now_ms
 
 
 def metric_value(key: str, value: Any) -> float:
@@ -88,7 +79,7 @@ def metric_timestamp(key: str, timestamp: Any) -> int:
     True
     """
     if timestamp is None:
-        return int(time.time() * 1000)
+        return now_ms()
     if type(timestamp) is int:
         return timestamp
     if isinstance(timestamp, numbers.Real) and not isinstance(timestamp, bool) and math.isfinite(_as_float(timestamp)):
@@ -161,7 +152,7 @@ def make_metrics(metrics: Optional[Mapping[str, Any]], step: Any = None, timesta
         return []
     _check_mapping("metrics", metrics)
     if timestamp is None:
-        timestamp = int(time.time() * 1000)
+        timestamp = now_ms()
     return [make_metric(k, v, timestamp, step) for k, v in metrics.items()]
 
 

@@ -304,7 +304,7 @@ class RegistryClientMixin:
         >>> mv.version, mv.source
         (1, 'models:/nyc-taxi-regressor/4')
         """
-        from ..models.uri import parse_models_uri
+        from .models_uri import parse_models_uri
 
         if not isinstance(src_model_uri, str) or not src_model_uri.startswith("models:"):
             raise InvalidParameterError(

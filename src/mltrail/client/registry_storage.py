@@ -33,11 +33,11 @@ import os
 import re
 import shutil
 import tempfile
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 from urllib.parse import unquote
 
 from .._system_tags import current_user
-from ..artifacts import artifact_uri_scheme, get_artifact_repository
+from ..artifacts.repositories import artifact_uri_scheme, get_artifact_repository
 from ..artifacts.base import normalize_artifact_path
 from ..entities import ModelVersion, ModelVersionStatus
 from ..exceptions import (
@@ -49,13 +49,10 @@ from ..exceptions import (
     ResourceNotFoundError,
 )
 from ..store.registry_base import RegistryStore
+from .models_uri import MODEL_ID_PATTERN
 from ..store.registry_validation import validate_model_name, validate_tags
 
-if TYPE_CHECKING:
-    from .registry import RegistryClientMixin
-
 MLMODEL = "MLmodel"
-_MODEL_ID = re.compile(r"m-[0-9a-f]{32}")
 MODEL_VERSIONS_TAG = "mlflow.modelVersions"  # on a logged model: the registered versions made from it
 
 
@@ -65,7 +62,7 @@ def is_logged_model_uri(uri: str) -> bool:
     >>> is_logged_model_uri("models:/m-6c0f2a9b1d3e4f5a6b7c8d9e0f1a2b3c"), is_logged_model_uri("models:/taxi/1")
     (True, False)
     """
-    return uri.startswith("models:") and bool(_MODEL_ID.fullmatch(uri[len("models:"):].strip("/")))
+    return uri.startswith("models:") and bool(MODEL_ID_PATTERN.fullmatch(uri[len("models:"):].strip("/")))
 _NOT_A_MODEL_RULE = (
     "a registered version must be a model folder holding an MLmodel file "
     "(log one with mltrail.<flavor>.log_model or save_model)"
@@ -178,7 +175,7 @@ def _local_path(uri: str) -> Optional[str]:
 class _Source:
     """The local folder of a model source (downloaded to a temp dir if remote)."""
 
-    def __init__(self, client: "RegistryClientMixin", source: str) -> None:
+    def __init__(self, client: Any, source: str) -> None:
         self.source = source
         self.run_id: Optional[str] = None
         self.temp: Optional[str] = None
@@ -186,7 +183,7 @@ class _Source:
         self.model_id: Optional[str] = None
         self.folder = self._locate(client)
 
-    def _logged_model(self, client: "RegistryClientMixin", logged: Any) -> str:
+    def _logged_model(self, client: Any, logged: Any) -> str:
         """The folder of a READY logged model, after checking its MLmodel against the recorded sha256."""
         from ..entities import LoggedModelStatus
 
@@ -207,11 +204,11 @@ class _Source:
             )
         return folder
 
-    def _locate(self, client: "RegistryClientMixin") -> str:
+    def _locate(self, client: Any) -> str:
         source = self.source
         if source.startswith("models:"):
             model_id = source[len("models:"):].strip("/")
-            if not _MODEL_ID.fullmatch(model_id):
+            if not MODEL_ID_PATTERN.fullmatch(model_id):
                 raise InvalidParameterError(
                     f"Cannot register {source!r}: a models:/<name>/... URI names a version that is registered "
                     "already; register its source (models:/<model_id>, runs:/..., a path or an artifact URI) instead"
@@ -293,7 +290,7 @@ def mlmodel_sha256(folder: str) -> Optional[str]:
         return hashlib.sha256(fh.read()).hexdigest()
 
 
-def _run_link(client: "RegistryClientMixin", run_id: str) -> Optional[str]:
+def _run_link(client: Any, run_id: str) -> Optional[str]:
     """The run's page in the UI: ``<server>/#/experiments/<id>/runs/<run_id>`` (path only when embedded)."""
     try:
         run = client.get_run(run_id)
@@ -305,7 +302,7 @@ def _run_link(client: "RegistryClientMixin", run_id: str) -> Optional[str]:
 
 
 def register_version(
-    client: "RegistryClientMixin",
+    client: Any,
     name: str,
     source: str,
     run_id: Optional[str] = None,

@@ -8,18 +8,17 @@ from .datasets import DATASET_CONTEXT_TAG, Dataset, DatasetInput, InputTag
 from .enums import LifecycleStage, ModelVersionStage, ModelVersionStatus, RunStatus, ViewType
 from .logged_model import (
     LoggedModel,
-    LoggedModelInput,
-    LoggedModelOutput,
     LoggedModelParameter,
     LoggedModelStatus,
     LoggedModelTag,
-    RunOutputs,
 )
 from .registry import ModelVersion, RegisteredModel, StageTransition
 from .tracking import (
     Experiment,
     ExperimentTag,
     FileInfo,
+    LoggedModelInput,
+    LoggedModelOutput,
     Metric,
     PagedList,
     Param,
@@ -27,6 +26,7 @@ from .tracking import (
     RunData,
     RunInfo,
     RunInputs,
+    RunOutputs,
     RunTag,
 )
 

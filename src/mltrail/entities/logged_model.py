@@ -80,28 +80,6 @@ class LoggedModelTag:
 
 
 @dataclass(slots=True)
-class LoggedModelOutput:
-    """A model a run logged (``run.outputs.model_outputs``), with the step it was logged at."""
-
-    model_id: str
-    step: int = 0
-
-
-@dataclass(slots=True)
-class LoggedModelInput:
-    """A model a run used as input."""
-
-    model_id: str
-
-
-@dataclass(slots=True)
-class RunOutputs:
-    """What a run produced: ``model_outputs`` is a list of :class:`LoggedModelOutput`."""
-
-    model_outputs: list[LoggedModelOutput] = field(default_factory=list)
-
-
-@dataclass(slots=True)
 class LoggedModel:
     """A logged model: id, where its files are, lineage, status, params, tags and metrics.
 
@@ -151,10 +129,7 @@ class LoggedModel:
 __all__ = [
     "MODEL_ID_PREFIX",
     "LoggedModel",
-    "LoggedModelInput",
-    "LoggedModelOutput",
     "LoggedModelParameter",
     "LoggedModelStatus",
     "LoggedModelTag",
-    "RunOutputs",
 ]

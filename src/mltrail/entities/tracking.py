@@ -12,15 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-from typing import TYPE_CHECKING
-
 from .datasets import DatasetInput
 from ._mlflow_object import MlflowObject
 from .enums import LifecycleStage
-
-if TYPE_CHECKING:
-    from .logged_model import RunOutputs
-
 
 @dataclass(slots=True)
 class Metric(MlflowObject):
@@ -152,6 +146,28 @@ class RunInputs(MlflowObject):
 
 
 @dataclass(slots=True)
+class LoggedModelOutput:
+    """A model a run logged (``run.outputs.model_outputs``), with the step it was logged at."""
+
+    model_id: str
+    step: int = 0
+
+
+@dataclass(slots=True)
+class LoggedModelInput:
+    """A model a run used as input."""
+
+    model_id: str
+
+
+@dataclass(slots=True)
+class RunOutputs:
+    """What a run produced: ``model_outputs`` is a list of :class:`LoggedModelOutput`."""
+
+    model_outputs: list[LoggedModelOutput] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Run(MlflowObject):
     """A run: ``info`` (RunInfo), ``data`` (RunData) and ``inputs`` (RunInputs)."""
 
@@ -190,8 +206,6 @@ class Run(MlflowObject):
         >>> Run.from_dictionary(run.to_dictionary()) == run
         True
         """
-        from .logged_model import LoggedModelOutput, RunOutputs
-
         inputs = the_dict.get("inputs")
         outputs = (the_dict.get("outputs") or {}).get("model_outputs") or []
         return cls(

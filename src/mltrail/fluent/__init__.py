@@ -8,8 +8,10 @@
         mlflow.log_metric("rmse", 6.9)
 
 Helpers for integrations (not in MLflow): :func:`active_run_id`,
-:func:`active_run_owner`, :func:`current_run`, :func:`log_run_data` and
-``start_run(owner=...)``.
+:func:`active_run_owner`, :func:`current_run`, :func:`log_run_data`,
+``start_run(owner=...)``, :func:`finish_active_run` (end the active run with
+its last batch in one transaction) and :func:`set_joinable_owner` (a plain
+``start_run()`` joins runs of that owner).
 """
 
 from ..client._async_logging import flush_async_logging
@@ -68,10 +70,12 @@ from ._runs import (
     current_run,
     delete_run,
     end_run,
+    finish_active_run,
     get_parent_run,
     get_run,
     last_active_run,
     restore_run,
+    set_joinable_owner,
     start_run,
 )
 from ._search import search_runs
@@ -93,6 +97,8 @@ __all__ = [
     "active_run",
     "active_run_id",
     "active_run_owner",
+    "finish_active_run",
+    "set_joinable_owner",
     "create_experiment",
     "current_run",
     "delete_experiment",

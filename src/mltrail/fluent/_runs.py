@@ -8,7 +8,11 @@
 
 The stack of active runs lives in a ``ContextVar``: each thread and each
 asyncio task has its own. Runs still active when the process exits are ended
-(FINISHED; FAILED after an uncaught exception, KILLED after Ctrl-C).
+(FINISHED; FAILED after an uncaught exception, KILLED after Ctrl-C). To see
+the uncaught exception, the first run started puts a hook in front of
+``sys.excepthook`` that records it and calls the hook that was there before;
+when the last run ends the previous hook is put back (unless another library
+has wrapped ours since: then the chain is left intact).
 """
 
 from __future__ import annotations
@@ -87,6 +91,22 @@ class ActiveRun(Run):
 JOINABLE_OWNERS: set[str] = set()
 
 
+def set_joinable_owner(owner: str, joinable: bool = True) -> None:
+    """Let a plain ``start_run()`` join the active run when ``owner`` started it (or stop letting it).
+
+    For integrations whose runs stand for the user's own: hyperopt's trials,
+    so that ``with mlflow.start_run(nested=True):`` inside an objective *is*
+    the trial's run (see :data:`JOINABLE_OWNERS`). Undo it in ``unpatch()``.
+
+    >>> mltrail.fluent.set_joinable_owner("hyperopt-trial")          # in Integration.patch()
+    >>> mltrail.fluent.set_joinable_owner("hyperopt-trial", False)   # in Integration.unpatch()
+    """
+    if joinable:
+        JOINABLE_OWNERS.add(owner)
+    else:
+        JOINABLE_OWNERS.discard(owner)
+
+
 class _JoinedRun(ActiveRun):
     """What ``start_run()`` returns inside a joinable run: that run; leaving the block leaves it running."""
 
@@ -117,26 +137,45 @@ _live: dict[str, ActiveRun] = {}
 _atexit_lock = threading.Lock()
 _atexit_registered = False
 _uncaught: Optional[type] = None
+#: The ``sys.excepthook`` in place before ours, while ours is installed (None: ours is not).
+_previous_excepthook: Optional[Any] = None
 
 
-def _record_uncaught(previous_hook):
-    def hook(exc_type, exc, tb):
-        global _uncaught
-        _uncaught = exc_type
-        previous_hook(exc_type, exc, tb)
-
-    return hook
+def _record_uncaught(exc_type, exc, tb) -> None:
+    """mltrail's ``sys.excepthook`` while a run is live: note the uncaught exception (the runs
+    still active at exit end FAILED, or KILLED after Ctrl-C), then hand over to the previous hook."""
+    global _uncaught
+    _uncaught = exc_type
+    (_previous_excepthook or sys.__excepthook__)(exc_type, exc, tb)
 
 
 def _register_exit_handler() -> None:
-    global _atexit_registered
-    if _atexit_registered:
+    """On the first live run: end live runs at exit, and chain :func:`_record_uncaught` in front of
+    the current ``sys.excepthook`` (taken out again by :func:`_restore_excepthook`)."""
+    global _atexit_registered, _previous_excepthook
+    if _atexit_registered and _previous_excepthook is not None:
         return
     with _atexit_lock:
         if not _atexit_registered:
             atexit.register(_end_runs_at_exit)
-            sys.excepthook = _record_uncaught(sys.excepthook)
             _atexit_registered = True
+        if _previous_excepthook is None and _live:
+            _previous_excepthook = sys.excepthook
+            sys.excepthook = _record_uncaught
+
+
+def _restore_excepthook() -> None:
+    """When the last live run has ended, put the previous ``sys.excepthook`` back.
+
+    If another library has since wrapped ours, the chain is left as it is
+    (ours passes every exception on), so its hook keeps working.
+    """
+    global _previous_excepthook
+    with _atexit_lock:
+        if _live or _previous_excepthook is None or sys.excepthook is not _record_uncaught:
+            return
+        sys.excepthook = _previous_excepthook
+        _previous_excepthook = None
 
 
 def _end_runs_at_exit() -> None:
@@ -188,6 +227,8 @@ def _end(
             else:
                 _logger.warning("mltrail: could not end run %s: %s", r._run_id, exc)
     _state.last_run.set((run._client, run._run_id))
+    if not _live and _previous_excepthook is not None:
+        _restore_excepthook()
     if error is not None:
         raise error
 
@@ -291,11 +332,14 @@ def end_run(status: str = "FINISHED") -> None:
         _end(stack[-1], RunStatus.to_string(status), raise_errors=True)
 
 
-def _finish_active_run(status: str, metrics: Any = (), params: Any = (), tags: Any = (), datasets: Any = ()) -> None:
+def finish_active_run(status: str, metrics: Any = (), params: Any = (), tags: Any = (), datasets: Any = ()) -> None:
     """End the active run with a last batch written in the same store transaction (``Client.finish_run``).
 
     For autologging, whose call ends the run it started; like :func:`end_run`
-    the run leaves the stack even when the store write raises.
+    the run leaves the stack even when the store write raises. Artifacts
+    still drawn in the background are not waited for.
+
+    >>> mltrail.fluent.finish_active_run("FINISHED", metrics=[Metric("rmse", 6.9, now_ms(), 0)])
     """
     stack = _state.active_runs.get()
     if stack:

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import contextvars
 import threading
-from typing import TYPE_CHECKING, Optional
+from typing import Any, Optional
 
 from .. import config
 from ..client import Client
 
-if TYPE_CHECKING:
-    from ._runs import ActiveRun
-
-#: Runs started with start_run in this context, outermost first.
-active_runs: contextvars.ContextVar[tuple["ActiveRun", ...]] = contextvars.ContextVar(
+#: Runs started with start_run in this context, outermost first (``ActiveRun`` objects: the
+#: class lives in ``_runs``, which builds on this module, so it is not named here).
+active_runs: contextvars.ContextVar[tuple[Any, ...]] = contextvars.ContextVar(
     "mltrail_active_runs", default=()
 )
 #: (client, run id) of the run most recently ended in this context.

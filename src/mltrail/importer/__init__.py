@@ -14,12 +14,30 @@ True
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import IO, Optional
 
-from .source import SourceError, open_source
+from .source import Source, SourceError
 from .verify import Row, format_table
+
+
+def open_source(location: str, artifact_root: Optional[str] = None) -> Source:
+    """The source for ``--from``: a SQLAlchemy URI (MLflow's SQL schema) or a folder (MLflow's file store).
+
+    >>> open_source("./mlruns").description
+    'MLflow file store at /work/proj/mlruns'
+    """
+    if "://" in location and not location.startswith("file:"):
+        from .sql_source import SqlSource
+
+        return SqlSource(location, artifact_root)
+    from .file_source import FileSource
+
+    path = location[len("file://") :] if location.startswith("file://") else location
+    path = path[len("file:") :] if path.startswith("file:") else path
+    return FileSource(os.path.abspath(os.path.expanduser(path)), artifact_root)
 
 
 @dataclass

@@ -6,14 +6,13 @@ Rows are plain tuples and dicts shaped as mltrail's tables want them, so the
 writer moves them without conversion; metric values are floats as logged
 (NaN and +-inf included).
 
->>> source = open_source("sqlite:///mlflow.db")
+>>> source = mltrail.importer.open_source("sqlite:///mlflow.db")   # picks the implementation
 >>> [e.name for e in source.experiments()]
 ['Default', 'nyc-taxi']
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional, Sequence
 
@@ -130,23 +129,6 @@ class Source:
         """Release connections."""
 
 
-def open_source(location: str, artifact_root: Optional[str] = None) -> Source:
-    """The source for ``--from``: a SQLAlchemy URI (MLflow's SQL schema) or a folder (MLflow's file store).
-
-    >>> open_source("./mlruns").description
-    'MLflow file store at /work/proj/mlruns'
-    """
-    if "://" in location and not location.startswith("file:"):
-        from .sql_source import SqlSource
-
-        return SqlSource(location, artifact_root)
-    from .file_source import FileSource
-
-    path = location[len("file://") :] if location.startswith("file://") else location
-    path = path[len("file:") :] if path.startswith("file:") else path
-    return FileSource(os.path.abspath(os.path.expanduser(path)), artifact_root)
-
-
 __all__ = [
     "ExperimentRecord",
     "SourceError",
@@ -155,5 +137,4 @@ __all__ = [
     "RegisteredModelRecord",
     "Source",
     "SourceCounts",
-    "open_source",
 ]

@@ -267,6 +267,23 @@ def infer_requirements(modules: Iterable[str], always: Sequence[str] = ()) -> li
     return list(_infer_cached(frozenset(modules), tuple(always)).pip)
 
 
+def check_requirement_args(pip_requirements: Any, extra_pip_requirements: Any, conda_env: Any = None) -> None:
+    """Refuse more than one of ``conda_env``, ``pip_requirements`` and ``extra_pip_requirements`` (InvalidParameterError).
+
+    >>> check_requirement_args(["scikit-learn"], ["boto3"])
+    Traceback (most recent call last):
+    ...
+    mltrail.exceptions.InvalidParameterError: pip_requirements and extra_pip_requirements cannot both be given: ...
+    """
+    given = [n for n, v in (("conda_env", conda_env), ("pip_requirements", pip_requirements),
+                            ("extra_pip_requirements", extra_pip_requirements)) if v is not None]
+    if len(given) > 1:
+        raise InvalidParameterError(
+            f"{' and '.join(given)} cannot both be given: pip_requirements replaces the inferred "
+            "requirements, extra_pip_requirements extends them, conda_env replaces the whole environment"
+        )
+
+
 def resolve_requirements(
     modules: Iterable[str],
     always: Sequence[str],
@@ -289,13 +306,7 @@ def resolve_requirements(
     """
     from .requirement_args import conda_pip_deps, parse_requirements, read_conda_env
 
-    given = [n for n, v in (("conda_env", conda_env), ("pip_requirements", pip_requirements),
-                            ("extra_pip_requirements", extra_pip_requirements)) if v is not None]
-    if len(given) > 1:
-        raise InvalidParameterError(
-            f"{' and '.join(given)} cannot both be given: pip_requirements replaces the inferred "
-            "requirements, extra_pip_requirements extends them, conda_env replaces the whole environment"
-        )
+    check_requirement_args(pip_requirements, extra_pip_requirements, conda_env)
     if conda_env is not None:
         env = read_conda_env(conda_env)
         pip, constraints = parse_requirements(conda_pip_deps(env), "conda_env")
@@ -428,6 +439,7 @@ __all__ = [
     "PYTHON_ENV_FILE",
     "REQUIREMENTS_FILE",
     "Requirements",
+    "check_requirement_args",
     "default_conda_env",
     "infer_requirements",
     "installed_version",

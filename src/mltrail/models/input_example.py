@@ -145,9 +145,22 @@ def load_input_example(directory: str, info: Optional[dict[str, Any]]) -> Any:
     return pd.DataFrame(payload["data"], columns=payload["columns"])
 
 
+def convert_input_example_to_serving_input(input_example: Any) -> Optional[str]:
+    """The JSON request body the scoring server takes for ``input_example`` (None for None).
+
+    >>> json.loads(convert_input_example_to_serving_input([[1.0, 2.0]]))
+    {'inputs': [[1.0, 2.0]]}
+    """
+    if input_example is None:
+        return None
+    payload, info = example_payload(input_example)
+    return json.dumps(serving_payload(payload, info), allow_nan=False, indent=2)
+
+
 __all__ = [
     "INPUT_EXAMPLE_FILE",
     "SERVING_INPUT_FILE",
+    "convert_input_example_to_serving_input",
     "example_payload",
     "load_input_example",
     "save_input_example",

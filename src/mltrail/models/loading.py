@@ -19,6 +19,7 @@ from ..exceptions import InvalidParameterError
 from .code_paths import code_on_path
 from .integrity import check_model_folder, verification_enabled, verify_recorded_mlmodel
 from .model import Model
+from .model_info import ModelInfo
 from .uri import fetch_recorded_model
 
 
@@ -78,4 +79,13 @@ def open_model(
             shutil.rmtree(temp, ignore_errors=True)
 
 
-__all__ = ["flavor_conf", "open_model"]
+def get_model_info(model_uri: str) -> ModelInfo:
+    """The :class:`ModelInfo` of the model at ``model_uri`` (reads its MLmodel; nothing is unpickled).
+
+    >>> get_model_info("runs:/5f3c.../model").signature
+    """
+    with open_model(model_uri, verify=False) as (_folder, mlmodel, _conf):
+        return ModelInfo.from_model(mlmodel, model_uri)
+
+
+__all__ = ["flavor_conf", "get_model_info", "open_model"]

@@ -218,7 +218,7 @@ class Model:
                 return f.read()
         if not info:
             return None
-        from .serving_input import convert_input_example_to_serving_input
+        from .input_example import convert_input_example_to_serving_input
 
         return convert_input_example_to_serving_input(self.load_input_example(path))
 

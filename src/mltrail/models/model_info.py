@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
-from .model import Model
 from .signature import ModelSignature
 
 if TYPE_CHECKING:
@@ -88,8 +87,8 @@ class ModelInfo:
         return self.signature.to_dict() if self.signature else None
 
     @classmethod
-    def from_model(cls, model: Model, model_uri: str, logged_model: Optional["LoggedModel"] = None) -> "ModelInfo":
-        """The info of ``model`` reachable at ``model_uri`` (and its LoggedModel when it is one)."""
+    def from_model(cls, model: Any, model_uri: str, logged_model: Optional["LoggedModel"] = None) -> "ModelInfo":
+        """The info of ``model`` (a :class:`~mltrail.models.Model`) reachable at ``model_uri`` (and its LoggedModel when it is one)."""
         return cls(
             logged_model=logged_model,
             artifact_path=model.artifact_path,
@@ -105,15 +104,4 @@ class ModelInfo:
         )
 
 
-def get_model_info(model_uri: str) -> ModelInfo:
-    """The :class:`ModelInfo` of the model at ``model_uri`` (reads its MLmodel; nothing is unpickled).
-
-    >>> get_model_info("runs:/5f3c.../model").signature
-    """
-    from .loading import open_model
-
-    with open_model(model_uri, verify=False) as (_folder, mlmodel, _conf):
-        return ModelInfo.from_model(mlmodel, model_uri)
-
-
-__all__ = ["ModelInfo", "get_model_info"]
+__all__ = ["ModelInfo"]

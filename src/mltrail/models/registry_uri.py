@@ -23,7 +23,7 @@ from typing import Optional
 
 from ..entities import ModelVersion, ModelVersionStage, ModelVersionStatus
 from ..exceptions import InvalidParameterError, InvalidStateError, ResourceNotFoundError
-from .uri import ModelsUri
+from ..client.models_uri import ModelsUri
 
 
 def _describe(ref: ModelsUri) -> str:

@@ -22,7 +22,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 
 from ..exceptions import InvalidParameterError, MltrailError, ResourceAlreadyExistsError
 from .code_paths import check_code_paths, copy_code
-from .environment import python_version, resolve_requirements, write_environment_files
+from .environment import check_requirement_args, python_version, resolve_requirements, write_environment_files
 from .integrity import hash_folder
 from .logged_model_folder import log_model_folder, logging_model_id, model_name
 from .model import Model
@@ -59,18 +59,6 @@ def _check_destination(path: str) -> None:
     if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
         raise ResourceAlreadyExistsError(
             f"Cannot save a model to {path!r}: the path exists and is not an empty folder"
-        )
-
-
-def _check_requirement_args(
-    pip_requirements: Requirements, extra_pip_requirements: Requirements, conda_env: Any = None
-) -> None:
-    given = [n for n, v in (("conda_env", conda_env), ("pip_requirements", pip_requirements),
-                            ("extra_pip_requirements", extra_pip_requirements)) if v is not None]
-    if len(given) > 1:
-        raise InvalidParameterError(
-            f"{' and '.join(given)} cannot both be given: pip_requirements replaces the inferred "
-            "requirements, extra_pip_requirements extends them, conda_env replaces the whole environment"
         )
 
 
@@ -174,7 +162,7 @@ def save_model_folder(
         raise InvalidParameterError(f"extra_files={extra_files!r}: expected a list of local paths or artifact URIs")
     path = os.path.abspath(os.fspath(path))
     _check_destination(path)
-    _check_requirement_args(pip_requirements, extra_pip_requirements, conda_env)
+    check_requirement_args(pip_requirements, extra_pip_requirements, conda_env)
     code = check_code_paths(code_paths)
     if metadata is not None and not isinstance(metadata, dict):
         raise InvalidParameterError(f"metadata={metadata!r}: expected a dict of JSON-compatible values")

@@ -18,14 +18,20 @@ Parsing and predicting run in a thread pool, off the event loop, so ``/ping``
 answers while a large request computes; throughput comes from worker
 processes (``--workers``). A worker that dies is restarted, with a backoff
 when it keeps dying, and the others keep serving meanwhile.
+
+``serve()`` leaves the calling process's environment alone: workers get the
+model folder and settings as arguments, and set ``OMP_WAIT_POLICY=PASSIVE``
+(unless the user set it) in their own environment. What it reports ("serving
+... on http://...", a worker restarted) goes to the logger
+``mltrail.models.scoring_server`` (``mltrail models serve`` prints it on stderr).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
-import sys
 import time
 from typing import Any, Optional
 
@@ -33,7 +39,9 @@ from ..exceptions import BAD_REQUEST, MltrailError
 from ..version import VERSION
 from .scoring_payload import parse_csv, parse_json, predictions_to_json
 
-#: Where worker processes find the model folder the parent process fetched.
+_logger = logging.getLogger(__name__)
+
+#: Where :func:`app_from_environment` (a uvicorn factory) finds the model folder to serve.
 MODEL_PATH_ENV = "MLTRAIL_SERVE_MODEL_PATH"
 VERIFY_ENV = "MLTRAIL_SERVE_VERIFY"
 #: Largest request body /invocations reads, in bytes.
@@ -196,12 +204,22 @@ def _uvicorn_config(app: Any, log_level: str) -> Any:
                           lifespan="off", backlog=2048)
 
 
-def _run_worker(sock: socket.socket, log_level: str) -> None:
-    """Entry point of a worker process: serve the model on the inherited socket."""
+def _run_worker(sock: socket.socket, log_level: str, folder: str, verify: bool, limit: int) -> None:
+    """Entry point of a worker process: load the model folder and serve it on the inherited socket.
+
+    OpenMP threads (XGBoost, some scikit-learn estimators) spin while waiting by
+    default; with several workers sharing cores, a spinning thread holds up the
+    others for whole scheduler slices (a 0.3 ms XGBoost call took 25 ms here).
+    So the worker, a process of its own, asks for passive waiting before any
+    OpenMP runtime loads; a value the user set wins.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import uvicorn
 
-    config = _uvicorn_config("mltrail.models.scoring_server:app_from_environment", log_level)
-    uvicorn.Server(config).run(sockets=[sock])
+    from .pyfunc_model import load_model
+
+    app = build_app(load_model(folder, verify=verify), limit)
+    uvicorn.Server(_uvicorn_config(app, log_level)).run(sockets=[sock])
 
 
 def serve(
@@ -215,13 +233,12 @@ def serve(
 ) -> None:
     """Fetch and load the model once, then serve it with ``workers`` processes on one socket.
 
+    The calling process's ``os.environ`` is left as it was; progress is
+    logged on ``mltrail.models.scoring_server`` (INFO: where it serves;
+    WARNING: a worker died and is restarted).
+
     >>> serve("runs:/5f3c.../model", port=5001, workers=2, max_body_size=10_000_000)
     """
-    # OpenMP threads (XGBoost, some scikit-learn estimators) spin while waiting by
-    # default; with several workers sharing cores, a spinning thread holds up the
-    # others for whole scheduler slices (a 0.3 ms XGBoost call took 25 ms here).
-    # Set before any OpenMP runtime loads; a value the user set wins.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import uvicorn
 
     from .integrity import verification_enabled
@@ -232,15 +249,12 @@ def serve(
     folder = os.path.abspath(download_model(model_uri))
     model = load_model(folder, verify=verify)  # fail here, with the real error, not in each worker
     sock = _listening_socket(host, port)
-    print(f"mltrail: serving {model_uri} on http://{host}:{sock.getsockname()[1]} ({workers} worker(s))", flush=True)
+    _logger.info("serving %s on http://%s:%s (%d worker(s))", model_uri, host, sock.getsockname()[1], workers)
     if workers <= 1:
         uvicorn.Server(_uvicorn_config(build_app(model, limit), log_level)).run(sockets=[sock])
         return
     del model  # each worker loads its own copy
-    os.environ[MODEL_PATH_ENV] = folder
-    os.environ[VERIFY_ENV] = "1" if verification_enabled(verify) else "0"
-    os.environ[MAX_BODY_ENV] = str(limit)
-    _supervise(sock, workers, log_level)
+    _supervise(sock, workers, log_level, (folder, verification_enabled(verify), limit))
 
 
 def restart_delay(failures: int) -> float:
@@ -260,14 +274,14 @@ def restart_delay(failures: int) -> float:
 class _Slot:
     """One worker position: its process, and the backoff of its restarts."""
 
-    def __init__(self, ctx: Any, sock: socket.socket, log_level: str) -> None:
-        self._ctx, self._sock, self._log_level = ctx, sock, log_level
+    def __init__(self, ctx: Any, sock: socket.socket, log_level: str, model: tuple[str, bool, int]) -> None:
+        self._ctx, self._sock, self._log_level, self._model = ctx, sock, log_level, model
         self.failures = 0
         self.restart_at: Optional[float] = None
         self.proc = self._start()
 
     def _start(self) -> Any:
-        proc = self._ctx.Process(target=_run_worker, args=(self._sock, self._log_level), daemon=True)
+        proc = self._ctx.Process(target=_run_worker, args=(self._sock, self._log_level, *self._model), daemon=True)
         proc.start()
         self.started = time.monotonic()
         return proc
@@ -278,10 +292,8 @@ class _Slot:
             self.proc.join(0)
             self.failures = 0 if now - self.started >= _HEALTHY_SECONDS else self.failures + 1
             delay = restart_delay(self.failures)
-            print(
-                f"mltrail: scoring worker {self.proc.pid} exited (exit code {self.proc.exitcode}); "
-                f"restarting it in {delay:g} s",
-                file=sys.stderr, flush=True,
+            _logger.warning(
+                "scoring worker %s exited (exit code %s); restarting it in %g s", self.proc.pid, self.proc.exitcode, delay
             )
             self.restart_at = now + delay
         if self.restart_at is not None and now >= self.restart_at:
@@ -293,8 +305,9 @@ class _Slot:
             self.proc.terminate()
 
 
-def _supervise(sock: socket.socket, workers: int, log_level: str) -> None:
-    """Run ``workers`` worker processes, restarting any that dies, until SIGINT/SIGTERM."""
+def _supervise(sock: socket.socket, workers: int, log_level: str, model: tuple[str, bool, int]) -> None:
+    """Run ``workers`` worker processes serving ``model`` (folder, verify, body limit), restarting any
+    that dies, until SIGINT/SIGTERM."""
     import multiprocessing
     import signal
     from multiprocessing.connection import wait
@@ -309,7 +322,7 @@ def _supervise(sock: socket.socket, workers: int, log_level: str) -> None:
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     slots: list[_Slot] = []
     try:
-        slots = [_Slot(ctx, sock, log_level) for _ in range(workers)]
+        slots = [_Slot(ctx, sock, log_level, model) for _ in range(workers)]
         while not stopping:
             alive = [slot.proc.sentinel for slot in slots if slot.restart_at is None]
             pending = [slot.restart_at for slot in slots if slot.restart_at is not None]

@@ -8,21 +8,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Optional, Union
+from typing import Any, Union
 
-
-def convert_input_example_to_serving_input(input_example: Any) -> Optional[str]:
-    """The JSON request body the scoring server takes for ``input_example`` (None for None).
-
-    >>> json.loads(convert_input_example_to_serving_input([[1.0, 2.0]]))
-    {'inputs': [[1.0, 2.0]]}
-    """
-    if input_example is None:
-        return None
-    from .input_example import example_payload, serving_payload
-
-    payload, info = example_payload(input_example)
-    return json.dumps(serving_payload(payload, info), allow_nan=False, indent=2)
+from .input_example import convert_input_example_to_serving_input
 
 
 def validate_serving_input(model_uri: str, serving_input: Union[str, dict[str, Any]]) -> Any:

@@ -30,30 +30,11 @@ implementation may install its own with :func:`set_registry_resolver`.
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass
 from typing import Callable, Optional
 from urllib.parse import unquote, urlparse
 
+from ..client.models_uri import ModelsUri, parse_models_uri
 from ..exceptions import InvalidParameterError, MltrailError, ResourceNotFoundError
-
-
-@dataclass(frozen=True)
-class ModelsUri:
-    """A parsed ``models:/`` URI: at most one of version, stage and alias is set (none = latest).
-
-    >>> ModelsUri("churn", stage="Production")
-    """
-
-    name: str
-    version: Optional[str] = None
-    stage: Optional[str] = None
-    alias: Optional[str] = None
-    #: ``models:/m-<32 hex>``: a logged model (``name`` is empty then).
-    model_id: Optional[str] = None
-
-
-_MODEL_ID = re.compile(r"m-[0-9a-f]{32}")
 
 
 RegistryResolver = Callable[[ModelsUri], str]
@@ -84,31 +65,6 @@ def parse_runs_uri(uri: str) -> tuple[str, str]:
     if not run_id:
         raise InvalidParameterError(f"Model URI {uri!r} names no run: expected runs:/<run_id>/<artifact path>")
     return run_id, path.strip("/")
-
-
-def parse_models_uri(uri: str) -> ModelsUri:
-    """Parse ``models:/<name>/<version|stage|latest>`` or ``models:/<name>@<alias>``.
-
-    >>> parse_models_uri("models:/churn/3")
-    ModelsUri(name='churn', version='3', stage=None, alias=None, model_id=None)
-    """
-    rest = uri[len("models:"):].lstrip("/")
-    if _MODEL_ID.fullmatch(rest.rstrip("/")):
-        return ModelsUri(name="", model_id=rest.rstrip("/"))
-    rule = "expected models:/<model_id>, models:/<name>/<version>, models:/<name>/<stage>, models:/<name>/latest or models:/<name>@<alias>"
-    if "@" in rest and "/" not in rest.split("@", 1)[1]:
-        name, alias = rest.rsplit("@", 1)
-        if not name or not alias:
-            raise InvalidParameterError(f"Model URI {uri!r} is malformed: {rule}")
-        return ModelsUri(name=name, alias=alias)
-    name, sep, suffix = rest.rpartition("/")
-    if not sep or not name or not suffix:
-        raise InvalidParameterError(f"Model URI {uri!r} is malformed: {rule}")
-    if suffix.isdigit():
-        return ModelsUri(name=name, version=suffix)
-    if suffix.lower() == "latest":
-        return ModelsUri(name=name)
-    return ModelsUri(name=name, stage=suffix)
 
 
 def resolve_model_uri(uri: str) -> str:
@@ -231,7 +187,7 @@ def fetch_recorded_model(uri: str, dst_path: Optional[str] = None) -> tuple[str,
         if not os.path.exists(local):
             raise ResourceNotFoundError(f"Model URI {original!r}: no such file or folder {local!r}")
         return local, None, digest
-    from ..artifacts import artifact_uri_scheme, get_artifact_repository
+    from ..artifacts.repositories import artifact_uri_scheme, get_artifact_repository
 
     if uri.startswith("runs:"):
         run_id, path = parse_runs_uri(uri)

@@ -42,7 +42,7 @@ _API_PATHS = ("/api/", "/ajax-api/")
 
 def _resolve(cfg: ServerConfig) -> tuple[str, Optional[str], str]:
     """(backend URI, artifact destination, default artifact root) with the embedded defaults filled in."""
-    backend = mltrail_config._normalise(cfg.backend_store_uri or mltrail_config.DEFAULT_TRACKING_URI)
+    backend = mltrail_config.normalise_uri(cfg.backend_store_uri or mltrail_config.DEFAULT_TRACKING_URI)
     destination = cfg.artifacts_destination or mltrail_config.default_artifact_root(backend)
     if "://" not in destination:
         import os
@@ -108,7 +108,7 @@ def create_app(config: Optional[ServerConfig] = None, **settings: Any) -> Starle
     backend, destination, root = _resolve(cfg)
     cfg.backend_store_uri = backend
     tracking = get_tracking_store(backend, root)
-    registry_uri = mltrail_config._normalise(cfg.registry_store_uri) if cfg.registry_store_uri else backend
+    registry_uri = mltrail_config.normalise_uri(cfg.registry_store_uri) if cfg.registry_store_uri else backend
     registry = get_registry_store(registry_uri, root)
     ctx = ServerContext(tracking, registry, destination, cfg)
     signer = None

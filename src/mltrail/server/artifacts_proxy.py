@@ -1,6 +1,7 @@
 """The artifact proxy: ``/api/2.0/mlflow-artifacts/artifacts/<path>`` over the server's artifact destination.
 
-``PUT`` stores the request body as a file, ``GET`` streams a file back,
+``PUT`` stores the request body as a file, ``GET`` streams a file back (both streamed, also on an
+``s3://`` destination: :mod:`.artifacts_s3`),
 ``DELETE`` removes a file or folder, and ``GET .../artifacts?path=<folder>``
 lists a folder; MLflow's multipart routes are in :mod:`.artifacts_multipart` (``{"files": [{"path": <basename>, "is_dir": ..., "file_size": ...}]}``,
 as MLflow). Paths that would leave the destination (``..``, ``%2e%2e``,
@@ -23,9 +24,10 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from ..artifacts.local import LocalArtifactRepository
+from ..artifacts.s3 import S3ArtifactRepository
 from ..exceptions import InvalidParameterError, MltrailError, ResourceNotFoundError
 from ..store.rest.wire import file_info_to_json
-from . import artifacts_multipart
+from . import artifacts_multipart, artifacts_s3
 from .auth.access import on_artifact
 from .auth.routes_guard import guarded
 from .artifact_paths import STAGING, destination_repo, local_file, safe_path, write_stream
@@ -36,11 +38,13 @@ PREFIX = "/api/2.0/mlflow-artifacts/artifacts"
 
 
 async def _upload(request: Request, path: str) -> Response:
-    """The body streamed to disk: into the destination directly when it is a local folder
-    (written beside the target, then renamed), else through a temp file and the repository."""
+    """The body streamed: into the destination directly when it is a local folder (written beside
+    the target, then renamed), to S3 part by part, else through a temp file and the repository."""
     if not path or path.endswith("/"):
         raise InvalidParameterError(f"Invalid artifact path {path!r}: an upload must name a file")
     repo = destination_repo(request)
+    if isinstance(repo, S3ArtifactRepository):
+        return await artifacts_s3.upload(request, repo, path)
     if isinstance(repo, LocalArtifactRepository):
         if path.split("/", 1)[0] == STAGING:
             raise InvalidParameterError(f"Invalid artifact path {path!r}: {STAGING!r} is the server's own folder")
@@ -64,6 +68,8 @@ async def _download(request: Request, path: str) -> Response:
         if not os.path.isfile(local):
             raise ResourceNotFoundError(f"Artifact {path!r} does not exist (or is a folder)")
         return FileResponse(local, filename=posixpath.basename(path), content_disposition_type="attachment")
+    if isinstance(repo, S3ArtifactRepository):
+        return await artifacts_s3.download(repo, path)
     tmp = tempfile.mkdtemp(prefix="mltrail-download-")
     try:
         local = await run_in_threadpool(repo.download_artifacts, path, tmp)

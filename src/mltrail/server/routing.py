@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .auth.access import (
     ADMIN,
+    ANY_USER,
     EDIT,
     EXPERIMENT_IN_ANSWER,
     MANAGE,
@@ -40,6 +41,8 @@ NAME = Field("name", STRING, required=True)
 VERSION = Field("version", STRING, required=True)
 KEY = Field("key", STRING, required=True)
 VALUE = Field("value", STRING)
+#: mltrail extension field of runs/create and runs/update: the heartbeating process that runs the run
+OWNER = Field("mltrail_owner_id", STRING)
 PAGE = (Field("max_results", INT64), Field("page_token", STRING), Field("order_by", STRING, repeated=True))
 _METRIC = (
     Field("key", STRING, required=True),
@@ -86,10 +89,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
       "Delete an experiment tag", access=on_experiment(EDIT)),
     # runs
     E("POST", "runs/create",
-      (Field("experiment_id"), Field("user_id"), Field("run_name"), Field("start_time", INT64), TAGS),
+      (Field("experiment_id"), Field("user_id"), Field("run_name"), Field("start_time", INT64), TAGS, OWNER),
       runs.create, "Create a run", access=on_experiment(EDIT)),
     E("GET", "runs/get", (RUN_ID,), runs.get, "Get a run", access=on_run(READ)),
-    E("POST", "runs/update", (RUN_ID, Field("status"), Field("end_time", INT64), Field("run_name")), runs.update,
+    E("POST", "runs/update", (RUN_ID, Field("status"), Field("end_time", INT64), Field("run_name"), OWNER), runs.update,
       "Update a run's status, end time or name", access=on_run(EDIT)),
     E("POST", "runs/delete", (RUN_ID,), runs.delete, "Delete a run (soft)", access=on_run(MANAGE)),
     E("POST", "runs/restore", (RUN_ID,), runs.restore, "Restore a deleted run", access=on_run(MANAGE)),
@@ -109,6 +112,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
       "Log metrics, params, tags and dataset inputs in one transaction (mltrail extension)", access=on_run(EDIT)),
     E("POST", "runs/finish", (*_BATCH, Field("status", required=True), Field("end_time", INT64)), runs.finish,
       "Log a last batch with dataset inputs and end the run, in one transaction (mltrail extension)", access=on_run(EDIT)),
+    E("POST", "runs/heartbeat-owner",
+      (Field("owner_id", required=True), Field("timeout_ms", INT64, required=True), Field("host"), Field("pid", INT64)),
+      runs.heartbeat_owner,
+      "A logging process is alive: its RUNNING runs are reported KILLED once it stops (mltrail extension)",
+      access=ANY_USER),
+    E("POST", "runs/release-owner", (Field("owner_id", required=True),), runs.release_owner,
+      "A logging process ended cleanly: its runs still RUNNING stay so (mltrail extension)", access=ANY_USER),
     # metrics
     E("GET", "metrics/get-history",
       (RUN_ID, Field("metric_key", required=True), Field("max_results", INT64), Field("page_token")),

@@ -89,11 +89,15 @@ class TrackingStore(abc.ABC):
         tags: Sequence[RunTag] = (),
         run_name: Optional[str] = None,
         status: str = "RUNNING",
+        owner_id: Optional[str] = None,
+        run_id: Optional[str] = None,
     ) -> Run:
         """Create a RUNNING run (a readable generated name when none is given).
 
         The run name is also stored as tag ``mlflow.runName``; a tag
-        ``mlflow.parentRunId`` in ``tags`` makes it a child run.
+        ``mlflow.parentRunId`` in ``tags`` makes it a child run. ``owner_id``:
+        the heartbeating process running it (see :meth:`heartbeat_owner`).
+        ``run_id``: a chosen id (the server's idempotent creates), where the store allows it.
         """
 
     @abc.abstractmethod
@@ -127,7 +131,9 @@ class TrackingStore(abc.ABC):
         run_status: Optional[str] = None,
         end_time: Optional[int] = None,
         run_name: Optional[str] = None,
-    ) -> RunInfo: ...
+        owner_id: Optional[str] = None,
+    ) -> RunInfo:
+        """Change a run's status, end time and/or name; status RUNNING makes ``owner_id`` its owner."""
 
     @abc.abstractmethod
     def delete_run(self, run_id: str) -> None: ...
@@ -209,6 +215,26 @@ class TrackingStore(abc.ABC):
         page_token: Optional[str] = None,
     ) -> PagedList:
         """Runs matching MLflow's filter grammar, ordered, paged (``PagedList.token``)."""
+
+    # -- run liveness (crashed-run detection) -----------------------------------
+    # Not abstract: a store that cannot tell dead processes (an older server) keeps runs as stored.
+    def heartbeat_owner(self, owner_id: str, timeout_ms: int, host: str = "", pid: int = 0) -> bool:
+        """Record that process ``owner_id`` is alive; False when the store keeps no owners.
+
+        Its RUNNING runs are reported KILLED once ``timeout_ms`` passes without
+        a heartbeat (and RUNNING again if it heartbeats later).
+
+        >>> store.heartbeat_owner(owner_id, timeout_ms=30000, host="gpu-1", pid=4242)
+        True
+        """
+        return False
+
+    def release_owner(self, owner_id: str) -> None:
+        """A clean exit of ``owner_id``: its runs still RUNNING keep that status, with no owner."""
+
+    def reap_dead_runs(self) -> int:
+        """Mark KILLED the RUNNING runs whose owner stopped heartbeating; return how many."""
+        return 0
 
     # -- logged models (MLflow 3) ----------------------------------------------
     # Not abstract: a store without logged models (an older server) refuses them by name.

@@ -40,7 +40,7 @@ import math
 import numbers
 import posixpath
 import re
-from typing import Any
+from typing import Any, Optional
 
 from ..exceptions import InvalidParameterError
 
@@ -304,6 +304,28 @@ def validate_run_id(run_id: Any) -> str:
             f"Invalid run id {run_id!r}: a run id is a string of 1 to {MAX_RUN_ID_LENGTH} characters"
         )
     return run_id
+
+
+def validate_hex_id(value: Any, what: str) -> Optional[str]:
+    """Check an id made of 32 lowercase hex characters (a uuid's hex) or None, and return it.
+
+    >>> validate_hex_id("0123456789abcdef0123456789abcdef", "run owner id")
+    '0123456789abcdef0123456789abcdef'
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) != 32 or value.strip("0123456789abcdef"):
+        raise InvalidParameterError(f"Invalid {what} {str(value)[:80]!r}: must be 32 lowercase hexadecimal characters")
+    return value
+
+
+def validate_owner_id(owner_id: Any) -> Optional[str]:
+    """Check a run owner's id (see :func:`validate_hex_id`) or None, and return it.
+
+    >>> validate_owner_id("0123456789abcdef0123456789abcdef")
+    '0123456789abcdef0123456789abcdef'
+    """
+    return validate_hex_id(owner_id, "run owner id")
 
 
 def validate_timestamp(value: Any, what: str) -> int | None:

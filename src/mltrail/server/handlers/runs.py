@@ -1,7 +1,8 @@
 """Run endpoints: ``runs/create``, ``get``, ``update``, ``delete``, ``restore``, ``search``,
 ``log-metric``, ``log-parameter``, ``set-tag``, ``delete-tag``, ``log-batch``, ``log-inputs``,
-and mltrail's extensions ``runs/log-batch-inputs`` (a batch with dataset inputs) and
-``runs/finish`` (a last batch and the run's end), each one store transaction.
+and mltrail's extensions ``runs/log-batch-inputs`` (a batch with dataset inputs),
+``runs/finish`` (a last batch and the run's end), each one store transaction, and
+``runs/heartbeat-owner`` / ``runs/release-owner`` (crashed-run detection).
 
 Writes a client may retry are idempotent: an exact repeated metric row is kept
 once by the store, a repeated param with the same value is accepted, tags are
@@ -11,13 +12,13 @@ overwritten, a repeated dataset input changes nothing.
 from __future__ import annotations
 
 import re
-import threading
-import time
-from typing import Any, Optional
+import uuid
+from typing import Any
 
-from ...entities import DatasetInput, Metric, Param, Run, RunStatus, RunTag, ViewType
-from ...exceptions import InvalidParameterError
+from ...entities import DatasetInput, Metric, Param, RunStatus, RunTag
+from ...exceptions import InvalidParameterError, ResourceAlreadyExistsError
 from ...store.base import SEARCH_MAX_RESULTS_DEFAULT
+from ...store.clock import now_ms
 from ...store.rest.wire import REQUEST_ID_TAG, dataset_input_from_json, run_info_to_json, run_to_json
 from ._common import paged, view_type
 
@@ -31,36 +32,34 @@ MAX_ENTITIES_PER_BATCH = 1000
 
 #: What a request token may look like (anything else is kept as a plain tag, not deduplicated).
 _TOKEN = re.compile(r"[0-9A-Za-z-]{8,64}")
-_create_locks = [threading.Lock() for _ in range(64)]
-
-
-def _created_before(ctx, experiment_id: str, token: str, start_time: Optional[int]) -> Optional[Run]:
-    """The run an earlier attempt of the same create made (same experiment, token and start time)."""
-    query = f"tags.`{REQUEST_ID_TAG}` = '{token}'"
-    if start_time is not None:
-        query += f" and attributes.start_time = {int(start_time)}"
-    found = ctx.tracking_store.search_runs([experiment_id], query, ViewType.ALL, 1)
-    return found[0] if found else None
+#: Namespace of the run ids derived from request tokens.
+_TOKEN_IDS = uuid.UUID("6d6c7472-6169-6c00-8000-72756e696473")
 
 
 def create(ctx, r: Req) -> Req:
     """``runs/create``; idempotent when the client sent a request token (tag ``mltrail.requestId``):
-    a retry of a create whose answer was lost returns the run the first attempt made."""
+    a retry of a create whose answer was lost returns the run the first attempt made.
+
+    The run's id is derived from the experiment, the token and the start time, so attempts
+    reaching different workers or server instances at once still make one run (the database's
+    primary key decides); the token itself is not stored.
+    """
     tags = [RunTag(t["key"], t.get("value", "")) for t in r.get("tags", ())]
     experiment_id = r.get("experiment_id") or "0"
     token = next((t.value for t in tags if t.key == REQUEST_ID_TAG), None)
-
-    def _create() -> Run:
-        return ctx.tracking_store.create_run(
-            experiment_id, r.get("user_id", ""), r.get("start_time"), tags, r.get("run_name") or None
+    run_id = None
+    if token is not None and _TOKEN.fullmatch(token):
+        tags = [t for t in tags if t.key != REQUEST_ID_TAG]
+        run_id = uuid.uuid5(_TOKEN_IDS, f"{experiment_id}/{token}/{r.get('start_time')}").hex
+    try:
+        run = ctx.tracking_store.create_run(
+            experiment_id, r.get("user_id", ""), r.get("start_time"), tags, r.get("run_name") or None,
+            owner_id=r.get("mltrail_owner_id"), run_id=run_id,
         )
-
-    if token is None or not _TOKEN.fullmatch(token):
-        return {"run": run_to_json(_create())}
-    # Attempts of one create reaching this process one after the other (the usual retry after a
-    # lost answer) find the first one's run; the lock orders attempts that overlap in one process.
-    with _create_locks[hash(token) % len(_create_locks)]:
-        run = _created_before(ctx, experiment_id, token, r.get("start_time")) or _create()
+    except ResourceAlreadyExistsError:
+        if run_id is None:
+            raise
+        run = ctx.tracking_store.get_run(run_id)  # an earlier attempt of this very create made it
     return {"run": run_to_json(run)}
 
 
@@ -69,8 +68,22 @@ def get(ctx, r: Req) -> Req:
 
 
 def update(ctx, r: Req) -> Req:
-    info = ctx.tracking_store.update_run_info(r["run_id"], r.get("status"), r.get("end_time"), r.get("run_name") or None)
+    info = ctx.tracking_store.update_run_info(
+        r["run_id"], r.get("status"), r.get("end_time"), r.get("run_name") or None, owner_id=r.get("mltrail_owner_id")
+    )
     return {"run_info": run_info_to_json(info)}
+
+
+def heartbeat_owner(ctx, r: Req) -> Req:
+    """mltrail extension ``runs/heartbeat-owner``: the client's process is alive (see ``store.liveness``)."""
+    ctx.tracking_store.heartbeat_owner(r["owner_id"], r["timeout_ms"], r.get("host", ""), r.get("pid", 0))
+    return {}
+
+
+def release_owner(ctx, r: Req) -> Req:
+    """mltrail extension ``runs/release-owner``: the client's process ended cleanly."""
+    ctx.tracking_store.release_owner(r["owner_id"])
+    return {}
 
 
 def delete(ctx, r: Req) -> Req:
@@ -158,7 +171,7 @@ def finish(ctx, r: Req) -> Req:
     metrics, params, tags, datasets = _batch(r)
     status = RunStatus.to_string(r["status"])
     info = ctx.tracking_store.finish_run(
-        r["run_id"], status, r["end_time"] if "end_time" in r else int(time.time() * 1000), metrics, params, tags, datasets
+        r["run_id"], status, r["end_time"] if "end_time" in r else now_ms(), metrics, params, tags, datasets
     )
     return {"run_info": run_info_to_json(info)}
 

@@ -2,9 +2,10 @@
 
 The server app appends :func:`routes` after its API routes; handlers read
 ``request.app.state.tracking_store``, ``registry_store`` and
-``artifact_root``. Charts use plotly.js from the installed ``plotly``
-package, served at ``/static-ui/plotly.min.js`` (nothing is copied into this
-repository).
+``artifact_root``. Charts are the UI's own small SVG code (``static/plot.js``);
+the contour plot uses plotly.js from the installed ``plotly`` package, served
+at ``/static-ui/plotly.min.js`` and loaded only when that plot is drawn
+(nothing is copied into this repository).
 
 >>> from starlette.applications import Starlette
 >>> app = Starlette(routes=routes())
@@ -15,6 +16,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
@@ -66,7 +68,8 @@ async def plotly_js(request: Request) -> Response:
 async def raw_artifact(request: Request) -> Response:
     """A run's artifact file, sandboxed by CSP; ``?download=1`` makes it an attachment."""
     run = pages.get_run(request, request.path_params["run_id"])
-    copy = LocalCopy(run, request.query_params.get("path", ""), run_models(pages.tracking_store(request), run))
+    models = run_models(pages.tracking_store(request), run)
+    copy = await run_in_threadpool(LocalCopy, run, request.query_params.get("path", ""), models)  # S3 may be slow
     from starlette.background import BackgroundTask
 
     download = request.query_params.get("download") == "1"

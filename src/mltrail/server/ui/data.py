@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -100,8 +101,9 @@ async def history_data(request: Request) -> Response:
         raise InvalidParameterError("Missing key=<metric key>")
     min_step = int_arg(request, "min_step", 0) if q.get("min_step") else None
     max_step = int_arg(request, "max_step", 0) if q.get("max_step") else None
-    series = metric_histories(tracking_store(request), list_arg(request, "runs"), key,
-                              int_arg(request, "max_points", 2000), min_step, max_step)
+    # (off the event loop: reading a 100,000-step history must not hold up the page's other requests)
+    series = await run_in_threadpool(metric_histories, tracking_store(request), list_arg(request, "runs"), key,
+                                     int_arg(request, "max_points", 2000), min_step, max_step)
     return JSONResponse({"key": key, "series": series})
 
 
@@ -134,7 +136,7 @@ async def compare_data(request: Request) -> Response:
 async def sweep_json(request: Request) -> Response:
     """A sweep's trials, best-so-far curve, best trial and parameter importance."""
     run = get_run(request, request.path_params["run_id"])
-    return JSONResponse(sweep_data(tracking_store(request), run))
+    return JSONResponse(await run_in_threadpool(sweep_data, tracking_store(request), run))
 
 
 @ajax_handler
@@ -142,7 +144,8 @@ async def artifacts_data(request: Request) -> Response:
     """The entries of a run's artifact folder (``path`` relative to its root)."""
     run = get_run(request, request.query_params.get("run_id", ""))
     models = artifact_views.run_models(tracking_store(request), run)
-    return JSONResponse({"files": artifact_views.list_entries(run, request.query_params.get("path"), models)})
+    files = await run_in_threadpool(artifact_views.list_entries, run, request.query_params.get("path"), models)
+    return JSONResponse({"files": files})  # off the event loop: remote storage (S3) may be slow
 
 
 @ajax_handler
@@ -150,11 +153,11 @@ async def preview_data(request: Request) -> Response:
     """A file's preview (text, table rows, or just its kind for images/HTML/binaries)."""
     run = get_run(request, request.query_params.get("run_id", ""))
     models = artifact_views.run_models(tracking_store(request), run)
-    return JSONResponse(artifact_views.preview(run, request.query_params.get("path", ""), models))
+    return JSONResponse(await run_in_threadpool(artifact_views.preview, run, request.query_params.get("path", ""), models))
 
 
 @ajax_handler
 async def diagnostic_data(request: Request) -> Response:
     """One autologged diagnostic's data, checked (``run_id``, ``path`` of its JSON artifact)."""
     run = get_run(request, request.query_params.get("run_id", ""))
-    return JSONResponse(load_diagnostic(run, request.query_params.get("path", "")))
+    return JSONResponse(await run_in_threadpool(load_diagnostic, run, request.query_params.get("path", "")))

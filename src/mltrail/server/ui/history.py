@@ -12,6 +12,7 @@ asks again with ``min_step``/``max_step`` and gets full detail for that range.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Optional, Sequence
 
 import sqlalchemy as sa
@@ -24,6 +25,20 @@ from .queries import json_number
 
 MAX_RUNS = 100
 MAX_POINTS = 10_000
+#: points per series a chart asks for first (the UI's JS asks for as many)
+CHART_POINTS = 2_000
+
+
+def history_url(run_ids: Sequence[str], key: str) -> str:
+    """The ``/ajax-api/ui/metric-history`` URL of a chart's first view; the run page names it in the HTML
+    so the browser fetches it while the page's scripts load.
+
+    >>> history_url(["ab12"], "val loss")
+    '/ajax-api/ui/metric-history?runs=ab12&key=val+loss&max_points=2000'
+    """
+    from urllib.parse import urlencode
+
+    return "/ajax-api/ui/metric-history?" + urlencode({"runs": ",".join(run_ids), "key": key, "max_points": CHART_POINTS})
 
 
 def downsample(steps: Sequence[int], values: Sequence[float], max_points: int) -> list[int]:
@@ -57,7 +72,7 @@ def metric_histories(
     store: Any,
     run_ids: Sequence[str],
     key: str,
-    max_points: int = 2000,
+    max_points: int = CHART_POINTS,
     min_step: Optional[int] = None,
     max_step: Optional[int] = None,
 ) -> list[dict[str, Any]]:
@@ -91,7 +106,7 @@ def metric_histories(
                 rows = cursor.fetchall()
             finally:
                 cursor.close()
-            table = np.array(rows, dtype=float).reshape(-1, 4)
+            table = np.fromiter(itertools.chain.from_iterable(rows), dtype=float, count=4 * len(rows)).reshape(-1, 4)
             values = np.where(table[:, 3] != 0, np.nan, table[:, 2])
             if mysql:
                 stored_inf = np.abs(values) == MYSQL_INFINITY

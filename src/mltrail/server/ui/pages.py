@@ -17,7 +17,7 @@ from ..._system_tags import PARENT_RUN_ID, SOURCE_GIT_COMMIT, SOURCE_NAME, get_t
 from ...entities import ViewType
 from ...exceptions import InvalidParameterError, ResourceNotFoundError
 from .diagnostics import find_diagnostics
-from .history import metric_summaries
+from .history import history_url, metric_summaries
 from .queries import experiment_activity
 from ..auth.routes_guard import can_read
 from .rendering import list_arg, page_handler, render
@@ -114,7 +114,8 @@ async def run_page(request: Request) -> Response:
                           view="ALL", nested=False)
     summaries = metric_summaries(store, run.info.run_id)
     metrics = [
-        {"key": key, "last": run.data.metrics.get(key), **summaries.get(key, {})} for key in sorted(run.data.metrics)
+        {"key": key, "last": run.data.metrics.get(key), "history_url": history_url([run.info.run_id], key),
+         **summaries.get(key, {})} for key in sorted(run.data.metrics)
     ]
     user_tags, system_tags = _tag_groups(tags)
     try:

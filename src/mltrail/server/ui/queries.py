@@ -11,8 +11,8 @@ At 100,000 runs a page must not touch every run: the count stops at
 :data:`COUNT_CAP` (``more`` says there are more; the page shows "1,000+"),
 child counts are read for the page's parents only (partial index on the
 parent tag, revision 0006), ``:min``/``:max`` come from ``latest_metrics``,
-and from :data:`INDEX_WALK_MIN` matches on, a sort on a metric walks its
-index (:meth:`RunsTableQuery.metric_segments`) and a filtered newest-first
+and from :data:`INDEX_WALK_MIN` matches on, a sort on a metric (last, min or
+max) walks its index (:meth:`RunsTableQuery.metric_segments`) and a filtered newest-first
 page probes runs in start order (:meth:`RunsTableQuery.probing_select`).
 
 >>> page = runs_page(store, ["1"], "metrics.rmse < 7", parse_columns("metrics.rmse:min"),
@@ -24,7 +24,7 @@ page probes runs in start order (:meth:`RunsTableQuery.probing_select`).
 from __future__ import annotations
 
 import math
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import sqlalchemy as sa
 
@@ -42,8 +42,10 @@ from .columns import Column
 MAX_PAGE_SIZE = 500
 #: the table counts matching runs up to this many; beyond it the page says "1,000+"
 COUNT_CAP = 1_000
-#: from this many matching runs on, a sort on a metric's last value walks its index (see metric_segments)
+#: from this many matching runs on, a sort on a metric (last, min or max) walks its index (see metric_segments)
 INDEX_WALK_MIN = 1_000
+#: one part of a sort read in parts: ``(connection, wanted) -> the first wanted run ids``
+Segment = Callable[[Any, int], list]
 _FIXED_ORDER = {"status": "status", "run_name": "run_name", "start_time": "start_time", "user": "user_id"}
 
 
@@ -56,6 +58,15 @@ def json_number(value: Optional[float]) -> Any:
 
 class RunsTableQuery(RunSearchQuery):
     """The store's run search plus the table's extra sorts and nesting conditions."""
+
+    def _filtered(self, keys: Sequence[int], stages: Sequence[str], comparisons: Sequence[Any]) -> tuple[Any, list[Any]]:
+        source, conditions = super()._filtered(keys, stages, comparisons)
+        if self.dialect == "sqlite" and any(c.entity == PARAM and c.op in ("=", "IN") for c in comparisons):
+            # SQLite keeps no statistics on mltrail's stores, so it takes the experiment's runs index for
+            # selective and would try every run of the experiment; "+ 0" leaves it the params' (key, value
+            # prefix) index (revision 0007), which reads the matching runs only
+            conditions[0] = (runs.c.experiment_id + 0).in_(list(keys))
+        return source, conditions
 
     def select_ids(
         self,
@@ -104,36 +115,51 @@ class RunsTableQuery(RunSearchQuery):
         stages: Sequence[str],
         filter_string: Optional[str],
         extra: Sequence[Any],
-        key: str,
+        sort: Column,
         ascending: bool,
-    ) -> list[Any]:
-        """The runs sorted by metric ``key``'s last value as up to three queries read in turn: runs
-        with a value (walking the (key, is_nan, value) index, so a page stops early), then NaN, then none.
+    ) -> list[Segment]:
+        """The runs sorted by metric column ``sort`` as queries (``(conn, wanted) -> ids``) read in turn: runs with a value (walking an
+        index of ``latest_metrics`` in order, so a page stops early), then (last value only) NaN, then none.
 
-        Together they give :meth:`select_ids`'s order for that sort, without sorting every run.
+        The index is (key, is_nan, value) for the last value, (key, min_value) / (key, max_value) for
+        ``:min`` / ``:max`` (revision 0007). Together the segments give :meth:`select_ids`'s order for
+        that sort without sorting every run.
         """
+        key = sort.key
+        sorted_on = {None: "value", "min": "min_value", "max": "max_value"}[sort.agg]
         segments = []
-        for segment in ("value", "nan", "missing"):
+        for segment in ("value", "missing") if sort.agg else ("value", "nan", "missing"):
             query = RunsTableQuery(self.dialect, self.mysql)
             source, conditions = query._filtered(keys, stages, parse_filter(filter_string, RUN_SPEC))
             conditions += list(extra)
             if segment == "missing":
                 lm = latest_metrics.alias()
-                conditions.append(~sa.exists().where(lm.c.run_uuid == runs.c.run_uuid, lm.c.key == key))
+                has = [lm.c.min_value.is_not(None)] if sort.agg else []  # (no :min when every value was NaN)
+                conditions.append(~sa.exists().where(lm.c.run_uuid == runs.c.run_uuid, lm.c.key == key, *has))
                 order = [runs.c.start_time.desc(), runs.c.run_uuid.asc()]
-                segments.append(sa.select(runs.c.run_uuid).select_from(source).where(*conditions).order_by(*order))
+                segments.append(_plain(sa.select(runs.c.run_uuid).select_from(source).where(*conditions).order_by(*order)))
                 continue
             # latest_metrics alone in the outer FROM, the run's conditions in a correlated EXISTS:
-            # every backend then reads the (key, is_nan, value) index in order and stops at the page end
+            # every backend then reads the index in order and stops at the page end
             lm = latest_metrics.alias()
-            matches = sa.exists(sa.select(sa.literal_column("1")).select_from(source).where(
+            matches: Any = sa.exists(sa.select(sa.literal_column("1")).select_from(source).where(
                 runs.c.run_uuid == lm.c.run_uuid, *conditions))
+            if self.mysql:  # MySQL/MariaDB would turn a bare EXISTS into a join starting from every run
+                matches = sa.case((matches, 1), else_=0) == 1
             started = sa.select(runs.c.start_time).where(runs.c.run_uuid == lm.c.run_uuid).scalar_subquery()
             order = [started.desc(), lm.c.run_uuid.asc()]
+            value = lm.c[sorted_on]
             if segment == "value":
-                order.insert(0, lm.c.value.asc() if ascending else lm.c.value.desc())
-            is_nan = lm.c.is_nan == (sa.false() if segment == "value" else sa.true())
-            segments.append(sa.select(lm.c.run_uuid).where(lm.c.key == key, is_nan, matches).order_by(*order))
+                order.insert(0, value.asc() if ascending else value.desc())
+            if sort.agg:
+                present = value.is_not(None)
+            else:
+                present = lm.c.is_nan == (sa.false() if segment == "value" else sa.true())
+            page = sa.select(lm.c.run_uuid).where(lm.c.key == key, present, matches).order_by(*order)
+            if segment == "value" and self.mysql:
+                segments.append(_bounded(page, value, ascending))
+            else:
+                segments.append(_plain(page))
         return segments
 
     def _sort(self, source: Any, order: list[Any], column: Column, ascending: bool) -> Any:
@@ -221,6 +247,7 @@ def runs_page(
         extra.append(runs.c.run_uuid.in_(list(run_ids)[:MAX_PAGE_SIZE]))
     elif nested:
         extra.append(_is_top_level())
+    store.reap_dead_runs_if_due()  # runs of crashed processes show KILLED
     engine = store.engine
     mysql = engine.dialect.name in ("mysql", "mariadb")
     query = RunsTableQuery(engine.dialect.name, mysql)
@@ -232,9 +259,9 @@ def runs_page(
         more = total > cap
         total = min(total, cap)
         # (a filter on the sorted metric already walks its index, within the filter's range)
-        if (sort is not None and sort.entity == "metric" and not sort.agg and total >= INDEX_WALK_MIN
-                and sort.key not in query.filtered_metrics):
-            ids = _read_segments(conn, query.metric_segments(keys, stages, filter_string, extra, sort.key, ascending),
+        if (sort is not None and sort.entity == "metric" and total >= INDEX_WALK_MIN
+                and (sort.agg or sort.key not in query.filtered_metrics)):
+            ids = _read_segments(conn, query.metric_segments(keys, stages, filter_string, extra, sort, ascending),
                                  limit, offset)
         elif newest_first and filter_string and total >= INDEX_WALK_MIN:
             probing = query.probing_select(keys, stages, filter_string, extra)
@@ -254,14 +281,32 @@ def runs_page(
     return {"total": total, "more": more, "offset": offset, "rows": rows, "matching_children": hidden_children}
 
 
-def _read_segments(conn: Any, segments: Sequence[Any], limit: int, offset: int) -> list[str]:
+def _plain(page: Any) -> Segment:
+    """``(conn, wanted) -> the first ``wanted`` ids of ``page``."""
+    return lambda conn, wanted: list(conn.execute(page.limit(wanted)).scalars())
+
+
+def _bounded(page: Any, value: Any, ascending: bool) -> Segment:
+    """Like :func:`_plain`, for MySQL/MariaDB, which cannot stop a sort with tie-breakers early: the
+    ``wanted``-th value is read first by walking the index in value order alone, then only the rows up
+    to it are sorted."""
+    def read(conn: Any, wanted: int) -> list:
+        walk = page.with_only_columns(value).order_by(None).order_by(value.asc() if ascending else value.desc())
+        edge = conn.execute(walk.limit(1).offset(wanted - 1)).scalar()
+        bounded = page if edge is None else page.where(value <= edge if ascending else value >= edge)
+        return list(conn.execute(bounded.limit(wanted)).scalars())
+
+    return read
+
+
+def _read_segments(conn: Any, segments: Sequence[Segment], limit: int, offset: int) -> list[str]:
     """Rows ``offset .. offset + limit`` of the segments read one after the other."""
     ids: list[str] = []
     for segment in segments:
         wanted = offset + limit - len(ids)
         if wanted <= 0:
             break
-        ids += conn.execute(segment.limit(wanted)).scalars()
+        ids += segment(conn, wanted)
     return ids[offset:offset + limit]
 
 

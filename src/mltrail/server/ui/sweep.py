@@ -99,12 +99,35 @@ def child_runs(store: Any, parent: Any) -> list[Any]:
     return found
 
 
+def trial_models(store: Any, run_ids: Sequence[str]) -> dict[str, list[str]]:
+    """run id -> names of the READY models it logged (MLflow 3 logged models), read in one query per 500 runs."""
+    import sqlalchemy as sa
+
+    from ...store.sql.engine import read_connection
+    from ...store.sql.logged_model_tables import SqlLoggedModel
+
+    table = SqlLoggedModel.__table__
+    found: dict[str, list[str]] = {}
+    with read_connection(store.engine) as conn:
+        for start in range(0, len(run_ids), 500):
+            query = (sa.select(table.c.source_run_id, table.c.name)
+                     .where(table.c.source_run_id.in_(list(run_ids[start:start + 500])), table.c.status == "READY")
+                     .order_by(table.c.name))
+            for run_id, name in conn.execute(query):
+                names = found.setdefault(run_id, [])
+                if name not in names:
+                    names.append(name)
+    return found
+
+
 def sweep_data(store: Any, parent: Any) -> dict[str, Any]:
-    """Trials (in start order) with params and loss, best-so-far, the best trial and importance."""
+    """Trials (in start order) with params, loss and models, best-so-far, the best trial and importance."""
     trials = []
     best_so_far: list[Any] = []
     best: Optional[dict[str, Any]] = None
-    for number, run in enumerate(child_runs(store, parent)):
+    children = child_runs(store, parent)
+    models = trial_models(store, [run.info.run_id for run in children])
+    for number, run in enumerate(children):
         loss = run.data.metrics.get(LOSS_METRIC)
         trial = {
             "trial": number,
@@ -113,6 +136,7 @@ def sweep_data(store: Any, parent: Any) -> dict[str, Any]:
             "status": run.info.status,
             "loss": json_number(loss),
             "params": dict(run.data.params),
+            "models": models.get(run.info.run_id, []),
         }
         trials.append(trial)
         finite = loss is not None and math.isfinite(loss)

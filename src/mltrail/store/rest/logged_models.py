@@ -13,6 +13,8 @@ import urllib.parse
 from typing import Any, Mapping, Optional, Sequence, Union
 
 from ...entities import LoggedModel, LoggedModelOutput, LoggedModelStatus, PagedList
+from ..base import SEARCH_MAX_RESULTS_THRESHOLD
+from ..search.page_token import check_max_results
 from .logged_model_wire import logged_model_from_json, status_to_json
 from .wire import absolute_artifact_uri
 
@@ -100,6 +102,8 @@ class RestLoggedModelsMixin:
                 orders.append({"field_name": field, "ascending": direction.strip().upper() != "DESC"})
             else:
                 orders.append(dict(o))
+        if max_results is not None:
+            max_results = check_max_results(max_results, SEARCH_MAX_RESULTS_THRESHOLD)
         body = {"experiment_ids": [str(e) for e in experiment_ids], "filter": filter_string,
                 "datasets": [dict(d) for d in datasets or ()] or None, "max_results": max_results,
                 "order_by": orders or None, "page_token": page_token}

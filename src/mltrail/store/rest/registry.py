@@ -17,8 +17,10 @@ from ...exceptions import InvalidStateError, ResourceNotFoundError
 from ..registry_base import (
     SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
     SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT,
+    SEARCH_REGISTRY_MAX_RESULTS_THRESHOLD,
     RegistryStore,
 )
+from ..search.page_token import check_max_results
 from .wire import absolute_artifact_uri, model_version_from_json, registered_model_from_json
 
 API = "/api/2.0/mlflow/"
@@ -65,6 +67,7 @@ class RestRegistryStore(RegistryStore):
 
     def search_registered_models(self, filter_string=None, max_results=SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT,
                                  order_by=None, page_token=None) -> PagedList:
+        max_results = check_max_results(max_results, SEARCH_REGISTRY_MAX_RESULTS_THRESHOLD)
         body = self._call("GET", "registered-models/search", filter=filter_string, max_results=max_results,
                           order_by=list(order_by or []) or None, page_token=page_token)
         return PagedList([registered_model_from_json(m) for m in body.get("registered_models", ())],
@@ -109,6 +112,7 @@ class RestRegistryStore(RegistryStore):
 
     def search_model_versions(self, filter_string=None, max_results=SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
                               order_by=None, page_token=None) -> PagedList:
+        max_results = check_max_results(max_results, SEARCH_REGISTRY_MAX_RESULTS_THRESHOLD)
         body = self._call("GET", "model-versions/search", filter=filter_string, max_results=max_results,
                           order_by=list(order_by or []) or None, page_token=page_token)
         return PagedList([model_version_from_json(v) for v in body.get("model_versions", ())],

@@ -12,14 +12,16 @@ after the retries (see :mod:`mltrail._http`).
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any, Optional, Sequence
 
 from ..._http import get_http_client
 from ...entities import DatasetInput, Experiment, Metric, PagedList, Param, Run, RunInfo, RunTag, ViewType
-from ...exceptions import ResourceNotFoundError
-from ..base import SEARCH_MAX_RESULTS_DEFAULT, TrackingStore
+from ...exceptions import InvalidParameterError, ResourceNotFoundError
+from .. import liveness
+from ..base import SEARCH_MAX_RESULTS_DEFAULT, SEARCH_MAX_RESULTS_THRESHOLD, TrackingStore
+from ..clock import now_ms
+from ..search.page_token import check_max_results
 from .logged_models import RestLoggedModelsMixin
 from .wire import (
     REQUEST_ID_TAG,
@@ -53,8 +55,8 @@ class RestTrackingStore(RestLoggedModelsMixin, TrackingStore):
     def _get(self, path: str, **params: Any) -> dict[str, Any]:
         return self._http.call("GET", API + path, params={k: v for k, v in params.items() if v is not None})
 
-    def _post(self, path: str, body: dict[str, Any], method: str = "POST") -> dict[str, Any]:
-        return self._http.call(method, API + path, json={k: v for k, v in body.items() if v is not None})
+    def _post(self, path: str, body: dict[str, Any], method: str = "POST", **options: Any) -> dict[str, Any]:
+        return self._http.call(method, API + path, json={k: v for k, v in body.items() if v is not None}, **options)
 
     # -- experiments ---------------------------------------------------------
     def create_experiment(self, name, artifact_location=None, tags=None) -> str:
@@ -89,6 +91,7 @@ class RestTrackingStore(RestLoggedModelsMixin, TrackingStore):
 
     def search_experiments(self, view_type=ViewType.ACTIVE_ONLY, max_results=SEARCH_MAX_RESULTS_DEFAULT,
                            filter_string=None, order_by=None, page_token=None) -> PagedList:
+        max_results = check_max_results(max_results, SEARCH_MAX_RESULTS_THRESHOLD)
         body = self._post("experiments/search", {
             "view_type": ViewType(view_type).name, "max_results": max_results, "filter": filter_string,
             "order_by": list(order_by or []), "page_token": page_token,
@@ -111,14 +114,18 @@ class RestTrackingStore(RestLoggedModelsMixin, TrackingStore):
         self._post("experiments/delete-experiment-tag", {"experiment_id": str(experiment_id), "key": key})
 
     # -- runs ----------------------------------------------------------------
-    def create_run(self, experiment_id, user_id, start_time, tags=(), run_name=None, status="RUNNING") -> Run:
+    def create_run(self, experiment_id, user_id, start_time, tags=(), run_name=None, status="RUNNING",
+                   owner_id=None, run_id=None) -> Run:
+        if run_id is not None:
+            raise InvalidParameterError(f"Cannot choose run id {run_id!r} over HTTP: the server picks run ids")
         # A request token and the start time fixed here, so that a retry of this request (the
         # answer lost) gets the run the first attempt made rather than a second one.
         token = {"key": REQUEST_ID_TAG, "value": uuid.uuid4().hex}
         body = self._post("runs/create", {
             "experiment_id": str(experiment_id), "user_id": user_id,
-            "start_time": int(time.time() * 1000) if start_time is None else start_time,
+            "start_time": now_ms() if start_time is None else start_time,
             "run_name": run_name, "tags": [*({"key": t.key, "value": t.value} for t in tags), token],
+            "mltrail_owner_id": owner_id,  # mltrail extension field: mlflow server ignores it
         })
         run = self._run(body["run"])
         if str(status) != "RUNNING":
@@ -128,10 +135,11 @@ class RestTrackingStore(RestLoggedModelsMixin, TrackingStore):
     def get_run(self, run_id: str) -> Run:
         return self._run(self._get("runs/get", run_id=run_id)["run"])
 
-    def update_run_info(self, run_id, run_status=None, end_time=None, run_name=None) -> RunInfo:
+    def update_run_info(self, run_id, run_status=None, end_time=None, run_name=None, owner_id=None) -> RunInfo:
         body = self._post("runs/update", {"run_id": run_id, "run_uuid": run_id,
                                           "status": None if run_status is None else str(run_status),
-                                          "end_time": end_time, "run_name": run_name})
+                                          "end_time": end_time, "run_name": run_name,
+                                          "mltrail_owner_id": owner_id})
         return self._run_info(body["run_info"])
 
     def delete_run(self, run_id: str) -> None:
@@ -167,13 +175,13 @@ class RestTrackingStore(RestLoggedModelsMixin, TrackingStore):
         return [{"metrics": [_metric(x) for x in cm], "params": [{"key": x.key, "value": x.value} for x in cp],
                  "tags": [{"key": x.key, "value": x.value} for x in ct]} for cm, cp, ct in chunks]
 
-    def _extension(self, path: str, body: dict[str, Any]) -> Optional[dict[str, Any]]:
+    def _extension(self, path: str, body: dict[str, Any], **options: Any) -> Optional[dict[str, Any]]:
         """POST to one of mltrail's extension endpoints; None when the server has none (``mlflow
         server`` answers 404), remembered for this server so later calls go straight to MLflow's."""
         if self._http.extensions is False:
             return None
         try:
-            answer = self._post(path, body)
+            answer = self._post(path, body, **options)
         except ResourceNotFoundError as exc:
             if exc.error_code != "ENDPOINT_NOT_FOUND":
                 raise
@@ -228,6 +236,7 @@ class RestTrackingStore(RestLoggedModelsMixin, TrackingStore):
 
     def search_runs(self, experiment_ids, filter_string=None, run_view_type=ViewType.ACTIVE_ONLY,
                     max_results=SEARCH_MAX_RESULTS_DEFAULT, order_by=None, page_token=None) -> PagedList:
+        max_results = check_max_results(max_results, SEARCH_MAX_RESULTS_THRESHOLD)
         body = self._post("runs/search", {
             "experiment_ids": [str(e) for e in experiment_ids], "filter": filter_string,
             "run_view_type": ViewType(run_view_type).name, "max_results": max_results,
@@ -235,5 +244,17 @@ class RestTrackingStore(RestLoggedModelsMixin, TrackingStore):
         })
         return PagedList([self._run(r) for r in body.get("runs", ())], body.get("next_page_token"))
 
+    def heartbeat_owner(self, owner_id: str, timeout_ms: int, host: str = "", pid: int = 0) -> bool:
+        """``runs/heartbeat-owner`` (an mltrail extension); False against a server without it."""
+        body = {"owner_id": owner_id, "timeout_ms": int(timeout_ms), "host": host, "pid": int(pid)}
+        # not retried: the next heartbeat comes in timeout / 5 anyway
+        beat = self._extension("runs/heartbeat-owner", body, retries=0, timeout=max(1.0, timeout_ms / 5000))
+        return beat is not None
+
+    def release_owner(self, owner_id: str) -> None:
+        """``runs/release-owner`` (an mltrail extension); one short try (it runs at exit)."""
+        self._extension("runs/release-owner", {"owner_id": owner_id}, retries=0, timeout=5.0)
+
     def close(self) -> None:
-        """Nothing to release: the pooled HTTP client is shared by every store of the server."""
+        """Release this process's run owner; the pooled HTTP client is shared by every store of the server."""
+        liveness.release(self)

@@ -18,7 +18,7 @@ from .filters import (
     parse_filter,
     parse_order_by,
 )
-from .page_token import decode_page_token, encode_page_token
+from .page_token import check_max_results, decode_page_token, encode_page_token
 
 __all__ = [
     "ATTRIBUTE",
@@ -32,6 +32,7 @@ __all__ = [
     "SearchSpec",
     "parse_filter",
     "parse_order_by",
+    "check_max_results",
     "decode_page_token",
     "encode_page_token",
 ]

@@ -1,4 +1,4 @@
-"""Opaque page tokens: base64 of a small JSON object holding the next offset.
+"""Paging of every search: the ``max_results`` rule and opaque page tokens (base64 of a small JSON object holding the next offset).
 
 >>> token = encode_page_token(100)
 >>> decode_page_token(token)
@@ -10,10 +10,36 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Optional
+import numbers
+from typing import Any, Optional
 
 from ...exceptions import InvalidParameterError
 from ..validation import MAX_INT64
+
+
+def check_max_results(max_results: Any, threshold: int) -> int:
+    """``max_results`` as an int, or InvalidParameterError: MLflow's rule and message for every search.
+
+    A positive integer (Python's or numpy's; not a bool, not a float) of at
+    most ``threshold``; runs, experiments, logged models, registered models
+    and model versions all check it here.
+
+    >>> check_max_results(5, 1000)
+    5
+    >>> check_max_results(0, 1000)
+    Traceback (most recent call last):
+    ...
+    mltrail.exceptions.InvalidParameterError: Invalid value 0 for parameter 'max_results' supplied. It must be a positive integer
+    """
+    if isinstance(max_results, bool) or not isinstance(max_results, numbers.Integral) or max_results < 1:
+        raise InvalidParameterError(
+            f"Invalid value {max_results} for parameter 'max_results' supplied. It must be a positive integer"
+        )
+    if max_results > threshold:
+        raise InvalidParameterError(
+            f"Invalid value {max_results} for parameter 'max_results' supplied. It must be at most {threshold}"
+        )
+    return int(max_results)
 
 
 def encode_page_token(offset: int) -> str:

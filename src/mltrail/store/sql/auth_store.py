@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from typing import Optional
 
 import sqlalchemy as sa
@@ -23,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from ...entities import ApiToken, Permission, User
 from ...exceptions import InvalidParameterError, ResourceAlreadyExistsError, ResourceNotFoundError
+from ..clock import now_ms
 from .auth_secrets import burn_password_check, check_password, hash_password, new_token, token_digest
 from .auth_tables import (
     MAX_TOKEN_NAME_LENGTH,
@@ -33,7 +33,7 @@ from .auth_tables import (
     auth_tokens,
     auth_users,
 )
-from .engine import read_connection, write_connection
+from .core import SqlTransactions
 from .logged_model_tables import logged_models
 from .models import runs
 from .registry_tables import SqlRegisteredModel
@@ -46,10 +46,6 @@ _RESOURCES = {
     "experiment": (auth_experiment_permissions, auth_experiment_permissions.c.experiment_id),
     "registered_model": (auth_registered_model_permissions, auth_registered_model_permissions.c.name),
 }
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def validate_username(username: object) -> str:
@@ -90,8 +86,10 @@ def _resource_key(kind: str, key: str) -> object:
     return key
 
 
-class SqlAuthStore:
-    """Auth records on ``engine`` (the tracking store's)."""
+class SqlAuthStore(SqlTransactions):
+    """Auth records on ``engine`` (the tracking store's); transactions and error translation as every SQL store's."""
+
+    _DATABASE = "Auth"
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -102,9 +100,9 @@ class SqlAuthStore:
         validate_username(username)
         digest = hash_password(validate_password(password))
         try:
-            with write_connection(self.engine) as conn:
+            with self._write() as conn:
                 result = conn.execute(insert(auth_users).values(
-                    username=username, password_hash=digest, is_admin=bool(is_admin), creation_time=_now_ms()))
+                    username=username, password_hash=digest, is_admin=bool(is_admin), creation_time=now_ms()))
                 user_id = result.inserted_primary_key[0]
         except sa.exc.IntegrityError:
             raise ResourceAlreadyExistsError(f"User {username!r} already exists") from None
@@ -118,30 +116,30 @@ class SqlAuthStore:
 
     def get_user(self, username: str) -> User:
         """The user named ``username`` (ResourceNotFoundError if none)."""
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             row = self._user_row(conn, username)
         return User(row.id, row.username, bool(row.is_admin))
 
     def get_user_by_id(self, user_id: int) -> Optional[User]:
         """The user with that id, or None (deleted)."""
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             row = conn.execute(select(auth_users).where(auth_users.c.id == user_id)).first()
         return None if row is None else User(row.id, row.username, bool(row.is_admin))
 
     def list_users(self) -> list[User]:
         """Every user, by name."""
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             rows = conn.execute(select(auth_users).order_by(auth_users.c.username)).all()
         return [User(r.id, r.username, bool(r.is_admin)) for r in rows]
 
     def count_users(self) -> int:
         """How many users there are (0: the server warns that nobody can sign in)."""
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             return int(conn.execute(select(sa.func.count()).select_from(auth_users)).scalar() or 0)
 
     def delete_user(self, username: str) -> None:
         """Remove the user with their tokens and permissions (their runs and models stay)."""
-        with write_connection(self.engine) as conn:
+        with self._write() as conn:
             user_id = self._user_row(conn, username).id
             for table in (auth_tokens, auth_experiment_permissions, auth_registered_model_permissions):
                 conn.execute(delete(table).where(table.c.user_id == user_id))
@@ -149,18 +147,18 @@ class SqlAuthStore:
 
     def set_password(self, username: str, password: str) -> None:
         digest = hash_password(validate_password(password))
-        with write_connection(self.engine) as conn:
+        with self._write() as conn:
             user_id = self._user_row(conn, username).id
             conn.execute(update(auth_users).where(auth_users.c.id == user_id).values(password_hash=digest))
 
     def set_admin(self, username: str, is_admin: bool) -> None:
-        with write_connection(self.engine) as conn:
+        with self._write() as conn:
             user_id = self._user_row(conn, username).id
             conn.execute(update(auth_users).where(auth_users.c.id == user_id).values(is_admin=bool(is_admin)))
 
     def authenticate_password(self, username: str, password: str) -> Optional[User]:
         """The user if ``password`` is theirs, else None (one argon2 check either way)."""
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             row = conn.execute(select(auth_users).where(auth_users.c.username == username)).first()
         if row is None:
             burn_password_check(password)
@@ -177,8 +175,8 @@ class SqlAuthStore:
         if expires_in_s is not None and not expires_in_s > 0:
             raise InvalidParameterError(f"Invalid token lifetime {expires_in_s!r}: must be a positive number of seconds")
         token = new_token()
-        now = _now_ms()
-        with write_connection(self.engine) as conn:
+        now = now_ms()
+        with self._write() as conn:
             user_id = self._user_row(conn, username).id
             taken = conn.execute(select(auth_tokens.c.id).where(
                 auth_tokens.c.user_id == user_id, auth_tokens.c.name == name)).first()
@@ -190,7 +188,7 @@ class SqlAuthStore:
         return token
 
     def list_tokens(self, username: str) -> list[ApiToken]:
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             user_id = self._user_row(conn, username).id
             rows = conn.execute(select(auth_tokens).where(auth_tokens.c.user_id == user_id)
                                 .order_by(auth_tokens.c.creation_time)).all()
@@ -198,7 +196,7 @@ class SqlAuthStore:
 
     def revoke_token(self, username: str, name: str) -> None:
         """Delete the user's token named ``name`` (a server stops accepting it within its cache TTL)."""
-        with write_connection(self.engine) as conn:
+        with self._write() as conn:
             user_id = self._user_row(conn, username).id
             gone = conn.execute(delete(auth_tokens).where(
                 auth_tokens.c.user_id == user_id, auth_tokens.c.name == name)).rowcount
@@ -207,13 +205,13 @@ class SqlAuthStore:
 
     def authenticate_token(self, token: str) -> Optional[tuple[User, Optional[int]]]:
         """``(user, expiry_time_ms)`` of a token that exists and has not expired, else None."""
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             row = conn.execute(
                 select(auth_users.c.id, auth_users.c.username, auth_users.c.is_admin, auth_tokens.c.expiry_time)
                 .join(auth_users, auth_users.c.id == auth_tokens.c.user_id)
                 .where(auth_tokens.c.token_sha256 == token_digest(token))
             ).first()
-        if row is None or (row.expiry_time is not None and row.expiry_time <= _now_ms()):
+        if row is None or (row.expiry_time is not None and row.expiry_time <= now_ms()):
             return None
         return User(row.id, row.username, bool(row.is_admin)), row.expiry_time
 
@@ -223,7 +221,7 @@ class SqlAuthStore:
         level = Permission.parse(permission)
         table, column = _resource(kind)
         value = _resource_key(kind, key)
-        with write_connection(self.engine) as conn:
+        with self._write() as conn:
             user_id = self._user_row(conn, username).id
             where = (column == value, table.c.user_id == user_id)
             conn.execute(delete(table).where(*where))
@@ -233,7 +231,7 @@ class SqlAuthStore:
         """Remove ``username``'s own permission on ``key`` (the default applies again)."""
         table, column = _resource(kind)
         value = _resource_key(kind, key)
-        with write_connection(self.engine) as conn:
+        with self._write() as conn:
             user_id = self._user_row(conn, username).id
             gone = conn.execute(delete(table).where(column == value, table.c.user_id == user_id)).rowcount
         if not gone:
@@ -243,7 +241,7 @@ class SqlAuthStore:
         """The user's own permission on ``key``, or None (then the server's default applies)."""
         table, column = _resource(kind)
         value = _resource_key(kind, key)
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             level = conn.execute(select(table.c.permission).where(
                 column == value, table.c.user_id == user_id)).scalar()
         return None if level is None else Permission[level]
@@ -251,7 +249,7 @@ class SqlAuthStore:
     def list_permissions(self, username: str) -> list[tuple[str, str, Permission]]:
         """``(kind, key, permission)`` of every permission the user holds."""
         out: list[tuple[str, str, Permission]] = []
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             user_id = self._user_row(conn, username).id
             for kind, (table, column) in _RESOURCES.items():
                 for key, level in conn.execute(select(column, table.c.permission).where(table.c.user_id == user_id)):
@@ -260,26 +258,26 @@ class SqlAuthStore:
 
     def rename_registered_model(self, old: str, new: str) -> None:
         """Carry the permissions on a registered model over to its new name."""
-        with write_connection(self.engine) as conn:
+        with self._write() as conn:
             conn.execute(update(auth_registered_model_permissions)
                          .where(auth_registered_model_permissions.c.name == old).values(name=new))
 
     def delete_resource(self, kind: str, key: str) -> None:
         """Forget every permission on a deleted registered model (so a new one of that name starts clean)."""
         table, column = _resource(kind)
-        with write_connection(self.engine) as conn:
+        with self._write() as conn:
             conn.execute(delete(table).where(column == _resource_key(kind, key)))
 
     # -- what a permission is checked on ------------------------------------------------------
     def experiment_of_run(self, run_id: str) -> Optional[str]:
         """The experiment id of a run (None if there is no such run). A run never changes experiment."""
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             value = conn.execute(select(runs.c.experiment_id).where(runs.c.run_uuid == run_id)).scalar()
         return None if value is None else str(value)
 
     def experiment_of_logged_model(self, model_id: str) -> Optional[str]:
         """The experiment id of a logged model (None if there is no such model)."""
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             value = conn.execute(select(logged_models.c.experiment_id)
                                  .where(logged_models.c.model_id == model_id)).scalar()
         return None if value is None else str(value)
@@ -287,20 +285,20 @@ class SqlAuthStore:
     def registered_model_exists(self, name: str) -> bool:
         """Whether a registered model of that name exists (in this database's registry)."""
         table = SqlRegisteredModel.__table__
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             return conn.execute(select(table.c.name).where(table.c.name == name)).first() is not None
 
     # -- settings -----------------------------------------------------------------------------
     def secret(self, name: str) -> str:
         """The server-wide secret ``name`` (created at random on first use, shared by every worker)."""
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             value = conn.execute(select(auth_settings.c.value).where(auth_settings.c.name == name)).scalar()
         if value is not None:
             return value
         try:
-            with write_connection(self.engine) as conn:
+            with self._write() as conn:
                 conn.execute(insert(auth_settings).values(name=name, value=secrets.token_hex(32)))
         except sa.exc.IntegrityError:
             pass  # another worker made it first: use theirs
-        with read_connection(self.engine) as conn:
+        with self._read() as conn:
             return conn.execute(select(auth_settings.c.value).where(auth_settings.c.name == name)).scalar()

@@ -21,7 +21,6 @@ import contextlib
 import functools
 import os
 import threading
-import time
 import weakref
 from typing import Any, Iterator, NoReturn, Optional
 
@@ -31,6 +30,7 @@ from sqlalchemy.engine import Connection
 from ... import config
 from ...entities import LifecycleStage
 from ...exceptions import InvalidStateError, ResourceNotFoundError, StoreUnavailableError
+from .. import liveness
 from .db_errors import VALUE_ERRORS, is_driver_error, translate
 from .engine import (
     create_sql_engine,
@@ -45,9 +45,56 @@ from .schema import ensure_schema
 from .statements import HotStatements
 
 
-def now_ms() -> int:
-    """The current time in epoch milliseconds."""
-    return int(time.time() * 1000)
+class SqlTransactions:
+    """SQLAlchemy Core transactions over ``self.engine``; driver errors become mltrail errors.
+
+    The one write/read path of the SQL stores: the tracking store
+    (:class:`SqlStoreCore`) and the registry store share it; ``_DATABASE``
+    names the database in messages ("Tracking", "Registry").
+
+    >>> with store._write() as conn:       # doctest: +SKIP
+    ...     conn.execute(update(...))
+    """
+
+    _DATABASE = "Tracking"
+    engine: sa.engine.Engine
+
+    @property
+    def _uri_in_messages(self) -> Any:
+        """The URI named in error messages (redacted before it is shown)."""
+        return self.engine.url
+
+    def _write(self) -> contextlib.AbstractContextManager[Connection]:
+        """A Core connection in one write transaction, committed when the block ends."""
+        return self._transaction(write_connection)
+
+    def _read(self) -> contextlib.AbstractContextManager[Connection]:
+        """A Core connection in one read transaction."""
+        return self._transaction(read_connection)
+
+    @contextlib.contextmanager
+    def _transaction(self, open_connection: Any) -> Iterator[Connection]:
+        try:
+            with open_connection(self.engine) as conn:
+                yield conn
+        except (sa.exc.DBAPIError, *VALUE_ERRORS) as exc:
+            self._raise_driver_error(exc)
+            raise
+
+    def _raise_driver_error(self, exc: BaseException) -> None:
+        """Raise the mltrail error for a driver error (see :mod:`.db_errors`); return for any other."""
+        if is_driver_error(exc, self.engine.dialect.dbapi.Error):  # type: ignore[union-attr]
+            error = translate(exc, self._uri_in_messages, self._DATABASE)
+            if error is not None:
+                raise error from exc
+
+    def _unavailable(self, exc: BaseException) -> NoReturn:
+        """Raise StoreUnavailableError for ``exc``, an error met while reaching the database."""
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        raise StoreUnavailableError(
+            f"{self._DATABASE} database {redact(self._uri_in_messages)} failed: "
+            f"{detail[0] if detail else type(exc).__name__}"
+        ) from exc
 
 
 class _ThreadConnection:
@@ -61,7 +108,7 @@ class _ThreadConnection:
         self.pid = os.getpid()
 
 
-class SqlStoreCore:
+class SqlStoreCore(SqlTransactions):
     """Engine, schema and transactions of a SQL store (see the module docstring)."""
 
     def __init__(self, db_uri: str, artifact_root: Optional[str] = None) -> None:
@@ -94,15 +141,20 @@ class SqlStoreCore:
         return HotStatements(self._engine)
 
     @property
-    def engine(self) -> sa.engine.Engine:
+    def engine(self) -> sa.engine.Engine:  # type: ignore[override]
         """The SQLAlchemy engine (shared with the registry store on the same URI)."""
         return self._engine
+
+    @property
+    def _uri_in_messages(self) -> Any:
+        return self.db_uri
 
     def close(self) -> None:
         """Dispose of the engine's connections.
 
         >>> store.close()
         """
+        liveness.release(self)  # this process's runs still RUNNING are not presumed dead
         with self._thread_connections_lock:
             for held in list(self._open_connections):
                 try:
@@ -136,10 +188,7 @@ class SqlStoreCore:
                 self._raise_driver_error(exc)
                 raise
             return
-        try:
-            conn = self._engine.raw_connection()
-        except (sa.exc.DBAPIError, self._dbapi_error) as exc:  # type: ignore[misc]
-            self._unavailable(exc)
+        conn = self._pooled_connection()
         try:
             cursor = conn.cursor()
             try:
@@ -167,10 +216,7 @@ class SqlStoreCore:
                 self._raise_driver_error(exc)
                 raise
             return
-        try:
-            conn = self._engine.raw_connection()
-        except (sa.exc.DBAPIError, self._dbapi_error) as exc:  # type: ignore[misc]
-            self._unavailable(exc)
+        conn = self._pooled_connection()
         try:
             cursor = conn.cursor()
             try:
@@ -182,6 +228,13 @@ class SqlStoreCore:
                 self._close_quietly(cursor)
         finally:
             self._close_quietly(conn)  # back to the pool, which ends (rolls back) the read transaction
+
+    def _pooled_connection(self) -> Any:
+        """A DBAPI connection from the engine's pool; StoreUnavailableError when the database cannot be reached."""
+        try:
+            return self._engine.raw_connection()
+        except (sa.exc.DBAPIError, self._dbapi_error) as exc:  # type: ignore[misc]
+            self._unavailable(exc)
 
     def _rollback_quietly(self, conn: Any) -> None:
         try:
@@ -196,13 +249,6 @@ class SqlStoreCore:
         except (self._dbapi_error, sa.exc.DBAPIError):  # type: ignore[misc]
             pass
 
-    def _raise_driver_error(self, exc: BaseException) -> None:
-        """Raise the mltrail error for a driver error (see :mod:`.db_errors`); return for any other."""
-        if is_driver_error(exc, self._dbapi_error):
-            error = translate(exc, self.db_uri, "Tracking")
-            if error is not None:
-                raise error from exc
-
     def _thread_connection(self) -> tuple[Any, Any]:
         local = self._thread_connections
         held = getattr(local, "held", None)
@@ -215,30 +261,6 @@ class SqlStoreCore:
             with self._thread_connections_lock:
                 self._open_connections.add(held)
         return held.connection, held.cursor
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[Connection]:
-        try:
-            with write_connection(self._engine) as conn:
-                yield conn
-        except (sa.exc.DBAPIError, *VALUE_ERRORS) as exc:
-            self._raise_driver_error(exc)
-            raise
-
-    @contextlib.contextmanager
-    def _read(self) -> Iterator[Connection]:
-        try:
-            with read_connection(self._engine) as conn:
-                yield conn
-        except (sa.exc.DBAPIError, *VALUE_ERRORS) as exc:
-            self._raise_driver_error(exc)
-            raise
-
-    def _unavailable(self, exc: BaseException) -> NoReturn:
-        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        raise StoreUnavailableError(
-            f"Tracking database {redact(self.db_uri)} failed: {detail[0] if detail else type(exc).__name__}"
-        ) from exc
 
     # -- shared checks ----------------------------------------------------------------
     def _check_run_writable(self, cursor: Any, run_id: str) -> None:

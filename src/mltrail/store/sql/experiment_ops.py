@@ -16,7 +16,8 @@ from ...exceptions import (
     ResourceNotFoundError,
 )
 from ..validation import check_text, validate_experiment_name, validate_experiment_tag
-from .core import SqlStoreCore, now_ms
+from ..clock import now_ms
+from .core import SqlStoreCore
 from .models import MAX_ARTIFACT_URI_LENGTH, experiment_tags, experiments, runs
 from .statements import upsert
 

@@ -34,9 +34,9 @@ from ...entities import (
     RunOutputs,
 )
 from ...exceptions import InvalidParameterError, ResourceNotFoundError
-from ..search import decode_page_token, encode_page_token
+from ..search import check_max_results, decode_page_token, encode_page_token
 from ..validation import validate_metric, validate_param, validate_tag
-from .core import now_ms
+from ..clock import now_ms
 from .logged_model_search import check_sha256, order_clauses, where_clauses
 from .logged_model_statements import (
     FINALIZE_FIELDS,
@@ -236,11 +236,9 @@ class LoggedModelOps:
         MLflow's dicts (``{"field_name": "metrics.acc", "ascending": False}``)
         or strings (``"metrics.acc DESC"``).
         """
-        limit = LOGGED_MODEL_MAX_RESULTS_DEFAULT if max_results is None else max_results
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= LOGGED_MODEL_MAX_RESULTS_THRESHOLD:
-            raise InvalidParameterError(
-                f"Invalid max_results {max_results!r}: must be a whole number between 1 and {LOGGED_MODEL_MAX_RESULTS_THRESHOLD}"
-            )
+        limit = check_max_results(
+            LOGGED_MODEL_MAX_RESULTS_DEFAULT if max_results is None else max_results, LOGGED_MODEL_MAX_RESULTS_THRESHOLD
+        )
         exp_keys = [self._experiment_key(e) for e in experiment_ids]  # type: ignore[attr-defined]
         where = [
             logged_models.c.experiment_id.in_(exp_keys),

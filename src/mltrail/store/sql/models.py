@@ -39,6 +39,7 @@ from sqlalchemy import (
     MetaData,
     PrimaryKeyConstraint,
     String,
+    func,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -118,6 +119,9 @@ class SqlRun(Base):
     lifecycle_stage: Mapped[str] = mapped_column(String(32))
     artifact_uri: Mapped[str] = mapped_column(String(MAX_ARTIFACT_URI_LENGTH))
     experiment_id: Mapped[int] = mapped_column(Integer, ForeignKey("experiments.experiment_id"))
+    #: the process that created (or resumed) the run, while it is RUNNING: see :class:`SqlRunOwner`
+    #: (NULL for runs of clients without a heartbeat, such as the stock mlflow client)
+    owner_id: Mapped[Optional[str]] = mapped_column(String(32), index=True)
 
 
 # search's default order (start_time DESC, run_uuid) read straight off the index
@@ -133,6 +137,15 @@ class SqlParam(Base):
     run_uuid: Mapped[str] = mapped_column(String(32), ForeignKey("runs.run_uuid"))
     key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
     value: Mapped[str] = mapped_column(String(MAX_PARAM_VALUE_LENGTH))
+
+
+#: params by key and the start of the value (revision 0007): ``params.x = 'v'`` reads the matching runs off
+#: this index. Param values reach 6,000 characters, more than a PostgreSQL b-tree entry holds, so it holds
+#: the first PARAM_INDEX_PREFIX characters: an expression on SQLite/PostgreSQL (the search compares
+#: ``substr(value, 1, PARAM_INDEX_PREFIX)`` beside the value to use it), a prefix index on MySQL/MariaDB.
+PARAM_INDEX_PREFIX = 200
+#: (on MySQL/MariaDB the revision makes it ``(key, value(200))``; Alembic compares neither form)
+Index("ix_params_key_value", SqlParam.key, func.substr(SqlParam.value, text("1"), text(str(PARAM_INDEX_PREFIX))))
 
 
 class SqlTag(Base):
@@ -193,6 +206,9 @@ class SqlLatestMetric(Base):
         PrimaryKeyConstraint("run_uuid", "key"),
         # search: "metrics.x < 7 ORDER BY metrics.x" walks this index in value order and stops at the page end
         Index(None, "key", "is_nan", "value"),
+        # the runs table's sorts on metrics.x:min / :max walk these (revision 0007)
+        Index("ix_latest_metrics_key_min", "key", "min_value"),
+        Index("ix_latest_metrics_key_max", "key", "max_value"),
         CLUSTERED,
     )
 
@@ -206,6 +222,26 @@ class SqlLatestMetric(Base):
     max_value: Mapped[Optional[float]] = mapped_column(Double)
 
 
+class SqlRunOwner(Base):
+    """A process that owns runs, with its heartbeat (revision 0008): one row per process, not per run.
+
+    Times come from the database's clock. A run whose owner's ``heartbeat_time + timeout_ms`` has
+    passed is dead: it is marked KILLED (end time: the last heartbeat) and ``killed_time`` records
+    that heartbeat, so an owner that comes back (a process resumed after SIGSTOP, a laptop waking
+    up) can set those runs RUNNING again. See :mod:`.liveness_ops`.
+    """
+
+    __tablename__ = "run_owners"
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+
+    owner_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    heartbeat_time: Mapped[int] = mapped_column(BigInteger)
+    timeout_ms: Mapped[int] = mapped_column(BigInteger)
+    killed_time: Mapped[Optional[int]] = mapped_column(BigInteger)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+
+
 experiments = SqlExperiment.__table__
 experiment_tags = SqlExperimentTag.__table__
 runs = SqlRun.__table__
@@ -213,3 +249,4 @@ params = SqlParam.__table__
 tags = SqlTag.__table__
 metrics = SqlMetric.__table__
 latest_metrics = SqlLatestMetric.__table__
+run_owners = SqlRunOwner.__table__

@@ -77,15 +77,6 @@ def order_columns(order_by: Optional[Sequence[str]], spec: SearchSpec) -> list[t
     return out
 
 
-def check_max_results(max_results: Any, threshold: int) -> int:
-    """``max_results`` as an int between 1 and ``threshold``."""
-    if isinstance(max_results, bool) or not isinstance(max_results, int) or not 1 <= max_results <= threshold:
-        raise InvalidParameterError(
-            f"Invalid max_results {max_results!r}: must be a whole number between 1 and {threshold}"
-        )
-    return max_results
-
-
 # -- SQL -------------------------------------------------------------------------------------------
 
 

@@ -49,15 +49,15 @@ from .registry_rows import (
     registered_models,
     stage_transitions,
 )
-from ..search import decode_page_token, encode_page_token
+from ..search import check_max_results, decode_page_token, encode_page_token
 from .logged_model_registry import ModelVersionOriginOps
-from .registry_search import MODEL_SPEC, check_max_results, filter_clauses, model_comparisons, order_columns
+from .registry_search import MODEL_SPEC, filter_clauses, model_comparisons, order_columns
+from ..clock import now_ms
 from .registry_versions import (
     ModelVersionOps,
     lock_model,
     model_exists,
     model_not_found,
-    now_ms,
     require_version,
 )
 
@@ -180,7 +180,7 @@ class SqlRegistryStore(ModelVersionOriginOps, ModelVersionOps, RegistryStore):
         order_by: Optional[Sequence[str]] = None,
         page_token: Optional[str] = None,
     ) -> PagedList:
-        check_max_results(max_results, SEARCH_REGISTRY_MAX_RESULTS_THRESHOLD)
+        max_results = check_max_results(max_results, SEARCH_REGISTRY_MAX_RESULTS_THRESHOLD)
         where = filter_clauses(model_comparisons(filter_string), registered_models, registered_model_tags)
         order = [
             registered_models.c[col].asc() if asc else registered_models.c[col].desc()

@@ -14,17 +14,14 @@ gap-free across processes, and a stage change with
 
 from __future__ import annotations
 
-import contextlib
-import time
 import uuid
-from typing import Iterator, Optional, Sequence
+from typing import Optional, Sequence
 
-import sqlalchemy as sa
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from ...entities import ModelVersion, ModelVersionStage, ModelVersionStatus, PagedList, StageTransition
-from ...exceptions import InvalidParameterError, InvalidStateError, ResourceNotFoundError, StoreUnavailableError
+from ...exceptions import InvalidParameterError, InvalidStateError, ResourceNotFoundError
 from ..registry_base import (
     SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT,
     SEARCH_REGISTRY_MAX_RESULTS_THRESHOLD,
@@ -38,8 +35,8 @@ from ..registry_validation import (
     validate_tags,
     validate_version,
 )
-from .db_errors import VALUE_ERRORS, translate
-from .engine import read_connection, redact, write_connection
+from ..clock import now_ms
+from .core import SqlTransactions
 from .registry_rows import (
     load_model_versions,
     load_stage_history,
@@ -50,16 +47,12 @@ from .registry_rows import (
     select_versions,
     stage_transitions,
 )
-from ..search import decode_page_token, encode_page_token
-from .registry_search import VERSION_SPEC, check_max_results, filter_clauses, order_columns, version_comparisons
+from ..search import check_max_results, decode_page_token, encode_page_token
+from .registry_search import VERSION_SPEC, filter_clauses, order_columns, version_comparisons
 
 MAX_URI_LENGTH = 1000
 MAX_RUN_ID_LENGTH = 32
 _ACTIVE_STAGES = (ModelVersionStage.STAGING, ModelVersionStage.PRODUCTION)
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def lock_model(conn: Connection, name: str, now: int) -> None:
@@ -110,42 +103,10 @@ def _check_uri(value: Optional[str], what: str, required: bool = False) -> Optio
     return value
 
 
-class RegistryConnections:
-    """Transactions of the registry store; a database that cannot be used raises StoreUnavailableError."""
-
-    engine: Engine
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[Connection]:
-        try:
-            with write_connection(self.engine) as conn:
-                yield conn
-        except (sa.exc.DBAPIError, *VALUE_ERRORS) as exc:
-            error = translate(exc, self.engine.url, "Registry")
-            if error is not None:
-                raise error from exc
-            raise
-
-    @contextlib.contextmanager
-    def _read(self) -> Iterator[Connection]:
-        try:
-            with read_connection(self.engine) as conn:
-                yield conn
-        except (sa.exc.DBAPIError, *VALUE_ERRORS) as exc:
-            error = translate(exc, self.engine.url, "Registry")
-            if error is not None:
-                raise error from exc
-            raise
-
-    def _unavailable(self, exc: BaseException) -> StoreUnavailableError:
-        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        return StoreUnavailableError(
-            f"Registry database {redact(self.engine.url)} failed: {detail[0] if detail else type(exc).__name__}"
-        )
-
-
-class ModelVersionOps(RegistryConnections):
+class ModelVersionOps(SqlTransactions):
     """Model-version half of the SQL registry store (mixed into SqlRegistryStore)."""
+
+    _DATABASE = "Registry"
 
     def create_model_version(
         self,
@@ -338,7 +299,7 @@ class ModelVersionOps(RegistryConnections):
         order_by: Optional[Sequence[str]] = None,
         page_token: Optional[str] = None,
     ) -> PagedList:
-        check_max_results(max_results, SEARCH_REGISTRY_MAX_RESULTS_THRESHOLD)
+        max_results = check_max_results(max_results, SEARCH_REGISTRY_MAX_RESULTS_THRESHOLD)
         where = filter_clauses(version_comparisons(filter_string), model_versions, model_version_tags)
         # MLflow's default: last_updated_timestamp DESC, name ASC, version_number DESC
         order_by = order_by or ["last_updated_timestamp DESC", "name ASC", "version_number DESC"]

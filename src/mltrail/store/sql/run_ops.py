@@ -11,19 +11,22 @@ is upserted in the same transaction.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
-from typing import Any, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 import sqlalchemy as sa
 
 from ... import _system_tags
 
 from ...entities import DatasetInput, LifecycleStage, Metric, Param, Run, RunData, RunInfo, RunStatus, RunTag
-from ...exceptions import InvalidParameterError, InvalidStateError, ResourceNotFoundError
+from ...exceptions import InvalidParameterError, InvalidStateError, ResourceAlreadyExistsError, ResourceNotFoundError
 from ..validation import (
     validate_key,
+    validate_hex_id,
     validate_metric,
+    validate_owner_id,
     validate_param,
     validate_run_id,
     validate_run_name,
@@ -31,8 +34,9 @@ from ..validation import (
     validate_timestamp,
     validate_user_id,
 )
-from .core import now_ms
+from ..clock import now_ms
 from .dataset_ops import DatasetOps, check_inputs
+from .liveness_ops import LivenessOps
 from .models import metrics, runs, tags
 from .run_names import generate_run_name
 from .run_reader import load_runs, run_info_from_row
@@ -49,7 +53,7 @@ BATCH_CHUNK_ROWS = 10_000
 SQLITE_CHUNK_PAUSE_S = 0.02
 
 
-class RunOps(DatasetOps):
+class RunOps(LivenessOps, DatasetOps):
     """Runs and what is logged to them."""
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -61,8 +65,16 @@ class RunOps(DatasetOps):
         tags: Sequence[RunTag] = (),
         run_name: Optional[str] = None,
         status: str = "RUNNING",
+        owner_id: Optional[str] = None,
+        run_id: Optional[str] = None,
     ) -> Run:
         """Create a run in an active experiment.
+
+        ``run_id``: a chosen id (32 hex characters) instead of a new uuid4, for creates a client may
+        retry; ResourceAlreadyExistsError when a run has it.
+
+        ``owner_id``: the heartbeating process that runs it (see :mod:`.liveness_ops`); a RUNNING
+        run whose owner stops heartbeating is reported KILLED.
 
         >>> run = store.create_run("0", "ana", None, run_name="baseline")
         >>> run.data.tags["mlflow.runName"]
@@ -82,9 +94,10 @@ class RunOps(DatasetOps):
             run_name = next((tag_map[k] for k in _NAME_TAGS if tag_map.get(k)), None) or generate_run_name()
         run_name = validate_run_name(run_name)
         tag_map[RUN_NAME_TAG] = run_name
-        run_id = uuid.uuid4().hex
+        chosen = validate_hex_id(run_id, "run id")
+        run_id = chosen or uuid.uuid4().hex
         hot = self._hot
-        with self._raw_write() as cursor:
+        with self._raw_write() as cursor, self._refusing_taken_id(chosen):
             cursor.execute(hot.experiment_for_run.sql, hot.experiment_for_run.args({"experiment_id": exp_key}))
             row = cursor.fetchone()
             if row is None:
@@ -119,6 +132,7 @@ class RunOps(DatasetOps):
                         "lifecycle_stage": LifecycleStage.ACTIVE,
                         "artifact_uri": artifact_uri,
                         "experiment_id": exp_key,
+                        "owner_id": validate_owner_id(owner_id),
                     }
                 ),
             )
@@ -128,12 +142,23 @@ class RunOps(DatasetOps):
             )
         return Run(info=info, data=RunData(tags=tag_map))
 
+    @contextlib.contextmanager
+    def _refusing_taken_id(self, chosen: Optional[str]) -> Iterator[None]:
+        """Turn the duplicate-key error of a chosen run id into ResourceAlreadyExistsError."""
+        try:
+            yield
+        except self._dbapi_integrity_error as exc:  # type: ignore[misc]
+            if chosen is None:
+                raise
+            raise ResourceAlreadyExistsError(f"A run with id {chosen!r} already exists") from exc
+
     def get_run(self, run_id: str) -> Run:
         """The run with its params, tags and latest metric values.
 
         >>> store.get_run(run_id).data.metrics["rmse"]
         6.9
         """
+        self.reap_dead_runs_if_due()
         with self._read() as conn:
             found = load_runs(conn, [run_id], self._mysql)
         if not found:
@@ -171,13 +196,19 @@ class RunOps(DatasetOps):
         run_status: Optional[str] = None,
         end_time: Optional[int] = None,
         run_name: Optional[str] = None,
+        owner_id: Optional[str] = None,
     ) -> RunInfo:
         """Change a run's status, end time and/or name (the name tag follows).
+
+        Setting the status RUNNING (resuming a run) also makes ``owner_id`` its owner (None: no
+        owner, so the run is never presumed dead).
 
         >>> store.update_run_info(run_id, "FINISHED", end_time=1700000000000).status
         'FINISHED'
         """
         values = self._run_update_values(run_status, end_time, run_name)
+        if values.get("status") == RunStatus.RUNNING.value:
+            values["owner_id"] = validate_owner_id(owner_id)
         with self._raw_write() as cursor:
             return self._update_run(cursor, run_id, values, name_tag=True)
 

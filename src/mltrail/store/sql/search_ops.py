@@ -8,7 +8,6 @@ bulk, so memory does not grow with the number of runs searched.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any, Optional, Sequence
 
 from sqlalchemy.engine import Connection
@@ -22,6 +21,7 @@ from ..search import (
     Comparison,
     OrderKey,
     RUN_SPEC,
+    check_max_results,
     decode_page_token,
     encode_page_token,
     parse_filter,
@@ -32,16 +32,6 @@ from .experiment_ops import experiments_from_rows
 from .models import experiments
 from .run_reader import load_runs
 from .search_sql import RunSearchQuery, experiment_search_query
-
-
-def _check_max_results(max_results: Any) -> int:
-    if isinstance(max_results, bool) or not isinstance(max_results, numbers.Integral):
-        raise InvalidParameterError(f"Invalid max_results {max_results!r}: must be an integer")
-    if not 1 <= max_results <= SEARCH_MAX_RESULTS_THRESHOLD:
-        raise InvalidParameterError(
-            f"Invalid max_results {max_results!r}: must be between 1 and {SEARCH_MAX_RESULTS_THRESHOLD}"
-        )
-    return int(max_results)
 
 
 def _experiment_keys(experiment_ids: Any) -> list[int]:
@@ -79,13 +69,14 @@ class SearchOps(SqlStoreCore):
         ...                               order_by=["metrics.rmse ASC"], page_token=page.token)
         """
         keys = _experiment_keys(experiment_ids)
-        limit = _check_max_results(max_results)
+        limit = check_max_results(max_results, SEARCH_MAX_RESULTS_THRESHOLD)
         comparisons = parse_filter(filter_string, RUN_SPEC)
         order_keys = parse_order_by(order_by, RUN_SPEC)
         offset = decode_page_token(page_token)
         stages = ViewType.stages(ViewType.from_string(run_view_type))
         if not keys:
             return PagedList([], None)
+        self.reap_dead_runs_if_due()  # type: ignore[attr-defined]  # LivenessOps, beside this mixin in the store
         dialect = self._engine.dialect.name
         with self._read() as conn:
             if order_keys and order_keys[0].entity == METRIC:
@@ -143,7 +134,7 @@ class SearchOps(SqlStoreCore):
         >>> [e.name for e in store.search_experiments(filter_string="name LIKE 'nyc%'")]
         ['nyc-taxi-experiment']
         """
-        limit = _check_max_results(max_results)
+        limit = check_max_results(max_results, SEARCH_MAX_RESULTS_THRESHOLD)
         comparisons = parse_filter(filter_string, EXPERIMENT_SPEC)
         order_keys = parse_order_by(order_by, EXPERIMENT_SPEC)
         offset = decode_page_token(page_token)

@@ -21,11 +21,13 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from ... import _system_tags
 
 from ..search import ATTRIBUTE, METRIC, PARAM, TAG, Comparison, OrderKey
-from .models import experiment_tags, experiments, latest_metrics, params, runs, tags
+from .models import PARAM_INDEX_PREFIX, experiment_tags, experiments, latest_metrics, params, runs, tags
 from .statements import metric_to_db
 
 RUN_ATTRIBUTE_COLUMNS = {
@@ -72,6 +74,26 @@ def compare(column: Any, op: str, value: Any) -> Any:
     if op == "NOT IN":
         return column.not_in(list(value))
     raise AssertionError(f"unknown operator {op}")
+
+
+def _indexed_prefix(column: Any, op: str, value: Any) -> list[Any]:
+    """For ``=`` and ``IN`` on a param: the same test on the value's first characters, which is what the
+    params' (key, value prefix) index holds (revision 0007), so the database finds the runs through it.
+
+    (MySQL/MariaDB use their prefix index for the plain comparison: nothing is added there.)
+    """
+    # literal numbers, as in the index's definition (SQLite matches an expression index only so)
+    prefix = sa.func.substr(column, sa.literal_column("1"), sa.literal_column(str(PARAM_INDEX_PREFIX)))
+    if op == "=":
+        return [prefix == value[:PARAM_INDEX_PREFIX]]
+    if op == "IN":
+        return [prefix.in_(sorted({v[:PARAM_INDEX_PREFIX] for v in value}))]
+    return []
+
+
+def _no_constant_propagation(column: Any) -> Any:
+    """SQLite's unary ``+column``: the same value, which SQLite's constant propagation leaves alone."""
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
 
 
 def _tag_keys(key: str) -> list[str]:
@@ -173,7 +195,11 @@ class RunSearchQuery:
             keys = _tag_keys(c.key) if c.entity == TAG else [c.key]
             if len(keys) == 1:
                 alias = table.alias()
-                conditions.append(compare(alias.c.value, c.op, c.value))
+                prefixed = _indexed_prefix(alias.c.value, c.op, c.value) if c.entity == PARAM and not self.mysql else []
+                # (SQLite would rewrite "substr(value) = ..." into a constant after "value = 'v'": "+value" stops it)
+                value = _no_constant_propagation(alias.c.value) if prefixed and self.dialect == "sqlite" else alias.c.value
+                conditions.append(compare(value, c.op, c.value))
+                conditions.extend(prefixed)
                 return source.join(alias, sa.and_(alias.c.run_uuid == runs.c.run_uuid, alias.c.key == keys[0]))
             alias = table.alias()
             conditions.append(

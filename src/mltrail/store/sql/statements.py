@@ -44,7 +44,7 @@ RUN_COLUMNS = (
 )
 
 #: Run columns :meth:`HotStatements.update_run` may set.
-RUN_UPDATE_FIELDS = ("status", "end_time", "name")
+RUN_UPDATE_FIELDS = ("status", "end_time", "name", "owner_id")
 
 
 class Prepared:
@@ -218,7 +218,7 @@ class HotStatements:
                     c: sa.bindparam(c)
                     for c in (
                         "run_uuid", "name", "user_id", "status", "start_time", "end_time",
-                        "lifecycle_stage", "artifact_uri", "experiment_id",
+                        "lifecycle_stage", "artifact_uri", "experiment_id", "owner_id",
                     )
                 }
             ),
@@ -237,7 +237,7 @@ class HotStatements:
         row count says whether the run was active. Where the dialect has it
         (:attr:`update_returning`) the statement returns the updated row's
         :data:`RUN_COLUMNS`, saving the read that would follow. Built on first
-        use per set of fields (at most eight), then reused.
+        use per set of fields (at most sixteen), then reused.
         """
         prepared = self._run_updates.get(fields)
         if prepared is None:

@@ -28,7 +28,7 @@ export function dimension(label, values) {
   return { label, values: values.map((v) => cats.indexOf(String(v))), tickvals: cats.map((_, i) => i), ticktext: cats };
 }
 
-export function parcoords(dimensions, color, colorTitle) {
-  return [{ type: "parcoords", dimensions,
+export function parcoords(dimensions, color, colorTitle, names = null) {
+  return [{ type: "parcoords", dimensions, text: names,
     line: color ? { color, colorscale: "Viridis", reversescale: true, showscale: true, colorbar: { title: colorTitle } } : {} }];
 }

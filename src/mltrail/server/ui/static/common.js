@@ -78,13 +78,19 @@ export function plotLayout(extra = {}) {
 
 export const plotConfig = { displaylogo: false, responsive: true };
 
-export function whenPlotly() {
-  // plotly.min.js loads `async`, so a page fetches its data while the browser parses plotly.js;
-  // it is ready at the latest when the window's load event fires.
-  return new Promise((resolve) => {
-    if (window.Plotly) return resolve(window.Plotly);
-    window.addEventListener("load", () => resolve(window.Plotly));
+let plotly = null;
+// plotly.js (from the installed `plotly` wheel) is loaded only by the views that need it (the contour plot),
+// after the page's own SVG charts are drawn: evaluating its 3.5 MB bundle costs seconds in a slow browser.
+export function loadPlotly() {
+  if (!plotly) plotly = new Promise((resolve, reject) => {
+    if (window.Plotly) { resolve(window.Plotly); return; }
+    const script = document.createElement("script");
+    script.src = "/static-ui/plotly.min.js";
+    script.onload = () => resolve(window.Plotly);
+    script.onerror = () => reject(new Error("could not load plotly.js (is the plotly package installed?)"));
+    document.head.append(script);
   });
+  return plotly;
 }
 
 document.addEventListener("keydown", (event) => {

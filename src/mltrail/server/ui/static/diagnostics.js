@@ -1,6 +1,7 @@
 // Autologged diagnostics drawn from their JSON (confusion matrix, ROC / PR curves, feature importance);
 // the PNG beside it is shown when there is no JSON or it cannot be drawn.
-import { el, getJSON, plotLayout, plotConfig, whenPlotly } from "./common.js";
+import { el, getJSON } from "./common.js";
+import { newPlot } from "./plot.js";
 
 const fmt = (v) => (v === null || v === undefined ? "" : Number(v).toFixed(3));
 
@@ -9,8 +10,7 @@ function confusion(d) {
   const max = Math.max(1, ...d.matrix.flat());
   // rows: true label (top to bottom), columns: predicted label; counts written in each cell
   return {
-    data: [{ type: "heatmap", z: d.matrix, x: d.labels, y: d.labels, colorscale: "Blues", reversescale: true, showscale: true,
-      hovertemplate: "true %{y}<br>predicted %{x}<br>count %{z}<extra></extra>" }],
+    data: [{ type: "heatmap", z: d.matrix, x: d.labels, y: d.labels, colorscale: "Blues", showscale: true }],
     layout: {
       xaxis: { title: "predicted label", type: "category", side: "bottom" },
       yaxis: { title: "true label", type: "category", autorange: "reversed" },
@@ -24,17 +24,17 @@ function confusion(d) {
 function curves(d, x, y, score, scoreName, diagonal) {
   const data = d.curves.map((c) => ({ type: "scatter", mode: "lines", x: c[x], y: c[y],
     name: `${c.label || "curve"}${c[score] !== null ? ` (${scoreName} ${fmt(c[score])})` : ""}`,
-    hovertemplate: `${x} %{x:.3f}<br>${y} %{y:.3f}<extra>${c.label || ""}</extra>` }));
+    xlabel: x, ylabel: y }));
   if (diagonal) data.push({ type: "scatter", mode: "lines", x: [0, 1], y: [0, 1], name: "chance",
     line: { dash: "dot", color: "#999" }, hoverinfo: "skip" });
   return { data, layout: { xaxis: { title: x === "fpr" ? "false positive rate" : "recall", range: [0, 1] },
     yaxis: { title: y === "tpr" ? "true positive rate" : "precision", range: [0, 1.02] }, showlegend: true,
-    legend: { orientation: "v", x: 1, xanchor: "right", y: 0, yanchor: "bottom", bgcolor: "rgba(127,127,127,0.08)" } } };
+    } };
 }
 
 function importance(d) {
   const features = [...d.features].reverse(), values = [...d.values].reverse();  // biggest on top
-  return { data: [{ type: "bar", orientation: "h", x: values, y: features, hovertemplate: "%{y}: %{x:.4g}<extra></extra>" }],
+  return { data: [{ type: "bar", orientation: "h", x: values, y: features }],
     layout: { yaxis: { type: "category", automargin: true }, xaxis: { title: "importance" },
       height: Math.max(300, 60 + 18 * features.length) } };
 }
@@ -62,14 +62,12 @@ export async function drawDiagnostics(container, runId, rawURL) {
     if (!json) { png(node, image, rawURL, null); return; }
     try {
       const d = await getJSON(`/ajax-api/ui/diagnostic?run_id=${runId}&path=${encodeURIComponent(json)}`);
-      await whenPlotly();
       const { data, layout } = figure(d);
       const chart = el("div", { class: "plot" });
       const caption = d.kind === "feature_importance" && d.total > d.features.length
         ? el("p", { class: "hint", text: `Top ${d.features.length} of ${d.total} features.` }) : null;
       node.replaceChildren(chart, ...(caption ? [caption] : []));
-      await window.Plotly.newPlot(chart, data, plotLayout(Object.assign(layout, {
-        title: { text: title, font: { size: 13 } } })), plotConfig);
+      await newPlot(chart, data, Object.assign(layout, { title: { text: title } }));
       node.dataset.drawn = "chart";
     } catch (error) {
       if (image) png(node, image, rawURL, `Shown as an image: ${error.message}`);

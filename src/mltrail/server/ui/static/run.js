@@ -1,17 +1,16 @@
 // The run page: charts per metric, editable tags, artifact tree with safe previews, register model.
 import { el, getJSON, postJSON, showMessage } from "./common.js";
-import { drawHistory } from "./charts.js";
+import { chartOptions, drawHistory } from "./charts.js";
 import { drawDiagnostics } from "./diagnostics.js";
 
 const app = document.getElementById("run-app");
 const runId = app.dataset.runId;
 const $ = (id) => document.getElementById(id);
 
-async function drawCharts() {
+async function drawCharts(options) {
   const nodes = [...document.querySelectorAll("#charts .chart")];
   if (!nodes.length) return;
-  const options = { x: $("x-axis").value, logY: $("log-y").checked, smoothing: parseFloat($("smoothing").value) };
-  await Promise.all(nodes.map((node) => drawHistory(node, [runId], node.dataset.key, options).catch((error) => {
+  await Promise.all(nodes.map((node) => drawHistory(node, [runId], node.dataset.key, Object.assign({ url: node.dataset.history }, options)).catch((error) => {
     node.textContent = `Could not draw ${node.dataset.key}: ${error.message}`;
   })));
 }
@@ -115,12 +114,14 @@ async function listFolder(path, container) {
 
 function init() {
   tagActions();
-  listFolder("", $("artifact-tree")).catch((error) => { $("artifact-tree").textContent = error.message; });
+  // ?artifact=<top-level name> (the sweep page's model links) opens that entry of the tree
+  const wanted = new URLSearchParams(location.search).get("artifact");
+  listFolder("", $("artifact-tree")).then(() => {
+    const entry = wanted && [...document.querySelectorAll("#artifact-tree .entry")].find((n) => n.dataset.path === wanted);
+    if (entry) entry.click();
+  }).catch((error) => { $("artifact-tree").textContent = error.message; });
   if ($("diagnostics")) drawDiagnostics($("diagnostics"), runId, rawURL);
-  if ($("x-axis")) {
-    for (const id of ["x-axis", "log-y", "smoothing"]) $(id).addEventListener("change", drawCharts);
-    drawCharts();
-  }
+  if ($("x-axis")) drawCharts(chartOptions(drawCharts));
 }
 
 init();

@@ -1,7 +1,7 @@
 """Users, API tokens and permissions of ``mltrail server --auth``, in the tracking database.
 
 Revision ID: 0009_auth
-Revises: 0006_ui_indexes
+Revises: 0008_run_liveness
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_auth"
-down_revision = "0006_ui_indexes"
+down_revision = "0008_run_liveness"
 branch_labels = None
 depends_on = None
 
