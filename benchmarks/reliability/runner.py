@@ -30,8 +30,8 @@ COLUMNS = ("scenario", "attempted", "acknowledged", "found", "errors", "lost")
 def all_scenarios() -> list[Scenario]:
     """Every ``SCENARIOS`` entry of every module in the package, modules in name order.
 
-    >>> [s.__name__ for s in all_scenarios()][:1]
-    ['autolog_server_restart']
+    >>> "autolog_server_restart" in [s.__name__ for s in all_scenarios()]
+    True
     """
     from . import __path__ as package_path
 
