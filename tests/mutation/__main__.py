@@ -45,19 +45,18 @@ class Module:
 
 MODULES = [
     Module("store_search", ("src/mltrail/store/search/*",),
-           ("tests/store/test_filters.py", "tests/store/test_search_runs.py", "tests/store/test_filter_boundaries.py",
-            "tests/store/test_search_experiments.py", "tests/store/test_search_limits.py")),
+           ("tests/store/test_filters.py", "tests/store/test_filter_grammar_edges.py",
+            "tests/store/test_filter_boundaries.py", "tests/store/test_search_runs.py")),
     Module("search_sql", ("src/mltrail/store/sql/search_sql.py",),
-           ("tests/store/test_search_runs.py", "tests/store/test_filter_boundaries.py",
-            "tests/store/test_search_experiments.py", "tests/store/test_metric_ordering.py"),
-           ("-k", "not mysql and not http")),  # PostgreSQL: its collation branch
+           ("tests/store/test_filter_boundaries.py", "tests/store/test_search_runs.py",
+            "tests/store/test_search_experiments.py", "tests/store/test_metric_ordering.py")),
     Module("run_ops", ("src/mltrail/store/sql/run_ops.py",),
-           ("tests/store/test_logging.py", "tests/store/test_runs.py", "tests/store/test_metric_ordering.py",
+           ("tests/store/test_metric_ordering.py", "tests/store/test_logging.py", "tests/store/test_runs.py",
             "tests/store/test_finish_run.py", "tests/store/test_batch_chunks.py")),
     Module("statements", ("src/mltrail/store/sql/statements.py",),
-           ("tests/store/test_logging.py", "tests/store/test_metric_ordering.py", "tests/store/test_finish_run.py",
+           ("tests/store/test_metric_ordering.py", "tests/store/test_logging.py", "tests/store/test_finish_run.py",
             "tests/store/test_filter_boundaries.py"),
-           ("-k", "not postgresql and not http")),  # MySQL: its infinity encoding
+           ("-k", "not postgresql and not http")),  # MySQL too: its infinity encoding
     Module("validation", ("src/mltrail/store/validation.py",),
            ("tests/store/test_logging.py", "tests/store/test_hostile_values.py", "tests/store/test_runs.py",
             "tests/store/test_experiments.py", "tests/fluent/test_bad_input.py")),
