@@ -241,3 +241,31 @@ def test_page_token_offsets_at_the_bounds():
     assert decode_page_token(encode_page_token(0)) == 0
     assert decode_page_token(encode_page_token(2**63 - 1)) == 2**63 - 1
     assert decode_page_token("") == 0
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("status IN", "expected '(' starting a list of values but the input ended at position 9 (end of input)"),
+        ("status IN )", "expected '(' starting a list of quoted values at position 10: ')'"),
+        ("status NOT IN ,", "expected '(' starting a list of quoted values at position 14: ','"),
+    ],
+)
+def test_in_needs_a_parenthesised_list(text, message):
+    assert _message(parse_filter, text) == f"Invalid filter string {text!r}: {message}"
+
+
+@pytest.mark.parametrize("length, shortened", [(120, False), (121, True)])
+def test_a_refused_order_by_list_is_quoted_whole_up_to_120_characters(length, shortened):
+    keys = [f"tags.{c}" for c in "abcdefghij"]
+    pad = length - len(repr(keys + ["tags.k"]))
+    keys.append("tags.k" + "x" * pad)  # eleven distinct keys, the list's repr exactly `length` long
+    assert len(repr(keys)) == length
+    quoted = repr(keys)[:115] + "...]" if shortened else repr(keys)
+    assert _message(parse_order_by, keys).startswith(f"Invalid order_by {quoted}: a search may sort by at most")
+
+
+def test_order_by_run_uuid_is_run_id():
+    assert parse_order_by(["run_uuid DESC", "attributes.run_name"]) == [
+        OrderKey("attribute", "run_id", False), OrderKey("attribute", "run_name", True)
+    ]
