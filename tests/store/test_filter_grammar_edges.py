@@ -269,3 +269,35 @@ def test_order_by_run_uuid_is_run_id():
     assert parse_order_by(["run_uuid DESC", "attributes.run_name"]) == [
         OrderKey("attribute", "run_id", False), OrderKey("attribute", "run_name", True)
     ]
+
+
+@pytest.mark.parametrize("keyword", ["IN", "not", "LIKE", "ilike", "AND"])
+def test_a_keyword_is_not_an_identifier(keyword):
+    text = f"{keyword} = 'a'"
+    assert _message(parse_filter, text) == (
+        f"Invalid filter string {text!r}: expected an identifier such as metrics.rmse, params.alpha, "
+        f"tags.name or status at position 0: {keyword!r}"
+    )
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("status NOT", "expected IN after NOT but the input ended at position 10 (end of input)"),
+        ("status NOT LIKE 'a'", "expected IN after NOT at position 11: 'LIKE'"),
+    ],
+)
+def test_not_must_be_followed_by_in(text, message):
+    assert _message(parse_filter, text) == f"Invalid filter string {text!r}: {message}"
+
+
+def test_a_repeated_order_by_key_is_dropped_and_the_keys_after_it_kept():
+    assert parse_order_by(["metrics.a", "metrics.a DESC", "params.b DESC", "start_time"]) == [
+        OrderKey("metric", "a", True), OrderKey("param", "b", False), OrderKey("attribute", "start_time", True)
+    ]
+
+
+def test_a_nul_character_in_an_order_by_clause_is_named():
+    assert _message(parse_order_by, ["metrics.a\x00"]) == (
+        "Invalid order_by clause 'metrics.a\\x00': text must not contain the NUL character '\\x00'"
+    )
