@@ -85,3 +85,23 @@ def test_search_orders_runs_by_their_latest_value_not_their_newest(store):
     page = store.search_runs([exp_id], order_by=["metrics.m ASC"])
     assert [r.info.run_name for r in page] == ["a", "b", "c"]
     assert [r.info.run_name for r in store.search_runs([exp_id], "metrics.m >= 2")] == ["c", "b"]
+
+
+def test_lowest_and_highest_values_ignore_nan_whatever_the_logging_path(store, run_id):
+    """The web UI's ``metrics.<key>:min`` / ``:max`` columns (kept with the latest value)."""
+    from mltrail.server.ui.columns import Column
+    from mltrail.server.ui.queries import run_rows
+
+    for value, step in ((5.0, 3), (math.nan, 4), (-2.0, 0), (9.0, 1)):
+        store.log_metric(run_id, Metric("m", value, 10, step))
+    store.log_batch(run_id, metrics=[Metric("b", 1.5, 1, 0), Metric("b", math.nan, 2, 1), Metric("b", -7.0, 3, 2)])
+    store.log_batch(run_id, metrics=[Metric("b", 4.0, 4, 0)])
+    store.log_metric(run_id, Metric("n", math.nan, 1, 0))
+    columns = [Column("metric", k, agg) for k in ("m", "b", "n") for agg in ("min", "max")]
+    with store.engine.connect() as conn:
+        (row,) = run_rows(conn, [run_id], columns, store.engine.dialect.name in ("mysql", "mariadb"))
+    assert {k: v for k, v in row["values"].items() if ":" in k} == {
+        "metrics.m:min": -2.0, "metrics.m:max": 9.0,
+        "metrics.b:min": -7.0, "metrics.b:max": 4.0,
+        "metrics.n:min": None, "metrics.n:max": None,
+    }
