@@ -46,7 +46,7 @@ class Module:
 MODULES = [
     Module("store_search", ("src/mltrail/store/search/*",),
            ("tests/store/test_filters.py", "tests/store/test_filter_grammar_edges.py",
-            "tests/store/test_filter_boundaries.py", "tests/store/test_search_runs.py")),
+            "tests/store/test_filter_boundaries.py")),
     Module("search_sql", ("src/mltrail/store/sql/search_sql.py",),
            ("tests/store/test_filter_boundaries.py", "tests/store/test_search_runs.py",
             "tests/store/test_search_experiments.py", "tests/store/test_metric_ordering.py")),

@@ -301,3 +301,10 @@ def test_a_nul_character_in_an_order_by_clause_is_named():
     assert _message(parse_order_by, ["metrics.a\x00"]) == (
         "Invalid order_by clause 'metrics.a\\x00': text must not contain the NUL character '\\x00'"
     )
+
+
+@pytest.mark.parametrize("word", ["metrics", "params", "tags", "attributes"])
+def test_an_entity_prefix_alone_is_an_unknown_attribute(word):
+    assert _message(parse_filter, f"{word} = 'a'").startswith(
+        f"Invalid filter string \"{word} = 'a'\": unknown attribute {word!r} (attributes of runs:"
+    )
