@@ -308,3 +308,26 @@ def test_an_entity_prefix_alone_is_an_unknown_attribute(word):
     assert _message(parse_filter, f"{word} = 'a'").startswith(
         f"Invalid filter string \"{word} = 'a'\": unknown attribute {word!r} (attributes of runs:"
     )
+
+
+@pytest.mark.parametrize(
+    "text, position, token",
+    [("params.p = 'abc", 11, "\"'\""), ('params.p = "abc', 11, "'\"'"), ("metrics.`a b < 1", 8, "'`'")],
+)
+def test_an_unterminated_quote_is_named_where_it_opens(text, position, token):
+    assert _message(parse_filter, text) == (
+        f"Invalid filter string {text!r}: unterminated quote at position {position}: {token}"
+    )
+
+
+def test_a_nul_character_in_a_filter_is_named():
+    assert _message(parse_filter, "params.p = 'a\x00'") == (
+        "Invalid filter string \"params.p = 'a\\x00'\": text must not contain the NUL character '\\x00'"
+    )
+
+
+def test_the_tokenizer_alone_names_a_filter_string():
+    from mltrail.store.search.tokens import tokenize
+
+    assert [t.text for t in tokenize("metrics.rmse < 7")] == ["metrics.rmse", "<", "7"]
+    assert _message(tokenize, "'a") == "Invalid filter string \"'a\": unterminated quote at position 0: \"'\""
