@@ -138,18 +138,23 @@ def outcomes(module: Module) -> dict[str, str]:
 
 
 def score_table(modules: list[Module]) -> str:
-    lines = ["| module | mutants | killed | survived | no tests | other | score |",
+    """Markdown table: per module, mutants, how many were checked, killed, survived, score.
+
+    Score = killed / checked ("no tests" and "suspicious" count as not killed); a run stopped
+    early shows fewer checked than mutants.
+    """
+    lines = ["| module | mutants | checked | killed | survived | no tests | score |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for module in modules:
         found = outcomes(module)
-        if not found:
-            lines.append(f"| {module.name} | not run | | | | | |")
+        checked = [v for v in found.values() if v != "not checked"]
+        if not checked:
+            lines.append(f"| {module.name} | {len(found) or 'not run'} | 0 | | | | |")
             continue
-        counts = {k: sum(1 for v in found.values() if v == k) for k in (KILLED, SURVIVED, NO_TESTS)}
-        other = len(found) - sum(counts.values())
-        score = counts[KILLED] / len(found) * 100
-        lines.append(f"| {module.name} | {len(found)} | {counts[KILLED]} | {counts[SURVIVED]} | "
-                     f"{counts[NO_TESTS]} | {other} | {score:.1f} % |")
+        counts = {k: checked.count(k) for k in (KILLED, SURVIVED, NO_TESTS)}
+        score = counts[KILLED] / len(checked) * 100
+        lines.append(f"| {module.name} | {len(found)} | {len(checked)} | {counts[KILLED]} | {counts[SURVIVED]} | "
+                     f"{counts[NO_TESTS]} | {score:.1f} % |")
     return "\n".join(lines)
 
 
