@@ -55,7 +55,7 @@ MODULES = [
             "tests/store/test_finish_run.py", "tests/store/test_batch_chunks.py", "tests/store/test_run_edits.py",
             "tests/store/test_dataset_inputs.py")),
     Module("statements", ("src/mltrail/store/sql/statements.py",),
-           ("tests/store/test_metric_ordering.py", "tests/store/test_logging.py"),
+           ("tests/store/test_metric_ordering.py", "tests/store/test_logging.py", "tests/store/test_run_edits.py"),
            ("-k", "not postgresql and not http")),  # MySQL too: its infinity encoding
     Module("validation", ("src/mltrail/store/validation.py",),
            ("tests/store/test_logging.py", "tests/store/test_hostile_values.py", "tests/store/test_runs.py",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mltrail.entities import RunTag
-from mltrail.exceptions import InvalidParameterError, ResourceNotFoundError
+from mltrail.exceptions import InvalidParameterError, InvalidStateError, ResourceNotFoundError
 
 
 @pytest.fixture
@@ -42,3 +42,24 @@ def test_deleting_or_restoring_an_unknown_run_names_it(store):
         with pytest.raises(ResourceNotFoundError) as err:
             call("f" * 32)
         assert err.value.message == f"Run with id {'f' * 32!r} not found"
+
+
+def test_updating_a_run_changes_that_run_only(store, two_runs):
+    first, second = two_runs
+    before = store.get_run_info(second)
+    info = store.update_run_info(first, "FINISHED", end_time=5_000, run_name="renamed")
+    assert (info.run_id, info.status, info.end_time, info.run_name) == (first, "FINISHED", 5_000, "renamed")
+    assert store.get_run_info(second) == before
+    assert store.get_run(first).data.tags["mlflow.runName"] == "renamed"
+    assert store.update_run_info(first) == info  # nothing to change: the run as it is
+
+
+def test_a_deleted_run_is_not_updated(store, two_runs):
+    first, _ = two_runs
+    store.delete_run(first)
+    with pytest.raises(InvalidStateError) as err:
+        store.update_run_info(first, "FINISHED", end_time=5_000)
+    assert first in err.value.message and "deleted" in err.value.message
+    store.restore_run(first)
+    info = store.get_run_info(first)
+    assert (info.status, info.end_time) == ("RUNNING", None)
