@@ -37,8 +37,8 @@ def test_delete_tag_refuses_a_bad_key_and_names_it(store, two_runs):
     assert err.value.message == f"No tag with key 'nope' in run {two_runs[0]!r}"
 
 
-def test_deleting_or_restoring_an_unknown_run_names_it(store):
-    for call in (store.delete_run, store.restore_run):
+def test_deleting_restoring_or_reading_history_of_an_unknown_run_names_it(store):
+    for call in (store.delete_run, store.restore_run, lambda run_id: store.get_metric_history(run_id, "m")):
         with pytest.raises(ResourceNotFoundError) as err:
             call("f" * 32)
         assert err.value.message == f"Run with id {'f' * 32!r} not found"
