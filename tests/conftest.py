@@ -25,7 +25,10 @@ Autouse (every test): the working directory is a fresh temp dir (nothing is writ
 repository), every ``MLTRAIL_*``/``MLFLOW_*`` environment variable (but ``MLTRAIL_TEST_*``) is
 removed before and after the test, and after
 the test mltrail's process-wide store cache (``mltrail.store._clear_store_cache``) is cleared
-and ``mltrail.config``'s tracking/registry URIs are reset.
+and ``mltrail.config``'s tracking/registry URIs are reset. The fluent API's state (active runs,
+active experiments, the client cached per tracking URI: ``mltrail.fluent._reset_state``) is
+forgotten before and after every test, so a client cached for a relative ``sqlite:///mltrail.db``
+never outlives the temp dir it was made in.
 """
 
 from __future__ import annotations
@@ -61,6 +64,9 @@ def _isolated_mltrail(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     monkeypatch.chdir(workdir)
     for name in _ENV_TO_CLEAR + _process_settings():
         monkeypatch.delenv(name, raising=False)
+    import mltrail.fluent as fluent
+
+    fluent._reset_state()
     yield
     for name in _process_settings():  # set by the code under test (MLflow's set_experiment does)
         os.environ.pop(name, None)
@@ -69,6 +75,7 @@ def _isolated_mltrail(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     from mltrail.autologging._retry_buffer import retry_buffer
 
     retry_buffer().reset()  # an outage a test caused (its held writes too) ends with it
+    fluent._reset_state()
     store._clear_store_cache()
     config._tracking_uri = None
     config._registry_uri = None

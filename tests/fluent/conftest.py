@@ -11,13 +11,9 @@ import mltrail
 
 def reset_fluent_state() -> None:
     """Forget active runs, the active experiment and cached clients (as a new process would)."""
-    from mltrail.fluent import _runs, _state
+    from mltrail import fluent
 
-    _state.active_runs.set(())
-    _state.last_run.set(None)
-    _state.active_experiments.clear()
-    _state._clients.clear()
-    _runs._live.clear()
+    fluent._reset_state()
 
 
 @pytest.fixture(params=["sqlite", "http"])

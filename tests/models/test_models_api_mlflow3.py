@@ -75,7 +75,7 @@ def test_skops_trusted_types_are_recorded_and_trusted_on_load(tmp_path, iris_lik
         mltrail.sklearn.load_model(plain)
 
 
-def test_unknown_keywords_raise_type_error_in_every_flavor(tracking, pipeline, tmp_path):
+def test_unknown_keywords_raise_type_error_in_every_flavor(tracking, pipeline, iris_like, tmp_path):
     with pytest.raises(TypeError, match="signatur"):
         mltrail.sklearn.log_model(pipeline, name="m", signatur=None)
     with pytest.raises(TypeError, match="extra_pip_requirement"):
@@ -84,7 +84,8 @@ def test_unknown_keywords_raise_type_error_in_every_flavor(tracking, pipeline, t
     with pytest.raises(TypeError, match="model_fromat"):
         mltrail.xgboost.log_model(xgb.Booster(), name="m", model_fromat="json")
     info = mltrail.sklearn.log_model(pipeline, name="ok", await_registration_for=0)
-    assert mltrail.sklearn.load_model(info.model_uri) is not None
+    X, _ = iris_like
+    assert mltrail.sklearn.load_model(info.model_uri).predict(X[:5]).tolist() == pipeline.predict(X[:5]).tolist()
 
 
 def test_mlflow_constants_and_default_environments():

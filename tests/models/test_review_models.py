@@ -107,14 +107,16 @@ def _edit_mlmodel(folder: str, edit) -> None:
         (lambda d: d["files"]["model.pkl"].__setitem__("size", "big"), "file 'model.pkl' has size 'big'"),
     ],
 )
-def test_a_malformed_files_entry_is_an_integrity_error_not_a_crash(saved_model, edit, rule):
+def test_a_malformed_files_entry_is_an_integrity_error_not_a_crash(saved_model, pipeline, iris_like, edit, rule):
     from mltrail.exceptions import ModelIntegrityError
 
     _edit_mlmodel(saved_model, edit)
     with pytest.raises(ModelIntegrityError) as e:
         mltrail.pyfunc.load_model(saved_model)
     assert "MLmodel's 'files' entry is malformed" in e.value.message and rule in e.value.message
-    assert mltrail.pyfunc.load_model(saved_model, verify=False) is not None  # the opt-out still loads it
+    X, _ = iris_like
+    loaded = mltrail.pyfunc.load_model(saved_model, verify=False)  # the opt-out still loads it
+    assert loaded.predict(X[:5]).tolist() == pipeline.predict(X[:5]).tolist()
 
 
 @pytest.mark.parametrize("inputs", ["notjson", '[{"name": "x"}]', "[1, 2]"])

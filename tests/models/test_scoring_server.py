@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -136,8 +137,9 @@ def test_models_serve_command_with_two_workers(tracking, pipeline, iris_like):
             assert bad.status_code == 400 and "exactly one of the keys" in bad.json()["message"]
     finally:
         proc.terminate()
-        proc.wait(30)
-    assert proc.returncode is not None
+        proc.wait(30)  # raises TimeoutExpired if the server ignores SIGTERM
+    # a clean shutdown: exit status 0 or killed by the SIGTERM itself, never a crash's status 1
+    assert proc.returncode in (0, -signal.SIGTERM), proc.stdout.read().decode()[-2000:]
 
 
 def test_predictions_with_nan_are_valid_json(tmp_path):

@@ -78,7 +78,7 @@ def test_models_uri_resolves_through_the_registry(tracking, pipeline, iris_like)
         mltrail.pyfunc.load_model("models:/no-such-model/1")
 
 
-def test_a_custom_registry_resolver_can_be_installed(saved_model):
+def test_a_custom_registry_resolver_can_be_installed(saved_model, pipeline, iris_like):
     seen = []
 
     def resolver(ref: ModelsUri) -> str:
@@ -88,7 +88,8 @@ def test_a_custom_registry_resolver_can_be_installed(saved_model):
     set_registry_resolver(resolver)
     try:
         assert resolve_model_uri("models:/x@prod") == saved_model
-        assert mltrail.sklearn.load_model("models:/x/7") is not None
+        X, _ = iris_like
+        assert mltrail.sklearn.load_model("models:/x/7").predict(X[:5]).tolist() == pipeline.predict(X[:5]).tolist()
     finally:
         set_registry_resolver(None)
     assert seen == [ModelsUri("x", alias="prod"), ModelsUri("x", version="7")]

@@ -143,3 +143,18 @@ __all__ = [
     "set_tracking_uri",
     "start_run",
 ]
+
+
+def _reset_state() -> None:
+    """Forget every active run, the active experiments and the cached clients, as a new process
+    would start (internal: the test suite calls it around every test). Runs are not ended.
+
+    >>> _reset_state()
+    """
+    from . import _runs, _state
+
+    _state.active_runs.set(())
+    _state.last_run.set(None)
+    _state.active_experiments.clear()
+    _state._clients.clear()
+    _runs._live.clear()

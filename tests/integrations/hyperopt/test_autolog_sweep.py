@@ -159,6 +159,9 @@ def test_nested_choice_and_list_spaces_become_dotted_params(tracking, runs):
         assert params["layers.0"] == str(point["layers"][0]) and params["layers.1"] == "16"
         if point["model"]["type"] == "tree":
             assert params["model.depth"] == str(point["model"]["depth"]) and "model.C" not in params
+        else:
+            assert float(params["model.C"]) == pytest.approx(point["model"]["C"]) and "model.depth" not in params
+    assert {p["model"]["type"] for p in seen} == {"svm", "tree"}  # the seed draws both branches
     space_doc = json.load(open(tracking.download_artifacts(parent.info.run_id, "search_space.json")))
     assert space_doc["hyperparameters"]["model"]["distribution"] == "choice"
     assert space_doc["hyperparameters"]["model"]["options"][1] == {"type": "tree", "depth": "<hp:depth>"}
