@@ -56,6 +56,23 @@ def join_artifact_path(*parts: Optional[str]) -> str:
     return posixpath.join(*[p for p in parts if p]) if any(parts) else ""
 
 
+def file_to_log(local_file: "str | os.PathLike[str]") -> str:
+    """``local_file`` as a path string, checked to be a file ``log_artifact`` can upload.
+
+    >>> file_to_log("weights.bin")
+    'weights.bin'
+    """
+    local_file = os.fspath(local_file)
+    if os.path.isdir(local_file):
+        raise InvalidParameterError(
+            f"Cannot log artifact {local_file!r}: it is a folder; log_artifact takes a file "
+            f"(use log_artifacts for a folder)"
+        )
+    if not os.path.isfile(local_file):
+        raise InvalidParameterError(f"Cannot log artifact {local_file!r}: no such file")
+    return local_file
+
+
 class ArtifactRepository(abc.ABC):
     """Files of one run (or any artifact folder), addressed by relative paths.
 

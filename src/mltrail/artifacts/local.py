@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlparse
 
 from ..entities import FileInfo
 from ..exceptions import InvalidParameterError, ResourceNotFoundError
-from .base import ArtifactRepository, normalize_artifact_path
+from .base import ArtifactRepository, file_to_log, normalize_artifact_path
 
 #: Folders ``log_model`` writes a model into before moving it in place: never listed.
 TEMPORARY_SAVE_PREFIX = ".mltrail-save-"
@@ -77,14 +77,7 @@ class LocalArtifactRepository(ArtifactRepository):
 
         >>> repo.log_artifact("model.pkl", "models")
         """
-        local_file = os.fspath(local_file)
-        if os.path.isdir(local_file):
-            raise InvalidParameterError(
-                f"Cannot log artifact {local_file!r}: it is a folder; log_artifact takes a file "
-                f"(use log_artifacts for a folder)"
-            )
-        if not os.path.isfile(local_file):
-            raise InvalidParameterError(f"Cannot log artifact {local_file!r}: no such file")
+        local_file = file_to_log(local_file)
         rel, dest_dir = self._local(artifact_path)
         dest = os.path.join(dest_dir, os.path.basename(local_file))
         self._check_inside(artifact_path or os.path.basename(local_file), dest)

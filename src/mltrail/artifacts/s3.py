@@ -18,14 +18,13 @@ outside a download folder.
 from __future__ import annotations
 
 import os
-import posixpath
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator, Optional
 from urllib.parse import urlsplit
 
 from ..entities import FileInfo
 from ..exceptions import InvalidParameterError, ResourceNotFoundError
-from .base import ArtifactRepository, join_artifact_path, normalize_artifact_path
+from .base import ArtifactRepository, file_to_log, join_artifact_path, normalize_artifact_path
 from .s3_client import s3_client, s3_errors
 
 CHUNK_ENV = "MLTRAIL_S3_MULTIPART_CHUNK_SIZE"
@@ -116,14 +115,7 @@ class S3ArtifactRepository(ArtifactRepository):
 
         >>> repo.log_artifact("weights.bin", "models")
         """
-        local_file = os.fspath(local_file)
-        if os.path.isdir(local_file):
-            raise InvalidParameterError(
-                f"Cannot log artifact {local_file!r}: it is a folder; log_artifact takes a file "
-                f"(use log_artifacts for a folder)"
-            )
-        if not os.path.isfile(local_file):
-            raise InvalidParameterError(f"Cannot log artifact {local_file!r}: no such file")
+        local_file = file_to_log(local_file)
         key = self.key(join_artifact_path(normalize_artifact_path(artifact_path), os.path.basename(local_file)))
         self._upload(local_file, key)
 
