@@ -13,7 +13,7 @@ writes run inside ``log_batch`` / ``finish_run`` when those are given
 from __future__ import annotations
 
 import functools
-from typing import Any, Optional, Sequence
+from typing import Any, Sequence
 
 import sqlalchemy as sa
 

@@ -58,7 +58,7 @@ from .logged_model_tables import (
     logged_models,
     run_outputs,
 )
-from .models import experiments, runs
+from .models import runs
 from .run_names import generate_run_name
 from .statements import metric_from_db, metric_to_db
 
