@@ -25,7 +25,8 @@ Autouse (every test): the working directory is a fresh temp dir (nothing is writ
 repository), every ``MLTRAIL_*``/``MLFLOW_*`` environment variable (but ``MLTRAIL_TEST_*``) is
 removed before and after the test, and after
 the test mltrail's process-wide store cache (``mltrail.store._clear_store_cache``) is cleared
-and ``mltrail.config``'s tracking/registry URIs are reset. The fluent API's state (active runs,
+and ``mltrail.config``'s tracking/registry URIs are reset (and the stock ``mlflow`` client's, when a
+test imported it). The fluent API's state (active runs,
 active experiments, the client cached per tracking URI: ``mltrail.fluent._reset_state``) is
 forgotten before and after every test, so a client cached for a relative ``sqlite:///mltrail.db``
 never outlives the temp dir it was made in.
@@ -34,6 +35,7 @@ never outlives the temp dir it was made in.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from typing import Iterator
 
@@ -79,6 +81,10 @@ def _isolated_mltrail(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     store._clear_store_cache()
     config._tracking_uri = None
     config._registry_uri = None
+    stock = sys.modules.get("mlflow")  # the stock client a test drove keeps no URI for the next test
+    if stock is not None and hasattr(stock, "set_tracking_uri"):
+        stock.set_tracking_uri(None)
+        stock.set_registry_uri(None)
 
 
 @pytest.fixture

@@ -32,7 +32,8 @@ def run_id(http) -> str:
         (b'{"run_id": "R", "key": "m", "value": true, "timestamp": 1}', "INVALID_PARAMETER_VALUE", "'value'"),
     ],
 )
-def test_malformed_or_mistyped_log_metric_is_a_400_naming_the_problem(http, run_id, body, code, words):
+def test_malformed_or_mistyped_log_metric_is_a_400_naming_the_problem(http, body, code, words):
+    run_id = http.post(API + "runs/create", json={"experiment_id": "0", "start_time": 1}).json()["run"]["info"]["run_id"]
     response = http.post(API + "runs/log-metric", content=body.replace(b'"R"', f'"{run_id}"'.encode()))
     assert response.status_code == 400
     assert response.json()["error_code"] == code and words in response.json()["message"]

@@ -65,7 +65,11 @@ def test_mltrail_client_logs_a_logged_model_over_http(live_server, tmp_path):
     assert mltrail.Client(live_server).get_logged_model(info.model_id).mlmodel_sha256
     loaded = mltrail.sklearn.load_model(f"runs:/{run.info.run_id}/model")
     np.testing.assert_allclose(loaded.predict(X), model.predict(X))
-    np.testing.assert_allclose(mlflow.sklearn.load_model(info.model_uri).predict(X), model.predict(X))
+    mlflow.set_tracking_uri(live_server)  # the stock client resolves models:/ on the server it is pointed at
+    try:
+        np.testing.assert_allclose(mlflow.sklearn.load_model(info.model_uri).predict(X), model.predict(X))
+    finally:
+        mlflow.set_tracking_uri(None)
     mv = mltrail.register_model(f"runs:/{run.info.run_id}/model", f"mine-{info.model_id[-8:]}")
     assert (mv.version, mv.model_id, mv.source) == (1, info.model_id, info.model_uri)
     tag = stock.get_logged_model(info.model_id).tags["mlflow.modelVersions"]

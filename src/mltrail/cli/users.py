@@ -29,7 +29,7 @@ def _store(backend_store_uri: Optional[str]) -> Any:
     from ..server.auth import auth_store_for
     from ..store import get_tracking_store
 
-    return auth_store_for(get_tracking_store(config._normalise(backend_store_uri or config.DEFAULT_TRACKING_URI)))
+    return auth_store_for(get_tracking_store(config.normalise_uri(backend_store_uri or config.DEFAULT_TRACKING_URI)))
 
 
 def _password(password_stdin: bool) -> str:

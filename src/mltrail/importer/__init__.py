@@ -102,7 +102,7 @@ def import_mlflow(
             return report
         target = target_uri or config.get_tracking_uri()
         if "://" not in target:
-            target = config._normalise(target)
+            target = config.normalise_uri(target)
         if not target.startswith(("sqlite:", "postgresql", "mysql", "mariadb")):
             raise SourceError(f"--to {target!r}: the import writes to a database (sqlite://, postgresql://, mysql://)")
         store = SqlTrackingStore(target)
