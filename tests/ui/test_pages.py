@@ -74,6 +74,10 @@ def test_every_page_loads_without_errors(page: Any, shot: Any, demo: dict[str, A
     page.goto(f"/compare?parent={parent.info.run_id}")
     page.wait_for_function("/compared|Could not/.test(document.getElementById('status-line').textContent)", timeout=60_000)
     assert page.locator("#status-line").inner_text().endswith("runs compared")
+    # the history chart opens on a metric the trials logged per iteration, not the one-step loss
+    assert page.locator("#hist-key").input_value() == "metrics.validation-rmse"
+    assert page.locator("#histories svg path.trace-line").count() == len(demo["trials"])
+    page.wait_for_selector("#contour[data-drawn='1']", timeout=60_000)  # plotly loads last
     shot(page, "05-compare")
 
     page.goto("/models")

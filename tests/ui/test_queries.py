@@ -7,7 +7,7 @@ import pytest
 from mltrail._system_tags import PARENT_RUN_ID
 from mltrail.entities import Metric, RunTag
 from mltrail.server.ui.columns import parse_column, parse_columns
-from mltrail.server.ui.history import downsample, metric_histories
+from mltrail.server.ui.history import downsample, metric_histories, stepped_metrics
 from mltrail.server.ui.queries import runs_page
 from mltrail.server.ui.sweep import importance
 from mltrail.exceptions import InvalidParameterError
@@ -49,6 +49,24 @@ def test_min_max_columns_sort_and_nesting(store_uri: str) -> None:
     paged = runs_page(store, [eid], None, cols, nested=False, limit=2, offset=2,
                       sort=parse_column("run_name"), ascending=True)
     assert [r["run_name"] for r in paged["rows"]] == ["c", "parent"] and paged["total"] == 4
+    store.close()
+
+
+def test_stepped_metrics_are_those_with_a_history_in_some_run(store_uri: str) -> None:
+    store = _store(store_uri)
+    eid = store.create_experiment("stepped")
+    one, two, other = (store.create_run(eid, "u", 1000 + i).info.run_id for i in range(3))
+    for run_id in (one, two):  # one value per run: no history, however many runs have it
+        store.log_metric(run_id, Metric("loss", 0.5, 10, 0))
+    store.log_metric(one, Metric("auc", 0.7, 10, 0))  # one step per run, but two runs...
+    store.log_metric(two, Metric("auc", 0.8, 10, 0))
+    for step in (0, 1):  # exactly two values in one run: a history
+        store.log_metric(two, Metric("rmse", 1.0 - step, 10 + step, step))
+    store.log_metric(other, Metric("accuracy", 0.1, 10, 0))  # a history in a run not compared
+    store.log_metric(other, Metric("accuracy", 0.2, 11, 1))
+    assert stepped_metrics(store, [one, two]) == ["rmse"]
+    assert stepped_metrics(store, [one, two, other]) == ["accuracy", "rmse"]
+    assert stepped_metrics(store, []) == []
     store.close()
 
 

@@ -19,7 +19,7 @@ from ...exceptions import InvalidParameterError
 from . import artifact_views
 from .columns import parse_column, parse_columns
 from .diagnostics import load_diagnostic
-from .history import metric_histories
+from .history import metric_histories, stepped_metrics
 from .pages import get_run, tracking_store
 from .queries import change_marker, column_keys, group_runs, json_number, runs_page
 from .rendering import ajax_handler, int_arg, list_arg
@@ -119,7 +119,8 @@ def _compare_row(run: Any) -> dict[str, Any]:
 
 @ajax_handler
 async def compare_data(request: Request) -> Response:
-    """Params and last metric values of the chosen runs, or of a parent run's children."""
+    """Params and last metric values of the chosen runs, or of a parent run's children, and the metrics
+    among them that have a history (``stepped``)."""
     store = tracking_store(request)
     parent_id = request.query_params.get("parent")
     if parent_id:
@@ -129,7 +130,9 @@ async def compare_data(request: Request) -> Response:
         if len(ids) > MAX_COMPARED_RUNS:
             raise InvalidParameterError(f"Too many runs to compare ({len(ids)}): at most {MAX_COMPARED_RUNS}")
         runs = [get_run(request, run_id) for run_id in ids]
-    return JSONResponse({"runs": [_compare_row(r) for r in runs[:MAX_COMPARED_RUNS]]})
+    runs = runs[:MAX_COMPARED_RUNS]
+    stepped = await run_in_threadpool(stepped_metrics, store, [r.info.run_id for r in runs])
+    return JSONResponse({"runs": [_compare_row(r) for r in runs], "stepped": stepped})
 
 
 @ajax_handler

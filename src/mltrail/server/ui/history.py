@@ -146,3 +146,27 @@ def metric_summaries(store: Any, run_id: str) -> dict[str, dict[str, Any]]:
                 "steps": count,
             }
     return out
+
+
+def stepped_metrics(store: Any, run_ids: Sequence[str]) -> list[str]:
+    """The metric keys that have a history (more than one value) in at least one of the runs, sorted.
+
+    The compare page draws its history chart for one of these by default: a metric logged once
+    per run (a sweep's ``loss``) would draw single dots on an empty axis.
+
+    >>> stepped_metrics(store, [parent_child_1, parent_child_2])
+    ['validation_0-rmse']
+    """
+    if not run_ids:
+        return []
+    m = metrics
+    per_run = (
+        sa.select(m.c.key)
+        .where(m.c.run_uuid.in_(list(run_ids)))
+        .group_by(m.c.run_uuid, m.c.key)
+        .having(sa.func.count() > 1)
+        .subquery()
+    )
+    with read_connection(store.engine) as conn:
+        return sorted(conn.execute(sa.select(per_run.c.key).distinct()).scalars())
+

@@ -105,7 +105,10 @@ async function init() {
   fill($("ct-x"), params, url.get("ct-x") || axes[0]);
   fill($("ct-y"), params, url.get("ct-y") || axes[1] || axes[0]);
   fill($("ct-z"), metrics, url.get("ct-z") || firstMetric);
-  fill($("hist-key"), metrics, url.get("hist-key") || firstMetric);
+  // the history chart defaults to a metric with more than one step (a sweep's loss is one dot per trial)
+  const stepped = metrics.filter((m) => data.stepped.includes(m.slice(8)));
+  const firstHistory = stepped.find((m) => m === "metrics.loss") || stepped[0] || firstMetric;
+  fill($("hist-key"), metrics, url.get("hist-key") || firstHistory);
   if (url.get("only-diff") === "0") $("only-diff").checked = false;
   const redraw = { "pc-color": drawParcoords, "sc-x": drawScatter, "sc-y": drawScatter, "ct-x": drawContour, "ct-y": drawContour,
     "ct-z": drawContour, "hist-key": drawHistories, "only-diff": drawDiff };
