@@ -3,7 +3,8 @@
 ``mlmodel-sha256``).
 
 Creating a version copies the model into the registry's storage on the
-server, so a client needs no access to the artifact store.
+server, so a client needs no access to the artifact store; the server copies
+only from the sources :mod:`mltrail.server.model_sources` allows (MLflow's rules).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from ...store.registry_base import SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT
 from ...store.rest.wire import model_version_to_json
+from ..model_sources import check_model_version_source
 from ._common import paged, tag_dict
 
 Req = dict[str, Any]
@@ -22,8 +24,11 @@ def _version(mv) -> Req:
 
 
 def create(ctx, r: Req) -> Req:
-    source = r["source"]
     from ...client import registry_storage
+
+    source = registry_storage.checked_source(r["source"])
+    check_model_version_source(ctx.client, source, r.get("run_id") or None, r.get("model_id") or None,
+                               serves_artifacts=ctx.artifacts_destination is not None)
 
     if source.startswith("models:") and not registry_storage.is_logged_model_uri(source):
         # copy_model_version: copy that registered version's files
