@@ -74,9 +74,34 @@ def test_sign_out_needs_the_csrf_token_and_clears_the_session(auth_server):
     assert "Sign out" in page and "ana" in page
     assert client.post("/logout", data={"csrf_token": "forged"}).status_code == 403
     assert client.get("/experiments").status_code == 200
+    stolen = dict(client.cookies)  # what a thief copied from this browser before the sign-out
+    elsewhere = _signed_in(server, "ana", "ana-password-1")  # the same user in another browser
     out = client.post("/logout", data={"csrf_token": client.cookies["mltrail_csrf"]})
     assert out.status_code == 303 and out.headers["location"] == "/login"
     assert client.get("/experiments").status_code == 303
+    # the signed cookie itself stops working, not only this browser's copy; sign-out ends every session
+    thief = httpx.Client(base_url=server.url, timeout=30, follow_redirects=False, cookies=stolen)
+    assert thief.get("/experiments").status_code == 303
+    assert thief.get("/ajax-api/ui/runs?experiments=0").status_code == 401
+    assert elsewhere.get("/experiments").status_code == 303
+    again = _signed_in(server, "ana", "ana-password-1")  # signing in again works at once
+    assert again.get("/experiments").status_code == 200
+
+
+def test_a_new_password_or_a_sign_out_on_another_instance_ends_the_sessions(auth_server, sqlite_uri):
+    first = auth_server(backend_uri=sqlite_uri, auth_cache_ttl=0)
+    second = auth_server(backend_uri=sqlite_uri, auth_cache_ttl=0)
+    first.user("ana", "ana-password-1")
+    first.user("bob", "bob-password-1")
+    ana, bob = _signed_in(first, "ana", "ana-password-1"), _signed_in(first, "bob", "bob-password-1")
+    ana_on_second = httpx.Client(base_url=second.url, timeout=30, follow_redirects=False, cookies=ana.cookies)
+    assert ana_on_second.get("/experiments").status_code == 200
+    ana_on_second.post("/logout", data={"csrf_token": ana.cookies["mltrail_csrf"]})
+    assert ana.get("/experiments").status_code == 303  # signed out on the second instance: gone on the first
+    assert bob.get("/experiments").status_code == 200  # another user's session is untouched
+    first.store.set_password("bob", "bob-password-2")
+    assert bob.get("/experiments").status_code == 303
+    assert _signed_in(first, "bob", "bob-password-2").get("/experiments").status_code == 200
 
 
 def test_pages_show_only_what_the_user_may_read(auth_server):

@@ -50,6 +50,7 @@ class Guard:
         self.ttl = ttl
         self._identities = TTLCache(ttl)
         self._levels = TTLCache(ttl)
+        self._session_epochs = TTLCache(ttl)
         self._owners = TTLCache(float("inf"), OWNER_ENTRIES)
         #: whether the registry is in the same database (then a route may create a model it names)
         self.shared_registry = True
@@ -83,14 +84,26 @@ class Guard:
         self._identities.put(key, user, ttl)
         return user
 
-    def session_user(self, user_id: int) -> Optional[User]:
-        """The (still existing) user of a signed UI session."""
+    def session_user(self, user_id: int, signed_in_ms: int) -> Optional[User]:
+        """The (still existing) user of a signed UI session signed in at ``signed_in_ms``; None when the
+        user signed out (or changed password) since."""
+        epoch = self._session_epochs.get(user_id)
+        if epoch is MISSING:
+            epoch = self.store.session_epoch(user_id)
+            self._session_epochs.put(user_id, epoch)
+        if signed_in_ms <= epoch:
+            return None
         key = ("session", user_id)
         found = self._identities.get(key)
         if found is MISSING:
             found = self.store.get_user_by_id(user_id)
             self._identities.put(key, found)
         return found
+
+    def end_sessions(self, user_id: int) -> None:
+        """Sign the user out of every UI session (this process at once, others within the TTL)."""
+        self.store.end_sessions(user_id)
+        self._session_epochs.discard_where(lambda cached, _: cached == user_id)
 
     def login(self, username: str, password: str) -> Optional[User]:
         """The user if the password is right (the UI's sign-in form)."""

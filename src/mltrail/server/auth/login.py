@@ -81,12 +81,14 @@ async def login_page(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
-    """Forget the session (the form must carry the session's CSRF token)."""
+    """End the user's sessions and clear the cookies (the form must carry the session's CSRF token)."""
     form = await _form(request)
     session = request.cookies.get(SESSION_COOKIE, "")
     body: Any = request.app.state.session_signer.verify(session) if session else None
     if body is not None and not hmac.compare_digest(str(body.get("c", "")), form.get("csrf_token", "")):
         return HTMLResponse("Missing or wrong CSRF token", status_code=403)
+    if body is not None:  # the cookie stops working everywhere, not only in this browser
+        await run_in_threadpool(request.app.state.context.auth.end_sessions, body["u"])
     response = RedirectResponse("/login", status_code=303)
     secure = _secure(request)
     response.headers.append("set-cookie", cookie_header(SESSION_COOKIE, "", True, secure, 0))

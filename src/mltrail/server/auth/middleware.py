@@ -64,7 +64,8 @@ class AuthMiddleware:
         body = self.signer.verify(value) if value else None
         if body is None:
             return None, None
-        user = await run_in_threadpool(self.guard.session_user, body["u"])
+        issued = body.get("i")
+        user = await run_in_threadpool(self.guard.session_user, body["u"], issued if isinstance(issued, int) else 0)
         return user, str(body.get("c", ""))
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:

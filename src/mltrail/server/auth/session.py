@@ -1,8 +1,10 @@
 """The UI's session cookie: signed, HttpOnly, SameSite=Lax, and its CSRF token.
 
-The cookie holds ``base64(json {"u": user id, "e": expiry, "c": csrf nonce}).<hmac-sha256>``
-signed with the server-wide key kept in the database (so every worker and instance accepts
-it). The CSRF nonce is also sent in a readable cookie; the UI's scripts copy it into the
+The cookie holds ``base64(json {"u": user id, "i": signed-in time (ms), "e": expiry, "c": csrf
+nonce}).<hmac-sha256>`` signed with the server-wide key kept in the database (so every worker and
+instance accepts it). Signing out (or a new password) ends every session of that user signed in
+until then, on every worker (the auth store's ``end_sessions``; a cookie kept by a thief stops
+working too). The CSRF nonce is also sent in a readable cookie; the UI's scripts copy it into the
 ``X-CSRF-Token`` header of every write, which a cross-site page cannot do::
 
     >>> signer = SessionSigner("k" * 64)
@@ -39,7 +41,8 @@ class SessionSigner:
 
     def sign(self, user_id: int, lifetime_s: float = SESSION_LIFETIME_S) -> str:
         """A new session value for ``user_id`` (with a fresh CSRF nonce)."""
-        body = {"u": user_id, "e": int(time.time() + lifetime_s), "c": secrets.token_urlsafe(24)}
+        now = time.time()
+        body = {"u": user_id, "i": int(now * 1000), "e": int(now + lifetime_s), "c": secrets.token_urlsafe(24)}
         payload = base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode()).rstrip(b"=")
         return payload.decode() + "." + self._mac(payload)
 

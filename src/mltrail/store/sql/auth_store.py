@@ -68,6 +68,11 @@ def validate_password(password: object) -> str:
     return password
 
 
+def _session_epoch_name(user_id: int) -> str:
+    """The ``auth_settings`` row holding the time before which a user's UI sessions are void."""
+    return f"session_epoch:{user_id}"
+
+
 def _resource(kind: str) -> tuple[sa.Table, sa.Column]:
     try:
         return _RESOURCES[kind]
@@ -144,12 +149,15 @@ class SqlAuthStore(SqlTransactions):
             for table in (auth_tokens, auth_experiment_permissions, auth_registered_model_permissions):
                 conn.execute(delete(table).where(table.c.user_id == user_id))
             conn.execute(delete(auth_users).where(auth_users.c.id == user_id))
+            conn.execute(delete(auth_settings).where(auth_settings.c.name == _session_epoch_name(user_id)))
 
     def set_password(self, username: str, password: str) -> None:
+        """A new password; the user's UI sessions signed in before it end (see :meth:`end_sessions`)."""
         digest = hash_password(validate_password(password))
         with self._write() as conn:
             user_id = self._user_row(conn, username).id
             conn.execute(update(auth_users).where(auth_users.c.id == user_id).values(password_hash=digest))
+            self._set_session_epoch(conn, user_id)
 
     def set_admin(self, username: str, is_admin: bool) -> None:
         with self._write() as conn:
@@ -287,6 +295,31 @@ class SqlAuthStore(SqlTransactions):
         table = SqlRegisteredModel.__table__
         with self._read() as conn:
             return conn.execute(select(table.c.name).where(table.c.name == name)).first() is not None
+
+    # -- UI sessions --------------------------------------------------------------------------
+    def session_epoch(self, user_id: int) -> int:
+        """Milliseconds since 1970: the user's UI sessions signed in at or before it are void (0: none ended).
+
+        >>> store.session_epoch(user.id)
+        0
+        """
+        with self._read() as conn:
+            value = conn.execute(
+                select(auth_settings.c.value).where(auth_settings.c.name == _session_epoch_name(user_id))
+            ).scalar()
+        return int(value) if value else 0
+
+    def end_sessions(self, user_id: int) -> None:
+        """End every UI session of the user signed in until now (sign-out, a new password): their
+        cookies stop working on every worker and instance, whatever their expiry."""
+        with self._write() as conn:
+            self._set_session_epoch(conn, user_id)
+
+    @staticmethod
+    def _set_session_epoch(conn: sa.Connection, user_id: int) -> None:
+        name, value = _session_epoch_name(user_id), str(now_ms())
+        if conn.execute(update(auth_settings).where(auth_settings.c.name == name).values(value=value)).rowcount == 0:
+            conn.execute(insert(auth_settings).values(name=name, value=value))
 
     # -- settings -----------------------------------------------------------------------------
     def secret(self, name: str) -> str:
