@@ -176,6 +176,42 @@ def test_compare_selected_runs(page: Any, shot: Any, demo: dict[str, Any]) -> No
     shot(page, "09-compare-selected")
 
 
+def test_brushing_an_axis_keeps_the_runs_in_its_range_and_a_legend_click_hides_a_run(
+        page: Any, ui_url: str, demo: dict[str, Any]) -> None:
+    import json
+
+    parent_id = demo["parent"].info.run_id
+    page.goto(f"/compare?parent={parent_id}")
+    page.wait_for_function("/compared|Could not/.test(document.getElementById('status-line').textContent)", timeout=60_000)
+    with urllib.request.urlopen(f"{ui_url}/ajax-api/ui/compare?parent={parent_id}") as answer:
+        losses = [r["metrics"]["loss"] for r in json.loads(answer.read())["runs"]]  # the lines' order
+    assert len(set(losses)) == len(losses) > 2
+    grip = page.locator("#parcoords g.pc-axis[data-label='loss'] rect.pc-grip").bounding_box()
+    x = grip["x"] + grip["width"] / 2
+    page.mouse.move(x, grip["y"] + 1)  # drag along the top third of the loss axis: the highest losses
+    page.mouse.down()
+    page.mouse.move(x, grip["y"] + grip["height"] / 3, steps=5)
+    page.mouse.up()
+
+    def indices(selector: str) -> list[int]:
+        return [int(i) for i in page.locator(selector).evaluate_all("(ps) => ps.map((p) => p.dataset.index)")]
+
+    kept, filtered = indices("#parcoords path.pc-line:not(.filtered)"), indices("#parcoords path.pc-line.filtered")
+    assert kept and filtered and sorted(kept + filtered) == list(range(len(losses)))
+    assert min(losses[i] for i in kept) > max(losses[i] for i in filtered)
+    assert page.locator("#parcoords").get_attribute("data-kept") == str(len(kept))
+    page.mouse.click(x, grip["y"] + grip["height"] / 2)  # a click on the axis clears its brush
+    assert page.locator("#parcoords path.pc-line.filtered").count() == 0
+
+    lines = page.locator("#histories svg path.trace-line")
+    shown = lines.count()
+    item = page.locator("#histories .legend-item").first
+    item.click()
+    assert lines.count() == shown - 1 and "off" in item.get_attribute("class")
+    item.click()
+    assert lines.count() == shown and "off" not in item.get_attribute("class")
+
+
 def test_sweep_page_shows_best_trial_and_importance(page: Any, demo: dict[str, Any]) -> None:
     parent = demo["parent"]
     page.goto(f"/runs/{parent.info.run_id}/sweep")
