@@ -37,7 +37,7 @@ from ..auth.access import (
     on_runs,
 )
 from ..auth.routes_guard import guarded
-from . import actions, data, model_pages, pages
+from . import actions, data, downloads, model_pages, pages
 from .artifact_views import ARTIFACT_CSP, LocalCopy, media_type, run_models
 from .rendering import page_handler
 
@@ -104,6 +104,9 @@ def routes() -> list[Any]:
         ("/runs/{run_id}/sweep", pages.sweep_page, read_run),
         ("/runs/{run_id}/artifact", raw_artifact, read_run),
         ("/compare", pages.compare_page, compared),
+        # MLflow's download routes (its web UI's): a file as an attachment
+        ("/get-artifact", downloads.run_artifact, on_run(READ, "run_uuid", on_run(READ, "run_id"))),
+        ("/model-versions/get-artifact", downloads.model_version_artifact, on_model(READ)),
         ("/models", model_pages.models_page, ANY_USER),  # lists only what the user may read
         ("/models/{name}/versions/{version}", model_pages.version_page, on_model(READ)),
         ("/models/{name}", model_pages.model_page, on_model(READ)),

@@ -119,6 +119,20 @@ class LocalCopy:
         repo, inner, _ = _locate(run, self.rel, models)
         if not inner:
             raise ResourceNotFoundError(f"Artifact path {path!r} names a logged model's folder, not a file")
+        self._fetch(repo, inner, path, f"run {run.info.run_id}")
+
+    @classmethod
+    def in_folder(cls, uri: str, path: str, owner: str) -> "LocalCopy":
+        """The file ``path`` under the artifact folder ``uri`` (``owner`` names it in errors: a
+        registered version's files, say)."""
+        copy = cls.__new__(cls)
+        copy.rel = normalize_artifact_path(path)
+        if not copy.rel:
+            raise ResourceNotFoundError(f"Artifact path {path!r} names the folder of {owner}, not a file")
+        copy._fetch(get_artifact_repository(uri), copy.rel, path, owner)
+        return copy
+
+    def _fetch(self, repo: Any, inner: str, path: str, owner: str) -> None:
         self._tmp: Optional[str] = None
         if isinstance(repo, LocalArtifactRepository):
             _, local = repo._local(inner)  # the repository's own escape checks
@@ -128,7 +142,7 @@ class LocalCopy:
             repo._download_file(inner, local)
         if not os.path.isfile(local):
             self.cleanup()
-            raise ResourceNotFoundError(f"Artifact {path!r} of run {run.info.run_id} does not exist (or is a folder)")
+            raise ResourceNotFoundError(f"Artifact {path!r} of {owner} does not exist (or is a folder)")
         self.local = local
 
     def cleanup(self) -> None:
