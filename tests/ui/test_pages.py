@@ -7,7 +7,6 @@ clear ``page.problems`` after checking what the user sees.
 
 from __future__ import annotations
 
-import re
 import urllib.request
 from typing import Any
 
