@@ -8,7 +8,6 @@ run ids inside values become the run's position in the tree, metric values are r
     python dump_store.py sqlite:///store.db > dump.json
 """
 import json
-import os
 import re
 import sys
 

@@ -4,7 +4,6 @@ client sent a request token, as mltrail's ``store.rest`` does on every create.""
 from __future__ import annotations
 
 import httpx
-import pytest
 
 import mltrail
 from mltrail.entities import ViewType

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 from sklearn import metrics as skm
 from sklearn.model_selection import GridSearchCV
