@@ -14,7 +14,7 @@ from typing import Optional
 
 from starlette.responses import JSONResponse
 
-from ..exceptions import _HTTP_STATUS
+from ..exceptions import ERROR_CODE_TO_HTTP_STATUS
 
 MALFORMED_REQUEST = "MALFORMED_REQUEST"
 ENDPOINT_NOT_FOUND = "ENDPOINT_NOT_FOUND"
@@ -22,17 +22,7 @@ ENDPOINT_NOT_FOUND = "ENDPOINT_NOT_FOUND"
 #: MLflow's status per code (``mlflow.exceptions.ERROR_CODE_TO_HTTP_STATUS``), except that
 #: INVALID_STATE is a 400 here: it answers a client's request about a deleted object, which a
 #: client must not retry (MLflow's client retries 500s).
-HTTP_STATUS: dict[str, int] = {
-    **_HTTP_STATUS,
-    "INVALID_STATE": 400,
-    MALFORMED_REQUEST: 400,
-    ENDPOINT_NOT_FOUND: 404,
-    "PERMISSION_DENIED": 403,
-    "UNAUTHENTICATED": 401,
-    "REQUEST_LIMIT_EXCEEDED": 429,
-    "RESOURCE_CONFLICT": 409,
-    "NOT_IMPLEMENTED": 501,
-}
+HTTP_STATUS: dict[str, int] = {**ERROR_CODE_TO_HTTP_STATUS, "INVALID_STATE": 400, MALFORMED_REQUEST: 400}
 
 
 def error_response(code: str, message: str, status: Optional[int] = None, headers: Optional[dict] = None) -> JSONResponse:
