@@ -98,3 +98,37 @@ def test_the_strict_readers_of_stores_and_servers(monkeypatch):
     monkeypatch.setenv(MAX_BODY_ENV, "0.5")
     with pytest.raises(InvalidParameterError, match=f"{MAX_BODY_ENV}='0.5' is invalid: it must be a positive whole"):
         max_body_bytes()
+
+
+def test_the_http_client_reads_mltrail_then_mlflow_names_and_refuses_a_bad_value(monkeypatch):
+    from mltrail._http import HttpClient
+
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "7")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.delenv("MLTRAIL_HTTP_REQUEST_TIMEOUT", raising=False)
+    client = HttpClient("http://127.0.0.1:9")
+    assert (client.timeout, client.max_retries) == (7.0, 0)
+    monkeypatch.setenv("MLTRAIL_HTTP_REQUEST_TIMEOUT", "3")  # mltrail's name wins
+    assert HttpClient("http://127.0.0.1:9").timeout == 3.0
+    for bad in ("-1", "nan", "inf", "soon"):
+        monkeypatch.setenv("MLTRAIL_HTTP_REQUEST_TIMEOUT", bad)
+        with pytest.raises(InvalidParameterError,
+                           match=f"MLTRAIL_HTTP_REQUEST_TIMEOUT='{bad}' is invalid: it must be a finite number >= 0"):
+            HttpClient("http://127.0.0.1:9")
+
+
+def test_the_s3_settings_are_refused_naming_the_rule(monkeypatch):
+    from mltrail.artifacts.s3 import MIN_CHUNK, multipart_chunk_size
+    from mltrail.artifacts.s3_client import s3_client
+
+    monkeypatch.setenv("MLTRAIL_S3_MULTIPART_CHUNK_SIZE", str(MIN_CHUNK))
+    assert multipart_chunk_size() == MIN_CHUNK
+    monkeypatch.setenv("MLTRAIL_S3_MULTIPART_CHUNK_SIZE", str(MIN_CHUNK - 1))
+    with pytest.raises(InvalidParameterError, match=f"it must be a whole number of bytes >= {MIN_CHUNK}$"):
+        multipart_chunk_size()
+    for name, bad, rule in [("MLTRAIL_S3_READ_TIMEOUT", "inf", "a positive finite number"),
+                            ("MLTRAIL_S3_MAX_ATTEMPTS", "2.5", "a positive whole number")]:
+        monkeypatch.setenv(name, bad)
+        with pytest.raises(InvalidParameterError, match=f"{name}='{bad}' is invalid: it must be {rule}$"):
+            s3_client()
+        monkeypatch.delenv(name)

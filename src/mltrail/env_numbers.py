@@ -57,7 +57,7 @@ class NumberRule:
         words = ["a", "positive" if self.positive else "", "whole" if self.whole else "finite", "number"]
         text = " ".join(w for w in words if w) + (f" of {self.unit}" if self.unit else "")
         if self.minimum is not None:
-            text += f" >= {self.minimum:g}"
+            text += f" >= {int(self.minimum) if float(self.minimum).is_integer() else self.minimum}"
         return text + (f" ({self.note})" if self.note else "")
 
     def accepts(self, value: object) -> bool:
