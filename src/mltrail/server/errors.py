@@ -10,11 +10,13 @@ the stock MLflow client branches on the code (``RESOURCE_DOES_NOT_EXIST`` makes
 from __future__ import annotations
 
 import errno
-from typing import Optional
+import functools
+from typing import Awaitable, Callable, Optional
 
-from starlette.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
-from ..exceptions import ERROR_CODE_TO_HTTP_STATUS
+from ..exceptions import ERROR_CODE_TO_HTTP_STATUS, MltrailError
 
 MALFORMED_REQUEST = "MALFORMED_REQUEST"
 ENDPOINT_NOT_FOUND = "ENDPOINT_NOT_FOUND"
@@ -52,3 +54,25 @@ def storage_error(exc: BaseException) -> Optional[JSONResponse]:
     if not isinstance(exc, OSError) or exc.errno not in _STORAGE_ERRNOS:
         return None
     return error_response("INSUFFICIENT_STORAGE", f"The server could not store the artifact: {exc.strerror}", 507)
+
+
+def answering_errors(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap an artifact endpoint: an MltrailError becomes its error body, the destination refusing a
+    write a 507 (:func:`storage_error`); anything else propagates (a 500).
+
+    >>> Route(PREFIX + "/{artifact_path:path}", answering_errors(artifact), methods=["GET", "PUT"])
+    """
+
+    @functools.wraps(handler)
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except MltrailError as exc:
+            return error_response(exc.error_code, exc.message)
+        except OSError as exc:
+            answer = storage_error(exc)
+            if answer is None:
+                raise
+            return answer
+
+    return endpoint
