@@ -1,4 +1,5 @@
-"""Import structure of src/ and integrations/: no import cycles, and integrations use public names only.
+"""Import structure of src/ and integrations/: no import cycles, integrations use public mltrail names
+only, and a private name (``_x``) is used only inside the module or package that holds it.
 
 Imports are read from the source with :mod:`ast`, not by importing anything.
 *Every* import statement counts: module level, inside functions (a deferred
