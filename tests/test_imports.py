@@ -1,4 +1,5 @@
-"""Import structure of src/ and integrations/: no import cycles, and integrations use public names only.
+"""Import structure of src/ and integrations/: no import cycles, integrations use public mltrail names
+only, and a private name (``_x``) is used only inside the module or package that holds it.
 
 Imports are read from the source with :mod:`ast`, not by importing anything.
 *Every* import statement counts: module level, inside functions (a deferred
@@ -152,3 +153,84 @@ def test_integrations_use_only_public_mltrail_names(plugin):
     """DESIGN.md: an integration uses mltrail's public API only (no ``mltrail.<..>._x`` module, no ``_name``)."""
     found = [use for path in sorted((ROOT / "integrations" / plugin).rglob("*.py")) for use in _private_uses(path)]
     assert found == [], "private mltrail names used by an integration:\n" + "\n".join(found)
+
+
+def private_holder(name: str) -> Optional[str]:
+    """The module or package a dotted name is private to: the part before its first ``_x`` component.
+
+    ``mltrail.fluent._state.client_for`` -> ``mltrail.fluent``; ``mltrail.exceptions._HTTP_STATUS`` ->
+    ``mltrail.exceptions``; ``mltrail._system_tags`` -> ``mltrail``; a public name -> None.
+    """
+    parts = name.split(".")
+    for i, part in enumerate(parts):
+        if part.startswith("_") and not part.startswith("__"):
+            return ".".join(parts[:i])
+    return None
+
+
+def _uses(module: str, path: Path, is_package: bool) -> Iterator[tuple[int, str]]:
+    """(line, dotted name) of every project name ``module`` imports or reaches as ``alias._x``."""
+    tree = ast.parse(path.read_text(), str(path))
+    aliases: dict[str, str] = {}  # local name -> the project module it is bound to
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias, (base, name) in zip(node.names, _imported(module, is_package, node)):
+                full = f"{base}.{name}" if name else base
+                if _project_module(full.split(".")[0]) is None:
+                    continue
+                yield node.lineno, full
+                if full in MODULES:
+                    local = alias.asname or (alias.name if name else alias.name.split(".")[0])
+                    aliases[local] = full if (name or alias.asname) else local
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            chain, inner = [node.attr], node.value
+            while isinstance(inner, ast.Attribute):
+                chain.append(inner.attr)
+                inner = inner.value
+            if isinstance(inner, ast.Name) and inner.id in aliases:
+                yield node.lineno, ".".join([aliases[inner.id], *reversed(chain)])
+
+
+def private_name_uses() -> list[str]:
+    """Every use of a private name from outside the module or package that holds it, as ``file:line: a -> b``."""
+    found = []
+    for module, (path, is_package) in MODULES.items():
+        for line, name in _uses(module, path, is_package):
+            holder = private_holder(name)
+            if holder is not None and module != holder and not module.startswith(holder + "."):
+                found.append(f"{path.relative_to(ROOT)}:{line}: {module} -> {name}")
+    return sorted(set(found))
+
+
+#: Known uses still to fix, each with where it is fixed. Nothing else may be added here.
+PRIVATE_USES_BEING_FIXED = {
+    # fixed on branch mut-autolog (the autologging owner's): the lead removes this entry at merge
+    "mltrail.autologging._calls -> mltrail.fluent._state",
+}
+
+
+def test_the_private_name_rule_reads_holders_and_aliases(tmp_path):
+    assert private_holder("mltrail.fluent._state.client_for") == "mltrail.fluent"
+    assert private_holder("mltrail.exceptions._HTTP_STATUS") == "mltrail.exceptions"
+    assert private_holder("mltrail._system_tags") == "mltrail"
+    assert private_holder("mltrail.fluent.__init__") is None and private_holder("mltrail.client.Client") is None
+    source = tmp_path / "m.py"
+    source.write_text("from mltrail import fluent as f\nimport mltrail.client\nf._state.x\nmltrail.client._values\n")
+    uses = set(_uses("mltrail.server.m", source, False))
+    assert (3, "mltrail.fluent._state") in uses and (4, "mltrail.client._values") in uses
+
+
+def test_private_names_are_used_only_inside_the_module_or_package_that_holds_them():
+    """DESIGN.md ("Style to follow"): across packages, only public names. ``mltrail.fluent._state`` is
+    for ``mltrail.fluent``'s modules, ``mltrail.exceptions._HTTP_STATUS`` for ``mltrail.exceptions``,
+    ``mltrail._system_tags`` for every mltrail module. Tests are not checked."""
+    found = private_name_uses()
+    assert len(MODULES) > 150  # the whole tree was read
+    unexpected = [
+        use for use in found
+        if not any(f"{use.split(': ', 1)[1]}.".startswith(f"{known}.") for known in PRIVATE_USES_BEING_FIXED)
+    ]
+    assert unexpected == [], "private names used outside their holder (give them a public home):\n" + "\n".join(
+        unexpected
+    )

@@ -19,6 +19,7 @@ import zipfile
 from typing import Any, Optional, Sequence, Union
 
 from mltrail.exceptions import InvalidParameterError
+from mltrail.fluent import model_log_target
 from mltrail.models.environment import installed_version
 from mltrail.models.loading import open_model
 from mltrail.models.model import Model
@@ -275,7 +276,7 @@ def log_model(
         )
 
     return log_model_folder(
-        path, save, registered_model_name=registered_model_name, run_id=run_id,
+        path, save, model_log_target, registered_model_name=registered_model_name, run_id=run_id,
         params=params, tags=tags, model_type=model_type, step=step, model_id=model_id,
     )
 

@@ -11,8 +11,7 @@ Names load lazily so that ``import mltrail.xgboost`` stays cheap.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mltrail.lazy_names import lazy_getattr
 
 _LAZY = {
     # flavor: save/log/load (module _flavor)
@@ -30,13 +29,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = list(_LAZY)

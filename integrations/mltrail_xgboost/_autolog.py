@@ -38,80 +38,26 @@ with its params and the rounds that finished.
 from __future__ import annotations
 
 import contextvars
-import json
 import sys
 import time
 from typing import Any, Optional
 
 import wrapt
 
-from mltrail.autologging import (
-    AutologCall,
-    Integration,
-    current_call,
-    in_autologged_call,
-    log_model_per_policy,
-)
-from mltrail.exceptions import InvalidParameterError
+from mltrail.autologging import AutologCall, Integration, current_call, in_autologged_call
 
-from ._datasets import log_training_datasets
-from ._examples import INPUT_DTYPE_ATTR
-from ._figures import importance_render, wait_for_figures
+from ._examples import remember_input_dtypes
+from ._figures import wait_for_figures
+from ._post_training import check_importance_types, log_training
+from ._tracked_training import RECORD_ATTR, TrackedTraining, buffer_metrics
 from ._training_record import TrainingRecord, train_arguments
 
 __all__ = ["XGBoostIntegration", "autolog", "integration", "wait_for_figures"]
 
-_RECORD_ATTR = "_mltrail_training"
 _SKLEARN_CLASSES = ("XGBModel", "XGBClassifier", "XGBRegressor", "XGBRanker", "XGBRFClassifier", "XGBRFRegressor")
 #: The (args, kwargs) of the ``xgboost.train`` call running in this context (set by its patch,
 #: also when that call is inside another autologged call such as the sklearn API's ``fit``).
 _train_call: contextvars.ContextVar[Optional[tuple]] = contextvars.ContextVar("mltrail_xgboost_train", default=None)
-#: What ``Booster.get_score(importance_type=...)`` accepts.
-IMPORTANCE_TYPES = ("weight", "gain", "cover", "total_gain", "total_cover")
-
-
-def _importance_types(value: Any) -> tuple[str, ...]:
-    """``importance_types`` as a tuple ("gain" -> ("gain",)); an unknown type raises InvalidParameterError."""
-    types = (value,) if isinstance(value, str) else tuple(value or ())
-    unknown = [t for t in types if t not in IMPORTANCE_TYPES]
-    if unknown:
-        raise InvalidParameterError(
-            f"importance_types={value!r}: {', '.join(map(repr, unknown))} is not an xgboost importance type "
-            f"(expected some of {', '.join(IMPORTANCE_TYPES)})"
-        )
-    return types
-
-
-class _Training:
-    """One training seen through its CallbackContainer."""
-
-    __slots__ = ("record", "call", "dtrain", "evals", "container", "flush_every", "flush_at", "flushed_rounds",
-                 "rows", "finished", "booster")
-
-    def __init__(
-        self, record: TrainingRecord, call: Optional[AutologCall], dtrain: Any, container: Any, flush_every: float
-    ) -> None:
-        self.record = record
-        self.call = call
-        self.dtrain = dtrain
-        #: the ``evals`` list given to ``xgboost.train`` ((DMatrix, name) pairs)
-        self.evals: Any = None
-        self.container = container
-        self.flush_every = flush_every
-        self.flush_at = time.monotonic() + flush_every
-        self.flushed_rounds = 0
-        self.rows: Optional[list] = None  # metric rows not yet buffered, set when training ends
-        self.finished = False
-        #: the booster being trained, while a training reached through an early-bound name runs
-        self.booster: Any = None
-
-    def remaining_rows(self, booster: Any = None) -> list:
-        """Metric rows not flushed yet (with early-stopping results once ``booster`` is known)."""
-        if self.rows is None:
-            self.rows = self.record.metrics(self.container.history, booster, since=self.flushed_rounds)
-        return self.rows
-
-
 class XGBoostIntegration(Integration):
     """Patches xgboost's CallbackContainer, ``xgboost.train`` and the sklearn-API ``fit`` methods."""
 
@@ -130,7 +76,7 @@ class XGBoostIntegration(Integration):
 
     def configure(self, config: Any, explicit: bool) -> None:
         if "importance_types" in config:  # mltrail.autolog(importance_types="gain") arrives here unchecked too
-            config = {**config, "importance_types": _importance_types(config["importance_types"])}
+            config = {**config, "importance_types": check_importance_types(config["importance_types"])}
         super().configure(config, explicit)
 
     # -- patching ---------------------------------------------------------------------
@@ -149,7 +95,7 @@ class XGBoostIntegration(Integration):
         ):
             self.replace(container, attribute, wrapt.FunctionWrapper(vars(container)[attribute], wrapper))
         self.wrap_plain(core.Booster, "update", self._booster_update)
-        self.wrap_plain(core.DMatrix, "__init__", _dmatrix_init)
+        self.wrap_plain(core.DMatrix, "__init__", remember_input_dtypes)
         train_wrapper = self._train_wrapper()
         self.wrap_plain(training, "train", train_wrapper)
         for module in (xgboost, sklearn):  # names bound with ``from .training import train``
@@ -176,10 +122,10 @@ class XGBoostIntegration(Integration):
     # -- hooks for wrapped entry points (a run exists from the start) -------------------
     def _log_train(self, call: AutologCall) -> None:
         booster = self._call_framework(call)
-        training: Optional[_Training] = call.notes.get("training")
+        training: Optional[TrackedTraining] = call.notes.get("training")
         if training is None:
             return
-        self._log_training(call, training, booster, booster, example=None)
+        log_training(call, training, booster, booster, None, self._config.importance_types)
 
     @staticmethod
     def _call_framework(call: AutologCall) -> Any:
@@ -187,22 +133,22 @@ class XGBoostIntegration(Integration):
         try:
             return call.call_original()
         except BaseException:
-            training: Optional[_Training] = call.notes.get("training")
+            training: Optional[TrackedTraining] = call.notes.get("training")
             if training is not None:
                 call.safely("log the params", lambda: call.log_params(training.record.params()))
-                call.safely("log the metrics", lambda: _buffer_metrics(call, training.remaining_rows()))
+                call.safely("log the metrics", lambda: buffer_metrics(call, training.remaining_rows()))
             raise
 
     def _log_fit(self, call: AutologCall) -> None:
         estimator = call.instance
         call.safely("tag the estimator", self._tag_estimator, call, estimator)
         self._call_framework(call)
-        training: Optional[_Training] = call.notes.get("training")
+        training: Optional[TrackedTraining] = call.notes.get("training")
         if training is None:
             return
         booster = call.safely("read the booster", estimator.get_booster)
         X = call.args[0] if call.args else call.kwargs.get("X")
-        self._log_training(call, training, booster, estimator, example=X)
+        log_training(call, training, booster, estimator, X, self._config.importance_types)
 
     @staticmethod
     def _tag_estimator(call: AutologCall, estimator: Any) -> None:
@@ -233,11 +179,11 @@ class XGBoostIntegration(Integration):
                 names = _train_parameters(train)
                 arguments = train_arguments(train, (), {k: frame_locals[k] for k in names if k in frame_locals})
             record = TrainingRecord.from_train_call(arguments)
-            training = _Training(
+            training = TrackedTraining(
                 record, call, frame_locals.get("dtrain"), instance, float(config.metrics_flush_seconds)
             )
             training.evals = frame_locals.get("evals")
-            setattr(instance, _RECORD_ATTR, training)
+            setattr(instance, RECORD_ATTR, training)
             if call is not None:
                 call.notes["training"] = training
         except Exception as exc:  # never break training
@@ -255,11 +201,11 @@ class XGBoostIntegration(Integration):
 
     def _container_before_training(self, wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> Any:
         model = wrapped(*args, **kwargs)
-        training = instance.__dict__.get(_RECORD_ATTR)
+        training = instance.__dict__.get(RECORD_ATTR)
         if training is not None and training.call is None:
             # an early-bound train has no run yet: let Booster.update find the training if it raises
             try:
-                vars(model)[_RECORD_ATTR] = training
+                vars(model)[RECORD_ATTR] = training
                 training.booster = model
             except TypeError:
                 pass
@@ -269,14 +215,14 @@ class XGBoostIntegration(Integration):
         try:
             return wrapped(*args, **kwargs)
         except BaseException as exc:
-            training = getattr(instance, "__dict__", {}).get(_RECORD_ATTR)
+            training = getattr(instance, "__dict__", {}).get(RECORD_ATTR)
             if training is not None:
                 self._log_failed_training(training, exc)
             raise
 
     def _container_after_iteration(self, wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> bool:
         # per boosting round: one dict lookup and one append when tracked, one lookup when not
-        training = instance.__dict__.get(_RECORD_ATTR)
+        training = instance.__dict__.get(RECORD_ATTR)
         try:
             stop = wrapped(*args, **kwargs)
         except BaseException as exc:  # a user callback raised
@@ -293,12 +239,12 @@ class XGBoostIntegration(Integration):
                 self._flush_rounds(training, instance.history)
         return stop
 
-    def _flush_rounds(self, training: _Training, history: Any) -> None:
+    def _flush_rounds(self, training: TrackedTraining, history: Any) -> None:
         call = training.call
         try:
             rows = training.record.metrics(history, since=training.flushed_rounds)
             training.flushed_rounds = len(training.record.timestamps)
-            _buffer_metrics(call, rows)
+            buffer_metrics(call, rows)
             call.flush()
         except Exception as exc:
             call.note_failure("write per-iteration metrics", exc)
@@ -306,11 +252,11 @@ class XGBoostIntegration(Integration):
 
     def _container_after_training(self, wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> Any:
         model = wrapped(*args, **kwargs)
-        training = getattr(instance, _RECORD_ATTR, None)
+        training = getattr(instance, RECORD_ATTR, None)
         if training is None or training.finished:
             return model
         training.finished = True
-        _detach(training)
+        training.detach()
         try:
             training.remaining_rows(model)
         except Exception as exc:
@@ -327,7 +273,7 @@ class XGBoostIntegration(Integration):
                 self.warn(f"could not log an xgboost training: {exc!r}")
         return model
 
-    def _log_failed_training(self, training: _Training, exc: BaseException) -> None:
+    def _log_failed_training(self, training: TrackedTraining, exc: BaseException) -> None:
         """A training reached through an early-bound name raised: log it in a FAILED run (or the active run).
 
         The exception itself is the user's: it propagates unchanged, traceback included.
@@ -335,7 +281,7 @@ class XGBoostIntegration(Integration):
         if training.finished or training.call is not None:
             return  # a wrapped call ends its own run FAILED
         training.finished = True
-        _detach(training)
+        training.detach()
         traceback = exc.__traceback__
 
         def fail() -> None:
@@ -343,7 +289,7 @@ class XGBoostIntegration(Integration):
 
         def log(call: AutologCall) -> None:
             call.safely("log the params", lambda: call.log_params(training.record.params()))
-            call.safely("log the metrics", lambda: _buffer_metrics(call, training.remaining_rows()))
+            call.safely("log the metrics", lambda: buffer_metrics(call, training.remaining_rows()))
             call.call_original()
 
         try:
@@ -354,97 +300,9 @@ class XGBoostIntegration(Integration):
         finally:
             exc.__traceback__ = traceback
 
-    def _log_unwrapped(self, call: AutologCall, training: _Training) -> None:
+    def _log_unwrapped(self, call: AutologCall, training: TrackedTraining) -> None:
         booster = call.call_original()
-        self._log_training(call, training, booster, booster, example=None)
-
-    # -- what every training logs --------------------------------------------------------
-    def _log_training(self, call: AutologCall, training: _Training, booster: Any, model: Any, example: Any) -> None:
-        record = training.record
-        call.log_params(record.params())
-        call.safely("log the metrics", lambda: _buffer_metrics(call, training.remaining_rows(booster)))
-        if call.config.log_datasets:
-            call.safely("describe the training data", log_training_datasets, call, training.dtrain, training.evals)
-        if booster is None:
-            return
-        if not call.skips_figures:
-            call.safely("log booster_config.json", self._log_booster_config, call, booster)
-        for importance_type in self._config.importance_types or ():
-            call.safely(
-                f"log {importance_type} feature importance", self._log_importance, call, booster, importance_type
-            )
-        if call.config.log_models:
-            self._log_model(call, model, booster, training.dtrain, example)
-
-    @staticmethod
-    def _log_booster_config(call: AutologCall, booster: Any) -> None:
-        """The booster's full configuration (every effective parameter), as xgboost's ``save_config`` gives it."""
-        config = json.dumps(json.loads(booster.save_config()), indent=2)
-        repository = _active_run_repository(call.run_id)
-        if repository is not None:
-            repository.log_bytes(config.encode("utf-8"), "booster_config.json")
-        else:
-            call.client.log_text(call.run_id, config, "booster_config.json")
-
-    def _log_importance(self, call: AutologCall, booster: Any, importance_type: str) -> None:
-        scores = booster.get_score(importance_type=importance_type)
-        name = f"feature_importance_{importance_type}.json"
-        repository = _active_run_repository(call.run_id)
-        if repository is not None:
-            repository.log_bytes(json.dumps(scores, indent=2).encode("utf-8"), name)
-        else:
-            call.client.log_dict(call.run_id, scores, name)
-        render = importance_render(scores, importance_type) if not call.skips_figures else None
-        if render is not None:
-            call.log_artifacts_later(f"draw the {importance_type} importance plot", render)
-
-    def _log_model(self, call: AutologCall, model: Any, booster: Any, dtrain: Any, example: Any) -> None:
-        from . import _flavor
-        from ._examples import dmatrix_signature, example_rows, signature_for
-
-        config = call.config
-        input_example = None
-        signature: Any = False
-        if example is not None:  # the sklearn API: the training data itself
-            rows = call.safely("take an input example", example_rows, example, None)
-            if rows is not None and config.log_model_signatures:
-                signature = call.safely("infer the model signature", signature_for, model, booster, rows)
-        else:  # xgboost.train: a DMatrix
-            rows = None
-            if config.log_input_examples and dtrain is not None:
-                rows = call.safely("take an input example", example_rows, None, dtrain)
-            if config.log_model_signatures and dtrain is not None:
-                signature = call.safely("infer the model signature", dmatrix_signature, dtrain, booster)
-        if config.log_input_examples:
-            input_example = rows
-        if signature is None:
-            signature = False
-        run_id = call.run_id
-        registered = config.registered_model_name
-
-        def log() -> Any:
-            from mltrail import fluent
-
-            # the active run's info is at hand: naming it would make the models layer read it again
-            target = None if fluent.active_run_id() == run_id else run_id
-            return _flavor.log_model(
-                model, name="model", signature=signature, input_example=input_example,
-                registered_model_name=registered, run_id=target, params=call.pending_params,
-            )
-
-        log_model_per_policy(call, log)
-
-
-def _active_run_repository(run_id: Optional[str]) -> Any:
-    """The artifact repository of ``run_id`` when it is the active run (no store read), else None."""
-    from mltrail import fluent
-
-    active = fluent.active_run()
-    if active is None or active.info.run_id != run_id:
-        return None
-    from mltrail.artifacts import get_artifact_repository
-
-    return get_artifact_repository(active.info.artifact_uri)
+        log_training(call, training, booster, booster, None, self._config.importance_types)
 
 
 _parameters_cache: dict[Any, tuple[str, ...]] = {}
@@ -464,35 +322,6 @@ def _train_parameters(train: Any) -> tuple[str, ...]:
 
         names = _parameters_cache[train] = tuple(inspect.signature(train).parameters)
     return names
-
-
-def _dmatrix_init(wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> None:
-    """``DMatrix.__init__``'s patch: remember the input's dtype(s) for the model signature (no copy)."""
-    wrapped(*args, **kwargs)
-    try:
-        data = args[0] if args else kwargs.get("data")
-        dtype = getattr(data, "dtype", None)
-        if dtype is not None and getattr(data, "ndim", 0) == 2:
-            vars(instance)[INPUT_DTYPE_ATTR] = str(dtype)
-        elif hasattr(data, "dtypes") and hasattr(data, "columns"):
-            vars(instance)[INPUT_DTYPE_ATTR] = [str(t) for t in data.dtypes]
-    except Exception:  # never break DMatrix construction
-        pass
-
-
-def _detach(training: _Training) -> None:
-    """Forget the booster of a training that ended (it goes back to the user without our attribute)."""
-    booster, training.booster = training.booster, None
-    if booster is not None:
-        vars(booster).pop(_RECORD_ATTR, None)
-
-
-def _buffer_metrics(call: AutologCall, rows: list) -> None:
-    by_step: dict[tuple[int, int], dict[str, float]] = {}
-    for key, value, timestamp, step in rows:
-        by_step.setdefault((step, timestamp), {})[key] = value
-    for (step, timestamp), metrics in by_step.items():
-        call.log_metrics(metrics, step=step, timestamp=timestamp)
 
 
 integration = XGBoostIntegration()

@@ -23,6 +23,20 @@ INPUT_DTYPE_ATTR = "_mltrail_input_dtypes"
 _COLUMN_TYPES = {"float64": "double", "float32": "float", "int64": "long", "int32": "integer", "bool": "boolean"}
 
 
+
+def remember_input_dtypes(wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> None:
+    """``DMatrix.__init__``'s patch: remember the input's dtype(s) for the model signature (no copy)."""
+    wrapped(*args, **kwargs)
+    try:
+        data = args[0] if args else kwargs.get("data")
+        dtype = getattr(data, "dtype", None)
+        if dtype is not None and getattr(data, "ndim", 0) == 2:
+            vars(instance)[INPUT_DTYPE_ATTR] = str(dtype)
+        elif hasattr(data, "dtypes") and hasattr(data, "columns"):
+            vars(instance)[INPUT_DTYPE_ATTR] = [str(t) for t in data.dtypes]
+    except Exception:  # never break DMatrix construction
+        pass
+
 def _dmatrix_rows(dmatrix: Any, n: int) -> Any:
     import numpy as np
 

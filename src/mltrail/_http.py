@@ -34,6 +34,7 @@ import threading
 import time
 from typing import Any, Iterator, Optional
 
+from .env_numbers import NumberRule, env_number
 from .exceptions import (
     InvalidParameterError,
     InvalidStateError,
@@ -98,16 +99,10 @@ def authorization_header() -> Optional[str]:
 
 
 def _setting(name: str, default: float) -> float:
+    """``MLTRAIL_<name>``, else ``MLFLOW_<name>``, else ``default``: a finite number >= 0."""
     for prefix in ("MLTRAIL_", "MLFLOW_"):
-        raw = os.environ.get(prefix + name)
-        if raw:
-            try:
-                value = float(raw)
-            except ValueError:
-                raise InvalidParameterError(f"Invalid {prefix + name}={raw!r}: must be a number") from None
-            if value < 0:
-                raise InvalidParameterError(f"Invalid {prefix + name}={raw!r}: must not be negative")
-            return value
+        if os.environ.get(prefix + name, "").strip():
+            return env_number(prefix + name, default, NumberRule(minimum=0), strict=True)
     return default
 
 

@@ -23,8 +23,9 @@ INVALID_STATE = "INVALID_STATE"
 BAD_REQUEST = "BAD_REQUEST"
 TEMPORARILY_UNAVAILABLE = "TEMPORARILY_UNAVAILABLE"
 
-#: HTTP status per error code, as MLflow's server answers them (``mlflow.exceptions``).
-_HTTP_STATUS = {
+#: HTTP status per error code, as MLflow's server answers them (MLflow's name and table,
+#: ``mlflow.exceptions.ERROR_CODE_TO_HTTP_STATUS``); the server starts from it.
+ERROR_CODE_TO_HTTP_STATUS: dict[str, int] = {
     INTERNAL_ERROR: 500,
     INVALID_STATE: 500,
     "DATA_LOSS": 500,
@@ -55,7 +56,7 @@ def http_status_for(error_code: str) -> int:
     >>> http_status_for("RESOURCE_DOES_NOT_EXIST"), http_status_for("INVALID_STATE")
     (404, 500)
     """
-    return _HTTP_STATUS.get(error_code, 500)
+    return ERROR_CODE_TO_HTTP_STATUS.get(error_code, 500)
 
 
 class MltrailError(Exception):
@@ -176,5 +177,6 @@ __all__ = [
     "INVALID_STATE",
     "BAD_REQUEST",
     "TEMPORARILY_UNAVAILABLE",
+    "ERROR_CODE_TO_HTTP_STATUS",
     "http_status_for",
 ]

@@ -19,7 +19,7 @@ import pytest
 
 import mltrail
 from mltrail.client import RunOperations
-from mltrail.client._async_logging import MAX_METRICS_PER_BATCH
+from mltrail.client.async_logging import MAX_METRICS_PER_BATCH
 from mltrail.exceptions import MltrailError
 
 from .conftest import reset_fluent_state

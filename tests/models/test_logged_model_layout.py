@@ -10,7 +10,7 @@ import pytest
 import mltrail
 from mltrail import MlflowClient
 from mltrail.entities import LoggedModelStatus
-from mltrail.exceptions import InvalidParameterError, ResourceNotFoundError
+from mltrail.exceptions import InvalidParameterError, InvalidStateError, ResourceNotFoundError
 
 
 def test_log_model_in_a_run_creates_a_logged_model_outside_the_run_artifacts(tracking, pipeline, iris_like):
@@ -45,6 +45,24 @@ def test_log_model_outside_a_run_starts_no_run(tracking, pipeline):
     assert mltrail.search_runs([experiment_id], output_format="list") == []
     model = mltrail.get_logged_model(info.model_id)
     assert model.source_run_id is None and model.experiment_id == experiment_id and info.run_id is None
+
+
+def test_log_model_to_a_run_id_uses_that_run_not_the_active_one_and_refuses_a_deleted_run(tracking, pipeline):
+    client = MlflowClient()
+    other_experiment = client.create_experiment("other")
+    target = client.create_run(other_experiment).info.run_id
+    deleted = client.create_run(other_experiment).info.run_id
+    client.delete_run(deleted)
+    mltrail.set_experiment("active")
+    with mltrail.start_run() as active:
+        info = mltrail.sklearn.log_model(pipeline, name="model", run_id=target)
+        with pytest.raises(InvalidStateError, match=f"run {deleted!r}: the run is deleted"):
+            mltrail.sklearn.log_model(pipeline, name="refused", run_id=deleted)
+    model = mltrail.get_logged_model(info.model_id)
+    assert (model.source_run_id, model.experiment_id) == (target, other_experiment) and info.run_id == target
+    assert client.get_run(active.info.run_id).outputs.model_outputs == []
+    assert [m.name for m in mltrail.search_logged_models([other_experiment], output_format="list")] == ["model"]
+    assert mltrail.last_logged_model().model_id == info.model_id
 
 
 def test_artifact_path_is_a_deprecated_alias_of_name(tracking, pipeline):

@@ -81,6 +81,24 @@ def test_a_plain_function_is_accepted_as_python_model(tracking):
     assert model.metadata.get_input_schema().input_names() == ["x"]
 
 
+def test_an_input_example_of_columns_is_read_as_the_predict_input_would_be(tmp_path):
+    """A dict of columns (Series, lists or one scalar) is the same table as an example and as model input."""
+    from mltrail.models.schema_enforcement import to_dataframe
+
+    def double(model_input):
+        return model_input * 2
+
+    example = {"x": pd.Series([1.0, 2.0, 3.0]), "y": [4.0, 5.0, 6.0]}
+    path = str(tmp_path / "m")
+    mltrail.pyfunc.save_model(path, python_model=double, input_example=example)
+    saved = mltrail.models.Model.load(path).load_input_example(path)
+    assert saved.to_dict("records") == to_dataframe(example).to_dict("records") == [
+        {"x": 1.0, "y": 4.0}, {"x": 2.0, "y": 5.0}, {"x": 3.0, "y": 6.0}]
+    path = str(tmp_path / "one-row")
+    mltrail.pyfunc.save_model(path, python_model=double, input_example={"x": 1.5, "y": [2.5]})
+    assert mltrail.models.Model.load(path).load_input_example(path).to_dict("records") == [{"x": 1.5, "y": 2.5}]
+
+
 def test_type_hinted_predict_gives_the_signature_and_checks_input(tmp_path):
     path = str(tmp_path / "m")
     mltrail.pyfunc.save_model(path, python_model=Upper())

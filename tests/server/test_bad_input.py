@@ -62,6 +62,22 @@ def test_unknown_objects_are_404_resource_does_not_exist(http):
         assert (response.status_code, response.json()["error_code"]) == (404, "RESOURCE_DOES_NOT_EXIST")
 
 
+def test_a_write_to_a_deleted_run_is_a_400_invalid_state_not_a_retryable_500(http):
+    """MLflow's table (``ERROR_CODE_TO_HTTP_STATUS``) says 500 for INVALID_STATE; the server answers 400."""
+    from mltrail.exceptions import ERROR_CODE_TO_HTTP_STATUS, InvalidStateError
+
+    assert ERROR_CODE_TO_HTTP_STATUS["INVALID_STATE"] == InvalidStateError("x").get_http_status_code() == 500
+    run_id = http.post(API + "runs/create", json={"experiment_id": "0", "start_time": 1}).json()["run"]["info"]["run_id"]
+    assert http.post(API + "runs/delete", json={"run_id": run_id}).status_code == 200
+    response = http.post(API + "runs/log-metric", json={"run_id": run_id, "key": "m", "value": 1, "timestamp": 1})
+    assert (response.status_code, response.json()["error_code"]) == (400, "INVALID_STATE")
+    assert "is deleted" in response.json()["message"]
+    name = f"twice-{run_id}"
+    assert http.post(API + "experiments/create", json={"name": name}).status_code == 200
+    again = http.post(API + "experiments/create", json={"name": name})
+    assert (again.status_code, again.json()["error_code"]) == (400, "RESOURCE_ALREADY_EXISTS")
+
+
 def test_log_batch_limits_are_mlflows(http, run_id):
     metrics = [{"key": "m", "value": 1.0, "timestamp": i, "step": i} for i in range(1001)]
     response = http.post(API + "runs/log-batch", json={"run_id": run_id, "metrics": metrics})

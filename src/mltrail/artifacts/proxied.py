@@ -16,10 +16,11 @@ straight to the destination's repository; clients in the same process are not af
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import posixpath
-from typing import Optional
+from typing import Iterator, Optional
 from urllib.parse import quote, urlsplit
 
 from ..entities import FileInfo
@@ -35,13 +36,19 @@ _server_destination: contextvars.ContextVar[Optional[str]] = contextvars.Context
 )
 
 
-def serve_locally(destination: Optional[str]) -> contextvars.Token:
-    """Make ``mlflow-artifacts:`` URIs resolve to ``destination`` in the current context (a server's
-    request: worker threads started from it inherit it); returns the token to reset it.
+@contextlib.contextmanager
+def serve_locally(destination: Optional[str]) -> Iterator[None]:
+    """Within the block, ``mlflow-artifacts:`` URIs resolve to ``destination`` in the current context
+    (a server's request: worker threads started from it inherit it); the previous value comes back after.
 
-    >>> token = serve_locally("/srv/mltrail-artifacts")
+    >>> with serve_locally("/srv/mltrail-artifacts"):
+    ...     repository_for("mlflow-artifacts:/1/models")   # the local folder, not the HTTP proxy
     """
-    return _server_destination.set(destination.rstrip("/") if destination else None)
+    token = _server_destination.set(destination.rstrip("/") if destination else None)
+    try:
+        yield
+    finally:
+        _server_destination.reset(token)
 
 
 def _split(uri: str) -> tuple[str, str]:

@@ -23,6 +23,7 @@ from typing import Any, Iterator, Optional
 from urllib.parse import urlsplit
 
 from ..entities import FileInfo
+from ..env_numbers import NumberRule, env_number
 from ..exceptions import InvalidParameterError, ResourceNotFoundError
 from .base import ArtifactRepository, file_to_log, join_artifact_path, normalize_artifact_path
 from .s3_client import s3_client, s3_errors
@@ -40,12 +41,7 @@ def multipart_chunk_size() -> int:
     >>> multipart_chunk_size()
     8388608
     """
-    raw = os.environ.get(CHUNK_ENV, "").strip()
-    if not raw:
-        return DEFAULT_CHUNK
-    if not raw.isdigit() or int(raw) < MIN_CHUNK:
-        raise InvalidParameterError(f"{CHUNK_ENV}={raw!r} is invalid: it must be a whole number of bytes >= {MIN_CHUNK}")
-    return int(raw)
+    return int(env_number(CHUNK_ENV, DEFAULT_CHUNK, NumberRule("bytes", whole=True, minimum=MIN_CHUNK), strict=True))
 
 
 def parse_s3_uri(uri: str) -> tuple[str, str]:

@@ -25,6 +25,7 @@ import os
 import threading
 from typing import Any, Iterator, Optional
 
+from ..env_numbers import NumberRule, env_number
 from ..exceptions import InvalidParameterError, MltrailError, ResourceNotFoundError, StoreUnavailableError
 
 ENDPOINT_ENVS = ("MLFLOW_S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
@@ -49,16 +50,7 @@ def endpoint_url() -> Optional[str]:
 
 
 def _number(name: str, default: float, integer: bool = False) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw) if integer else float(raw)
-    except ValueError:
-        value = -1
-    if not value > 0:
-        raise InvalidParameterError(f"{name}={raw!r} is invalid: it must be a positive {'whole ' if integer else ''}number")
-    return value
+    return env_number(name, default, NumberRule(whole=integer, positive=True), strict=True)
 
 
 def _boto3() -> Any:

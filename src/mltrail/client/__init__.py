@@ -6,7 +6,7 @@
     client.log_param(run.info.run_id, "alpha", 0.01)
 """
 
-from ._async_logging import RunOperations, flush_async_logging
+from .async_logging import RunOperations, flush_async_logging
 from ._client import Client, MlflowClient
 
 __all__ = ["Client", "MlflowClient", "RunOperations", "flush_async_logging"]

@@ -32,8 +32,8 @@ from ..exceptions import InvalidParameterError
 from ..store import get_tracking_store, liveness
 from ..store.base import SEARCH_MAX_RESULTS_DEFAULT, TrackingStore
 from ..store.clock import now_ms
-from . import _values
-from ._async_logging import RunOperations, async_queue, is_synchronous
+from . import values
+from .async_logging import RunOperations, async_queue, is_synchronous
 from ._artifacts import ArtifactClientMixin
 from ._logged_models import LoggedModelClientMixin, log_linked_metric
 from ._tables import TableClientMixin
@@ -51,7 +51,7 @@ def _experiment_ids(experiment_ids: Union[str, int, Sequence[Union[str, int]]]) 
 def _checked_metrics(metrics: Sequence[Metric]) -> list[Metric]:
     """The metrics with values made floats (a value that is not a number raises InvalidParameterError)."""
     return [
-        m if type(m.value) is float else Metric(m.key, _values.metric_value(m.key, m.value), m.timestamp, m.step)
+        m if type(m.value) is float else Metric(m.key, values.metric_value(m.key, m.value), m.timestamp, m.step)
         for m in metrics
     ]
 
@@ -107,7 +107,7 @@ class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, T
         >>> client.create_experiment("nyc-new-brand-experiment_first", tags={"team": "taxi"})
         '2'
         """
-        tag_dict = {t.key: t.value for t in _values.make_tags(tags)} if tags else None
+        tag_dict = {t.key: t.value for t in values.make_tags(tags)} if tags else None
         return self._tracking_store.create_experiment(name, artifact_location, tag_dict)
 
     def get_experiment(self, experiment_id: str) -> Experiment:
@@ -170,7 +170,7 @@ class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, T
         >>> client.set_experiment_tag("1", "team", "taxi")
         """
         self._tracking_store.set_experiment_tag(
-            str(experiment_id), key, _values.string_value("tag", key, value)
+            str(experiment_id), key, values.string_value("tag", key, value)
         )
 
     def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
@@ -198,7 +198,7 @@ class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, T
         >>> run.info.status
         'RUNNING'
         """
-        tag_list = _values.make_tags(tags)
+        tag_list = values.make_tags(tags)
         tag_dict = {t.key: t.value for t in tag_list}
         user = get_tag(tag_dict, USER) or current_user()
         if run_name is None:
@@ -325,13 +325,13 @@ class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, T
         >>> client.log_metric(run_id, "loss", 0.3, step=3, synchronous=False).wait()
         """
         if model_id is not None or is_synchronous(synchronous):  # a model link is written at once
-            metric = _values.make_metric(key, value, timestamp, step)
+            metric = values.make_metric(key, value, timestamp, step)
             self._tracking_store.log_metric(run_id, metric)
             if model_id is not None:
                 log_linked_metric(self._tracking_store, run_id, metric, model_id, dataset_name, dataset_digest)
             return None
         return async_queue().submit_checked(
-            self._tracking_store, run_id, lambda: ([_values.make_metric(key, value, timestamp, step)], (), ())
+            self._tracking_store, run_id, lambda: ([values.make_metric(key, value, timestamp, step)], (), ())
         )
 
     def log_param(self, run_id: str, key: Any, value: Any, synchronous: Optional[bool] = None) -> Any:
@@ -344,10 +344,10 @@ class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, T
         0.01
         """
         if is_synchronous(synchronous):
-            self._tracking_store.log_param(run_id, Param(key, _values.string_value("param", key, value)))
+            self._tracking_store.log_param(run_id, Param(key, values.string_value("param", key, value)))
             return value
         return async_queue().submit_checked(
-            self._tracking_store, run_id, lambda: ((), [Param(key, _values.string_value("param", key, value))], ())
+            self._tracking_store, run_id, lambda: ((), [Param(key, values.string_value("param", key, value))], ())
         )
 
     def set_tag(
@@ -358,10 +358,10 @@ class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, T
         >>> client.set_tag(run_id, "developer", "data-scientist")
         """
         if is_synchronous(synchronous):
-            self._tracking_store.set_tag(run_id, RunTag(key, _values.string_value("tag", key, value)))
+            self._tracking_store.set_tag(run_id, RunTag(key, values.string_value("tag", key, value)))
             return None
         return async_queue().submit_checked(
-            self._tracking_store, run_id, lambda: ((), (), [RunTag(key, _values.string_value("tag", key, value))])
+            self._tracking_store, run_id, lambda: ((), (), [RunTag(key, values.string_value("tag", key, value))])
         )
 
     def delete_tag(self, run_id: str, key: str) -> None:

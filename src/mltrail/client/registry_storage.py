@@ -40,6 +40,7 @@ from .._system_tags import current_user
 from ..artifacts.repositories import artifact_uri_scheme, get_artifact_repository
 from ..artifacts.base import normalize_artifact_path
 from ..entities import ModelVersion, ModelVersionStatus
+from ..env_numbers import NumberRule, env_number, require_number
 from ..exceptions import (
     InvalidParameterError,
     InvalidStateError,
@@ -114,6 +115,8 @@ def checked_source(source: str) -> str:
 
 PENDING_TIMEOUT_ENV = "MLTRAIL_PENDING_REGISTRATION_TIMEOUT"
 DEFAULT_PENDING_TIMEOUT_SECONDS = 600.0
+#: What the pending registration timeout accepts (from the environment or given in code).
+PENDING_TIMEOUT_RULE = NumberRule("seconds", minimum=0)
 
 
 def pending_timeout_seconds(value: Optional[float] = None) -> float:
@@ -122,21 +125,9 @@ def pending_timeout_seconds(value: Optional[float] = None) -> float:
     >>> pending_timeout_seconds(), pending_timeout_seconds(30)
     (600.0, 30.0)
     """
-    where = "pending registration timeout"
     if value is None:
-        raw = os.environ.get(PENDING_TIMEOUT_ENV, "").strip()
-        if not raw:
-            return DEFAULT_PENDING_TIMEOUT_SECONDS
-        where = PENDING_TIMEOUT_ENV
-        try:
-            value = float(raw)
-        except ValueError:
-            raise InvalidParameterError(
-                f"{PENDING_TIMEOUT_ENV}={raw!r} is invalid: it must be a number of seconds"
-            ) from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or value == float("inf"):
-        raise InvalidParameterError(f"{where} {value!r} is invalid: it must be a finite number of seconds >= 0")
-    return float(value)
+        return env_number(PENDING_TIMEOUT_ENV, DEFAULT_PENDING_TIMEOUT_SECONDS, PENDING_TIMEOUT_RULE, strict=True)
+    return float(require_number(value, PENDING_TIMEOUT_RULE, "pending registration timeout"))
 
 
 def expire_pending(store: RegistryStore, timeout_seconds: Optional[float] = None) -> list[tuple[ModelVersion, str]]:

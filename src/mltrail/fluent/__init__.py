@@ -10,11 +10,12 @@
 Helpers for integrations (not in MLflow): :func:`active_run_id`,
 :func:`active_run_owner`, :func:`current_run`, :func:`log_run_data`,
 ``start_run(owner=...)``, :func:`finish_active_run` (end the active run with
-its last batch in one transaction) and :func:`set_joinable_owner` (a plain
-``start_run()`` joins runs of that owner).
+its last batch in one transaction), :func:`set_joinable_owner` (a plain
+``start_run()`` joins runs of that owner) and :func:`model_log_target` (where
+a flavor's ``log_model`` logs: the models layer knows no active run).
 """
 
-from ..client._async_logging import flush_async_logging
+from ..client.async_logging import flush_async_logging
 from ..config import get_tracking_uri, is_tracking_uri_set, set_tracking_uri
 from ._experiments import (
     create_experiment,
@@ -58,6 +59,7 @@ from ._logged_models import (
     initialize_logged_model,
     last_logged_model,
     log_model_params,
+    model_log_target,
     search_logged_models,
     set_active_model,
     set_logged_model_tags,
@@ -90,6 +92,7 @@ __all__ = [
     "initialize_logged_model",
     "last_logged_model",
     "log_model_params",
+    "model_log_target",
     "search_logged_models",
     "set_active_model",
     "set_logged_model_tags",

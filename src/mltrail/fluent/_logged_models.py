@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Sequence, Union
 
 from ..entities import LoggedModel, LoggedModelOutput, LoggedModelStatus, Metric
@@ -63,6 +64,46 @@ def _experiment_id(client: Any) -> str:
     from ._experiments import active_experiment_id
 
     return active_experiment_id(client)
+
+
+@dataclass(frozen=True)
+class ModelLogTarget:
+    """Where a flavor's ``log_model`` logs a model (see :func:`model_log_target`)."""
+
+    client: Any
+    run_id: Optional[str]
+    experiment_id: str
+
+    def model_logged(self, model_id: str, step: int) -> None:
+        """Remember the model as this process's last logged one (and the run's output at ``step``)."""
+        note_logged_model(model_id, self.run_id, step)
+
+
+def model_log_target(run_id: Optional[str] = None) -> ModelLogTarget:
+    """Where ``log_model(run_id=...)`` logs: that run, else the active run, else the current
+    experiment with no run (none is started). A deleted run is refused with InvalidStateError.
+
+    The models layer knows no active run: flavors pass this function to
+    :func:`mltrail.models.saving.log_model_folder` (it is its ``LogTarget``).
+
+    >>> with mltrail.start_run() as run:
+    ...     model_log_target().run_id == run.info.run_id
+    True
+    """
+    from ._runs import active_run
+
+    active = active_run()
+    client = _client()
+    if active is not None and run_id in (None, active.info.run_id):
+        return ModelLogTarget(client, active.info.run_id, active.info.experiment_id)
+    if run_id is None:
+        return ModelLogTarget(client, None, _experiment_id(client))
+    run = client.get_run(run_id)
+    if run.info.lifecycle_stage == "deleted":
+        from ..exceptions import InvalidStateError
+
+        raise InvalidStateError(f"Cannot log a model to run {run_id!r}: the run is deleted")
+    return ModelLogTarget(client, run_id, run.info.experiment_id)
 
 
 def links_metrics(run_id: Optional[str]) -> bool:
@@ -297,6 +338,7 @@ def clear_active_model() -> None:
 
 __all__ = [
     "ActiveModel",
+    "ModelLogTarget",
     "clear_active_model",
     "delete_logged_model_tag",
     "finalize_logged_model",
@@ -307,6 +349,7 @@ __all__ = [
     "links_metrics",
     "log_linked_metrics",
     "log_model_params",
+    "model_log_target",
     "models_at_step",
     "note_logged_model",
     "search_logged_models",

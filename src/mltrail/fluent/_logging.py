@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional, Sequence
 
 from ..client import Client
-from ..client._async_logging import RunOperations, is_synchronous
-from ..client._values import make_metric, make_metrics, make_params, make_tags
+from ..client.async_logging import RunOperations, is_synchronous
+from ..client.values import make_metric, make_metrics, make_params, make_tags
 from ..exceptions import InvalidParameterError
 from ..entities import DATASET_CONTEXT_TAG, Dataset, DatasetInput, InputTag, Param, RunTag
 from . import _logged_models, _state

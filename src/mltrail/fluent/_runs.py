@@ -27,8 +27,8 @@ from typing import Any, Mapping, Optional
 from .._system_tags import NOTE_CONTENT, PARENT_RUN_ID, run_context_tags
 from ..artifacts.pending import flush_artifacts
 from ..client import Client
-from ..client._async_logging import async_queue
-from ..client._values import make_tags
+from ..client.async_logging import async_queue
+from ..client.values import make_tags
 from ..entities import LifecycleStage, Run, RunStatus
 from ..exceptions import InvalidParameterError, InvalidStateError
 from . import _state

@@ -9,8 +9,7 @@ Names resolve lazily: importing this package does not import YAML, numpy or pand
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ..lazy_names import lazy_getattr
 
 _LAZY = {
     "Model": ".model",
@@ -32,13 +31,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = list(_LAZY)

@@ -318,19 +318,24 @@ def resolve_requirements(
     if extra_pip_requirements is None:
         return inferred
     extra, constraints = parse_requirements(extra_pip_requirements, "extra_pip_requirements")
-    names = {_requirement_name(r) for r in extra}
-    kept = [r for r in inferred.pip if _requirement_name(r) not in names]
+    names = {requirement_name(r) for r in extra}
+    kept = [r for r in inferred.pip if requirement_name(r) not in names]
     return Requirements(tuple(kept + extra), inferred.local_modules, tuple(constraints))
 
 
 def _with_mltrail(pip: Sequence[str]) -> tuple[str, ...]:
     """``pip`` with mltrail (pinned to this version) first unless it names mltrail already."""
-    if any(_requirement_name(r) == "mltrail" for r in pip):
+    if any(requirement_name(r) == "mltrail" for r in pip):
         return tuple(pip)
     return (*_infer_cached(frozenset(), ("mltrail",)).pip, *pip)
 
 
-def _requirement_name(req: str) -> str:
+def requirement_name(req: str) -> str:
+    """The normalised distribution name a pip requirement line names (version, extras, markers dropped).
+
+    >>> requirement_name("Scikit_Learn[alldeps]>=1.3; python_version>'3.8'")
+    'scikit-learn'
+    """
     name = req
     for sep in ("==", ">=", "<=", "~=", "!=", ">", "<", "[", ";", " ", "@"):
         name = name.split(sep, 1)[0]
@@ -446,6 +451,7 @@ __all__ = [
     "modules_referenced_by_pickle",
     "packages_distributions",
     "python_version",
+    "requirement_name",
     "resolve_requirements",
     "write_environment_files",
 ]

@@ -46,16 +46,14 @@ def example_to_dataframe_or_array(example: Any) -> Any:
     ['a']
     """
     import numpy as np
-    import pandas as pd
 
-    if isinstance(example, (pd.DataFrame, np.ndarray)):
+    from .schema_enforcement import tabular_to_dataframe
+
+    if isinstance(example, np.ndarray):
         return example
-    if isinstance(example, pd.Series):
-        return example.to_frame()
-    if isinstance(example, list) and example and all(isinstance(r, dict) for r in example):
-        return pd.DataFrame.from_records(example)
-    if isinstance(example, dict):
-        return pd.DataFrame({k: v if isinstance(v, (list, tuple, np.ndarray)) else [v] for k, v in example.items()})
+    frame = tabular_to_dataframe(example)
+    if frame is not None:
+        return frame
     if isinstance(example, (list, tuple)):
         return np.asarray(example)
     if type(example).__module__.startswith("scipy.sparse"):

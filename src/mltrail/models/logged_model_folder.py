@@ -12,7 +12,7 @@ The folder is built under ``<experiment artifact location>/.mltrail-tmp``
 (outside every run's and model's listed artifacts) and renamed into place;
 leftovers of a killed process older than a day are removed by the next log.
 
->>> info = log_model_folder("model", lambda local, **kw: save_model(est, local, **kw))
+>>> info = log_model_folder("model", lambda local, **kw: save_model(est, local, **kw), model_log_target)
 >>> info.model_uri
 'models:/m-6c0f...'
 """
@@ -25,7 +25,7 @@ import shutil
 import tempfile
 import time
 import warnings
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional, Protocol
 
 from ..exceptions import InvalidParameterError
 from .integrity import MLMODEL_FILE_NAME, file_digest
@@ -110,45 +110,40 @@ def _save_remote(save: Callable[..., Model], location: str, run_id: Optional[str
     return model, digest
 
 
+class LogTarget(Protocol):
+    """Where a model is logged: the fluent layer's answer (:func:`mltrail.fluent.model_log_target`).
+
+    The models layer knows no active run: a flavor's ``log_model`` hands
+    :func:`log_model_folder` the fluent layer's resolver, which picks the given
+    run, else the active run, else the current experiment with no run.
+
+    >>> target = mltrail.fluent.model_log_target(None)
+    >>> target.run_id, target.experiment_id
+    ('6c0f...', '1')
+    """
+
+    #: the :class:`mltrail.client.Client` to log through
+    client: Any
+    #: the run the model is an output of, or None (no run)
+    run_id: Optional[str]
+    experiment_id: str
+
+    def model_logged(self, model_id: str, step: int) -> None:
+        """Called once the model is READY (the fluent layer remembers it as the last logged model)."""
+
+
 def _register(model_uri: str, name: str) -> Any:
-    """Register ``model_uri`` as a new version of ``name`` through the registry (fluent ``register_model``)."""
-    try:
-        from ..fluent import register_model  # type: ignore[attr-defined]
-    except ImportError as e:
-        from .uri import RegistryUnavailableError
+    """Register ``model_uri`` as a new version of ``name`` (created when new) in the registry."""
+    from ..client import Client
+    from ..client.registry_storage import register_version
 
-        raise RegistryUnavailableError(
-            f"Cannot register the model as {name!r}: the model registry is not available in this installation ({e})"
-        ) from None
-    return register_model(model_uri, name)
-
-
-def _target(run_id: Optional[str]) -> tuple[Any, Optional[str], str]:
-    """``(client, run id or None, experiment id)``: the given run, else the active run, else no run."""
-    from .. import fluent
-    from ..fluent._experiments import active_experiment_id
-
-    active = fluent.active_run()
-    if run_id is None and active is not None:
-        return active._client, active.info.run_id, active.info.experiment_id
-    from ..fluent import _state
-
-    client = active._client if active is not None else _state.client_for()
-    if run_id is None:
-        return client, None, active_experiment_id(client)
-    if active is not None and active.info.run_id == run_id:
-        return client, run_id, active.info.experiment_id
-    run = client.get_run(run_id)
-    if run.info.lifecycle_stage == "deleted":
-        from ..exceptions import InvalidStateError
-
-        raise InvalidStateError(f"Cannot log a model to run {run_id!r}: the run is deleted")
-    return client, run_id, run.info.experiment_id
+    return register_version(Client(), name, model_uri, create_model=True)
 
 
 def log_model_folder(
     name: str,
     save: Callable[..., Model],
+    target_for: Callable[[Optional[str]], LogTarget],
     *,
     registered_model_name: Optional[str] = None,
     run_id: Optional[str] = None,
@@ -159,6 +154,9 @@ def log_model_folder(
     model_id: Optional[str] = None,
 ) -> ModelInfo:
     """Create a LoggedModel and save the model into it with ``save(local_path, run_id=..., artifact_path=...)``.
+
+    ``target_for(run_id)`` says where it goes (:class:`LogTarget`; a flavor passes
+    :func:`mltrail.fluent.model_log_target`); it is asked after the arguments are checked.
 
     ``artifact_path`` given to ``save`` is the model's artifact location, which MLflow 3 writes in MLmodel.
 
@@ -175,8 +173,9 @@ def log_model_folder(
         validate_model_name(registered_model_name)
     if isinstance(step, bool) or not isinstance(step, int):
         raise InvalidParameterError(f"Invalid step {step!r}: expected a whole number")
-    client, run_id, experiment_id = _target(run_id)
-    store = client._tracking_store
+    target = target_for(run_id)
+    run_id, experiment_id = target.run_id, target.experiment_id
+    store = target.client._tracking_store
     if run_id is not None and model_id is None:
         # MLflow 3: a model logged in a run carries the run's params (the explicit ones win)
         params = {**store.get_run_params(run_id), **(params or {})}
@@ -217,9 +216,7 @@ def log_model_folder(
     finally:
         logging_model_id.reset(token)
     logged = store.finalize_logged_model(logged.model_id, LoggedModelStatus.READY, mlmodel_sha256=digest)
-    from ..fluent._logged_models import note_logged_model
-
-    note_logged_model(logged.model_id, run_id, step)
+    target.model_logged(logged.model_id, step)
     info = ModelInfo.from_model(model, f"models:/{logged.model_id}", logged_model=logged)
     if registered_model_name is not None:
         version = _register(info.model_uri, registered_model_name)
@@ -227,4 +224,4 @@ def log_model_folder(
     return info
 
 
-__all__ = ["STAGING_DIR_NAME", "log_model_folder", "logging_model_id", "model_name", "staging_root_for"]
+__all__ = ["STAGING_DIR_NAME", "LogTarget", "log_model_folder", "logging_model_id", "model_name", "staging_root_for"]

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
 from ..exceptions import InvalidParameterError
-from .environment import REQUIREMENTS_FILE, CONDA_ENV_FILE, Requirements, write_environment_files
+from .environment import CONDA_ENV_FILE, REQUIREMENTS_FILE, Requirements, requirement_name, write_environment_files
 from .integrity import MLMODEL_FILE_NAME, hash_folder
 from .model import Model
 from .signature import ModelSignature
@@ -103,12 +103,6 @@ def set_signature(model_uri: str, signature: ModelSignature) -> None:
         _rewrite(folder, model)
 
 
-def _requirement_name(req: str) -> str:
-    from .environment import _requirement_name as name
-
-    return name(req)
-
-
 def update_model_requirements(model_uri: str, operation: str, requirement_list: Sequence[str]) -> None:
     """``operation="add"`` (replacing same-name entries) or ``"remove"`` requirements of a saved model.
 
@@ -124,12 +118,12 @@ def update_model_requirements(model_uri: str, operation: str, requirement_list: 
         path = os.path.join(folder, REQUIREMENTS_FILE)
         with open(path, encoding="utf-8") as f:
             lines = [ln.strip() for ln in f if ln.strip() and not ln.startswith("#")]
-        names = {_requirement_name(r) for r in requirement_list}
+        names = {requirement_name(r) for r in requirement_list}
         if operation == "remove":
-            missing = sorted(names - {_requirement_name(r) for r in lines})
+            missing = sorted(names - {requirement_name(r) for r in lines})
             if missing:
                 raise InvalidParameterError(f"Cannot remove {missing}: the model's requirements do not list them")
-        kept = [r for r in lines if _requirement_name(r) not in names]
+        kept = [r for r in lines if requirement_name(r) not in names]
         new = kept + [r.strip() for r in requirement_list] if operation == "add" else kept
         pip = tuple(r for r in new if not r.startswith("-c "))
         constraints: tuple[str, ...] = ()

@@ -29,8 +29,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 from ..exceptions import InvalidParameterError, MltrailError
 from .integrity import resolve_model_path
 from .model import Model
-from .model_info import ModelInfo
-from .saving import Flavor, SavedData, log_model_folder, model_name, save_model_folder
+from .saving import Flavor, SavedData, save_model_folder
 from .serialization import dump_pickle, load_pickle
 from .signature import ModelSignature
 from .type_hints import coerce_to_hint, input_element, signature_from_type_hints
@@ -238,57 +237,19 @@ def save_model(
     )
 
 
-def log_model(
-    artifact_path: Optional[str] = None,
-    python_model: Union[PythonModel, Callable[..., Any], None] = None,
-    artifacts: Optional[dict[str, str]] = None,
-    registered_model_name: Optional[str] = None,
-    signature: Union[ModelSignature, bool, None] = None,
-    input_example: Any = None,
-    pip_requirements: Union[None, str, Sequence[str]] = None,
-    extra_pip_requirements: Union[None, str, Sequence[str]] = None,
-    metadata: Optional[dict[str, Any]] = None,
-    code_paths: Optional[Sequence[str]] = None,
-    model_config: Optional[dict[str, Any]] = None,
-    conda_env: Any = None,
-    await_registration_for: int = 300,
-    *,
-    name: Optional[str] = None,
-    run_id: Optional[str] = None,
-    params: Optional[dict[str, Any]] = None,
-    tags: Optional[dict[str, Any]] = None,
-    model_type: Optional[str] = None,
-    step: int = 0,
-    model_id: Optional[str] = None,
-) -> ModelInfo:
-    """Log a :class:`PythonModel` (or a plain function) as an MLflow 3 LoggedModel named ``name``
-    (linked to the active run, if any).
+def check_python_model(python_model: Any, artifacts: Optional[dict[str, str]]) -> None:
+    """Refuse, before anything is logged, a ``python_model`` that is neither a :class:`PythonModel`
+    nor a function, and ``artifacts`` that are not a dict of plain names to existing files or URIs.
 
-    ``artifact_path`` is the deprecated name of ``name``; the other MLflow 3
-    arguments are those of ``mltrail.sklearn.log_model``. ``await_registration_for``
-    is accepted for MLflow compatibility: mltrail's registry creates versions
-    READY at once, so there is nothing to wait for.
-
-    >>> info = mltrail.pyfunc.log_model(name="model", python_model=AddN(3), input_example=df[:3])
-    >>> info = mltrail.pyfunc.log_model(name="m", python_model=MyModel(), artifacts={"clf": "runs:/<id>/model"})
+    >>> check_python_model(AddN(3), {"lookup": "lookup.csv"})
+    >>> check_python_model(None, None)
+    Traceback (most recent call last):
+    InvalidParameterError: log_model needs python_model=<a mltrail.pyfunc.PythonModel instance or a function>
     """
     if python_model is None:
         raise InvalidParameterError("log_model needs python_model=<a mltrail.pyfunc.PythonModel instance or a function>")
     _as_python_model(python_model)
     _check_artifacts(artifacts)
-
-    def save(local: str, run_id: str, artifact_path: str) -> Model:
-        return save_model(
-            local, python_model, artifacts=artifacts, signature=signature, input_example=input_example,
-            pip_requirements=pip_requirements, extra_pip_requirements=extra_pip_requirements,
-            metadata=metadata, code_paths=code_paths, model_config=model_config, conda_env=conda_env,
-            run_id=run_id, artifact_path=artifact_path,
-        )
-
-    return log_model_folder(
-        model_name(name, artifact_path), save, registered_model_name=registered_model_name, run_id=run_id,
-        params=params, tags=tags, model_type=model_type, step=step, model_id=model_id,
-    )
 
 
 def _call_predict(model: PythonModel, context: PythonModelContext, data: Any, params: Optional[dict[str, Any]]) -> Any:
@@ -329,4 +290,4 @@ def _load_pyfunc(data_path: str) -> _PythonModelPyfunc:
     return _PythonModelPyfunc(model, context)
 
 
-__all__ = ["PythonModel", "PythonModelContext", "log_model", "save_model"]
+__all__ = ["PythonModel", "PythonModelContext", "check_python_model", "save_model"]

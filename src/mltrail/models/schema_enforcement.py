@@ -39,11 +39,12 @@ _TARGET_DTYPE = {
 }
 
 
-def to_dataframe(data: Any, schema: "Schema | None" = None):
-    """Turn records, a dict of columns or a 2-D array into a pandas DataFrame.
+def tabular_to_dataframe(data: Any) -> Any:
+    """``data`` as a pandas DataFrame when it is tabular already, else None: a DataFrame, a Series (one
+    column), a non-empty list of records, or a dict of columns (a scalar value is a one-row column).
 
-    >>> to_dataframe([{"a": 1, "b": 2}]).shape
-    (1, 2)
+    >>> tabular_to_dataframe({"a": 1, "b": [2]}).to_dict("records"), tabular_to_dataframe([[1, 2]])
+    ([{'a': 1, 'b': 2}], None)
     """
     import numpy as np
     import pandas as pd
@@ -56,6 +57,20 @@ def to_dataframe(data: Any, schema: "Schema | None" = None):
         return pd.DataFrame.from_records(data)
     if isinstance(data, dict):
         return pd.DataFrame({k: v if isinstance(v, (list, tuple, np.ndarray, pd.Series)) else [v] for k, v in data.items()})
+    return None
+
+
+def to_dataframe(data: Any, schema: "Schema | None" = None):
+    """Turn records, a dict of columns or a 2-D array into a pandas DataFrame.
+
+    >>> to_dataframe([{"a": 1, "b": 2}]).shape
+    (1, 2)
+    """
+    import numpy as np
+
+    frame = tabular_to_dataframe(data)
+    if frame is not None:
+        return frame
     arr = np.asarray(data)
     if arr.ndim == 1:
         arr = arr.reshape(-1, 1) if schema is not None and len(schema.inputs) == 1 else arr.reshape(1, -1)
@@ -309,4 +324,4 @@ def enforce_schema(data: Any, schema: "Schema | None") -> Any:
     return _enforce_columns(data, schema)
 
 
-__all__ = ["enforce_schema", "to_dataframe"]
+__all__ = ["enforce_schema", "tabular_to_dataframe", "to_dataframe"]

@@ -35,6 +35,7 @@ import socket
 import time
 from typing import Any, Optional
 
+from ..env_numbers import NumberRule, env_number, require_number
 from ..exceptions import BAD_REQUEST, MltrailError
 from ..version import VERSION
 from .scoring_payload import parse_csv, parse_json, predictions_to_json
@@ -47,6 +48,8 @@ VERIFY_ENV = "MLTRAIL_SERVE_VERIFY"
 #: Largest request body /invocations reads, in bytes.
 MAX_BODY_ENV = "MLTRAIL_SCORING_MAX_BODY_BYTES"
 DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024
+#: What the body limit accepts (from the environment or ``max_body_size``; see :mod:`mltrail.env_numbers`).
+MAX_BODY_RULE = NumberRule("bytes", whole=True, positive=True)
 #: Restart delays of a worker that keeps dying: doubles from the first to the last.
 RESTART_BACKOFF = (0.1, 30.0)
 #: A worker that served this long before dying is restarted without delay.
@@ -59,19 +62,9 @@ def max_body_bytes(value: Optional[int] = None) -> int:
     >>> max_body_bytes(1024), max_body_bytes()
     (1024, 104857600)
     """
-    where = "max_body_size"
     if value is None:
-        raw = os.environ.get(MAX_BODY_ENV, "").strip()
-        if not raw:
-            return DEFAULT_MAX_BODY_BYTES
-        where = MAX_BODY_ENV
-        try:
-            value = int(raw)
-        except ValueError:
-            raise MltrailError(f"{MAX_BODY_ENV}={raw!r} is invalid: it must be a whole number of bytes") from None
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise MltrailError(f"{where}={value!r} is invalid: it must be a positive number of bytes")
-    return value
+        return int(env_number(MAX_BODY_ENV, DEFAULT_MAX_BODY_BYTES, MAX_BODY_RULE, strict=True))
+    return int(require_number(value, MAX_BODY_RULE, "max_body_size"))
 
 
 class _TooLarge(Exception):

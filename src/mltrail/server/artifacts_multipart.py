@@ -40,7 +40,7 @@ from . import artifacts_s3
 from .artifact_paths import STAGING, destination_repo, inside, safe_path, write_stream
 from .auth.access import ANY_USER, on_artifact
 from .auth.routes_guard import guarded
-from .errors import error_response, storage_error
+from .errors import answering_errors
 from .protocol import ProtoJSONResponse
 
 MPU_PREFIX = "/api/2.0/mlflow-artifacts/mpu"
@@ -204,29 +204,16 @@ async def abort(request: Request) -> Response:
     return ProtoJSONResponse({})
 
 
-def _guarded(handler: Any) -> Any:
-    async def endpoint(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except MltrailError as exc:
-            return error_response(exc.error_code, exc.message)
-        except OSError as exc:
-            answer = storage_error(exc)
-            if answer is None:
-                raise
-            return answer
-
-    return endpoint
-
-
 def routes() -> list[Route]:
     """The multipart routes (mounted with the artifact proxy)."""
     return [
-        Route(MPU_PREFIX + "/create/{artifact_path:path}", guarded(on_artifact(), _guarded(create)), methods=["POST"]),
-        Route(MPU_PREFIX + "/complete/{artifact_path:path}", guarded(on_artifact(), _guarded(complete)),
+        Route(MPU_PREFIX + "/create/{artifact_path:path}", guarded(on_artifact(), answering_errors(create)),
               methods=["POST"]),
-        Route(MPU_PREFIX + "/abort/{artifact_path:path}", guarded(on_artifact(), _guarded(abort)), methods=["POST"]),
+        Route(MPU_PREFIX + "/complete/{artifact_path:path}", guarded(on_artifact(), answering_errors(complete)),
+              methods=["POST"]),
+        Route(MPU_PREFIX + "/abort/{artifact_path:path}", guarded(on_artifact(), answering_errors(abort)),
+              methods=["POST"]),
         # the upload id (128 random bits) is handed out only by a create that passed its EDIT check
-        Route(MPU_PREFIX + "/upload/{upload_id}/{part_number}", guarded(ANY_USER, _guarded(upload_part)),
+        Route(MPU_PREFIX + "/upload/{upload_id}/{part_number}", guarded(ANY_USER, answering_errors(upload_part)),
               methods=["PUT"]),
     ]

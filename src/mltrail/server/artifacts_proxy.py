@@ -31,7 +31,7 @@ from . import artifacts_multipart, artifacts_s3
 from .auth.access import on_artifact
 from .auth.routes_guard import guarded
 from .artifact_paths import STAGING, destination_repo, local_file, safe_path, write_stream
-from .errors import error_response, storage_error
+from .errors import answering_errors, error_response
 from .protocol import ProtoJSONResponse
 
 PREFIX = "/api/2.0/mlflow-artifacts/artifacts"
@@ -93,21 +93,13 @@ async def artifact(request: Request) -> Response:
     """``PUT`` / ``GET`` / ``DELETE`` of one artifact path."""
     raw = request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0]
     raw_rel = raw[len(PREFIX):].lstrip("/") if raw.startswith(PREFIX) else request.path_params["artifact_path"]
-    try:
-        path = safe_path(raw_rel)
-        safe_path(request.path_params["artifact_path"])
-        if request.method == "PUT":
-            return await _upload(request, path)
-        if request.method == "GET":
-            return await _download(request, path)
-        return await _delete(request, path)
-    except MltrailError as exc:
-        return error_response(exc.error_code, exc.message)
-    except OSError as exc:
-        answer = storage_error(exc)
-        if answer is None:
-            raise
-        return answer
+    path = safe_path(raw_rel)
+    safe_path(request.path_params["artifact_path"])
+    if request.method == "PUT":
+        return await _upload(request, path)
+    if request.method == "GET":
+        return await _download(request, path)
+    return await _delete(request, path)
 
 
 async def listing(request: Request) -> Response:
@@ -128,6 +120,6 @@ def routes() -> list[Route]:
     """The proxy's routes (mounted by ``create_app`` when the server serves artifacts)."""
     return [
         Route(PREFIX, guarded(on_artifact("path"), listing), methods=["GET"]),
-        Route(PREFIX + "/{artifact_path:path}", guarded(on_artifact(), artifact), methods=["GET", "PUT", "DELETE"]),
+        Route(PREFIX + "/{artifact_path:path}", guarded(on_artifact(), answering_errors(artifact)), methods=["GET", "PUT", "DELETE"]),
         *artifacts_multipart.routes(),
     ]

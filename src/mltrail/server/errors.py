@@ -10,11 +10,13 @@ the stock MLflow client branches on the code (``RESOURCE_DOES_NOT_EXIST`` makes
 from __future__ import annotations
 
 import errno
-from typing import Optional
+import functools
+from typing import Awaitable, Callable, Optional
 
-from starlette.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
-from ..exceptions import _HTTP_STATUS
+from ..exceptions import ERROR_CODE_TO_HTTP_STATUS, MltrailError
 
 MALFORMED_REQUEST = "MALFORMED_REQUEST"
 ENDPOINT_NOT_FOUND = "ENDPOINT_NOT_FOUND"
@@ -22,17 +24,7 @@ ENDPOINT_NOT_FOUND = "ENDPOINT_NOT_FOUND"
 #: MLflow's status per code (``mlflow.exceptions.ERROR_CODE_TO_HTTP_STATUS``), except that
 #: INVALID_STATE is a 400 here: it answers a client's request about a deleted object, which a
 #: client must not retry (MLflow's client retries 500s).
-HTTP_STATUS: dict[str, int] = {
-    **_HTTP_STATUS,
-    "INVALID_STATE": 400,
-    MALFORMED_REQUEST: 400,
-    ENDPOINT_NOT_FOUND: 404,
-    "PERMISSION_DENIED": 403,
-    "UNAUTHENTICATED": 401,
-    "REQUEST_LIMIT_EXCEEDED": 429,
-    "RESOURCE_CONFLICT": 409,
-    "NOT_IMPLEMENTED": 501,
-}
+HTTP_STATUS: dict[str, int] = {**ERROR_CODE_TO_HTTP_STATUS, "INVALID_STATE": 400, MALFORMED_REQUEST: 400}
 
 
 def error_response(code: str, message: str, status: Optional[int] = None, headers: Optional[dict] = None) -> JSONResponse:
@@ -62,3 +54,25 @@ def storage_error(exc: BaseException) -> Optional[JSONResponse]:
     if not isinstance(exc, OSError) or exc.errno not in _STORAGE_ERRNOS:
         return None
     return error_response("INSUFFICIENT_STORAGE", f"The server could not store the artifact: {exc.strerror}", 507)
+
+
+def answering_errors(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap an artifact endpoint: an MltrailError becomes its error body, the destination refusing a
+    write a 507 (:func:`storage_error`); anything else propagates (a 500).
+
+    >>> Route(PREFIX + "/{artifact_path:path}", answering_errors(artifact), methods=["GET", "PUT"])
+    """
+
+    @functools.wraps(handler)
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except MltrailError as exc:
+            return error_response(exc.error_code, exc.message)
+        except OSError as exc:
+            answer = storage_error(exc)
+            if answer is None:
+                raise
+            return answer
+
+    return endpoint

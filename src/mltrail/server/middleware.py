@@ -118,10 +118,7 @@ class ArtifactDestinationMiddleware:
         self.destination = destination
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        from ..artifacts.proxied import _server_destination, serve_locally
+        from ..artifacts.proxied import serve_locally
 
-        token = serve_locally(self.destination)
-        try:
+        with serve_locally(self.destination):
             await self.app(scope, receive, send)
-        finally:
-            _server_destination.reset(token)

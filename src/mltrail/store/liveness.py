@@ -33,13 +33,15 @@ import weakref
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ..exceptions import InvalidParameterError
+from ..env_numbers import NumberRule, env_number
 
 HEARTBEAT_TIMEOUT_ENV = "MLTRAIL_RUN_HEARTBEAT_TIMEOUT"
 #: Seconds without a heartbeat after which a process's RUNNING runs are reported KILLED.
 DEFAULT_HEARTBEAT_TIMEOUT_S = 30.0
 #: Heartbeats per timeout: a process must miss this many in a row before its runs look dead.
 BEATS_PER_TIMEOUT = 5
+#: What ``MLTRAIL_RUN_HEARTBEAT_TIMEOUT`` accepts.
+HEARTBEAT_TIMEOUT_RULE = NumberRule("seconds", minimum=0, note="0: off")
 
 _log = logging.getLogger(__name__)
 
@@ -50,18 +52,7 @@ def heartbeat_timeout() -> float:
     >>> heartbeat_timeout()
     30.0
     """
-    text = os.environ.get(HEARTBEAT_TIMEOUT_ENV, "").strip()
-    if not text:
-        return DEFAULT_HEARTBEAT_TIMEOUT_S
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 <= value < float("inf"):
-        raise InvalidParameterError(
-            f"Invalid {HEARTBEAT_TIMEOUT_ENV}={text!r}: must be a number of seconds, 0 or more (0: off)"
-        )
-    return value
+    return env_number(HEARTBEAT_TIMEOUT_ENV, DEFAULT_HEARTBEAT_TIMEOUT_S, HEARTBEAT_TIMEOUT_RULE, strict=True)
 
 
 @dataclass

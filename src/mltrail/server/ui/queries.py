@@ -34,7 +34,7 @@ from ...exceptions import InvalidParameterError
 from ...store.search import ATTRIBUTE, METRIC, PARAM, RUN_SPEC, TAG, OrderKey, parse_filter
 from ...store.sql.engine import read_connection
 from ...store.sql.models import PARENT_TAG_LITERAL, latest_metrics, params, runs, tags
-from ...store.sql.search_ops import _experiment_keys
+from ...store.sql.search_ops import experiment_keys
 from ...store.sql.search_sql import RunSearchQuery
 from ...store.sql.statements import metric_from_db
 from .columns import Column
@@ -238,7 +238,7 @@ def runs_page(
         raise InvalidParameterError(f"Invalid page size {limit}: must be between 1 and {MAX_PAGE_SIZE}")
     if offset < 0:
         raise InvalidParameterError(f"Invalid page offset {offset}: must be 0 or more")
-    keys = _experiment_keys(list(experiment_ids))
+    keys = experiment_keys(list(experiment_ids))
     stages = _stages(view)
     extra: list[Any] = []
     if parent_id is not None:
@@ -393,7 +393,7 @@ def group_runs(
         raise InvalidParameterError(f"Cannot group by {group_by.name!r}: group by a params.<key> or tags.<key> column")
     if metric is not None and (metric.entity != "metric" or metric.agg):
         raise InvalidParameterError(f"Cannot aggregate {metric.name!r}: choose a metrics.<key> column")
-    keys = _experiment_keys(list(experiment_ids))
+    keys = experiment_keys(list(experiment_ids))
     engine = store.engine
     mysql = engine.dialect.name in ("mysql", "mariadb")
     source, conditions = RunsTableQuery(engine.dialect.name, mysql)._filtered(
@@ -432,7 +432,7 @@ def column_keys(store: Any, experiment_ids: Sequence[str], limit: int = 2000) ->
     and at 100,000 (a DISTINCT over every run's keys took seconds there). Any other key can still be
     shown by naming it in the URL's ``cols``; MLflow's UI derives its columns from the loaded runs only.
     """
-    keys = _experiment_keys(list(experiment_ids))
+    keys = experiment_keys(list(experiment_ids))
     found: dict[str, list[str]] = {}
     newest = (
         sa.select(runs.c.run_uuid)
@@ -453,7 +453,7 @@ def column_keys(store: Any, experiment_ids: Sequence[str], limit: int = 2000) ->
 
 def experiment_activity(store: Any, experiment_ids: Sequence[str]) -> dict[str, tuple[int, Optional[int]]]:
     """experiment id -> (number of active runs, last run start or end time in ms)."""
-    keys = _experiment_keys(list(experiment_ids))
+    keys = experiment_keys(list(experiment_ids))
     if not keys:
         return {}
     last = sa.func.max(sa.func.coalesce(runs.c.end_time, runs.c.start_time))
@@ -468,7 +468,7 @@ def experiment_activity(store: Any, experiment_ids: Sequence[str]) -> dict[str, 
 
 def change_marker(store: Any, experiment_ids: Sequence[str]) -> list[Any]:
     """A cheap fingerprint of the experiments' runs (count, newest start); polling compares it."""
-    keys = _experiment_keys(list(experiment_ids))
+    keys = experiment_keys(list(experiment_ids))
     query = sa.select(sa.func.count(), sa.func.max(runs.c.start_time)).where(runs.c.experiment_id.in_(keys))
     with read_connection(store.engine) as conn:
         count, newest = conn.execute(query).one()

@@ -6,18 +6,7 @@ server) reached by an ``http://`` / ``https://`` tracking URI.
 
 from __future__ import annotations
 
-from typing import Any
+from ...lazy_names import lazy_getattr
 
 __all__ = ["RestRegistryStore", "RestTrackingStore"]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "RestTrackingStore":
-        from .tracking import RestTrackingStore
-
-        return RestTrackingStore
-    if name == "RestRegistryStore":
-        from .registry import RestRegistryStore
-
-        return RestRegistryStore
-    raise AttributeError(name)
+__getattr__ = lazy_getattr(__name__, {"RestTrackingStore": ".tracking", "RestRegistryStore": ".registry"})

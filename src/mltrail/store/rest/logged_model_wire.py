@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ...entities import LoggedModel, LoggedModelStatus
-from .wire import _drop_none, _kv, _kv_dict, metric_from_json, metric_to_json
+from .wire import key_values_from_json, key_values_to_json, metric_from_json, metric_to_json, without_none
 
 Json = dict[str, Any]
 
@@ -51,7 +51,7 @@ def status_from_json(value: Any) -> LoggedModelStatus:
 def logged_model_to_json(m: LoggedModel) -> Json:
     """A LoggedModel as MLflow's ``LoggedModel`` message."""
     return {
-        "info": _drop_none({
+        "info": without_none({
             "model_id": m.model_id,
             "experiment_id": m.experiment_id,
             "name": m.name,
@@ -62,10 +62,10 @@ def logged_model_to_json(m: LoggedModel) -> Json:
             "source_run_id": m.source_run_id,
             "status": status_to_json(m.status),
             "status_message": m.status_message,
-            "tags": _kv(m.tags),
+            "tags": key_values_to_json(m.tags),
             "mltrail_mlmodel_sha256": m.mlmodel_sha256,
         }),
-        "data": {"params": _kv(m.params), "metrics": [metric_to_json(x) for x in m.metrics or ()]},
+        "data": {"params": key_values_to_json(m.params), "metrics": [metric_to_json(x) for x in m.metrics or ()]},
     }
 
 
@@ -83,8 +83,8 @@ def logged_model_from_json(body: Json, artifact_location: Optional[str] = None) 
         source_run_id=info.get("source_run_id") or None,
         status=status_from_json(info.get("status", "LOGGED_MODEL_STATUS_UNSPECIFIED")),
         status_message=info.get("status_message") or None,
-        tags=_kv_dict(info.get("tags")),
-        params=_kv_dict(data.get("params")),
+        tags=key_values_from_json(info.get("tags")),
+        params=key_values_from_json(data.get("params")),
         metrics=[metric_from_json(x) for x in data.get("metrics") or ()],
         mlmodel_sha256=info.get("mltrail_mlmodel_sha256") or None,
     )

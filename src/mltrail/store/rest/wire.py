@@ -65,22 +65,37 @@ def double_from_json(value: Any) -> float:
     return float(value)
 
 
-def _kv(items: dict[str, str]) -> list[Json]:
+def key_values_to_json(items: dict[str, str]) -> list[Json]:
+    """A dict of tags or params as MLflow's list of ``{"key", "value"}`` messages.
+
+    >>> key_values_to_json({"team": "growth"})
+    [{'key': 'team', 'value': 'growth'}]
+    """
     return [{"key": k, "value": v} for k, v in items.items()]
 
 
-def _kv_dict(items: Optional[list[Json]]) -> dict[str, str]:
+def key_values_from_json(items: Optional[list[Json]]) -> dict[str, str]:
+    """The inverse of :func:`key_values_to_json` (a missing list or value reads as empty).
+
+    >>> key_values_from_json([{"key": "team"}])
+    {'team': ''}
+    """
     return {t["key"]: t.get("value", "") for t in items or ()}
 
 
-def _drop_none(body: Json) -> Json:
+def without_none(body: Json) -> Json:
+    """``body`` without its None fields (MLflow's messages leave unset fields out).
+
+    >>> without_none({"name": "m", "description": None})
+    {'name': 'm'}
+    """
     return {k: v for k, v in body.items() if v is not None}
 
 
 # -- tracking -----------------------------------------------------------------
 def experiment_to_json(e: Experiment) -> Json:
     """An Experiment as MLflow's ``Experiment`` message."""
-    return _drop_none(
+    return without_none(
         {
             "experiment_id": e.experiment_id,
             "name": e.name,
@@ -88,7 +103,7 @@ def experiment_to_json(e: Experiment) -> Json:
             "lifecycle_stage": e.lifecycle_stage,
             "last_update_time": e.last_update_time,
             "creation_time": e.creation_time,
-            "tags": _kv(e.tags),
+            "tags": key_values_to_json(e.tags),
         }
     )
 
@@ -100,7 +115,7 @@ def experiment_from_json(body: Json) -> Experiment:
         name=body.get("name", ""),
         artifact_location=body.get("artifact_location", ""),
         lifecycle_stage=body.get("lifecycle_stage", "active"),
-        tags=_kv_dict(body.get("tags")),
+        tags=key_values_from_json(body.get("tags")),
         creation_time=_int_or_none(body.get("creation_time")),
         last_update_time=_int_or_none(body.get("last_update_time")),
     )
@@ -124,7 +139,7 @@ def metric_from_json(body: Json) -> Metric:
 
 def run_info_to_json(info: RunInfo) -> Json:
     """A RunInfo as MLflow's ``RunInfo`` message (``run_uuid`` too, for old clients)."""
-    return _drop_none(
+    return without_none(
         {
             "run_id": info.run_id,
             "run_uuid": info.run_id,
@@ -160,7 +175,7 @@ def dataset_input_to_json(d: DatasetInput) -> Json:
     ds = d.dataset
     return {
         "tags": [{"key": t.key, "value": t.value} for t in d.tags],
-        "dataset": _drop_none(
+        "dataset": without_none(
             {
                 "name": ds.name,
                 "digest": ds.digest,
@@ -195,7 +210,7 @@ def run_to_json(run: Run, metrics: Optional[list[Metric]] = None) -> Json:
         "info": run_info_to_json(run.info),
         "data": {
             "metrics": metric_list,
-            "params": _kv(data.params),
+            "params": key_values_to_json(data.params),
             "tags": [{"key": k, "value": v} for k, v in data.tags.items() if k != REQUEST_ID_TAG],
         },
         "inputs": {"dataset_inputs": [dataset_input_to_json(d) for d in run.inputs.dataset_inputs]},
@@ -208,14 +223,14 @@ def run_from_json(body: Json) -> Run:
     """The inverse of :func:`run_to_json`."""
     data = body.get("data") or {}
     info = run_info_from_json(body.get("info") or {})
-    tags = _kv_dict(data.get("tags"))
+    tags = key_values_from_json(data.get("tags"))
     if not info.run_name:
         info.run_name = tags.get(RUN_NAME, "")
     return Run(
         info=info,
         data=RunData(
             metrics={m["key"]: double_from_json(m.get("value", 0.0)) for m in data.get("metrics") or ()},
-            params=_kv_dict(data.get("params")),
+            params=key_values_from_json(data.get("params")),
             tags=tags,
         ),
         inputs=RunInputs([dataset_input_from_json(d) for d in (body.get("inputs") or {}).get("dataset_inputs") or ()]),
@@ -234,7 +249,7 @@ def tag_from_json(body: Json) -> RunTag:
 
 def file_info_to_json(f: FileInfo) -> Json:
     """A FileInfo as MLflow's ``FileInfo`` message."""
-    return _drop_none({"path": f.path, "is_dir": f.is_dir, "file_size": None if f.is_dir else f.file_size})
+    return without_none({"path": f.path, "is_dir": f.is_dir, "file_size": None if f.is_dir else f.file_size})
 
 
 def file_info_from_json(body: Json) -> FileInfo:
@@ -246,7 +261,7 @@ def file_info_from_json(body: Json) -> FileInfo:
 # -- registry -----------------------------------------------------------------
 def model_version_to_json(mv: ModelVersion) -> Json:
     """A ModelVersion as MLflow's ``ModelVersion`` message."""
-    return _drop_none(
+    return without_none(
         {
             "name": mv.name,
             "version": str(mv.version),  # a string on the wire (MLflow's proto)
@@ -259,7 +274,7 @@ def model_version_to_json(mv: ModelVersion) -> Json:
             "run_id": mv.run_id,
             "status": mv.status,
             "status_message": mv.status_message,
-            "tags": _kv(mv.tags),
+            "tags": key_values_to_json(mv.tags),
             "run_link": mv.run_link,
             "aliases": list(mv.aliases),
             "model_id": mv.model_id,
@@ -281,7 +296,7 @@ def model_version_from_json(body: Json) -> ModelVersion:
         run_id=body.get("run_id") or None,
         status=body.get("status", "READY"),
         status_message=body.get("status_message", ""),
-        tags=_kv_dict(body.get("tags")),
+        tags=key_values_from_json(body.get("tags")),
         run_link=body.get("run_link") or None,
         aliases=list(body.get("aliases") or ()),
         model_id=body.get("model_id") or None,
@@ -290,14 +305,14 @@ def model_version_from_json(body: Json) -> ModelVersion:
 
 def registered_model_to_json(rm: RegisteredModel) -> Json:
     """A RegisteredModel as MLflow's ``RegisteredModel`` message."""
-    return _drop_none(
+    return without_none(
         {
             "name": rm.name,
             "creation_timestamp": rm.creation_timestamp,
             "last_updated_timestamp": rm.last_updated_timestamp,
             "description": rm.description,
             "latest_versions": [model_version_to_json(v) for v in rm.latest_versions],
-            "tags": _kv(rm.tags),
+            "tags": key_values_to_json(rm.tags),
             "aliases": [{"alias": a, "version": str(v)} for a, v in rm.aliases.items()],
         }
     )
@@ -311,7 +326,7 @@ def registered_model_from_json(body: Json) -> RegisteredModel:
         last_updated_timestamp=_int_or_none(body.get("last_updated_timestamp")),
         description=body.get("description"),
         latest_versions=[model_version_from_json(v) for v in body.get("latest_versions") or ()],
-        tags=_kv_dict(body.get("tags")),
+        tags=key_values_from_json(body.get("tags")),
         aliases={a["alias"]: int(a["version"]) for a in body.get("aliases") or ()},
     )
 

@@ -43,6 +43,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
+from ...env_numbers import NumberRule, env_number
 from ...exceptions import InvalidParameterError, StoreUnavailableError
 from .watchdog import Watchdog
 
@@ -86,18 +87,8 @@ def sqlite_path(url: URL) -> str | None:
     return os.path.abspath(database)
 
 
-def _seconds(env: str, default: float) -> float:
-    """A positive number of seconds from the environment variable ``env``."""
-    text = os.environ.get(env)
-    if text is None or not text.strip():
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0 or value == float("inf"):
-        raise InvalidParameterError(f"Invalid {env}={text!r}: must be a positive number of seconds")
-    return value
+#: What a timeout variable accepts (a bad one stops the store from opening: see :mod:`mltrail.env_numbers`).
+TIMEOUT_RULE = NumberRule("seconds", positive=True)
 
 
 def timeouts() -> tuple[float, float]:
@@ -106,7 +97,10 @@ def timeouts() -> tuple[float, float]:
     >>> timeouts()
     (10, 30)
     """
-    return _seconds(CONNECT_TIMEOUT_ENV, CONNECT_TIMEOUT_S), _seconds(STATEMENT_TIMEOUT_ENV, STATEMENT_TIMEOUT_S)
+    return (
+        env_number(CONNECT_TIMEOUT_ENV, CONNECT_TIMEOUT_S, TIMEOUT_RULE, strict=True),
+        env_number(STATEMENT_TIMEOUT_ENV, STATEMENT_TIMEOUT_S, TIMEOUT_RULE, strict=True),
+    )
 
 
 def _postgres_args(url: URL, connect_s: float, statement_s: float) -> dict[str, Any]:

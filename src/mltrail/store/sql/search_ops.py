@@ -34,7 +34,15 @@ from .run_reader import load_runs
 from .search_sql import RunSearchQuery, experiment_search_query
 
 
-def _experiment_keys(experiment_ids: Any) -> list[int]:
+def experiment_keys(experiment_ids: Any) -> list[int]:
+    """The experiments' integer keys in the SQL tables, from ids as a search takes them (one id or a list).
+
+    Refused with InvalidParameterError naming the id when one is not a numeric string
+    (the UI's runs table reads the same keys, so both refuse the same ids).
+
+    >>> experiment_keys(["1", " 2 "]), experiment_keys(None)
+    ([1, 2], [])
+    """
     if experiment_ids is None:
         return []
     if isinstance(experiment_ids, (str, int)):
@@ -68,7 +76,7 @@ class SearchOps(SqlStoreCore):
         >>> next_page = store.search_runs(["1"], "metrics.rmse < 7", max_results=5,
         ...                               order_by=["metrics.rmse ASC"], page_token=page.token)
         """
-        keys = _experiment_keys(experiment_ids)
+        keys = experiment_keys(experiment_ids)
         limit = check_max_results(max_results, SEARCH_MAX_RESULTS_THRESHOLD)
         comparisons = parse_filter(filter_string, RUN_SPEC)
         order_keys = parse_order_by(order_by, RUN_SPEC)

@@ -13,6 +13,10 @@ Queued data is written before a run ends (``end_run`` flushes its run), at
 
     ops = client.log_metric(run_id, "loss", 0.3, step=1, synchronous=False)
     ops.wait()   # raises MlflowException if that write failed
+
+Public for the fluent layer, which shares the client's queue:
+:func:`is_synchronous` decides what ``synchronous=None`` means and
+``async_queue().flush(run_id)`` writes a run's queued values before the run ends.
 """
 
 from __future__ import annotations

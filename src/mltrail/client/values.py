@@ -4,6 +4,13 @@ Each conversion raises :class:`InvalidParameterError` naming the key, the
 value and the rule, before anything is written::
 
     metric_value("rmse", "6.9")   # InvalidParameterError: ... must be a number ...
+
+Public for the layers above the client: the fluent functions build their
+``log_batch`` entries with :func:`make_metrics`, :func:`make_params` and
+:func:`make_tags`, so a value is checked by the same rule on either path::
+
+    from mltrail.client.values import make_metrics
+    make_metrics({"rmse": 6.9}, step=3)   # [Metric(key='rmse', value=6.9, timestamp=..., step=3)]
 """
 
 from __future__ import annotations
