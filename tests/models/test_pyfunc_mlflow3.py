@@ -144,3 +144,24 @@ def test_load_pyfunc_is_a_deprecated_alias_and_default_requirements(tmp_path):
     assert len(reqs) == 1 and reqs[0].startswith("cloudpickle==")
     env = mltrail.pyfunc.get_default_conda_env()
     assert env["dependencies"][-1]["pip"][0].startswith("mltrail==") and env["dependencies"][-1]["pip"][1:] == reqs
+
+
+def test_an_array_input_becomes_the_signature_columns_in_order():
+    """A 2-D array is read as rows of the signature's columns; a 1-D one as one row, or as the one column."""
+    import numpy as np
+
+    from mltrail.exceptions import InvalidParameterError
+    from mltrail.models.schema_enforcement import to_dataframe
+    from mltrail.models.signature import ColSpec, Schema
+
+    two = Schema([ColSpec("double", "b"), ColSpec("double", "a")])  # names not in sorted order
+    frame = to_dataframe(np.array([[1.0, 2.0], [3.0, 4.0]]), two)
+    assert list(frame.columns) == ["b", "a"] and frame.to_dict("records") == [{"b": 1.0, "a": 2.0}, {"b": 3.0, "a": 4.0}]
+    assert to_dataframe(np.array([1.0, 2.0]), two).to_dict("records") == [{"b": 1.0, "a": 2.0}]
+    one = Schema([ColSpec("double", "x")])
+    assert to_dataframe(np.array([1.0, 2.0, 3.0]), one)["x"].tolist() == [1.0, 2.0, 3.0]
+    assert to_dataframe([[5, 6]]).values.tolist() == [[5, 6]]  # no schema: unnamed columns
+    with pytest.raises(InvalidParameterError, match=r"Model input has 3 columns but the signature expects 2: \['b', 'a'\]"):
+        to_dataframe(np.ones((2, 3)), two)
+    with pytest.raises(InvalidParameterError, match=r"shape \(2, 2, 2\)"):
+        to_dataframe(np.ones((2, 2, 2)), two)

@@ -67,6 +67,7 @@ def to_dataframe(data: Any, schema: "Schema | None" = None):
     (1, 2)
     """
     import numpy as np
+    import pandas as pd
 
     frame = tabular_to_dataframe(data)
     if frame is not None:
