@@ -40,7 +40,7 @@ def _artifact_roots(client: "Client") -> list[str]:
     """The tracking store's artifact roots: its default root and every experiment's location."""
     from ..entities import ViewType
 
-    uris = [getattr(client._tracking_store, "default_artifact_root", None)]
+    uris = [getattr(client.tracking_store, "default_artifact_root", None)]
     token = None
     while True:
         page = client.search_experiments(view_type=ViewType.ALL, max_results=1000, page_token=token)
@@ -115,9 +115,9 @@ def collect(client: "Client", older_than_seconds: Optional[float] = None) -> lis
     from ..client.registry_storage import expire_pending, pending_timeout_seconds, remove_copy, storage_root
 
     timeout = pending_timeout_seconds(older_than_seconds)
-    killed = client._tracking_store.reap_dead_runs()
+    killed = client.tracking_store.reap_dead_runs()
     lines = [f"Marked KILLED: {killed} run(s) of processes that stopped heartbeating"] if killed else []
-    store = client._registry_store
+    store = client.registry_store
     lines += [
         f"Expired registration: {mv.name} version {mv.version}, partial copy removed: {location}"
         for mv, location in expire_pending(store, timeout)

@@ -98,6 +98,17 @@ class Client(LoggedModelClientMixin, ArtifactClientMixin, RegistryClientMixin, T
     def _tracking_store(self) -> TrackingStore:
         return get_tracking_store(self._tracking_uri)
 
+    @property
+    def tracking_store(self) -> TrackingStore:
+        """The tracking store behind this client (one per URI, shared), for the layers built on the
+        client (the fluent API, model logging, ``mltrail gc``, plugins) when they need a store
+        operation the client does not wrap.
+
+        >>> Client("sqlite:///mlflow.db").tracking_store.get_run_params(run_id)
+        {'alpha': '0.5'}
+        """
+        return self._tracking_store
+
     # -- experiments -----------------------------------------------------------------
     def create_experiment(
         self, name: str, artifact_location: Optional[str] = None, tags: Optional[Mapping[str, Any]] = None

@@ -54,6 +54,15 @@ class RegistryClientMixin:
     def _registry_store(self) -> RegistryStore:
         return get_registry_store(self._registry_uri)
 
+    @property
+    def registry_store(self) -> RegistryStore:
+        """The model-registry store behind this client (see :attr:`Client.tracking_store`).
+
+        >>> Client("sqlite:///mlflow.db").registry_store.get_registered_model("taxi").name
+        'taxi'
+        """
+        return self._registry_store
+
     # -- registered models ---------------------------------------------------
     def create_registered_model(
         self,

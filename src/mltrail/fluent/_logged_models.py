@@ -137,7 +137,7 @@ def log_linked_metrics(
     ]
     client.log_batch(run_id, metrics=[Metric(m.key, m.value, m.timestamp, m.step) for m in metrics])
     if linked:
-        client._tracking_store.log_logged_model_metrics(run_id, linked)
+        client.tracking_store.log_logged_model_metrics(run_id, linked)
 
 
 def get_logged_model(model_id: str) -> LoggedModel:

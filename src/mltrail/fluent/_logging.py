@@ -61,7 +61,7 @@ def log_metric(
     if run_id is None:
         stack = _state.active_runs.get()
         active = stack[-1] if stack else start_run()
-        active._client._tracking_store.log_metric(active._run_id, make_metric(key, value, timestamp, step))
+        active._client.tracking_store.log_metric(active._run_id, make_metric(key, value, timestamp, step))
     else:
         _state.client_for().log_metric(run_id, key, value, timestamp, step)
 
@@ -101,7 +101,7 @@ def log_param(key: str, value: Any, synchronous: Optional[bool] = None) -> Any:
     client, target = _target(None)
     if not is_synchronous(synchronous):
         return client.log_param(target, key, value, synchronous=False)
-    client._tracking_store.log_param(target, Param(key, value if type(value) is str else str(value)))
+    client.tracking_store.log_param(target, Param(key, value if type(value) is str else str(value)))
     return value
 
 
@@ -180,7 +180,7 @@ def set_tag(key: str, value: Any, synchronous: Optional[bool] = None) -> Optiona
     client, target = _target(None)
     if not is_synchronous(synchronous):
         return client.set_tag(target, key, value, synchronous=False)
-    client._tracking_store.set_tag(target, RunTag(key, value if type(value) is str else str(value)))
+    client.tracking_store.set_tag(target, RunTag(key, value if type(value) is str else str(value)))
 
 
 def set_tags(tags: Mapping[str, Any], synchronous: Optional[bool] = None) -> Optional[RunOperations]:

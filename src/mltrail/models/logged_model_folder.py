@@ -175,7 +175,7 @@ def log_model_folder(
         raise InvalidParameterError(f"Invalid step {step!r}: expected a whole number")
     target = target_for(run_id)
     run_id, experiment_id = target.run_id, target.experiment_id
-    store = target.client._tracking_store
+    store = target.client.tracking_store
     if run_id is not None and model_id is None:
         # MLflow 3: a model logged in a run carries the run's params (the explicit ones win)
         params = {**store.get_run_params(run_id), **(params or {})}

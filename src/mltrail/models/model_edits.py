@@ -68,7 +68,7 @@ def _editable(model_uri: str) -> Iterator[tuple[str, Model]]:
             from ..entities import LoggedModelStatus
             from .integrity import sha256_of_file
 
-            Client()._tracking_store.finalize_logged_model(
+            Client().tracking_store.finalize_logged_model(
                 logged.model_id, LoggedModelStatus.READY,
                 mlmodel_sha256=sha256_of_file(os.path.join(folder, MLMODEL_FILE_NAME)),
             )
