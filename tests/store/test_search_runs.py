@@ -85,6 +85,8 @@ def test_nan_metric_matches_no_comparison(store, runs):
         ("tags.`mlflow.runName` = 'r2'", ["r2"]),
         ('tags."mlflow.runName" = "r2"', ["r2"]),
         ("tags.mlflow.runName = 'r2'", ["r2"]),
+        ("tags.mltrail.runName = 'r2'", ["r2"]),  # the name mltrail 0.1 wrote still finds the run
+        ("tags.mltrail.runName LIKE 'r%' AND tags.team = 'Forecast'", ["r1", "r0"]),
         ("metrics.rmse >= 8 AND params.alpha = '0'", ["r2", "r0"]),
         ("metrics.rmse >= 8 and params.alpha = '0' AND tags.team = 'Forecast'", ["r0"]),
         ("metrics.rmse = 9", ["r1"]),
