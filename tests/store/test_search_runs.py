@@ -115,9 +115,22 @@ def test_order_by_params_tags_attributes(store, runs):
     assert names(store.search_runs([exp_id], order_by=["tags.team ASC", "run_name"])) == [
         "r0", "r1", "r2", "r3", "r4", "r5"
     ]
+    assert names(store.search_runs([exp_id], order_by=["tags.team DESC", "run_name"])) == [
+        "r2", "r3", "r4", "r5", "r0", "r1"
+    ]
     # runs without an end time come last in both directions
     assert names(store.search_runs([exp_id], order_by=["end_time DESC"]))[0] == "r5"
     assert names(store.search_runs([exp_id], order_by=["end_time ASC"]))[0] == "r5"
+
+
+def test_order_by_one_metric_of_runs_that_have_several(store):
+    exp_id = store.create_experiment("two-metrics")
+    for name, (a, b) in {"x": (1.0, 9.0), "y": (2.0, 0.0), "z": (3.0, 5.0)}.items():
+        run_id = store.create_run(exp_id, "u", 1, run_name=name).info.run_id
+        store.log_batch(run_id, metrics=[Metric("a", a, 0, 0), Metric("b", b, 0, 0)])
+    assert names(store.search_runs([exp_id], order_by=["metrics.a DESC"])) == ["z", "y", "x"]
+    assert names(store.search_runs([exp_id], order_by=["metrics.b", "metrics.a"])) == ["y", "z", "x"]
+    assert names(store.search_runs([exp_id], "metrics.a > 1", order_by=["metrics.b DESC"])) == ["z", "y"]
 
 
 def test_paging_visits_every_run_once(store, runs):
