@@ -46,7 +46,7 @@ class Module:
 MODULES = [
     Module("store_search", ("src/mltrail/store/search/*",),
            ("tests/store/test_filters.py", "tests/store/test_filter_grammar_edges.py",
-            "tests/store/test_filter_boundaries.py")),
+            "tests/store/test_filter_boundaries.py", "tests/store/test_search_limits.py")),
     Module("search_sql", ("src/mltrail/store/sql/search_sql.py",),
            ("tests/store/test_filter_boundaries.py", "tests/store/test_search_runs.py",
             "tests/store/test_search_experiments.py", "tests/store/test_metric_ordering.py")),
@@ -56,7 +56,7 @@ MODULES = [
             "tests/store/test_dataset_inputs.py")),
     Module("statements", ("src/mltrail/store/sql/statements.py",),
            ("tests/store/test_metric_ordering.py", "tests/store/test_logging.py", "tests/store/test_run_edits.py"),
-           ("-k", "not postgresql and not http")),  # MySQL too: its infinity encoding
+           tuple(NO_HTTP)),  # every dialect: its PostgreSQL/MySQL insert branches, MySQL's infinity encoding
     Module("validation", ("src/mltrail/store/validation.py",),
            ("tests/store/test_logging.py", "tests/store/test_hostile_values.py", "tests/store/test_runs.py",
             "tests/store/test_experiments.py", "tests/fluent/test_bad_input.py")),

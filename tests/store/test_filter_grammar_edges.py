@@ -210,6 +210,8 @@ def test_order_by_accepts_a_single_string_and_the_orderable_attributes():
         (["params.p UP"], "Invalid order_by clause 'params.p UP': expected ASC or DESC at position 9: 'UP'"),
         (["user_id ASC DESC"],
          "Invalid order_by clause 'user_id ASC DESC': unexpected text after the direction at position 12: 'DESC'"),
+        (["metrics.m;"], "Invalid order_by clause 'metrics.m;': unexpected character at position 9: ';'"),
+        (["tags.`t"], "Invalid order_by clause 'tags.`t': unterminated quote at position 5: '`'"),
     ],
 )
 def test_refused_order_by(clauses, message):

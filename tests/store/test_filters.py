@@ -34,6 +34,10 @@ from mltrail.store.search import (
         ("attr.status NOT IN ('FAILED')", [Comparison("attribute", "status", "NOT IN", ("FAILED",))]),
         ("run.start_time >= 1700000000000", [Comparison("attribute", "start_time", ">=", 1.7e12)]),
         ("params.note = 'it''s'", [Comparison("param", "note", "=", "it's")]),
+        ("params.note = 'it\\'s' and tags.q = \"say \\\"hi\\\"\"",
+         [Comparison("param", "note", "=", "it's"), Comparison("tag", "q", "=", 'say "hi"')]),
+        ("params.path = 'C:\\dir\\n'", [Comparison("param", "path", "=", "C:\\dir\\n")]),
+        ("metrics.a == 1 and metrics.b <> 2", [Comparison("metric", "a", "=", 1.0), Comparison("metric", "b", "!=", 2.0)]),
         (
             "metrics.a > 1 and params.b = 'x' AND tags.c != 'y'",
             [Comparison("metric", "a", ">", 1.0), Comparison("param", "b", "=", "x"), Comparison("tag", "c", "!=", "y")],

@@ -165,6 +165,7 @@ def test_every_search_takes_max_results_by_one_rule_with_mlflows_message(store_u
             assert str(info.value) == (
                 f"Invalid value {bad} for parameter 'max_results' supplied. It must be a positive integer"
             ), what
+        assert len(search(np.int64(cap))) == len(search(5)), what  # the cap itself is accepted: every item
         with pytest.raises(InvalidParameterError) as info:
             search(np.int64(cap + 1))
         assert str(info.value) == f"Invalid value {cap + 1} for parameter 'max_results' supplied. It must be at most {cap}"

@@ -85,6 +85,9 @@ def test_nan_metric_matches_no_comparison(store, runs):
         ("tags.`mlflow.runName` = 'r2'", ["r2"]),
         ('tags."mlflow.runName" = "r2"', ["r2"]),
         ("tags.mlflow.runName = 'r2'", ["r2"]),
+        ("tags.mltrail.runName = 'r2'", ["r2"]),  # the name mltrail 0.1 wrote still finds the run
+        ("tags.mltrail.runName LIKE 'r%' AND tags.team = 'Forecast'", ["r1", "r0"]),
+        ("tags.mltrail.runName = 'Forecast'", []),  # another tag's value is not the run name
         ("metrics.rmse >= 8 AND params.alpha = '0'", ["r2", "r0"]),
         ("metrics.rmse >= 8 and params.alpha = '0' AND tags.team = 'Forecast'", ["r0"]),
         ("metrics.rmse = 9", ["r1"]),
@@ -113,9 +116,30 @@ def test_order_by_params_tags_attributes(store, runs):
     assert names(store.search_runs([exp_id], order_by=["tags.team ASC", "run_name"])) == [
         "r0", "r1", "r2", "r3", "r4", "r5"
     ]
+    assert names(store.search_runs([exp_id], order_by=["tags.team DESC", "run_name"])) == [
+        "r2", "r3", "r4", "r5", "r0", "r1"
+    ]
     # runs without an end time come last in both directions
     assert names(store.search_runs([exp_id], order_by=["end_time DESC"]))[0] == "r5"
     assert names(store.search_runs([exp_id], order_by=["end_time ASC"]))[0] == "r5"
+
+
+def test_a_param_named_like_an_old_system_tag_is_that_param_only(store):
+    exp_id = store.create_experiment("param-names")
+    for name, key in (("current", "mlflow.runName"), ("legacy", "mltrail.runName")):
+        run_id = store.create_run(exp_id, "u", 1, run_name=name).info.run_id
+        store.log_batch(run_id, params=[Param(key, "x")])
+    assert names(store.search_runs([exp_id], "params.mltrail.runName = 'x'")) == ["legacy"]
+
+
+def test_order_by_one_metric_of_runs_that_have_several(store):
+    exp_id = store.create_experiment("two-metrics")
+    for name, (a, b) in {"x": (1.0, 9.0), "y": (2.0, 0.0), "z": (3.0, 5.0)}.items():
+        run_id = store.create_run(exp_id, "u", 1, run_name=name).info.run_id
+        store.log_batch(run_id, metrics=[Metric("a", a, 0, 0), Metric("b", b, 0, 0)])
+    assert names(store.search_runs([exp_id], order_by=["metrics.a DESC"])) == ["z", "y", "x"]
+    assert names(store.search_runs([exp_id], order_by=["metrics.b", "metrics.a"])) == ["y", "z", "x"]
+    assert names(store.search_runs([exp_id], "metrics.a > 1", order_by=["metrics.b DESC"])) == ["z", "y"]
 
 
 def test_paging_visits_every_run_once(store, runs):

@@ -105,25 +105,13 @@ def insert_ignoring_duplicates(engine: Engine, table: sa.Table, keys: Sequence[s
     return stmt.on_conflict_do_nothing(index_elements=list(keys))
 
 
-def upsert(engine: Engine, table: sa.Table, keys: Sequence[str], update: Sequence[str], newer: Any = None) -> Any:
-    """``INSERT ... ON CONFLICT/DUPLICATE KEY UPDATE`` for ``table``'s dialect.
-
-    ``newer(new, old)`` (optional) returns the condition under which the
-    existing row is overwritten; ``new`` and ``old`` map column names to the
-    incoming and stored columns.
-    """
+def upsert(engine: Engine, table: sa.Table, keys: Sequence[str], update: Sequence[str]) -> Any:
+    """``INSERT ... ON CONFLICT/DUPLICATE KEY UPDATE`` for ``table``'s dialect: an incoming row whose
+    ``keys`` are taken overwrites the ``update`` columns of the stored one."""
     stmt = _dialect_insert(engine, table)
     if engine.dialect.name in ("mysql", "mariadb"):
-        new = {c: stmt.inserted[c] for c in table.c.keys()}
-        if newer is None:
-            return stmt.on_duplicate_key_update([(c, new[c]) for c in update])
-        # MySQL applies assignments left to right and later ones see earlier results: columns that
-        # the condition reads (listed last in ``update``) are assigned after the others.
-        cond = newer(new, table.c)
-        return stmt.on_duplicate_key_update([(c, sa.func.IF(cond, new[c], table.c[c])) for c in update])
-    new = {c: stmt.excluded[c] for c in table.c.keys()}
-    where = newer(new, table.c) if newer is not None else None
-    return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: new[c] for c in update}, where=where)
+        return stmt.on_duplicate_key_update([(c, stmt.inserted[c]) for c in update])
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in update})
 
 
 def _newer_metric(new: Mapping[str, Any], old: Any) -> Any:
