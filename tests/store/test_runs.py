@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from mltrail.entities import LifecycleStage, RunTag
+from mltrail.entities import LifecycleStage, Param, RunTag
 from mltrail.exceptions import InvalidParameterError, InvalidStateError, ResourceNotFoundError
 
 
@@ -153,3 +153,30 @@ def test_end_time_and_new_name_are_checked_before_the_run_changes(store):
     info = store.get_run(run_id).info
     assert (info.status, info.end_time, info.run_name) == ("RUNNING", None, "kept")
     assert store.update_run_info(run_id, "FINISHED", end_time=2.0e12).end_time == 2_000_000_000_000
+
+
+def test_resuming_a_run_hands_it_to_the_given_owner(store):
+    import time
+    import uuid
+
+    owner = uuid.uuid4().hex
+    assert store.heartbeat_owner(owner, timeout_ms=1) is True  # stale a moment later
+    run_id = store.create_run("0", "u", None).info.run_id
+    store.update_run_info(run_id, "FINISHED", end_time=5, owner_id=owner)  # not resumed: the owner is ignored
+    with pytest.raises(InvalidParameterError, match=re.escape("Invalid run owner id 'x': must be 32 lowercase")):
+        store.update_run_info(run_id, "RUNNING", owner_id="x")
+    assert store.get_run_info(run_id).status == "FINISHED"  # get_run_info does not reap dead owners' runs
+    store.update_run_info(run_id, "RUNNING", owner_id=owner)
+    time.sleep(0.05)
+    assert store.reap_dead_runs() == 1
+    assert store.get_run(run_id).info.status == "KILLED"
+
+
+def test_run_params_alone(store):
+    run_id = store.create_run("0", "u", None).info.run_id
+    other = store.create_run("0", "u", None).info.run_id
+    assert store.get_run_params(run_id) == {}
+    store.log_batch(run_id, params=[Param("alpha", "0.5"), Param("Alpha", "1")])
+    store.log_batch(other, params=[Param("beta", "2")])
+    assert store.get_run_params(run_id) == {"alpha": "0.5", "Alpha": "1"}
+    assert store.get_run_params("f" * 32) == {}
