@@ -95,8 +95,12 @@ def test_a_listed_file_replaced_by_a_symlink_out_of_the_folder_is_refused(saved_
     copy.write_bytes(open(listed, "rb").read())
     os.remove(listed)
     os.symlink(copy, listed)
-    with pytest.raises(ModelIntegrityError, match="file 'requirements.txt' is a symlink to .*outside the model folder"):
+    with pytest.raises(ModelIntegrityError) as e:
         mltrail.sklearn.load_model(saved_model)
+    assert (
+        f"file 'requirements.txt' is a symlink to {os.path.realpath(copy)!r}, outside the model folder (load with "
+        "verify=False" in e.value.message
+    )
 
 
 def test_a_symlink_inside_the_folder_is_fine(saved_model, pipeline, iris_like):
@@ -280,3 +284,13 @@ def test_paths_inside_the_folder_resolve_and_a_sibling_with_the_same_prefix_is_o
     os.symlink(sibling, folder / "link")
     with pytest.raises(ModelIntegrityError, match=f"which resolves to {str(sibling)!r} outside the folder"):
         resolve_model_path(str(folder), "link", "k")
+
+
+def test_only_a_model_without_hashes_and_with_an_mlflow_version_counts_as_written_by_mlflow():
+    from mltrail.models import Model
+    from mltrail.models.integrity import written_by_mlflow
+
+    assert written_by_mlflow(Model(mlflow_version="2.9.2")) is True
+    assert written_by_mlflow(Model(mlflow_version="2.9.2", files={})) is False
+    assert written_by_mlflow(Model(mlflow_version="")) is False
+    assert written_by_mlflow(Model()) is False
