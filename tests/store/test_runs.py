@@ -153,6 +153,7 @@ def test_end_time_and_new_name_are_checked_before_the_run_changes(store):
     info = store.get_run(run_id).info
     assert (info.status, info.end_time, info.run_name) == ("RUNNING", None, "kept")
     assert store.update_run_info(run_id, "FINISHED", end_time=2.0e12).end_time == 2_000_000_000_000
+    assert store.update_run_info(run_id, "FINISHED", end_time=2**63 - 1).end_time == 2**63 - 1
 
 
 def test_resuming_a_run_hands_it_to_the_given_owner(store):
