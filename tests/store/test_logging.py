@@ -334,3 +334,15 @@ def test_logging_to_a_malformed_run_id_names_the_id_and_the_rule(store, bad_id):
     assert _refusal(lambda: store.log_metric(bad_id, Metric("m", 1.0, 1, 0))) == (
         f"Invalid run id {bad_id!r}: a run id is a string of 1 to 32 characters"
     )
+
+
+def test_a_metric_history_holds_only_its_own_run_and_key(store, run_id):
+    other = store.create_run("0", "u", None).info.run_id
+    store.log_metric(run_id, Metric("loss", 0.5, 10, 1))
+    store.log_metric(other, Metric("loss", 0.9, 20, 2))
+    store.log_metric(run_id, Metric("acc", 0.7, 30, 3))
+    assert [(m.key, m.value, m.timestamp, m.step) for m in store.get_metric_history(run_id, "loss")] == [
+        ("loss", 0.5, 10, 1)
+    ]
+    assert [(m.key, m.value) for m in store.get_metric_history(other, "loss")] == [("loss", 0.9)]
+    assert store.get_metric_history(other, "acc") == []
