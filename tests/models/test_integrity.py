@@ -82,7 +82,9 @@ def test_every_file_but_the_top_mlmodel_is_hashed_whole_even_beyond_one_read(tmp
     _folder(tmp_path, {"b.bin": bytes(changed)})
     with pytest.raises(ModelIntegrityError) as e:
         verify_folder(root, files)
-    assert e.value.message == f"Model folder {root!r} was modified: file 'b.bin' does not match its sha256 in MLmodel" + HINT
+    assert e.value.message == (
+        f"Model folder {root!r} was modified: file 'b.bin' does not match its sha256 in MLmodel" + HINT
+    )
 
 
 def test_verdicts_name_the_first_file_and_the_sizes(tmp_path):

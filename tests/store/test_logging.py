@@ -281,7 +281,7 @@ def test_metric_values_that_are_not_numbers_name_their_type(store, run_id):
     ],
 )
 def test_bad_metric_keys_are_refused_with_the_rule(store, run_id, key, message):
-    store.log_metric(run_id, Metric("m", 1.0, 1, 0))  # a valid key first: the cache of valid keys must not let others pass
+    store.log_metric(run_id, Metric("m", 1.0, 1, 0))  # a valid key first: the valid-key cache must not pass others
     assert message in _refusal(lambda: store.log_metric(run_id, Metric(key, 1.0, 1, 0)))
     assert store.get_run(run_id).data.metrics == {"m": 1.0}
 

@@ -137,7 +137,9 @@ def test_run_fields_at_their_limits_are_stored(store):
     chosen = "0123456789abcdef" * 2
     run = store.create_run("0", "u" * 256, 1.7e12, run_name="n" * 250, run_id=chosen, owner_id="f" * 32)
     info = store.get_run(chosen).info
-    assert (info.run_id, info.user_id, info.start_time, info.run_name) == (chosen, "u" * 256, 1_700_000_000_000, "n" * 250)
+    assert (info.run_id, info.user_id, info.start_time, info.run_name) == (
+        chosen, "u" * 256, 1_700_000_000_000, "n" * 250
+    )
     assert type(info.start_time) is int and run.info == info
     assert store.create_run("0", None, -(2**63)).info.user_id == ""
     assert store.create_run("0", 42, None).info.user_id == "42"
