@@ -95,8 +95,12 @@ def test_a_listed_file_replaced_by_a_symlink_out_of_the_folder_is_refused(saved_
     copy.write_bytes(open(listed, "rb").read())
     os.remove(listed)
     os.symlink(copy, listed)
-    with pytest.raises(ModelIntegrityError, match="file 'requirements.txt' is a symlink to .*outside the model folder"):
+    with pytest.raises(ModelIntegrityError) as e:
         mltrail.sklearn.load_model(saved_model)
+    assert (
+        f"file 'requirements.txt' is a symlink to {os.path.realpath(copy)!r}, outside the model folder (load with "
+        "verify=False" in e.value.message
+    )
 
 
 def test_a_symlink_inside_the_folder_is_fine(saved_model, pipeline, iris_like):
@@ -193,3 +197,100 @@ def test_resolve_model_path_and_sha256_of_file(tmp_path):
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     )
 
+
+
+ESCAPE = "../evil.pkl"
+
+
+@pytest.mark.parametrize(
+    "flavors, example, key",
+    [
+        ({"f": {"pickled_model": ESCAPE}}, None, "flavors.f.pickled_model"),
+        ({"f": {"data": ESCAPE}}, None, "flavors.f.data"),
+        ({"f": {"model_path": ESCAPE}}, None, "flavors.f.model_path"),
+        ({"f": {"model_data": ESCAPE}}, None, "flavors.f.model_data"),
+        ({"f": {"python_model": ESCAPE}}, None, "flavors.f.python_model"),
+        ({"f": {"code": ESCAPE}}, None, "flavors.f.code"),
+        ({"f": {"model_file": ESCAPE}}, None, "flavors.f.model_file"),
+        ({"f": {"weights_path": ESCAPE}}, None, "flavors.f.weights_path"),
+        ({"f": {"vocab_file": ESCAPE}}, None, "flavors.f.vocab_file"),
+        ({"f": {"env": ESCAPE}}, None, "flavors.f.env"),
+        ({"f": {"env": {"conda": "conda.yaml", "virtualenv": ESCAPE}}}, None, "flavors.f.env.virtualenv"),
+        ({"f": {"artifacts": {"ok": {"path": "a"}, "w": {"path": ESCAPE}}}}, None, "flavors.f.artifacts.w.path"),
+        ({"f": {"artifacts": {"w": ESCAPE}}}, None, "flavors.f.artifacts.w.path"),
+        ({"f": {"code_paths": ["ok.py", ESCAPE]}}, None, "flavors.f.code_paths[1]"),
+        ({}, {"artifact_path": ESCAPE}, "saved_input_example_info.artifact_path"),
+        ({}, {"artifact_path": "ok.json", "serving_input_path": ESCAPE}, "saved_input_example_info.serving_input_path"),
+    ],
+)
+def test_every_kind_of_path_mlmodel_names_is_confined_and_named_by_its_key(tmp_path, flavors, example, key):
+    from mltrail.models import Model
+    from mltrail.models.integrity import check_mlmodel_paths
+
+    folder = str(tmp_path / "model")
+    with pytest.raises(ModelIntegrityError) as e:
+        check_mlmodel_paths(folder, Model(flavors=flavors, saved_input_example_info=example))
+    assert e.value.message == (
+        f"Model folder {folder!r}: MLmodel's {key} is {ESCAPE!r}, a path with a '..' segment; every path in MLmodel "
+        "must stay inside the model folder"
+    )
+
+
+def test_values_that_are_not_paths_are_not_checked(tmp_path):
+    from mltrail.models import Model
+    from mltrail.models.integrity import check_mlmodel_paths
+
+    flavors = {
+        "f": {"sklearn_version": ESCAPE, "serialization_format": "/abs", "model_path": None, "env": None,
+              "code_paths": ESCAPE, "artifacts": ESCAPE, "env_vars": [ESCAPE]},
+        "g": {"env": {"conda": None, "virtualenv": "python_env.yaml"}, "code_paths": ["c.py"],
+              "artifacts": {"a": {"path": "data/a.csv"}}, "pickled_model": "model.pkl"},
+        "broken": ESCAPE,
+    }
+    check_mlmodel_paths(str(tmp_path), Model(flavors=flavors, saved_input_example_info={"artifact_path": None}))
+    check_mlmodel_paths(str(tmp_path), Model(flavors=None, saved_input_example_info=ESCAPE))
+
+
+@pytest.mark.parametrize(
+    "rel, rule",
+    [
+        ("/etc/passwd", "an absolute path"),
+        ("\\evil", "an absolute path"),
+        ("C:evil", "an absolute path"),
+        ("z:\\evil", "an absolute path"),
+        ("a\\..\\..\\evil", "a path with a '..' segment"),
+        (3, "a int, not a relative path"),
+        (None, "a NoneType, not a relative path"),
+    ],
+)
+def test_a_path_leaving_the_folder_is_refused_with_the_key_value_and_rule(tmp_path, rel, rule):
+    with pytest.raises(ModelIntegrityError) as e:
+        resolve_model_path(str(tmp_path), rel, "flavors.f.data")
+    assert e.value.message == (
+        f"Model folder {str(tmp_path)!r}: MLmodel's flavors.f.data is {rel!r}, {rule}; every path in MLmodel must "
+        "stay inside the model folder"
+    )
+
+
+def test_paths_inside_the_folder_resolve_and_a_sibling_with_the_same_prefix_is_outside(tmp_path):
+    folder = tmp_path / "model"
+    (folder / "sub").mkdir(parents=True)
+    assert resolve_model_path(str(folder), "1:not-a-drive", "k") == str(folder / "1:not-a-drive")
+    assert resolve_model_path(str(folder), ".", "k") == str(folder)
+    assert resolve_model_path(str(folder), "sub//./x", "k") == str(folder / "sub" / "x")
+    assert resolve_model_path("/", "etc", "k") == "/etc"  # a model at the filesystem root
+    sibling = tmp_path / "model-evil"
+    sibling.mkdir()
+    os.symlink(sibling, folder / "link")
+    with pytest.raises(ModelIntegrityError, match=f"which resolves to {str(sibling)!r} outside the folder"):
+        resolve_model_path(str(folder), "link", "k")
+
+
+def test_only_a_model_without_hashes_and_with_an_mlflow_version_counts_as_written_by_mlflow():
+    from mltrail.models import Model
+    from mltrail.models.integrity import written_by_mlflow
+
+    assert written_by_mlflow(Model(mlflow_version="2.9.2")) is True
+    assert written_by_mlflow(Model(mlflow_version="2.9.2", files={})) is False
+    assert written_by_mlflow(Model(mlflow_version="")) is False
+    assert written_by_mlflow(Model()) is False

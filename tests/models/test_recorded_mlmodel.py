@@ -94,3 +94,29 @@ def test_bare_path_without_record_keeps_the_per_file_check(tracking, pipeline, t
         fh.write(b"x")
     with pytest.raises(ModelIntegrityError, match="model.pkl"):
         mltrail.sklearn.load_model(folder)
+
+
+def test_the_recorded_mlmodel_verdicts_name_the_model_and_the_file(tmp_path):
+    from mltrail.models.integrity import sha256_of_file, verify_recorded_mlmodel
+
+    folder, path = str(tmp_path), str(tmp_path / "MLmodel")
+    verify_recorded_mlmodel(folder, None)  # nothing recorded: nothing to compare, even without an MLmodel
+    os.mkdir(path)  # a folder named MLmodel is no MLmodel file
+    with pytest.raises(ModelIntegrityError) as e:
+        verify_recorded_mlmodel(folder, "0" * 64, "models:/churn/1")
+    assert e.value.message == (
+        f"Model 'models:/churn/1' has no MLmodel file at {folder!r}, though one was recorded when it was logged"
+    )
+    os.rmdir(path)
+    with open(path, "w") as fh:
+        fh.write("flavors: {}\n")
+    recorded = sha256_of_file(path)
+    verify_recorded_mlmodel(folder, recorded, "models:/churn/1")
+    with open(path, "a") as fh:
+        fh.write("# edited\n")
+    with pytest.raises(ModelIntegrityError) as e:
+        verify_recorded_mlmodel(folder, recorded)
+    assert e.value.message == (
+        f"Model {folder!r} was modified: its MLmodel file ({path!r}) does not match the sha256 recorded when it was "
+        "logged or registered (load with verify=False or set MLTRAIL_VERIFY_MODELS=false to skip this check)"
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mltrail.entities import LifecycleStage
@@ -138,3 +140,42 @@ def _all(store):
         except ResourceNotFoundError:
             pass
     return found
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        (5, "Invalid experiment name 5: the name must be a string"),
+        (" \t", "Invalid experiment name ' \\t': the name must not be empty"),
+        ("x" * 257, "Invalid experiment name '" + "x" * 74 + "...' (257 chars): the name must be at most 256 "
+                    "characters (it has 257)"),
+        ("a\x00", "Invalid experiment name 'a\\x00': text must not contain the NUL character"),
+    ],
+)
+def test_bad_experiment_names_name_the_value_and_the_rule(store, name, message):
+    with pytest.raises(InvalidParameterError, match=re.escape(message)):
+        store.create_experiment(name)
+    assert [e.name for e in _all(store)] == ["Default"]
+
+
+def test_experiment_names_and_tags_at_their_limits_are_stored(store):
+    exp_id = store.create_experiment("x" * 256, tags={"k" * 250: "v" * 8000})
+    store.set_experiment_tag(exp_id, "number", 7)
+    experiment = store.get_experiment(exp_id)
+    assert experiment.name == "x" * 256
+    assert experiment.tags == {"k" * 250: "v" * 8000, "number": "7"}
+
+
+def test_bad_experiment_tag_values_name_the_value_key_and_limit(store):
+    exp_id = store.create_experiment("tagged")
+    for value, message in (
+        ("x" * 8001, "Invalid experiment tag value '" + "x" * 74 + "...' (8001 chars) for key 'long': a experiment "
+                     "tag value must be at most 8000 characters (it has 8001)"),
+        ("a\x00", "Invalid experiment tag value for key 'long': 'a\\x00': text must not contain the NUL character"),
+    ):
+        with pytest.raises(InvalidParameterError, match=re.escape(message)):
+            store.set_experiment_tag(exp_id, "long", value)
+        with pytest.raises(InvalidParameterError, match=re.escape(message)):
+            store.create_experiment("other", tags={"long": value})
+    assert store.get_experiment(exp_id).tags == {}
+    assert [e.name for e in _all(store)] == ["Default", "tagged"]

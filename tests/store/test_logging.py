@@ -203,3 +203,146 @@ def test_exact_duplicate_metric_values_are_kept_once(store, run_id):
     store.log_metric(run_id, Metric("m", 1.0, 5, 0))
     store.log_batch(run_id, metrics=[Metric("m", 1.0, 5, 0), Metric("m", 2.0, 5, 0)])
     assert [(m.value, m.step, m.timestamp) for m in store.get_metric_history(run_id, "m")] == [(1.0, 0, 5), (2.0, 0, 5)]
+
+
+def _refusal(call) -> str:
+    """The message of the InvalidParameterError ``call()`` raises."""
+    with pytest.raises(InvalidParameterError) as err:
+        call()
+    return str(err.value)
+
+
+def test_whole_float_steps_and_timestamps_are_stored_as_integers(store, run_id):
+    store.log_metric(run_id, Metric("m", 1.0, 5.0, 3.0))
+    store.log_batch(run_id, metrics=[Metric("m", 2.0, -7.0, -(2.0**63))])
+    history = store.get_metric_history(run_id, "m")
+    assert [(m.value, m.step, m.timestamp) for m in history] == [(2.0, -(2**63), -7), (1.0, 3, 5)]
+    assert all(type(m.step) is int and type(m.timestamp) is int for m in history)
+
+
+@pytest.mark.parametrize(
+    "step, timestamp, message",
+    [
+        (2.5, 1, "Invalid metric step 2.5 for key 'm': the step must be an integer"),
+        (0, 1.5, "Invalid metric timestamp 1.5 for key 'm': the timestamp must be an integer"),
+        (math.inf, 1, "Invalid metric step inf for key 'm': the step must be an integer"),
+        (0, -math.inf, "Invalid metric timestamp -inf for key 'm': the timestamp must be an integer"),
+        (math.nan, 1, "Invalid metric step nan for key 'm': the step must be an integer"),
+        (True, 1, "Invalid metric step True for key 'm': the step must be an integer"),
+        (0, False, "Invalid metric timestamp False for key 'm': the timestamp must be an integer"),
+        (2.0**63, 1, "Invalid metric step for key 'm': 9223372036854775808: must be between -2^63 and 2^63-1"),
+        (0, -(2.0**64), "Invalid metric timestamp for key 'm': -18446744073709551616: must be between -2^63"),
+        (2**63, 1, "Invalid metric step for key 'm': 9223372036854775808: must be between -2^63 and 2^63-1"),
+    ],
+)
+def test_steps_and_timestamps_that_are_not_64_bit_integers_are_refused(store, run_id, step, timestamp, message):
+    for call in (
+        lambda: store.log_metric(run_id, Metric("m", 1.0, timestamp, step)),
+        lambda: store.log_batch(run_id, metrics=[Metric("m", 1.0, timestamp, step)]),
+    ):
+        assert message in _refusal(call)
+    assert store.get_run(run_id).data.metrics == {}
+
+
+def test_metric_values_that_are_not_numbers_name_their_type(store, run_id):
+    from fractions import Fraction
+
+    store.log_metric(run_id, Metric("third", Fraction(1, 3), 1, 0))
+    assert store.get_run(run_id).data.metrics == {"third": 1 / 3}
+    assert _refusal(lambda: store.log_metric(run_id, Metric("m", [1.0], 1, 0))) == (
+        "Invalid metric value [1.0] (list) for key 'm': a metric value must be a number (int or float), not list"
+    )
+    assert _refusal(lambda: store.log_metric(run_id, Metric("m", b"1", 1, 0))) == (
+        "Invalid metric value b'1' (bytes) for key 'm': a metric value must be a number (int or float), not bytes"
+    )
+    assert _refusal(lambda: store.log_metric(run_id, Metric("m", 10**400, 1, 0))) == (
+        "Invalid metric value " + "1" + "0" * 74 + "...' (401 chars) for key 'm': a metric value must be a number "
+        "representable as a 64-bit float"
+    )
+    assert store.get_run(run_id).data.metrics == {"third": 1 / 3}
+
+
+@pytest.mark.parametrize(
+    "key, message",
+    [
+        (5, "Invalid metric key 5: a key must be a string"),
+        (["m"], "Invalid metric key ['m']: a key must be a string"),
+        ("b;a!c", "Invalid metric key 'b;a!c': keys may contain only letters, digits, underscores (_), dashes (-), "
+                  "periods (.), spaces ( ) and slashes (/) (found '!', ';')"),
+        ("k" * 251, "Invalid metric key '" + "k" * 74 + "...' (251 chars): a key must be at most 250 characters "
+                    "(it has 251)"),
+        ("a/b/", "Invalid metric key 'a/b/': a key must be a normalised path (no '.' segments, no '//' and no "
+                 "trailing '/')"),
+        ("./a", "Invalid metric key './a': a key must be a normalised path"),
+        ("a/.", "Invalid metric key 'a/.': a key must be a normalised path"),
+        ("..", "Invalid metric key '..': a key must not contain a '..' path segment"),
+        ("/a", "Invalid metric key '/a': a key must not start with '/'"),
+        ("", "Invalid metric key '': a key must not be empty"),
+    ],
+)
+def test_bad_metric_keys_are_refused_with_the_rule(store, run_id, key, message):
+    store.log_metric(run_id, Metric("m", 1.0, 1, 0))  # a valid key first: the valid-key cache must not pass others
+    assert message in _refusal(lambda: store.log_metric(run_id, Metric(key, 1.0, 1, 0)))
+    assert store.get_run(run_id).data.metrics == {"m": 1.0}
+
+
+def test_keys_at_the_length_limit_and_non_string_values_are_stored(store, run_id):
+    import uuid
+
+    key = (uuid.uuid4().hex * 8)[:250]  # never seen before: the cache of valid keys cannot answer for it
+    store.log_batch(run_id, metrics=[Metric(key, 1.0, 1, 0)], params=[Param(key, 0.01), Param("none", None)],
+                    tags=[RunTag(key, 3)])
+    run = store.get_run(run_id)
+    assert run.data.metrics == {key: 1.0}
+    assert run.data.params == {key: "0.01", "none": "None"}
+    assert run.data.tags[key] == "3"
+
+
+def test_over_long_values_name_the_value_key_and_limit(store, run_id):
+    assert _refusal(lambda: store.log_param(run_id, Param("p", "x" * 6001))) == (
+        "Invalid param value '" + "x" * 74 + "...' (6001 chars) for key 'p': a param value must be at most 6000 "
+        "characters (it has 6001)"
+    )
+    assert _refusal(lambda: store.set_tag(run_id, RunTag("t", "y" * 8001))) == (
+        "Invalid tag value '" + "y" * 74 + "...' (8001 chars) for key 't': a tag value must be at most 8000 "
+        "characters (it has 8001)"
+    )
+    assert _refusal(lambda: store.log_param(run_id, Param("p", "a\x00b"))) == (
+        "Invalid param value for key 'p': 'a\\x00b': text must not contain the NUL character '\\x00'"
+    )
+
+
+def test_nul_and_lone_surrogates_in_values_are_refused_with_where_they_are(store, run_id):
+    assert _refusal(lambda: store.log_param(run_id, Param("p", "é\x00"))) == (
+        "Invalid param value for key 'p': 'é\\x00': text must not contain the NUL character '\\x00'"
+    )
+    assert _refusal(lambda: store.set_tag(run_id, RunTag("t", "éa\ud800b"))) == (
+        "Invalid tag value for key 't': 'éa\\ud800b': text must be valid Unicode, but it holds the lone "
+        "surrogate '\\ud800' at position 2"
+    )
+    # a value is quoted whole up to 80 characters, then cut and its length given
+    assert "'\\x00" + "a" * 74 + "': text" in _refusal(lambda: store.log_param(run_id, Param("p", "\x00" + "a" * 74)))
+    assert "'\\x00" + "a" * 70 + "...' (76 chars): text" in _refusal(
+        lambda: store.log_param(run_id, Param("p", "\x00" + "a" * 75))
+    )
+    store.log_param(run_id, Param("accent", "é"))
+    assert store.get_run(run_id).data.params == {"accent": "é"}
+
+
+@pytest.mark.parametrize("bad_id", ["", "f" * 33])
+def test_logging_to_a_malformed_run_id_names_the_id_and_the_rule(store, bad_id):
+    assert _refusal(lambda: store.log_metric(bad_id, Metric("m", 1.0, 1, 0))) == (
+        f"Invalid run id {bad_id!r}: a run id is a string of 1 to 32 characters"
+    )
+
+
+def test_a_metric_history_holds_only_its_own_run_and_key(store, run_id):
+    other = store.create_run("0", "u", None).info.run_id
+    store.log_metric(run_id, Metric("loss", 0.5, 10, 1))
+    store.log_metric(other, Metric("loss", 0.9, 20, 2))
+    store.log_metric(run_id, Metric("acc", 0.7, 30, 3))
+    assert [(m.key, m.value, m.timestamp, m.step) for m in store.get_metric_history(run_id, "loss")] == [
+        ("loss", 0.5, 10, 1)
+    ]
+    assert [(m.key, m.value) for m in store.get_metric_history(other, "loss")] == [("loss", 0.9)]
+    assert store.get_metric_history(other, "acc") == []

@@ -97,11 +97,13 @@ def test_lowest_and_highest_values_ignore_nan_whatever_the_logging_path(store, r
     store.log_batch(run_id, metrics=[Metric("b", 1.5, 1, 0), Metric("b", math.nan, 2, 1), Metric("b", -7.0, 3, 2)])
     store.log_batch(run_id, metrics=[Metric("b", 4.0, 4, 0)])
     store.log_metric(run_id, Metric("n", math.nan, 1, 0))
-    columns = [Column("metric", k, agg) for k in ("m", "b", "n") for agg in ("min", "max")]
+    store.log_batch(run_id, metrics=[Metric("c", v, 1, i) for i, v in enumerate((2.0, 9.0, -1.0, 3.0))])
+    columns = [Column("metric", k, agg) for k in ("m", "b", "n", "c") for agg in ("min", "max")]
     with store.engine.connect() as conn:
         (row,) = run_rows(conn, [run_id], columns, store.engine.dialect.name in ("mysql", "mariadb"))
     assert {k: v for k, v in row["values"].items() if ":" in k} == {
         "metrics.m:min": -2.0, "metrics.m:max": 9.0,
         "metrics.b:min": -7.0, "metrics.b:max": 4.0,
         "metrics.n:min": None, "metrics.n:max": None,
+        "metrics.c:min": -1.0, "metrics.c:max": 9.0,
     }

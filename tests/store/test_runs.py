@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from mltrail.entities import LifecycleStage, RunTag
+from mltrail.entities import LifecycleStage, Param, RunTag
 from mltrail.exceptions import InvalidParameterError, InvalidStateError, ResourceNotFoundError
 
 
@@ -100,3 +100,88 @@ def test_delete_and_restore_run(store):
 def test_run_name_too_long(store):
     with pytest.raises(InvalidParameterError, match="at most 250 characters"):
         store.create_run("0", "u", None, run_name="n" * 251)
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"run_name": "n" * 251},
+         "Invalid run name '" + "n" * 74 + "...' (251 chars): the name must be at most 250 characters (it has 251)"),
+        ({"run_name": 5}, "Invalid run name 5: the name must be a string"),
+        ({"run_name": "a\x00"}, "Invalid run name 'a\\x00': text must not contain the NUL character"),
+        ({"user_id": "u" * 257}, "Invalid user id '" + "u" * 74 + "...' (257 chars): a user id must be at most 256 "
+                                 "characters"),
+        ({"user_id": "u\x00"}, "Invalid user id 'u\\x00': text must not contain the NUL character"),
+        ({"start_time": 1.5}, "Invalid run start_time 1.5: must be an integer (epoch milliseconds)"),
+        ({"start_time": True}, "Invalid run start_time True: must be an integer (epoch milliseconds)"),
+        ({"start_time": float("inf")}, "Invalid run start_time inf: must be an integer (epoch milliseconds)"),
+        ({"start_time": 2**63}, "Invalid run start_time 9223372036854775808: must be between -2^63 and 2^63-1"),
+        ({"start_time": 2.0**63}, "Invalid run start_time 9223372036854775808: must be between -2^63 and 2^63-1"),
+        ({"run_id": "A" * 32}, f"Invalid run id {'A' * 32!r}: must be 32 lowercase hexadecimal characters"),
+        ({"run_id": "a" * 31}, f"Invalid run id {'a' * 31!r}: must be 32 lowercase hexadecimal characters"),
+        ({"run_id": "a" * 33}, f"Invalid run id {'a' * 33!r}: must be 32 lowercase hexadecimal characters"),
+        ({"run_id": "g" * 32}, f"Invalid run id {'g' * 32!r}: must be 32 lowercase hexadecimal characters"),
+        ({"run_id": "0123456789ABCDEF" + "X" * 16}, "must be 32 lowercase hexadecimal characters"),
+        ({"run_id": "g" * 100}, f"Invalid run id {'g' * 80!r}: must be 32 lowercase hexadecimal characters"),
+        ({"run_id": 5}, "Invalid run id '5': must be 32 lowercase hexadecimal characters"),
+        ({"owner_id": "0" * 31}, f"Invalid run owner id {'0' * 31!r}: must be 32 lowercase hexadecimal characters"),
+    ],
+)
+def test_bad_run_fields_are_refused_naming_the_value_and_the_rule(store, fields, message):
+    with pytest.raises(InvalidParameterError, match=re.escape(message)):
+        store.create_run(**{"experiment_id": "0", "user_id": "u", "start_time": None, **fields})
+    assert list(store.search_runs(["0"])) == []
+
+
+def test_run_fields_at_their_limits_are_stored(store):
+    chosen = "0123456789abcdef" * 2
+    run = store.create_run("0", "u" * 256, 1.7e12, run_name="n" * 250, run_id=chosen, owner_id="f" * 32)
+    info = store.get_run(chosen).info
+    assert (info.run_id, info.user_id, info.start_time, info.run_name) == (
+        chosen, "u" * 256, 1_700_000_000_000, "n" * 250
+    )
+    assert type(info.start_time) is int and run.info == info
+    assert store.create_run("0", None, -(2**63)).info.user_id == ""
+    assert store.create_run("0", 42, None).info.user_id == "42"
+
+
+def test_end_time_and_new_name_are_checked_before_the_run_changes(store):
+    run_id = store.create_run("0", "u", None, run_name="kept").info.run_id
+    for fields, message in (
+        ({"end_time": 1.5}, "Invalid run end_time 1.5: must be an integer (epoch milliseconds)"),
+        ({"end_time": 2**63}, "Invalid run end_time 9223372036854775808: must be between -2^63 and 2^63-1"),
+        ({"run_name": "n" * 251}, "the name must be at most 250 characters (it has 251)"),
+    ):
+        with pytest.raises(InvalidParameterError, match=re.escape(message)):
+            store.update_run_info(run_id, "FINISHED", **fields)
+    info = store.get_run(run_id).info
+    assert (info.status, info.end_time, info.run_name) == ("RUNNING", None, "kept")
+    assert store.update_run_info(run_id, "FINISHED", end_time=2.0e12).end_time == 2_000_000_000_000
+    assert store.update_run_info(run_id, "FINISHED", end_time=2**63 - 1).end_time == 2**63 - 1
+
+
+def test_resuming_a_run_hands_it_to_the_given_owner(store):
+    import time
+    import uuid
+
+    owner = uuid.uuid4().hex
+    assert store.heartbeat_owner(owner, timeout_ms=1) is True  # stale a moment later
+    run_id = store.create_run("0", "u", None).info.run_id
+    store.update_run_info(run_id, "FINISHED", end_time=5, owner_id=owner)  # not resumed: the owner is ignored
+    with pytest.raises(InvalidParameterError, match=re.escape("Invalid run owner id 'x': must be 32 lowercase")):
+        store.update_run_info(run_id, "RUNNING", owner_id="x")
+    assert store.get_run_info(run_id).status == "FINISHED"  # get_run_info does not reap dead owners' runs
+    store.update_run_info(run_id, "RUNNING", owner_id=owner)
+    time.sleep(0.05)
+    assert store.reap_dead_runs() == 1
+    assert store.get_run(run_id).info.status == "KILLED"
+
+
+def test_run_params_alone(store):
+    run_id = store.create_run("0", "u", None).info.run_id
+    other = store.create_run("0", "u", None).info.run_id
+    assert store.get_run_params(run_id) == {}
+    store.log_batch(run_id, params=[Param("alpha", "0.5"), Param("Alpha", "1")])
+    store.log_batch(other, params=[Param("beta", "2")])
+    assert store.get_run_params(run_id) == {"alpha": "0.5", "Alpha": "1"}
+    assert store.get_run_params("f" * 32) == {}

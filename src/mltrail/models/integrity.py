@@ -281,24 +281,6 @@ def check_model_folder(folder: str, mlmodel: Any, verify: Optional[bool] = None)
     )
 
 
-__all__ = [
-    "MLMODEL_FILE_NAME",
-    "UnverifiedModelWarning",
-    "VERIFY_ENV",
-    "check_mlmodel_paths",
-    "check_model_folder",
-    "file_digest",
-    "hash_folder",
-    "resolve_model_path",
-    "sha256_of_file",
-    "verification_enabled",
-    "verify_folder",
-    "written_by_mlflow",
-]
-
-__all__ = ["MLMODEL_FILE_NAME", "VERIFY_ENV", "file_digest", "hash_folder", "verification_enabled", "verify_folder"]
-
-
 def verify_recorded_mlmodel(folder: str, expected_sha256: Optional[str], where: str = "") -> None:
     """Refuse a model folder whose ``MLmodel`` differs from the sha256 the store recorded at log/register time.
 
@@ -320,3 +302,20 @@ def verify_recorded_mlmodel(folder: str, expected_sha256: Optional[str], where: 
             f"Model {label!r} was modified: its MLmodel file ({path!r}) does not match the sha256 recorded "
             f"when it was logged or registered (load with verify=False or set {VERIFY_ENV}=false to skip this check)"
         )
+
+
+__all__ = [
+    "MLMODEL_FILE_NAME",
+    "UnverifiedModelWarning",
+    "VERIFY_ENV",
+    "check_mlmodel_paths",
+    "check_model_folder",
+    "file_digest",
+    "hash_folder",
+    "resolve_model_path",
+    "sha256_of_file",
+    "verification_enabled",
+    "verify_folder",
+    "verify_recorded_mlmodel",
+    "written_by_mlflow",
+]

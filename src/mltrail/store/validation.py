@@ -79,7 +79,7 @@ def validate_key(key: Any, kind: str) -> str:
     >>> validate_key("train/rmse", "metric")
     'train/rmse'
     """
-    if key in _VALID_KEYS and type(key) is str:
+    if type(key) is str and key in _VALID_KEYS:  # type first: an unhashable key is refused below
         return key
     _check_key(key, kind)
     if len(_VALID_KEYS) >= _VALID_KEYS_MAX:
@@ -215,16 +215,14 @@ def validate_metric(key: Any, value: Any, timestamp: Any, step: Any) -> tuple[st
         return key, value, timestamp, step
     if isinstance(value, float):
         number = value
-    elif isinstance(value, numbers.Real) and not isinstance(value, (str, bytes)):
+    elif isinstance(value, numbers.Real):
         try:
             number = float(value)
-        except (TypeError, ValueError, OverflowError):
-            number = None  # type: ignore[assignment]
-        if number is None:
+        except OverflowError:
             raise InvalidParameterError(
-                f"Invalid metric value {value!r} for key {key!r}: a metric value must be a number "
+                f"Invalid metric value {_shorten(value)} for key {key!r}: a metric value must be a number "
                 f"representable as a 64-bit float"
-            )
+            ) from None
     else:
         raise InvalidParameterError(
             f"Invalid metric value {_shorten(value)} ({type(value).__name__}) for key {key!r}: "
@@ -233,13 +231,16 @@ def validate_metric(key: Any, value: Any, timestamp: Any, step: Any) -> tuple[st
     return key, number, _validate_int(timestamp, key, "timestamp"), _validate_int(step, key, "step")
 
 
+def _is_whole_number(value: Any) -> bool:
+    """An integer (not a bool), or a finite float without a fractional part (``3.0``)."""
+    if isinstance(value, numbers.Integral):
+        return not isinstance(value, bool)
+    return isinstance(value, float) and math.isfinite(value) and value.is_integer()
+
+
 def _validate_int(value: Any, key: str, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        if isinstance(value, float) and math.isfinite(value) and value == int(value):
-            return int(value)
-        raise InvalidParameterError(
-            f"Invalid metric {what} {value!r} for key {key!r}: the {what} must be an integer"
-        )
+    if not _is_whole_number(value):
+        raise InvalidParameterError(f"Invalid metric {what} {value!r} for key {key!r}: the {what} must be an integer")
     return check_int64(int(value), f"metric {what} for key {key!r}:")
 
 
@@ -336,9 +337,7 @@ def validate_timestamp(value: Any, what: str) -> int | None:
     """
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        if isinstance(value, float) and math.isfinite(value) and value == int(value):
-            return check_int64(int(value), what)
+    if not _is_whole_number(value):
         raise InvalidParameterError(f"Invalid {what} {value!r}: must be an integer (epoch milliseconds)")
     return check_int64(int(value), what)
 

@@ -323,12 +323,13 @@ class RunOps(LivenessOps, DatasetOps):
         """
         key, value, timestamp, step = validate_metric(metric.key, metric.value, metric.timestamp, metric.step)
         stored, is_nan = metric_to_db(value, self._mysql)
+        run_id = validate_run_id(run_id)  # before the insert: PostgreSQL refuses an over-long id in it
         row = {"run_uuid": run_id, "key": key, "value": stored, "timestamp": timestamp, "step": step, "is_nan": is_nan}
         hot = self._hot
         with self._raw_write() as cursor:
             cursor.execute(hot.insert_metric_if_active.sql, hot.insert_metric_if_active.args(row))
             if cursor.rowcount != 1:
-                self._check_run_writable(cursor, validate_run_id(run_id))
+                self._check_run_writable(cursor, run_id)
             row["min_value"] = row["max_value"] = None if is_nan else stored
             cursor.execute(hot.upsert_latest_metric.sql, hot.upsert_latest_metric.args(row))
 
