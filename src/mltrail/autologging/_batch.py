@@ -69,13 +69,17 @@ class PendingBatch:
         return bool(self.params or self.metrics or self.tags or self.datasets)
 
     def add_params(self, params: Mapping[str, Any]) -> list[str]:
-        """Buffer ``params`` as strings; return the keys whose values were truncated."""
+        """Buffer ``params`` as strings; return the keys whose values were truncated.
+
+        Keys longer than MLflow's limit are cut to it (no note: the store accepts only a few
+        characters in a key).
+        """
         truncated = []
         for key, value in params.items():
             text, clipped = clip(to_text(value), MAX_PARAM_VALUE_LENGTH)
             if clipped:
                 truncated.append(str(key))
-            self.params[clip(str(key), MAX_KEY_LENGTH)[0]] = text
+            self.params[str(key)[:MAX_KEY_LENGTH]] = text  # a note would make the key invalid
         return truncated
 
     def add_metrics(self, metrics: Mapping[str, Any], step: int, timestamp: int) -> list[str]:
