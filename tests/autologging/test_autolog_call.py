@@ -392,3 +392,40 @@ def test_the_hook_sees_the_run_it_logs_to(tracking, toy):
                        "artifact_uri": own.info.artifact_uri, "uri": tracking.tracking_uri}
     assert seen[1] == {"run_id": user_run.info.run_id, "experiment_id": "0", "created": False,
                        "artifact_uri": user_run.info.artifact_uri, "uri": tracking.tracking_uri}
+
+
+def test_write_child_batch_logs_to_a_designed_child_and_ends_it(tracking, toy):
+    seen = {}
+
+    def hook(call):
+        call.call_original()
+        trial = start_autolog_run("sweeper", nested=True, run_name="trial")
+        call.write_child_batch(trial.info.run_id, params={"depth": 4}, metrics={"loss": 0.3},
+                               tags={"kind": "trial"}, timestamp=1_234)
+        seen["running"] = tracking.get_run(trial.info.run_id).info.status
+        call.write_child_batch(trial.info.run_id, metrics={"loss": 0.2}, timestamp=1_500,
+                               end_status="KILLED", end_time=2_000)
+        seen["active_after_end"] = mltrail.active_run().info.run_id
+        seen["trial"], seen["parent"] = trial.info.run_id, call.run_id
+
+    with autologged(toy.__name__, hook):
+        toy.Model().train()
+    trial = tracking.get_run(seen["trial"])
+    assert seen["running"] == "RUNNING" and seen["active_after_end"] == seen["parent"]
+    assert (trial.info.status, trial.info.end_time) == ("KILLED", 2_000)
+    assert trial.data.params == {"depth": "4"} and trial.data.tags["kind"] == "trial"
+    assert [(m.value, m.timestamp) for m in tracking.get_metric_history(trial.info.run_id, "loss")] == [
+        (0.3, 1_234), (0.2, 1_500)]
+
+
+def test_a_dataset_logged_without_context_has_no_context_tag(tracking, toy):
+    import numpy as np
+
+    def hook(call):
+        call.log_input(from_numpy(np.zeros((2, 2)), name="plain"))
+        call.call_original()
+
+    with autologged(toy.__name__, hook):
+        toy.Model().train()
+    (dataset_input,) = only_run(tracking).inputs.dataset_inputs
+    assert dataset_input.dataset.name == "plain" and dataset_input.tags == []

@@ -15,6 +15,7 @@ while the store is known to be down no call starts a run or waits on it
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Callable, Optional
 
 from .._http import limit_retries
@@ -54,9 +55,7 @@ class CallStore:
 
     def fork(self) -> "CallStore":
         """A store for a child run's writes: the same client and, when known, the same stall."""
-        child = CallStore(self.integration_name, self.silent)
-        child.known_client, child.stalled = self.known_client, self.stalled
-        return child
+        return copy.copy(self)
 
     def is_local(self) -> bool:
         """Whether this call writes to an embedded SQLite store (its own busy timeout bounds it)."""
