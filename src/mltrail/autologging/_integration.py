@@ -265,8 +265,10 @@ class Integration:
 
 
 def _caller_frame() -> Optional[FrameType]:
-    """The frame that called a patched method (from inside its wrapper; wrapt's own frames skipped)."""
-    frame = sys._getframe(2)
-    while frame is not None and (frame.f_globals.get("__name__") or "").startswith("wrapt"):
+    """The frame that called a patched method (from inside its wrapper; the frames of this module and of
+    wrapt skipped, however deep the wrapper sits)."""
+    frame = sys._getframe(1)
+    while frame is not None and (frame.f_globals.get("__name__") == __name__
+                                 or (frame.f_globals.get("__name__") or "").startswith("wrapt")):
         frame = frame.f_back
     return frame
