@@ -50,7 +50,7 @@ def test_long_values_and_keys_are_truncated_with_a_note_and_one_warning(tracking
     long_key = "k" * 251
 
     def hook(call):
-        call.log_params({"over": "p" * 6001, "exact": "q" * 6000, long_key: "v", "n": 7})
+        call.log_params({"over": "p" * 6001, "exact": "q" * 6000, long_key: "v", "n": 7, "over2": "o" * 7000})
         call.set_tags({"over": "t" * 8001, "exact": "u" * 8000, "n": 2.5})
         call.call_original()
 
@@ -64,7 +64,7 @@ def test_long_values_and_keys_are_truncated_with_a_note_and_one_warning(tracking
     assert data.tags["exact"] == "u" * 8000 and data.tags["n"] == "2.5"
     (warning,) = autolog_warnings()
     assert warning == (
-        "mltrail autologging (toy): truncated the values of params over to 6000 characters "
+        "mltrail autologging (toy): truncated the values of params over, over2 to 6000 characters "
         "(the value ends with a note saying so). The result of your call is unaffected."
     )
 
@@ -145,7 +145,8 @@ def test_a_second_fit_with_other_params_in_one_user_run_keeps_its_metrics(tracki
             toy.Model(lr=0.25).train(steps=4)
     data = tracking.get_run(run.info.run_id).data
     assert data.params == {"lr": "0.5"}  # the first value stays
-    assert sorted(m.value for m in tracking.get_metric_history(run.info.run_id, "loss")) == [0.5, 1.0]
+    history = tracking.get_metric_history(run.info.run_id, "loss")
+    assert sorted((m.step, m.value) for m in history) == [(0, 0.5), (0, 1.0)]  # step 0 unless told
     assert data.tags["fit"] == "0.25"
     (warning,) = autolog_warnings()
     assert "could not log params (the run already has different values for them)" in warning

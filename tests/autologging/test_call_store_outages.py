@@ -70,6 +70,17 @@ def test_calls_while_the_store_refuses_train_unlogged_and_stop_asking_it(proxy, 
     assert mltrail.MlflowClient(proxy.url).search_runs(["0"]) == []
 
 
+@pytest.mark.parametrize("outage_starts", ["at the run's start", "during the run"])
+def test_a_silent_integration_does_not_warn_about_the_outage(proxy, toy, autolog_warnings, outage_starts):
+    with autologged(toy.__name__, log_loss, silent=True):
+        model = toy.Model(lr=0.5)
+        if outage_starts == "during the run":
+            mltrail.start_run()
+        proxy.mode = "refuse"
+        assert model.train(steps=4) is model
+    assert autolog_warnings() == []
+
+
 def test_a_batch_the_store_missed_is_kept_and_delivered_once_it_answers(proxy, toy, autolog_warnings):
     with autologged(toy.__name__, log_loss):
         with mltrail.start_run() as run:
@@ -87,21 +98,50 @@ def test_a_batch_the_store_missed_is_kept_and_delivered_once_it_answers(proxy, t
     assert "(toy): could not write params, metrics and tags: StoreUnavailableError" in warning
 
 
-def test_a_run_whose_end_the_store_missed_leaves_the_stack_and_ends_later(proxy, toy, autolog_warnings):
+@pytest.mark.parametrize("flush_first", [False, True])
+def test_a_run_whose_end_the_store_missed_leaves_the_stack_and_ends_later(proxy, toy, autolog_warnings, flush_first):
     def hook(call):
         model = call.call_original()
         proxy.mode = "refuse"  # the server goes away during training
         call.log_metrics({"loss": model.loss})
+        if flush_first:  # held: the run's end then queues behind it without trying the store
+            call.flush()
+            call.log_metrics({"loss": 2 * model.loss}, step=1)
+            # a step whose failure the outage warning already covers is not warned about again
+            call.safely("read the run back", mltrail.MlflowClient(proxy.url).get_run, call.run_id)
 
     with autologged(toy.__name__, hook):
         toy.Model(lr=0.5).train(steps=4)
     assert mltrail.active_run() is None
-    assert retry_buffer().pending() == 1
+    assert retry_buffer().pending() == 1 + flush_first
     proxy.mode = "forward"
     assert retry_buffer().wait(30)
     (run,) = mltrail.MlflowClient(proxy.url).search_runs(["0"])
-    assert run.info.status == "FINISHED" and run.data.metrics == {"loss": 0.5}
+    assert run.info.status == "FINISHED"
+    assert losses(proxy, run.info.run_id) == ([0.5, 1.0] if flush_first else [0.5])
     assert len(autolog_warnings()) == 1
+
+
+def test_child_runs_while_the_store_refuses_are_skipped_after_one_warning(proxy, toy, autolog_warnings):
+    seen = {}
+
+    def hook(call):
+        call.call_original()
+        proxy.mode = "refuse"
+        seen["first"] = call.log_child_run(run_name="candidate-1")
+        seen["asked"] = proxy.accepted["refuse"]
+        seen["second"] = call.log_child_run(run_name="candidate-2")  # the store is known to be down: not asked
+        proxy.mode = "forward"
+
+    with autologged(toy.__name__, hook):
+        with mltrail.start_run():
+            toy.Model().train()
+    assert retry_buffer().wait(30)
+    assert seen["first"] is None and seen["second"] is None
+    assert seen["asked"] >= 1 and proxy.accepted["refuse"] == seen["asked"]
+    (warning,) = autolog_warnings()
+    assert warning.startswith("mltrail autologging (toy): could not create a child run: StoreUnavailableError: ")
+    assert "Until the tracking store answers again" in warning
 
 
 def test_a_failed_training_whose_end_the_store_missed_ends_failed_later(proxy, toy):

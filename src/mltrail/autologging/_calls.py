@@ -216,11 +216,10 @@ class AutologCall:
 
             call.log_artifact_bytes(png_bytes, "training_roc_curve.png")
         """
-        if self._artifact_repo is None:
+        if self._artifact_repo is None:  # the run's artifact root is known since the call found or started it
             from ..artifacts import get_artifact_repository
 
-            uri = self.artifact_uri or self.client.get_run(self.run_id).info.artifact_uri
-            self._artifact_repo = get_artifact_repository(uri)
+            self._artifact_repo = get_artifact_repository(self.artifact_uri)
         self._artifact_repo.log_bytes(data, artifact_file)
 
     def log_artifacts_later(self, what: str, render: Callable[[], Optional[Mapping[str, bytes]]]) -> bool:

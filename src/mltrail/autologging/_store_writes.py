@@ -111,8 +111,8 @@ class CallStore:
         try:
             if key in retry_buffer().outages() and not self.is_local():  # probing a store that was down
                 bound = min(write_timeout() or PROBE_BOUND_S, PROBE_BOUND_S)
-                return run_bounded(start_autolog_run, (self.integration_name,), {}, bound)
-            return self.bounded(start_autolog_run, self.integration_name)
+                return run_bounded(start_autolog_run, (self.integration_name,), {"silent": self.silent}, bound)
+            return self.bounded(start_autolog_run, self.integration_name, silent=self.silent)
         except Exception as exc:
             if not is_retryable(exc):
                 raise
