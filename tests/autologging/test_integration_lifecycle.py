@@ -119,7 +119,7 @@ def test_an_unpatch_that_fails_is_warned_and_autolog_is_off(tracking, toy_module
     integration = integration_for(toy_module_name, unpatch=unpatch)
     integration.autolog()
     integration.autolog(disable=True)
-    assert not integration.patched and not integration.enabled
+    assert (integration.enabled, integration.patched) == (False, False)
     toy.Model().train()
     assert runs(tracking) == []
     assert autolog_warnings() == [
@@ -154,6 +154,7 @@ def test_warn_is_once_and_quiet_when_silent(tracking, toy_module_name, autolog_w
     integration = integration_for(toy_module_name)
     integration.autolog(silent=True)
     integration.warn("the loss curve is not logged")
+    assert autolog_warnings() == []
     integration.autolog()
     integration.warn("the loss curve is not logged")
     integration.warn("the loss curve is not logged")
