@@ -430,3 +430,21 @@ def test_a_dataset_logged_without_context_has_no_context_tag(tracking, toy):
         toy.Model().train()
     (dataset_input,) = only_run(tracking).inputs.dataset_inputs
     assert dataset_input.dataset.name == "plain" and dataset_input.tags == []
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_a_run_with_nothing_left_to_write_is_still_ended(tracking, toy, autolog_warnings, fail):
+    def hook(call):
+        call.log_params({"lr": call.instance.lr})
+        call.flush()  # everything written: the run's end carries no batch
+        call.call_original()
+
+    with autologged(toy.__name__, hook):
+        if fail:
+            with pytest.raises(toy.TrainError):
+                toy.Model(lr=0.5).train(fail=True)
+        else:
+            toy.Model(lr=0.5).train()
+    run = only_run(tracking)
+    assert run.info.status == ("FAILED" if fail else "FINISHED") and run.data.params == {"lr": "0.5"}
+    assert mltrail.active_run() is None and autolog_warnings() == []

@@ -182,3 +182,24 @@ def test_a_stalled_store_costs_one_call_the_bound_once(proxy, toy, autolog_warni
     assert losses(proxy, run.info.run_id) == [0.5, 1.5, 2.5]
     (warning,) = autolog_warnings()
     assert "StoreStalled" in warning
+
+
+def test_a_call_run_no_longer_on_top_of_the_stack_is_ended_later_by_its_id(proxy, toy):
+    seen = {}
+
+    def hook(call):
+        model = call.call_original()
+        seen["inner"] = mltrail.start_run(nested=True, run_name="left open").info.run_id  # the user's code
+        proxy.mode = "refuse"
+        call.log_metrics({"loss": model.loss})
+        seen["run"] = call.run_id
+
+    with autologged(toy.__name__, hook):
+        toy.Model(lr=0.5).train(steps=4)
+    assert mltrail.active_run().info.run_id == seen["inner"]
+    assert retry_buffer().pending() == 1
+    proxy.mode = "forward"
+    assert retry_buffer().wait(30)
+    run = mltrail.MlflowClient(proxy.url).get_run(seen["run"])
+    assert run.info.status == "FINISHED" and run.data.metrics == {"loss": 0.5}
+    mltrail.end_run()
