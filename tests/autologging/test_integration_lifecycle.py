@@ -13,6 +13,7 @@ import pytest
 import mltrail
 from mltrail import _plugins
 from mltrail.autologging import AutologCall, Integration
+from mltrail.exceptions import InvalidParameterError
 
 
 def log_loss(call: AutologCall) -> None:
@@ -86,9 +87,12 @@ def test_a_patch_that_fails_half_way_leaves_the_framework_untouched(tracking, to
         raise AttributeError("module 'toyml' has no attribute 'Trainer'")
 
     integration = integration_for(toy_module_name, patch=patch)
+    integration.autolog(silent=True)  # silent: the failure is not warned about
+    assert autolog_warnings() == []
+    integration.autolog(disable=True)
     integration.autolog()
     try:
-        assert not integration.patched and toy.Model.__dict__["train"] is original
+        assert integration.patched is False and toy.Model.__dict__["train"] is original
         toy.Model().train()
     finally:
         integration.autolog(disable=True)
@@ -191,7 +195,7 @@ LIBRARY_SOURCE = '''
 from {toy} import Model
 
 def fit_helper():
-    return Model(lr=0.5).train(steps=4)
+    return Model(lr=0.5).train(4)
 
 class Tuner(Model):
     def fit_twice(self):
@@ -235,6 +239,7 @@ def test_calls_from_other_modules_are_logged_when_no_library_is_declared(trackin
 
 PLUGIN_SOURCE = '''
 from mltrail.autologging import AutologCall, Integration
+from mltrail.exceptions import InvalidParameterError
 
 
 class ToyIntegration(Integration):
@@ -286,8 +291,32 @@ def test_mltrail_autolog_enables_a_plugin_nobody_configured_yet(tracking, toy_mo
     toy.Model(lr=0.5).train(steps=4)
     assert [r.data.metrics for r in runs(tracking)] == [{"loss": 0.5}]
     plugin = sys.modules[installed_plugin]
-    plugin.autolog(log_loss=False)  # the plugin's own autolog wins over mltrail.autolog
-    mltrail.autolog(log_loss=True)
+    mltrail.autolog(log_loss=False)  # a later mltrail.autolog reconfigures it
     toy.Model(lr=0.5).train(steps=4)
-    assert sorted(len(r.data.metrics) for r in runs(tracking)) == [0, 1]
+    plugin.autolog(log_loss=True)  # the plugin's own autolog wins over mltrail.autolog
+    mltrail.autolog(log_loss=False)
+    toy.Model(lr=0.5).train(steps=4)
+    assert sorted(len(r.data.metrics) for r in runs(tracking)) == [0, 1, 1]
 
+
+
+def test_an_unknown_option_names_the_integration(toy_module_name):
+    with pytest.raises(InvalidParameterError, match="^Unknown autolog option\\(s\\) 'log_loss' for 'toy': valid"):
+        integration_for(toy_module_name).autolog(log_loss=True)
+
+
+def test_inner_calls_get_the_arguments_the_outer_call_passed_on(tracking, toy_module_name):
+    toy = importlib.import_module(toy_module_name)
+
+    def patch(self, module):
+        self.wrap(module.Model, "train", log_loss)
+        self.wrap(module, "train", log_loss)  # train(steps, lr) calls Model(lr).train(steps): positional
+
+    integration = integration_for(toy_module_name, patch=patch)
+    integration.autolog()
+    try:
+        model = toy.train(5, 0.5)
+    finally:
+        integration.autolog(disable=True)
+    assert model.loss == pytest.approx(0.4)
+    assert [r.data.metrics for r in runs(tracking)] == [{"loss": pytest.approx(0.4)}]
