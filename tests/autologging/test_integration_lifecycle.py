@@ -311,12 +311,14 @@ def test_inner_calls_get_the_arguments_the_outer_call_passed_on(tracking, toy_mo
     def patch(self, module):
         self.wrap(module.Model, "train", log_loss)
         self.wrap(module, "train", log_loss)  # train(steps, lr) calls Model(lr).train(steps): positional
+        self.wrap(module.Model, "train_twice", log_loss)  # calls self.train(steps=2): by keyword
 
     integration = integration_for(toy_module_name, patch=patch)
     integration.autolog()
     try:
         model = toy.train(5, 0.5)
+        twice = toy.Model(lr=0.5).train_twice()
     finally:
         integration.autolog(disable=True)
-    assert model.loss == pytest.approx(0.4)
-    assert [r.data.metrics for r in runs(tracking)] == [{"loss": pytest.approx(0.4)}]
+    assert model.loss == pytest.approx(0.4) and twice.loss == pytest.approx(1.0)
+    assert sorted(r.data.metrics["loss"] for r in runs(tracking)) == [pytest.approx(0.4), pytest.approx(1.0)]
