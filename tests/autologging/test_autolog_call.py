@@ -448,3 +448,24 @@ def test_a_run_with_nothing_left_to_write_is_still_ended(tracking, toy, autolog_
     run = only_run(tracking)
     assert run.info.status == ("FAILED" if fail else "FINISHED") and run.data.params == {"lr": "0.5"}
     assert mltrail.active_run() is None and autolog_warnings() == []
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_a_last_batch_the_store_refuses_is_warned_and_the_run_still_ends(tracking, toy, autolog_warnings, fail):
+    def hook(call):
+        call.log_metrics({"loss": 1.0})
+        call.set_tags({"": "a tag without a name"})  # the store refuses the whole batch
+        call.call_original()
+
+    with autologged(toy.__name__, hook):
+        if fail:
+            with pytest.raises(toy.TrainError):
+                toy.Model().train(fail=True)
+        else:
+            toy.Model().train()
+    run = only_run(tracking)
+    assert run.info.status == ("FAILED" if fail else "FINISHED") and run.data.metrics == {}
+    assert mltrail.active_run() is None
+    (warning,) = autolog_warnings()
+    assert warning.startswith("mltrail autologging (toy): could not write params, metrics and tags: "
+                              "InvalidParameterError: ")
