@@ -203,3 +203,16 @@ def test_a_call_run_no_longer_on_top_of_the_stack_is_ended_later_by_its_id(proxy
     run = mltrail.MlflowClient(proxy.url).get_run(seen["run"])
     assert run.info.status == "FINISHED" and run.data.metrics == {"loss": 0.5}
     mltrail.end_run()
+
+
+def test_a_store_stalling_at_the_run_start_is_warned_once_and_training_goes_on(proxy, toy, autolog_warnings,
+                                                                               monkeypatch):
+    monkeypatch.setenv("MLTRAIL_AUTOLOG_WRITE_TIMEOUT", "1")
+    monkeypatch.setenv("MLTRAIL_HTTP_REQUEST_TIMEOUT", "2")
+    proxy.mode = "stall"
+    with autologged(toy.__name__, log_loss):
+        model = toy.Model(lr=0.5)
+        assert model.train(steps=4) is model and model.loss == 0.5
+    assert mltrail.active_run() is None
+    (warning,) = autolog_warnings()
+    assert warning.startswith("mltrail autologging (toy): could not start or find a run: StoreStalled")
