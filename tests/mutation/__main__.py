@@ -7,7 +7,7 @@
 
 Each module gets its own work dir ``.mutation/<module>/`` (git-ignored): a copy of ``src/``,
 ``integrations/`` (flattened into ``src/`` so mutmut puts the mutated integrations on
-``sys.path`` too) and ``tests/``, plus a ``pyproject.toml`` whose ``[tool.mutmut]`` mutates only
+``sys.path`` too), ``tests/`` and ``benchmarks/`` (its fault-injection helpers), plus a ``pyproject.toml`` whose ``[tool.mutmut]`` mutates only
 that module's files and runs only its tests (SQLite unless the module has dialect branches).
 mutmut runs each mutant against the tests that reached the mutated function; a re-run resumes
 (delete the work dir to start over). The score table is printed at the end and written to
@@ -63,8 +63,13 @@ MODULES = [
     Module("integrity", ("src/mltrail/models/integrity.py",),
            ("tests/models/test_integrity.py", "tests/models/test_review_models.py", "tests/models/test_model_paths.py",
             "tests/models/test_recorded_mlmodel.py")),
-    Module("autolog_calls", ("src/mltrail/autologging/_calls.py",), ("tests/autologging",), tuple(NO_HTTP)),
-    Module("autolog_integration", ("src/mltrail/autologging/_integration.py",), ("tests/autologging",),
+    Module("autolog_calls", ("src/mltrail/autologging/_calls.py", "src/mltrail/autologging/_batch.py",
+                             "src/mltrail/autologging/_store_writes.py"),
+           ("tests/autologging/test_autolog_core.py", "tests/autologging/test_autolog_call.py",
+            "tests/autologging/test_call_store_outages.py", "tests/autologging/test_transactions.py"),
+           tuple(NO_HTTP)),
+    Module("autolog_integration", ("src/mltrail/autologging/_integration.py",),
+           ("tests/autologging/test_autolog_core.py", "tests/autologging/test_integration_lifecycle.py"),
            tuple(NO_HTTP)),
     Module("hyperopt_sweep", ("src/mltrail_hyperopt/_sweep.py",), ("tests/integrations/hyperopt",),
            ("-k", "not spark")),
@@ -91,6 +96,7 @@ def _pyproject(module: Module) -> str:
         "",
         "[tool.mutmut]",
         'source_paths = ["src"]',
+        'also_copy = ["benchmarks"]',
         f"only_mutate = {toml_list(module.files)}",
         f"pytest_add_cli_args_test_selection = {toml_list(module.tests)}",
         f"pytest_add_cli_args = {toml_list(['-p', 'no:randomly', '-p', 'no:cacheprovider', '-q', *module.extra])}",
@@ -116,6 +122,9 @@ def prepare(module: Module) -> Path:
     if (work / "tests").exists():
         shutil.rmtree(work / "tests")
     shutil.copytree(REPO / "tests", work / "tests", ignore=ignore)
+    if (work / "benchmarks").exists():  # fault tests import its TCP proxy (benchmarks.reliability)
+        shutil.rmtree(work / "benchmarks")
+    shutil.copytree(REPO / "benchmarks", work / "benchmarks", ignore=ignore)
     (work / "pyproject.toml").write_text(_pyproject(module))
     return work
 

@@ -23,12 +23,13 @@ The machinery around the hook implements DESIGN.md's runtime rules:
 6. Params, metrics, tags and dataset inputs are buffered and written in one store
    transaction when the call ends: ``log_batch`` into a reused run, or
    ``finish_run`` (the batch and the run's end together) into a run the call
-   started; :meth:`AutologCall.flush` writes a batch earlier.
+   started; :meth:`AutologCall.flush` writes a batch earlier (the buffer and
+   its value conversion: :mod:`._batch`).
 7. Every store write of the call (starting the run, batches, ending it, child
    runs) waits at most ``MLTRAIL_AUTOLOG_WRITE_TIMEOUT`` seconds (default 30;
    ``0`` waits as long as the store takes): past it the call notes the stall,
    leaves the run it started off the active-run stack and returns the
-   training's result (see :mod:`._bounded`). A batch or run end the store did
+   training's result (see :mod:`._store_writes`). A batch or run end the store did
    not take (unavailable, stalled) is kept in memory and retried in the
    background; while the store is down new calls start no run and do not wait
    on it (see :mod:`._retry_buffer`: one warning per outage).
@@ -41,39 +42,21 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 from .. import _system_tags
 from ..store.clock import now_ms
 from . import background
-from .._http import limit_retries
-from ._bounded import StoreStalled, run_bounded, write_timeout
+from ._batch import MAX_PARAM_VALUE_LENGTH, PendingBatch, to_text
 from ._reporting import describe_error, warn_once
-from ._retry_buffer import PROBE_BOUND_S, is_retryable, retry_buffer
-from ._scope import AUTOLOGGING_TAG, USER_OWNER, _current, start_autolog_run
+from ._retry_buffer import is_retryable, retry_buffer
+from ._scope import AUTOLOGGING_TAG, USER_OWNER, _current
+from ._store_writes import CallStore
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._config import AutologConfig
 
-#: MLflow's limits; longer values are truncated with a note, never rejected.
-MAX_PARAM_VALUE_LENGTH = 6000
-MAX_TAG_VALUE_LENGTH = 8000
-MAX_KEY_LENGTH = 250
 #: Tag naming the parent run of a child run.
 PARENT_RUN_TAG = _system_tags.PARENT_RUN_ID
 
 _NOT_CALLED, _RETURNED, _RAISED = 0, 1, 2
-
-
-def _clip(text: str, limit: int) -> tuple[str, bool]:
-    if len(text) <= limit:
-        return text, False
-    note = f"... [truncated by mltrail autologging from {len(text)} characters]"
-    return text[: limit - len(note)] + note, True
-
-
-def _to_text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    try:
-        return str(value)
-    except Exception as exc:  # a value whose __str__/__repr__ raises
-        return f"<unprintable {type(value).__name__}: {describe_error(exc)}>"
+#: ``Client.finish_run`` arguments of a run ended without a batch.
+_NO_BATCH = {"metrics": (), "params": (), "tags": (), "datasets": ()}
 
 
 class AutologCall:
@@ -89,8 +72,7 @@ class AutologCall:
     __slots__ = (
         "integration", "config", "wrapped", "instance", "args", "kwargs",
         "run_id", "experiment_id", "created_run", "notes", "artifact_uri", "_artifact_repo",
-        "_state", "_result", "_error", "_params", "_metrics", "_tags", "_datasets", "_failures", "_client",
-        "_later", "_stalled",
+        "_state", "_result", "_error", "_pending", "_failures", "_store", "_later",
     )
 
     def __init__(
@@ -119,15 +101,10 @@ class AutologCall:
         self._state = _NOT_CALLED
         self._result: Any = None
         self._error: Optional[BaseException] = None
-        self._params: dict[str, str] = {}
-        self._metrics: list[tuple[str, float, int, int]] = []
-        self._tags: dict[str, str] = {}
-        self._datasets: list[Any] = []
+        self._pending = PendingBatch()
         self._failures: list[str] = []
-        self._client = None
+        self._store = CallStore(integration.name, bool(config.get("silent")))
         self._later: list[tuple[str, Callable[[], Any]]] = []
-        #: Set once a store write outlasted the bound: later writes of this call are skipped.
-        self._stalled: Optional[StoreStalled] = None
 
     # -- the framework call -------------------------------------------------
     def call_original(self, *args: Any, **kwargs: Any) -> Any:
@@ -166,16 +143,11 @@ class AutologCall:
         A model logged during the call carries them, with the run's, as MLflow 3's
         logged models do: ``flavor.log_model(m, name="model", params=call.pending_params)``.
         """
-        return dict(self._params)
+        return dict(self._pending.params)
 
     def log_params(self, params: Mapping[str, Any]) -> None:
         """Buffer params; values become strings, over-long ones are truncated with a note."""
-        truncated = []
-        for key, value in params.items():
-            text, clipped = _clip(_to_text(value), MAX_PARAM_VALUE_LENGTH)
-            if clipped:
-                truncated.append(str(key))
-            self._params[_clip(str(key), MAX_KEY_LENGTH)[0]] = text
+        truncated = self._pending.add_params(params)
         if truncated:
             self.note(
                 f"truncated the values of params {', '.join(truncated)} "
@@ -184,22 +156,13 @@ class AutologCall:
 
     def log_metrics(self, metrics: Mapping[str, Any], step: int = 0, timestamp: Optional[int] = None) -> None:
         """Buffer metrics (NaN and inf are kept; values that are not numbers are skipped with a note)."""
-        ts = now_ms() if timestamp is None else timestamp
-        skipped = []
-        for key, value in metrics.items():
-            try:
-                number = float(value)
-            except (TypeError, ValueError):
-                skipped.append(str(key))
-                continue
-            self._metrics.append((str(key), number, ts, int(step)))
+        skipped = self._pending.add_metrics(metrics, step, now_ms() if timestamp is None else timestamp)
         if skipped:
             self.note(f"skipped metrics {', '.join(skipped)} (their values are not numbers)")
 
     def set_tags(self, tags: Mapping[str, Any]) -> None:
         """Buffer tags (values become strings, over-long ones are truncated)."""
-        for key, value in tags.items():
-            self._tags[str(key)] = _clip(_to_text(value), MAX_TAG_VALUE_LENGTH)[0]
+        self._pending.add_tags(tags)
 
     def log_input(self, dataset: Any, context: Optional[str] = None) -> None:
         """Buffer a dataset input (a ``mltrail.entities.Dataset``) used as ``context`` (``"train"``, ``"eval"``).
@@ -208,10 +171,7 @@ class AutologCall:
 
         >>> call.log_input(mltrail.data.from_numpy(X, targets=y), "train")
         """
-        from ..entities import DATASET_CONTEXT_TAG, DatasetInput, InputTag
-
-        tags = [InputTag(DATASET_CONTEXT_TAG, context)] if context is not None else []
-        self._datasets.append(DatasetInput(dataset, tags))
+        self._pending.add_input(dataset, context)
 
     def flush(self) -> None:
         """Write the buffered params, metrics, tags and datasets now, in one ``log_batch`` transaction.
@@ -220,128 +180,46 @@ class AutologCall:
         periodic batches during a long call (per-iteration metrics).
         A failure is noted (warned at the end of the call), never raised.
         """
-        if self.run_id is None or not self._has_buffered():
+        if self.run_id is None or not self._pending:
             return
-        self.safely("write params, metrics and tags", self._write_batch, *self._take_buffered())
+        self.safely("write params, metrics and tags", self._write_batch, self._pending.take())
 
-    def _has_buffered(self) -> bool:
-        return bool(self._params or self._metrics or self._tags or self._datasets)
-
-    def _take_buffered(self) -> tuple[dict, list, dict, list]:
-        buffered = self._params, self._metrics, self._tags, self._datasets
-        self._params, self._metrics, self._tags, self._datasets = {}, [], {}, []
-        return buffered
-
-    def _write_batch(
-        self, params: dict, metrics: list, tags: dict, datasets: list, end_status: Optional[str] = None
-    ) -> None:
+    def _write_batch(self, batch: PendingBatch, end_status: Optional[str] = None) -> None:
         """One store transaction: ``log_batch``, or with ``end_status`` the batch plus the end of the run."""
-        from ..entities import Metric, Param, RunTag
         from ..exceptions import InvalidParameterError
 
-        metric_objs = [Metric(k, v, ts, step) for k, v, ts, step in metrics]
-        tag_objs = [RunTag(k, v) for k, v in tags.items()]
-        param_objs = [Param(k, v) for k, v in params.items()]
         try:
-            self._write(end_status, metric_objs, param_objs, tag_objs, datasets)
+            self._write(end_status, batch.entities())
         except InvalidParameterError as exc:
-            if not param_objs or "param" not in str(exc).lower():
+            if not batch.params or "param" not in str(exc).lower():
                 raise
             # A reused run already holds some of these params with other values
             # (two fits in one user run): keep the metrics and tags at least.
-            self._write(end_status, metric_objs, (), tag_objs, datasets)
+            self._write(end_status, batch.without_params().entities())
             self.note_failure("log params (the run already has different values for them)", exc)
 
-    def _write(self, end_status: Optional[str], metrics: Any, params: Any, tags: Any, datasets: Any = ()) -> None:
+    def _write(self, end_status: Optional[str], entities: dict) -> None:
         if end_status is None:
-            kwargs = {"metrics": metrics, "params": params, "tags": tags, "datasets": datasets}
-            self._store_write(lambda: self.client.log_batch(self.run_id, **kwargs), "log_batch", kwargs)
+            store, run_id = self._store, self.run_id
+            store.write(lambda: store.client.log_batch(run_id, **entities), "log_batch", run_id, entities)
         else:
-            self._end_run(end_status, metrics, params, tags, datasets)
-
-    def _store_write(self, write: Callable[[], Any], method: str, kwargs: dict) -> None:
-        """``write()``, a data write of this call (``client.<method>(run_id, **kwargs)``), bounded;
-        kept in memory and retried in the background when the store is unavailable (or
-        already holding writes back: their order is kept)."""
-        buffer, key = retry_buffer(), self.client._tracking_uri
-        if not (buffer.holds(key) or buffer.down(key)):
-            try:
-                with limit_retries(buffer.retries(key)):
-                    self._bounded(write)
-            except Exception as exc:
-                if not is_retryable(exc):
-                    raise
-                self._outage(key, exc, "write params, metrics and tags")
-            else:
-                buffer.succeeded(key)
-                return
-        buffer.add(key, self.client, method, self.run_id, kwargs)
-
-    def _outage(self, key: str, exc: BaseException, what: str) -> None:
-        """Tell the retry buffer that store ``key`` is unavailable (it warns once per outage)."""
-        retry_buffer().failed(key, exc, what, self.integration.name, silent=bool(self.config.get("silent")))
-
-    def _start_run(self) -> Any:
-        """Start this call's run; None, without waiting, while the store is known to be down."""
-        from ..config import get_tracking_uri
-
-        key = get_tracking_uri()
-        if retry_buffer().down(key):
-            return None
-        try:
-            if key in retry_buffer().outages() and not self._local_store():  # probing a store that was down
-                bound = min(write_timeout() or PROBE_BOUND_S, PROBE_BOUND_S)
-                return run_bounded(start_autolog_run, (self.integration.name,), {}, bound)
-            return self._bounded(start_autolog_run, self.integration.name)
-        except Exception as exc:
-            if not is_retryable(exc):
-                raise
-            self._outage(key, exc, "start or find a run")  # warned once (a stall is only known here)
-            return None
-
-    def _bounded(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """``function(*args, **kwargs)``, a store write, bounded by MLTRAIL_AUTOLOG_WRITE_TIMEOUT.
-
-        Raises :class:`StoreStalled` past the bound, and at once for every
-        later write of this call (the store is known to hang).
-        """
-        if self._stalled is not None:
-            raise self._stalled
-        if self._local_store():  # a SQLite file cannot stall on a network: no thread handoff (~2.5 ms a call)
-            return function(*args, **kwargs)
-        try:
-            return run_bounded(function, args, kwargs, write_timeout())
-        except StoreStalled as exc:
-            self._stalled = exc
-            raise
-
-    def _local_store(self) -> bool:
-        """Whether this call writes to an embedded SQLite store (its own busy timeout bounds it)."""
-        engine = getattr(getattr(self.client, "_tracking_store", None), "engine", None)
-        return engine is not None and engine.dialect.name == "sqlite"
+            self._store.end_run(self.run_id, end_status, entities)
 
     # -- helpers for hooks ------------------------------------------------------
     @property
     def client(self):
         """A ``mltrail.Client`` for this call's tracking URI (created once per call)."""
-        if self._client is None:
-            from .. import fluent
-            from ..client import Client
-
-            active = fluent.active_run()
-            self._client = active.client if active is not None else Client()
-        return self._client
+        return self._store.client
 
     def log_artifact_bytes(self, data: bytes, artifact_file: str) -> None:
         """Write ``data`` as the run's artifact ``artifact_file`` (no temp file, no run lookup).
 
             call.log_artifact_bytes(png_bytes, "training_roc_curve.png")
         """
-        if self._artifact_repo is None:
+        if self._artifact_repo is None:  # the run's artifact root is known since the call found or started it
             from ..artifacts import get_artifact_repository
 
-            uri = self.artifact_uri or self.client.get_run(self.run_id).info.artifact_uri
-            self._artifact_repo = get_artifact_repository(uri)
+            self._artifact_repo = get_artifact_repository(self.artifact_uri)
         self._artifact_repo.log_bytes(data, artifact_file)
 
     def log_artifacts_later(self, what: str, render: Callable[[], Optional[Mapping[str, bytes]]]) -> bool:
@@ -366,7 +244,7 @@ class AutologCall:
         if not self._later:
             return
         later, self._later = self._later, []
-        name, silent = self.integration.name, bool(self.config.get("silent"))
+        name, silent = self.integration.name, self._store.silent
         key = self.client._tracking_uri
         for what, render in later:
 
@@ -379,7 +257,8 @@ class AutologCall:
                     silent=silent,
                 )
 
-            background.submit(self.run_id, render, artifact_uri=self.artifact_uri, client=self._client, on_error=on_error)
+            background.submit(self.run_id, render, artifact_uri=self.artifact_uri, client=self._store.known_client,
+                              on_error=on_error)
 
     def safely(self, what: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run one optional logging step; on error note ``what`` failed (and why) and return None.
@@ -421,7 +300,8 @@ class AutologCall:
     def note_failure(self, what: str, exc: BaseException) -> None:
         """Remember that ``what`` could not be done and why; reported in the call's one warning
         (unless the store is down and its outage was warned about)."""
-        if self._client is not None and retry_buffer().covers(self._client._tracking_uri, exc):
+        client = self._store.known_client
+        if client is not None and retry_buffer().covers(client._tracking_uri, exc):
             return
         self._failures.append(f"could not {what}: {describe_error(exc)}")
 
@@ -452,7 +332,7 @@ class AutologCall:
             return self._create_child(run_name, params, metrics, tags, dataset, start_time)
         except Exception as exc:
             if is_retryable(exc):
-                self._outage(key, exc, "create a child run")
+                self._store.outage(key, exc, "create a child run")
             else:
                 self.note_failure("create a child run", exc)
             return None
@@ -468,16 +348,15 @@ class AutologCall:
         child_tags.update({PARENT_RUN_TAG: self.run_id, AUTOLOGGING_TAG: self.integration.name})
         child_tags.update(self.config.extra_tags or {})
         child_tags.update(tags or {})
-        run = self._bounded(
+        run = self._store.bounded(
             self.client.create_run,
             self.experiment_id,
             start_time=start_time,
-            tags={k: _to_text(v) for k, v in child_tags.items()},
+            tags={k: to_text(v) for k, v in child_tags.items()},
             run_name=run_name,
         )
         child.run_id = run.info.run_id
-        child._client = self._client
-        child._stalled = self._stalled
+        child._store = self._store.fork()
         child.log_params(params or {})
         child.log_metrics(metrics or {})
         if dataset is not None:
@@ -537,14 +416,14 @@ class AutologCall:
                 return False  # leave the user's run alone
             self.created_run = False
         else:
-            active = self._start_run()
+            active = self._store.start_run()
             if active is None:
                 return False  # the store is down: the training runs unlogged (warned once per outage)
             self.created_run = True
         self.run_id = active.info.run_id
         self.experiment_id = active.info.experiment_id
         self.artifact_uri = active.info.artifact_uri
-        self._client = active.client
+        self._store.known_client = active.client
         # As in MLflow, only a run autologging created carries mlflow.autologging;
         # the user's runs and other integrations' runs (a hyperopt trial) keep their tags.
         tags = {}
@@ -574,35 +453,14 @@ class AutologCall:
         When that write fails (a value the store refuses, the store down) the
         failure is noted and the run is still ended, without the batch.
         """
-        if not self._has_buffered():
-            self.safely("end the run", self._end_run, status)
+        if not self._pending:
+            self.safely("end the run", self._store.end_run, self.run_id, status, _NO_BATCH)
             return
         try:
-            self._write_batch(*self._take_buffered(), end_status=status)
+            self._write_batch(self._pending.take(), end_status=status)
         except Exception as exc:
             self.note_failure("write params, metrics and tags", exc)
-            self.safely("end the run", self._end_run, status)
-
-    def _end_run(self, status: str, metrics: Any = (), params: Any = (), tags: Any = (), datasets: Any = ()) -> None:
-        from .. import fluent
-        from ..fluent import finish_active_run
-
-        active = fluent.active_run()
-        kwargs = {"status": status, "end_time": now_ms(), "metrics": metrics, "params": params, "tags": tags,
-                  "datasets": datasets}
-        if active is not None and active.info.run_id == self.run_id:
-            try:  # also leaves the fluent stack
-                finish = lambda: finish_active_run(status, metrics, params, tags, datasets)  # noqa: E731
-                self._store_write(finish, "finish_run", kwargs)
-            finally:
-                _leave_stack(active)  # buffered or stalled: the run must not stay active
-        else:
-            self._store_write(lambda: self.client.finish_run(self.run_id, **kwargs), "finish_run", kwargs)
-
-    @staticmethod
-    def _leave_run_stack(active: Any) -> None:
-        """Take ``active`` off the active-run stack without writing (its end was buffered)."""
-        _leave_stack(active)
+            self.safely("end the run", self._store.end_run, self.run_id, status, _NO_BATCH)
 
     def _report(self) -> None:
         if not self._failures:
@@ -612,15 +470,5 @@ class AutologCall:
             f"mltrail autologging ({self.integration.name}): "
             + "; ".join(dict.fromkeys(failures))
             + ". The result of your call is unaffected.",
-            silent=bool(self.config.get("silent")),
+            silent=self._store.silent,
         )
-
-
-def _leave_stack(active: Any) -> None:
-    """Take ``active`` (and runs nested above it) off this context's active-run stack, writing nothing."""
-    from ..fluent import _state
-
-    stack = _state.active_runs.get()
-    position = next((i for i, r in enumerate(stack) if r is active), None)
-    if position is not None:
-        _state.active_runs.set(stack[:position])

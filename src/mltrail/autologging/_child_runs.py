@@ -118,11 +118,11 @@ def write_child_batch(
     child = type(parent)(parent.integration, parent.config, parent.wrapped, None, (), {})
     child.run_id = run_id
     child.experiment_id = parent.experiment_id
-    child._client = parent.client
+    child._store.known_client = parent.client
     child.log_params(params or {})
     child.log_metrics(metrics or {}, timestamp=timestamp)
     child.set_tags(tags or {})
-    params_, metrics_, tags_ = child._params, child._metrics, child._tags
+    params_, metrics_, tags_ = child._pending.params, child._pending.metrics, child._pending.tags
     client = child.client
 
     def write(kept_params: dict, kept_metrics: list, kept_tags: dict) -> None:
@@ -138,12 +138,12 @@ def write_child_batch(
             kwargs = {"status": end_status, "end_time": end_time or now_ms(), **kwargs}
         active = fluent.active_run()
         try:
-            child._store_write(
+            child._store.write(
                 lambda: _write_batch(client, run_id, kept_params, kept_metrics, kept_tags, end_status, end_time),
-                "log_batch" if end_status is None else "finish_run", kwargs)
+                "log_batch" if end_status is None else "finish_run", run_id, kwargs)
         finally:
             if end_status is not None and active is not None and active.info.run_id == run_id:
-                child._leave_run_stack(active)  # buffered: the run must not stay active
+                fluent.leave_active_run(active)  # buffered: the run must not stay active
 
     try:
         try:

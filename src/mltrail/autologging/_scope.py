@@ -103,7 +103,7 @@ def is_autolog_run_active() -> bool:
     return owner is not None and owner != USER_OWNER
 
 
-def start_autolog_run(integration_name: str, **start_run_kwargs: Any):
+def start_autolog_run(integration_name: str, *, silent: bool = False, **start_run_kwargs: Any):
     """``mltrail.start_run(**start_run_kwargs)`` for a run owned by autologging.
 
     The run is tagged ``mlflow.autologging=<integration_name>`` and its
@@ -111,7 +111,8 @@ def start_autolog_run(integration_name: str, **start_run_kwargs: Any):
     Use it for designed child runs (a hyperopt trial); end it with
     ``mltrail.end_run``. While the tracking store is down (see
     :mod:`._retry_buffer`) it raises StoreUnavailableError at once instead of
-    waiting on the store; the outage is warned about once.
+    waiting on the store; the outage is warned about once (logged at DEBUG level
+    only with ``silent=True``).
 
         run = start_autolog_run("hyperopt", nested=True, run_name="trial-3")
     """
@@ -132,7 +133,7 @@ def start_autolog_run(integration_name: str, **start_run_kwargs: Any):
             run = fluent.start_run(tags=tags, **start_run_kwargs)
     except Exception as exc:
         if is_retryable(exc):
-            buffer.failed(key, exc, "start or find a run", integration_name)
+            buffer.failed(key, exc, "start or find a run", integration_name, silent=silent)
         raise
     buffer.succeeded(key)
     return run

@@ -10,7 +10,8 @@
 Helpers for integrations (not in MLflow): :func:`active_run_id`,
 :func:`active_run_owner`, :func:`current_run`, :func:`log_run_data`,
 ``start_run(owner=...)``, :func:`finish_active_run` (end the active run with
-its last batch in one transaction), :func:`set_joinable_owner` (a plain
+its last batch in one transaction), :func:`leave_active_run` (take a run off
+the stack without ending it), :func:`set_joinable_owner` (a plain
 ``start_run()`` joins runs of that owner) and :func:`model_log_target` (where
 a flavor's ``log_model`` logs: the models layer knows no active run).
 """
@@ -76,6 +77,7 @@ from ._runs import (
     get_parent_run,
     get_run,
     last_active_run,
+    leave_active_run,
     restore_run,
     set_joinable_owner,
     start_run,
@@ -101,6 +103,7 @@ __all__ = [
     "active_run_id",
     "active_run_owner",
     "finish_active_run",
+    "leave_active_run",
     "set_joinable_owner",
     "create_experiment",
     "current_run",

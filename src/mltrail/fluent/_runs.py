@@ -347,6 +347,22 @@ def finish_active_run(status: str, metrics: Any = (), params: Any = (), tags: An
         _end(stack[-1], RunStatus.to_string(status), raise_errors=True, last_batch=batch, wait_for_artifacts=False)
 
 
+def leave_active_run(run: ActiveRun) -> None:
+    """Take ``run`` (and any run nested above it) off this context's active-run stack without
+    ending it or writing anything; no-op when ``run`` is not on the stack.
+
+    For autologging, whose end of a run it started is kept in memory for a later
+    retry (the store was unavailable or stalled): that run must not stay active.
+
+    >>> run = mlflow.start_run(); mltrail.fluent.leave_active_run(run); mlflow.active_run() is None
+    True
+    """
+    stack = _state.active_runs.get()
+    position = next((i for i, r in enumerate(stack) if r is run), None)
+    if position is not None:
+        _state.active_runs.set(stack[:position])
+
+
 def active_run() -> Optional[ActiveRun]:
     """The active run of this thread/context, or None.
 
