@@ -132,3 +132,22 @@ def test_the_s3_settings_are_refused_naming_the_rule(monkeypatch):
         with pytest.raises(InvalidParameterError, match=f"{name}='{bad}' is invalid: it must be {rule}$"):
             s3_client()
         monkeypatch.delenv(name)
+
+
+def test_the_lenient_readers_of_autologging_keep_their_defaults(monkeypatch):
+    """Autologging never breaks training over a bad setting: the bound and the buffer keep their
+    defaults (a NaN buffer size used to crash inside ``int()``); 0 or less turns the write bound off."""
+    from mltrail.autologging import _bounded, _retry_buffer
+
+    for text in ("nan", "inf", "soon"):
+        monkeypatch.setenv(_bounded.WRITE_TIMEOUT_ENV, text)
+        assert _bounded.write_timeout() == _bounded.DEFAULT_WRITE_TIMEOUT_S
+        monkeypatch.setenv(_retry_buffer.SIZE_ENV, text)
+        assert _retry_buffer._env_number(_retry_buffer.SIZE_ENV, _retry_buffer.DEFAULT_SIZE) == _retry_buffer.DEFAULT_SIZE
+    monkeypatch.setenv(_retry_buffer.SECONDS_ENV, "-5")
+    assert _retry_buffer._env_number(_retry_buffer.SECONDS_ENV, _retry_buffer.DEFAULT_SECONDS) == _retry_buffer.DEFAULT_SECONDS
+    monkeypatch.setenv(_retry_buffer.SECONDS_ENV, "0")
+    assert _retry_buffer._env_number(_retry_buffer.SECONDS_ENV, _retry_buffer.DEFAULT_SECONDS) == 0
+    for text, bound in (("0", None), ("-1", None), ("2.5", 2.5)):
+        monkeypatch.setenv(_bounded.WRITE_TIMEOUT_ENV, text)
+        assert _bounded.write_timeout() == bound

@@ -203,13 +203,6 @@ def private_name_uses() -> list[str]:
     return sorted(set(found))
 
 
-#: Known uses still to fix, each with where it is fixed. Nothing else may be added here.
-PRIVATE_USES_BEING_FIXED = {
-    # fixed on branch mut-autolog (the autologging owner's): the lead removes this entry at merge
-    "mltrail.autologging._calls -> mltrail.fluent._state",
-}
-
-
 def test_the_private_name_rule_reads_holders_and_aliases(tmp_path):
     assert private_holder("mltrail.fluent._state.client_for") == "mltrail.fluent"
     assert private_holder("mltrail.exceptions._HTTP_STATUS") == "mltrail.exceptions"
@@ -227,10 +220,4 @@ def test_private_names_are_used_only_inside_the_module_or_package_that_holds_the
     ``mltrail._system_tags`` for every mltrail module. Tests are not checked."""
     found = private_name_uses()
     assert len(MODULES) > 150  # the whole tree was read
-    unexpected = [
-        use for use in found
-        if not any(f"{use.split(': ', 1)[1]}.".startswith(f"{known}.") for known in PRIVATE_USES_BEING_FIXED)
-    ]
-    assert unexpected == [], "private names used outside their holder (give them a public home):\n" + "\n".join(
-        unexpected
-    )
+    assert found == [], "private names used outside their holder (give them a public home):\n" + "\n".join(found)

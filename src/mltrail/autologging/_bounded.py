@@ -22,6 +22,7 @@ import queue
 import threading
 from typing import Any, Callable, Optional
 
+from ..env_numbers import NumberRule, env_number
 from ..exceptions import StoreUnavailableError
 
 WRITE_TIMEOUT_ENV = "MLTRAIL_AUTOLOG_WRITE_TIMEOUT"
@@ -29,6 +30,10 @@ WRITE_TIMEOUT_ENV = "MLTRAIL_AUTOLOG_WRITE_TIMEOUT"
 DEFAULT_WRITE_TIMEOUT_S = 30.0
 _MAX_IDLE_WORKERS = 2
 _MISSING = object()
+
+
+#: What MLTRAIL_AUTOLOG_WRITE_TIMEOUT accepts; a bad value is warned about once and ignored.
+WRITE_TIMEOUT_RULE = NumberRule("seconds", note="0 or less: no bound")
 
 
 class StoreStalled(StoreUnavailableError):
@@ -41,13 +46,7 @@ def write_timeout() -> Optional[float]:
     >>> write_timeout()
     30.0
     """
-    text = os.environ.get(WRITE_TIMEOUT_ENV)
-    if text is None or not text.strip():
-        return DEFAULT_WRITE_TIMEOUT_S
-    try:
-        value = float(text)
-    except ValueError:
-        return DEFAULT_WRITE_TIMEOUT_S  # autologging never breaks training over a typo
+    value = env_number(WRITE_TIMEOUT_ENV, DEFAULT_WRITE_TIMEOUT_S, WRITE_TIMEOUT_RULE, strict=False)
     return value if value > 0 else None
 
 

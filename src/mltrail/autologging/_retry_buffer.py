@@ -38,6 +38,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from ..env_numbers import NumberRule, env_number
 from ..exceptions import MltrailError, StoreUnavailableError
 from ._reporting import describe_error, logger
 
@@ -58,12 +59,7 @@ _RETRYABLE_CODES = frozenset({"TEMPORARILY_UNAVAILABLE", "INTERNAL_ERROR"})
 
 
 def _env_number(name: str, default: float) -> float:
-    text = os.environ.get(name, "").strip()
-    try:
-        value = float(text) if text else default
-    except ValueError:
-        return default  # autologging never breaks training over a typo
-    return max(value, 0.0)
+    return env_number(name, default, NumberRule(minimum=0), strict=False)  # never breaks training over a typo
 
 
 def is_retryable(exc: BaseException) -> bool:
