@@ -1,13 +1,14 @@
 """What one xgboost training produced, turned into params, metrics and tags.
 
 Nothing here touches the tracking store: :class:`TrainingRecord` collects in
-memory while xgboost trains (a timestamp per boosting round; the metric values
-themselves stay in xgboost's own ``CallbackContainer.history``) and, when
-training ends, :meth:`TrainingRecord.params` / :meth:`TrainingRecord.metrics`
-turn it into the rows written in one batch::
+memory while xgboost trains (a timestamp per boosting round, appended to
+``timestamps`` by the CallbackContainer patch; the metric values themselves stay
+in xgboost's own ``CallbackContainer.history``) and, when training ends,
+:meth:`TrainingRecord.params` / :meth:`TrainingRecord.metrics` turn it into the
+rows written in one batch::
 
     record = TrainingRecord.from_train_call(train_arguments(xgboost.train, args, kwargs))
-    record.iteration_done()                  # after each round
+    record.timestamps.append(time.time())    # after each round
     record.metrics(history, booster)         # [("validation-rmse", 0.52, ts, 0), ...]
 """
 
@@ -66,7 +67,7 @@ def train_arguments(train: Any, args: tuple, kwargs: Mapping[str, Any]) -> dict[
 class TrainingRecord:
     """Params given to one training, and a timestamp per finished boosting round."""
 
-    __slots__ = ("given", "extra", "timestamps", "first_iteration", "history_start", "started")
+    __slots__ = ("given", "extra", "timestamps", "first_iteration", "history_start")
 
     def __init__(self, given: Mapping[str, Any], extra: Mapping[str, Any]) -> None:
         self.given = dict(given)
@@ -76,7 +77,6 @@ class TrainingRecord:
         self.first_iteration: Optional[int] = None
         #: values each history list held before this call's first round (None: not seen yet)
         self.history_start: Optional[int] = None
-        self.started = time.time()
 
     @classmethod
     def from_train_call(cls, arguments: Mapping[str, Any]) -> "TrainingRecord":
@@ -94,12 +94,6 @@ class TrainingRecord:
     def early_stopping(self) -> bool:
         """True when early stopping was asked for (``early_stopping_rounds`` given and not 0/None)."""
         return bool(self.extra.get("early_stopping_rounds"))
-
-    def iteration_done(self, epoch: int) -> None:
-        """Note that boosting round ``epoch`` finished now (called once per round)."""
-        if self.first_iteration is None:
-            self.first_iteration = epoch
-        self.timestamps.append(time.time())
 
     def note_history_start(self, history: Mapping[str, Mapping[str, list]]) -> None:
         """Called after the first round: how many values the history held before it.
