@@ -6,6 +6,7 @@ and checks what the user sees: fmin's result or exception, and the runs.
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import threading
@@ -57,6 +58,23 @@ def test_raising_objective_propagates_and_fails_the_trial(tracking, runs):
     (child,) = runs.children(parent.info.run_id)
     assert child.info.status == "FAILED" and child.data.tags["error"] == f"ValueError: {tracked}"
     assert parent.info.status == "FAILED" and parent.data.metrics["n_failed_trials"] == 1
+
+
+@pytest.mark.parametrize("message, tag", [
+    ("", "ValueError"),
+    (" \n ", "ValueError"),
+    ("  first line\nsecond line", "ValueError: first line"),
+    ("x" * 600, "ValueError: " + "x" * 500),
+], ids=["empty", "blank", "two-lines", "long"])
+def test_the_error_tag_is_the_first_line_of_the_message(tracking, runs, message, tag):
+    def objective(p):
+        raise ValueError(message)
+
+    mltrail.hyperopt.autolog()
+    _raise(ValueError, objective, max_evals=1)
+    (parent,) = runs.parents()
+    (child,) = runs.children(parent.info.run_id)
+    assert child.data.tags["error"] == tag and child.info.status == "FAILED"
 
 
 def test_caught_exceptions_and_status_fail_are_failed_trials(tracking, runs):
@@ -148,8 +166,10 @@ class WorkerTrials(Trials):
 
     asynchronous = True
 
-    def __init__(self, fn, space):
+    def __init__(self, fn, space, clock=None):
+        """``clock(tid)``: the (book_time, refresh_time) the worker writes (default: the real times)."""
         super().__init__()
+        self._clock = clock or (lambda tid: (coarse_utcnow(), None))
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._work, args=(fn, space), daemon=True)
         self._thread.start()
@@ -157,11 +177,11 @@ class WorkerTrials(Trials):
     def _work(self, fn, space):
         domain = base.Domain(fn, space)
         while not self._stop.is_set():
-            for trial in list(self._dynamic_trials):
+            for trial in list(self._dynamic_trials):  # one worker: trials are evaluated in tid order
                 if trial["state"] != base.JOB_STATE_NEW:
                     continue
                 trial["state"] = base.JOB_STATE_RUNNING
-                trial["book_time"] = coarse_utcnow()
+                trial["book_time"], refresh_time = self._clock(trial["tid"])
                 spec = base.spec_from_misc(trial["misc"])
                 try:
                     trial["result"] = domain.evaluate(spec, ctrl=None, attach_attachments=False)
@@ -169,7 +189,7 @@ class WorkerTrials(Trials):
                 except Exception as exc:
                     trial["misc"]["error"] = (str(type(exc)), str(exc))
                     trial["state"] = base.JOB_STATE_ERROR
-                trial["refresh_time"] = coarse_utcnow()
+                trial["refresh_time"] = refresh_time or coarse_utcnow()
             time.sleep(0.005)
 
     def stop(self):
@@ -203,6 +223,78 @@ def test_trials_evaluated_elsewhere_are_logged_from_their_documents(tracking, ru
         else:
             assert child.info.status == "FAILED" and "worker failure" in child.data.tags["error"]
     assert parent.data.metrics["n_trials"] == 4
+
+
+BOOKED = datetime.datetime(2026, 3, 1, 12, 30, 15, 123456)  # naive UTC, as hyperopt writes them
+CHOICE_SPACE = {"model": hp.choice("model", [{"type": "a", "x": hp.uniform("x", 0, 1)}, {"type": "b"}])}
+
+
+def _worker_clock(tid):
+    """Trial ``tid`` is booked at BOOKED + tid seconds and takes tid + 1.5 seconds."""
+    book = BOOKED + datetime.timedelta(seconds=tid)
+    return book, book + datetime.timedelta(seconds=tid + 1.5)
+
+
+def _epoch_ms(moment):
+    return (moment - datetime.datetime(1970, 1, 1)) // datetime.timedelta(milliseconds=1)
+
+
+@pytest.mark.parametrize("space", [CHOICE_SPACE, hp.uniform("x", 0, 1)], ids=["choice", "bare"])
+def test_worker_trial_documents_give_the_runs_and_the_best_trial(tracking, runs, space):
+    mltrail.hyperopt.autolog()
+    long_error = "worker failure: " + "e" * 600 + "\nsecond line"
+    script = [
+        {"loss": 0.7, "status": STATUS_OK, "score": 3.0},
+        long_error,  # the objective raises: the document's state is JOB_STATE_ERROR
+        {"loss": -5.0, "status": STATUS_FAIL},  # lowest loss, but failed
+        {"loss": 0.2, "status": STATUS_OK},
+        {"loss": 0.2, "status": STATUS_OK},  # tied with trial 3: the earlier one is best
+        {"loss": math.nan, "status": STATUS_OK},
+    ]
+    calls = iter(script)
+
+    def objective(point):
+        result = next(calls)
+        if isinstance(result, str):
+            raise ValueError(result)
+        return result
+
+    trials = WorkerTrials(objective, space, clock=_worker_clock)
+    try:
+        trials.fmin(objective, space, algo=tpe.suggest, max_evals=len(script), max_queue_len=len(script),
+                    catch_eval_exceptions=True, rstate=np.random.default_rng(3), show_progressbar=False)
+    finally:
+        trials.stop()
+    docs = sorted(trials._dynamic_trials, key=lambda d: d["tid"])
+    (parent,) = runs.parents()
+    children = runs.children(parent.info.run_id)
+    assert [c.info.run_name for c in children] == [f"trial-{t}" for t in range(6)]
+    assert [c.info.status for c in children] == ["FINISHED", "FAILED", "FAILED", "FINISHED", "FINISHED", "FINISHED"]
+    assert [c.data.tags["mltrail.hyperopt.status"] for c in children] == ["ok", "error", "fail", "ok", "ok", "ok"]
+    assert [c.data.metrics.get("loss") for c in children][:5] == [0.7, None, -5.0, 0.2, 0.2]
+    assert math.isnan(children[5].data.metrics["loss"])
+    assert children[0].data.metrics["score"] == 3.0 and "score" not in children[3].data.metrics
+    error = str(docs[1]["misc"]["error"])
+    assert children[1].data.tags["error"] == error[:500] and len(error) > 600
+    assert ["error" in c.data.tags for c in children] == [False, True, False, False, False, False]
+    for tid, (child, doc) in enumerate(zip(children, docs)):
+        book, refresh = _worker_clock(tid)
+        assert child.data.tags["mlflow.autologging"] == "hyperopt"
+        assert child.data.tags["mltrail.hyperopt.tid"] == str(tid)
+        assert (child.info.start_time, child.info.end_time) == (_epoch_ms(book), _epoch_ms(refresh))
+        assert child.data.metrics["duration_seconds"] == tid + 1.5
+        vals = {k: v[0] for k, v in doc["misc"]["vals"].items() if v}
+        if space is CHOICE_SPACE:
+            expected = {"model.type": "a", "model.x": str(vals["x"])} if vals["model"] == 0 else {"model.type": "b"}
+        else:
+            expected = {"x": str(vals["x"])}
+        assert child.data.params == expected
+    branches = {c.data.params.get("model.type") for c in children}
+    assert branches == ({"a", "b"} if space is CHOICE_SPACE else {None})  # the seed draws both branches
+    assert parent.data.metrics["best_loss"] == 0.2
+    assert parent.data.tags["best_trial_run_id"] == children[3].info.run_id
+    assert parent.data.params == {f"best_{k}": v for k, v in children[3].data.params.items()}
+    assert (parent.data.metrics["n_trials"], parent.data.metrics["n_failed_trials"]) == (6, 2)
 
 
 def test_spark_trials_with_a_local_master(tracking, runs, monkeypatch):
