@@ -130,6 +130,9 @@ def run(module: Module, children: int) -> int:
     command = [str(mutmut), "run", "--max-children", str(children)]
     print(f"== {module.name}: {' '.join(command)} (in {work})", flush=True)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    # mutmut forks a child per mutant: an OpenMP thread pool (xgboost, sklearn) started in the parent
+    # deadlocks the child's first parallel region (libgomp is not fork-safe); one thread starts no pool
+    env["OMP_NUM_THREADS"] = "1"
     return subprocess.call(command, cwd=work, env=env)
 
 
