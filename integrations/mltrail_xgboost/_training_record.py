@@ -124,16 +124,12 @@ class TrainingRecord:
         stamps = self.timestamps
         first = self.first_iteration or 0
         n_done = len(stamps)
+        offset = self.history_start or 0  # None only before the first round ends (n_done is 0 then)
         for data_name, per_metric in history.items():
             for metric_name, values in per_metric.items():
                 key = f"{data_name}-{metric_name}"
-                # the history may hold rounds from before this call (training continuation)
-                offset = self.history_start if self.history_start is not None else len(values) - n_done
-                for j in range(max(since, -offset), n_done):
-                    value = values[offset + j]
-                    if isinstance(value, tuple):  # cv: (mean, std)
-                        value = value[0]
-                    rows.append((key, float(value), int(stamps[j] * 1000), first + j))
+                for j in range(since, n_done):
+                    rows.append((key, float(values[offset + j]), int(stamps[j] * 1000), first + j))
         if booster is not None and n_done and self.early_stopping:
             rows.extend(self._early_stopping_rows(history, booster, first, first + n_done - 1))
         return rows
@@ -153,12 +149,9 @@ class TrainingRecord:
         best_iteration = int(best)
         now = int(time.time() * 1000)
         rows = [("stopped_iteration", float(stopped), now, 0), ("best_iteration", float(best_iteration), now, 0)]
+        index = best_iteration - first + (self.history_start or 0)
         for data_name, per_metric in history.items():
             for metric_name, values in per_metric.items():
-                start = self.history_start if self.history_start is not None else len(values) - len(self.timestamps)
-                index = best_iteration - first + start
                 if 0 <= index < len(values):
-                    value = values[index]
-                    value = value[0] if isinstance(value, tuple) else value
-                    rows.append((f"{data_name}-{metric_name}", float(value), now, stopped + 1))
+                    rows.append((f"{data_name}-{metric_name}", float(values[index]), now, stopped + 1))
         return rows
