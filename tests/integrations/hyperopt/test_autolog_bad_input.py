@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 import pytest
-from hyperopt import STATUS_FAIL, STATUS_OK, Trials, base, fmin, hp, tpe
+from hyperopt import STATUS_FAIL, STATUS_OK, STATUS_SUSPENDED, Trials, base, fmin, hp, tpe
 from hyperopt.utils import coarse_utcnow
 
 import mltrail
@@ -230,7 +230,9 @@ CHOICE_SPACE = {"model": hp.choice("model", [{"type": "a", "x": hp.uniform("x", 
 
 
 def _worker_clock(tid):
-    """Trial ``tid`` is booked at BOOKED + tid seconds and takes tid + 1.5 seconds."""
+    """Trial ``tid`` is booked at BOOKED + tid seconds and takes tid + 1.5 seconds; trial 6 has no booking time."""
+    if tid == 6:
+        return None, None
     book = BOOKED + datetime.timedelta(seconds=tid)
     return book, book + datetime.timedelta(seconds=tid + 1.5)
 
@@ -250,6 +252,7 @@ def test_worker_trial_documents_give_the_runs_and_the_best_trial(tracking, runs,
         {"loss": 0.2, "status": STATUS_OK},
         {"loss": 0.2, "status": STATUS_OK},  # tied with trial 3: the earlier one is best
         {"loss": math.nan, "status": STATUS_OK},
+        {"loss": 0.1, "status": STATUS_SUSPENDED},  # neither failed nor ok: never best
     ]
     calls = iter(script)
 
@@ -268,21 +271,22 @@ def test_worker_trial_documents_give_the_runs_and_the_best_trial(tracking, runs,
     docs = sorted(trials._dynamic_trials, key=lambda d: d["tid"])
     (parent,) = runs.parents()
     children = runs.children(parent.info.run_id)
-    assert [c.info.run_name for c in children] == [f"trial-{t}" for t in range(6)]
-    assert [c.info.status for c in children] == ["FINISHED", "FAILED", "FAILED", "FINISHED", "FINISHED", "FINISHED"]
-    assert [c.data.tags["mltrail.hyperopt.status"] for c in children] == ["ok", "error", "fail", "ok", "ok", "ok"]
-    assert [c.data.metrics.get("loss") for c in children][:5] == [0.7, None, -5.0, 0.2, 0.2]
-    assert math.isnan(children[5].data.metrics["loss"])
+    assert [c.info.run_name for c in children] == [f"trial-{t}" for t in range(7)]
+    assert [c.info.status for c in children] == ["FINISHED", "FAILED", "FAILED"] + ["FINISHED"] * 4
+    assert [c.data.tags["mltrail.hyperopt.status"] for c in children] == [
+        "ok", "error", "fail", "ok", "ok", "ok", "suspended"]
+    assert [repr(c.data.metrics.get("loss")) for c in children] == ["0.7", "None", "-5.0", "0.2", "0.2", "nan", "0.1"]
     assert children[0].data.metrics["score"] == 3.0 and "score" not in children[3].data.metrics
     error = str(docs[1]["misc"]["error"])
     assert children[1].data.tags["error"] == error[:500] and len(error) > 600
-    assert ["error" in c.data.tags for c in children] == [False, True, False, False, False, False]
+    assert ["error" in c.data.tags for c in children] == [False, True, False, False, False, False, False]
+    timed = [(c.info.start_time, c.info.end_time, c.data.metrics["duration_seconds"]) for c in children[:6]]
+    assert timed == [(_epoch_ms(book), _epoch_ms(refresh), tid + 1.5)
+                     for tid, (book, refresh) in enumerate(map(_worker_clock, range(6)))]
+    assert "duration_seconds" not in children[6].data.metrics  # no booking time: no duration
     for tid, (child, doc) in enumerate(zip(children, docs)):
-        book, refresh = _worker_clock(tid)
         assert child.data.tags["mlflow.autologging"] == "hyperopt"
         assert child.data.tags["mltrail.hyperopt.tid"] == str(tid)
-        assert (child.info.start_time, child.info.end_time) == (_epoch_ms(book), _epoch_ms(refresh))
-        assert child.data.metrics["duration_seconds"] == tid + 1.5
         vals = {k: v[0] for k, v in doc["misc"]["vals"].items() if v}
         if space is CHOICE_SPACE:
             expected = {"model.type": "a", "model.x": str(vals["x"])} if vals["model"] == 0 else {"model.type": "b"}
@@ -294,7 +298,7 @@ def test_worker_trial_documents_give_the_runs_and_the_best_trial(tracking, runs,
     assert parent.data.metrics["best_loss"] == 0.2
     assert parent.data.tags["best_trial_run_id"] == children[3].info.run_id
     assert parent.data.params == {f"best_{k}": v for k, v in children[3].data.params.items()}
-    assert (parent.data.metrics["n_trials"], parent.data.metrics["n_failed_trials"]) == (6, 2)
+    assert (parent.data.metrics["n_trials"], parent.data.metrics["n_failed_trials"]) == (7, 3)
 
 
 def test_spark_trials_with_a_local_master(tracking, runs, monkeypatch):
