@@ -228,6 +228,20 @@ def test_log_trial_models_false(tracking, runs, xgb_data):
         assert "feature_importance_weight.json" in [f.path for f in tracking.list_artifacts(child.info.run_id)]
 
 
+@pytest.mark.parametrize("figures", [True, False])
+def test_log_trial_figures_decides_the_trials_importance_charts(tracking, runs, xgb_data, figures):
+    mltrail.hyperopt.autolog(log_trial_figures=figures)
+    mltrail.xgboost.autolog(log_models=False)
+    fmin(seed_objective(xgb_data), SEED_SPACE, algo=tpe.suggest, max_evals=2, trials=Trials(),
+         rstate=np.random.default_rng(23), show_progressbar=False)
+    mltrail.xgboost.wait_for_figures()
+    (parent,) = runs.parents()
+    for child in runs.children(parent.info.run_id):
+        names = [f.path for f in tracking.list_artifacts(child.info.run_id)]
+        assert "feature_importance_weight.json" in names  # the numbers always
+        assert ("feature_importance_weight.png" in names) is figures  # the chart only when asked for
+
+
 def test_sweep_summary_is_sorted_by_loss(tracking, runs):
     mltrail.hyperopt.autolog()
 
@@ -447,6 +461,8 @@ def test_objective_that_ends_the_trial_run_or_leaves_runs_open(tracking, runs, l
     assert {x >= 0.5 for x in losses} == {True, False}  # the seed draws both kinds
     assert [c.info.status for c in children] == ["FINISHED" if x >= 0.5 else "FAILED" for x in losses]
     assert [c.data.metrics["loss"] for c in children] == losses
+    assert [c.data.params["x"] for c in children] == [str(t["misc"]["vals"]["x"][0]) for t in trials.trials]
+    assert [c.data.tags["mltrail.hyperopt.status"] for c in children] == [t["result"]["status"] for t in trials.trials]
     assert all(c.info.end_time is not None for c in children)
     assert parent.data.metrics["best_loss"] == min(x for x in losses if x >= 0.5)
 
