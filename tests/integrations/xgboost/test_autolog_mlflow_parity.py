@@ -200,3 +200,18 @@ def test_early_stopping_at_the_first_round(autolog_store, all_runs, arrays):
     logged = [m for key in ("train-rmse", "best_iteration", "stopped_iteration")
               for m in autolog_store.get_metric_history(run.info.run_id, key)]
     assert all(int(started * 1000) <= m.timestamp <= int(ended * 1000) + 1 for m in logged)  # ms, while it trained
+
+
+def test_training_continued_without_early_stopping_logs_no_early_stopping_metrics(autolog_store, all_runs, arrays):
+    X, y = arrays
+    mltrail.xgboost.autolog(log_models=False)
+    dtrain, dvalid = xgb.DMatrix(X[:150], label=y[:150]), xgb.DMatrix(X[150:], label=y[150:])
+    stopped = xgb.train({"max_depth": 3, "eta": 1.0, "nthread": 1}, dtrain, num_boost_round=50,
+                        evals=[(dvalid, "validation")], early_stopping_rounds=2, verbose_eval=False)
+    continued = xgb.train({"max_depth": 2, "nthread": 1}, dtrain, num_boost_round=3, evals=[(dvalid, "validation")],
+                          xgb_model=stopped, verbose_eval=False)
+    assert continued.attr("best_iteration") == stopped.attr("best_iteration")  # carried over from the first model
+    first_run, continued_run = all_runs()
+    assert {"best_iteration", "stopped_iteration"} <= set(first_run.data.metrics)
+    assert set(continued_run.data.metrics) == {"validation-rmse"}
+    assert [s for s, _ in _history(autolog_store, continued_run.info.run_id, "validation-rmse")] == [0, 1, 2]
