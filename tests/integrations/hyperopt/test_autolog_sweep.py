@@ -242,6 +242,26 @@ def test_log_trial_figures_decides_the_trials_importance_charts(tracking, runs, 
         assert ("feature_importance_weight.png" in names) is figures  # the chart only when asked for
 
 
+def test_objective_taking_expr_memo_ctrl_gets_trial_runs_with_its_params(tracking, runs):
+    from hyperopt.fmin import fmin_pass_expr_memo_ctrl
+    from hyperopt.pyll import rec_eval
+
+    @fmin_pass_expr_memo_ctrl
+    def objective(expr, memo, ctrl):  # hyperopt calls it with keywords only
+        point = rec_eval(expr, memo=memo)
+        return {"loss": (point["x"] - 0.3) ** 2, "status": STATUS_OK, "tid": float(ctrl.current_trial["tid"])}
+
+    mltrail.hyperopt.autolog()
+    fmin(objective, {"x": hp.uniform("x", 0, 1)}, algo=rand.suggest, max_evals=2, rstate=np.random.default_rng(24),
+         show_progressbar=False)
+    (parent,) = runs.parents()
+    children = runs.children(parent.info.run_id)
+    assert [c.data.metrics["tid"] for c in children] == [0, 1]
+    for child in children:
+        assert child.info.status == "FINISHED"
+        assert child.data.metrics["loss"] == pytest.approx((float(child.data.params["x"]) - 0.3) ** 2)
+
+
 def test_sweep_summary_is_sorted_by_loss(tracking, runs):
     mltrail.hyperopt.autolog()
 
