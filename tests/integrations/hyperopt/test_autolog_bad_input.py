@@ -160,6 +160,26 @@ def test_broken_store_leaves_the_sweep_result_unchanged(tracking, runs, autolog_
     assert "hyperopt" in message and "could not start or find a run" in message
 
 
+def test_trials_whose_run_cannot_be_started_still_run_and_are_reported(tracking, runs, autolog_warnings):
+    objective = lambda p: (p["x"] - 0.3) ** 2  # noqa: E731
+    plain_trials, tracked_trials = Trials(), Trials()
+    plain = _sweep(objective, max_evals=3, trials=plain_trials)
+    mltrail.hyperopt.autolog()
+    experiment = mltrail.set_experiment("deleted mid-sweep")
+
+    def deleting(p):
+        if len(tracked_trials.trials) == 1:  # the first trial deletes the experiment of the sweep
+            mltrail.MlflowClient().delete_experiment(experiment.experiment_id)
+        return objective(p)
+
+    tracked = _sweep(deleting, max_evals=3, trials=tracked_trials)
+    assert tracked == plain and tracked_trials.losses() == plain_trials.losses()
+    (warning,) = autolog_warnings()
+    for tid in (1, 2):
+        assert f"could not start the run of trial {tid}: InvalidStateError: Cannot create a run" in warning
+    assert "unaffected" in warning
+
+
 class WorkerTrials(Trials):
     """Trials evaluated outside fmin's loop, the way SparkTrials' executors do it:
     ``Domain(fn, space).evaluate(spec, ctrl=None)`` on a worker, results written back to the documents."""
