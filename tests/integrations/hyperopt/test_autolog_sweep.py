@@ -373,11 +373,12 @@ def user_suggest(new_ids, domain, trials, seed):
     return rand.suggest(new_ids, domain, trials, seed)
 
 
-def _module_less_suggest():
+def _exec_suggest(module_globals: dict):
+    """A suggest function defined by exec() in ``module_globals`` (its ``__module__`` is their ``__name__``)."""
     namespace: dict = {}
     exec("def adhoc(new_ids, domain, trials, seed):\n    return suggest(new_ids, domain, trials, seed)\n",
-         {"suggest": rand.suggest}, namespace)
-    return namespace["adhoc"]  # made by exec() without __name__: its __module__ is None
+         {"suggest": rand.suggest, **module_globals}, namespace)
+    return namespace["adhoc"]
 
 
 @pytest.mark.parametrize("algo, tag", [
@@ -385,8 +386,9 @@ def _module_less_suggest():
     (anneal.suggest, "anneal.suggest"),
     (user_suggest, "test_autolog_sweep.user_suggest"),
     (RandomSearch(), "test_autolog_sweep.RandomSearch"),
-    (_module_less_suggest(), "adhoc"),
-], ids=["partial", "anneal", "user-function", "callable-object", "no-module"])
+    (_exec_suggest({"__name__": "__main__"}), "__main__.adhoc"),  # defined in the script being run
+    (_exec_suggest({}), "adhoc"),  # no __name__ in its globals: its __module__ is None
+], ids=["partial", "anneal", "user-function", "callable-object", "script", "no-module"])
 def test_algorithm_tag_names_the_suggest_function(tracking, runs, algo, tag):
     mltrail.hyperopt.autolog()
     fmin(lambda p: p["x"], {"x": hp.uniform("x", 0, 1)}, algo=algo, max_evals=2, rstate=np.random.default_rng(15),
