@@ -253,18 +253,13 @@ class Sweep:
                 self.records[record.tid] = record
 
     def _end_run(self, run: Any, status: str) -> None:
-        from mltrail import fluent
-
-        run_id = run.info.run_id
-        top = fluent.active_run()
-        if top is not None and top.info.run_id == run_id:
-            fluent.end_run(status)
-            return
-        try:  # the objective left runs open above the trial's, or ended the trial's run itself
+        """End a trial's run that is not the active run: the objective left runs open above it, or
+        ended it itself."""
+        try:
             run.__exit__(None, None, None)
         finally:
             if status != "FINISHED":
-                self.call.client.set_terminated(run_id, status)
+                self.call.client.set_terminated(run.info.run_id, status)
 
     # -- a trial evaluated elsewhere (SparkTrials, MongoTrials) ------------------------------------
     def _log_trial_document(self, doc: dict) -> None:

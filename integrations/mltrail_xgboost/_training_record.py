@@ -1,13 +1,14 @@
 """What one xgboost training produced, turned into params, metrics and tags.
 
 Nothing here touches the tracking store: :class:`TrainingRecord` collects in
-memory while xgboost trains (a timestamp per boosting round; the metric values
-themselves stay in xgboost's own ``CallbackContainer.history``) and, when
-training ends, :meth:`TrainingRecord.params` / :meth:`TrainingRecord.metrics`
-turn it into the rows written in one batch::
+memory while xgboost trains (a timestamp per boosting round, appended to
+``timestamps`` by the CallbackContainer patch; the metric values themselves stay
+in xgboost's own ``CallbackContainer.history``) and, when training ends,
+:meth:`TrainingRecord.params` / :meth:`TrainingRecord.metrics` turn it into the
+rows written in one batch::
 
     record = TrainingRecord.from_train_call(train_arguments(xgboost.train, args, kwargs))
-    record.iteration_done()                  # after each round
+    record.timestamps.append(time.time())    # after each round
     record.metrics(history, booster)         # [("validation-rmse", 0.52, ts, 0), ...]
 """
 
@@ -66,7 +67,7 @@ def train_arguments(train: Any, args: tuple, kwargs: Mapping[str, Any]) -> dict[
 class TrainingRecord:
     """Params given to one training, and a timestamp per finished boosting round."""
 
-    __slots__ = ("given", "extra", "timestamps", "first_iteration", "history_start", "started")
+    __slots__ = ("given", "extra", "timestamps", "first_iteration", "history_start")
 
     def __init__(self, given: Mapping[str, Any], extra: Mapping[str, Any]) -> None:
         self.given = dict(given)
@@ -76,7 +77,6 @@ class TrainingRecord:
         self.first_iteration: Optional[int] = None
         #: values each history list held before this call's first round (None: not seen yet)
         self.history_start: Optional[int] = None
-        self.started = time.time()
 
     @classmethod
     def from_train_call(cls, arguments: Mapping[str, Any]) -> "TrainingRecord":
@@ -94,12 +94,6 @@ class TrainingRecord:
     def early_stopping(self) -> bool:
         """True when early stopping was asked for (``early_stopping_rounds`` given and not 0/None)."""
         return bool(self.extra.get("early_stopping_rounds"))
-
-    def iteration_done(self, epoch: int) -> None:
-        """Note that boosting round ``epoch`` finished now (called once per round)."""
-        if self.first_iteration is None:
-            self.first_iteration = epoch
-        self.timestamps.append(time.time())
 
     def note_history_start(self, history: Mapping[str, Mapping[str, list]]) -> None:
         """Called after the first round: how many values the history held before it.
@@ -130,16 +124,12 @@ class TrainingRecord:
         stamps = self.timestamps
         first = self.first_iteration or 0
         n_done = len(stamps)
+        offset = self.history_start or 0  # None only before the first round ends (n_done is 0 then)
         for data_name, per_metric in history.items():
             for metric_name, values in per_metric.items():
                 key = f"{data_name}-{metric_name}"
-                # the history may hold rounds from before this call (training continuation)
-                offset = self.history_start if self.history_start is not None else len(values) - n_done
-                for j in range(max(since, -offset), n_done):
-                    value = values[offset + j]
-                    if isinstance(value, tuple):  # cv: (mean, std)
-                        value = value[0]
-                    rows.append((key, float(value), int(stamps[j] * 1000), first + j))
+                for j in range(since, n_done):
+                    rows.append((key, float(values[offset + j]), int(stamps[j] * 1000), first + j))
         if booster is not None and n_done and self.early_stopping:
             rows.extend(self._early_stopping_rows(history, booster, first, first + n_done - 1))
         return rows
@@ -159,12 +149,9 @@ class TrainingRecord:
         best_iteration = int(best)
         now = int(time.time() * 1000)
         rows = [("stopped_iteration", float(stopped), now, 0), ("best_iteration", float(best_iteration), now, 0)]
+        index = best_iteration - first + (self.history_start or 0)
         for data_name, per_metric in history.items():
             for metric_name, values in per_metric.items():
-                start = self.history_start if self.history_start is not None else len(values) - len(self.timestamps)
-                index = best_iteration - first + start
                 if 0 <= index < len(values):
-                    value = values[index]
-                    value = value[0] if isinstance(value, tuple) else value
-                    rows.append((f"{data_name}-{metric_name}", float(value), now, stopped + 1))
+                    rows.append((f"{data_name}-{metric_name}", float(values[index]), now, stopped + 1))
         return rows

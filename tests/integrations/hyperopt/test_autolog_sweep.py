@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 
 import numpy as np
 import pytest
 import xgboost as xgb
-from hyperopt import STATUS_OK, Trials, fmin, hp, rand, tpe  # bound before autolog(): rule 4
+from hyperopt import STATUS_FAIL, STATUS_OK, Trials, anneal, fmin, hp, rand, tpe  # bound before autolog(): rule 4
 from hyperopt.early_stop import no_progress_loss
 from hyperopt.pyll import scope
 
@@ -227,6 +228,40 @@ def test_log_trial_models_false(tracking, runs, xgb_data):
         assert "feature_importance_weight.json" in [f.path for f in tracking.list_artifacts(child.info.run_id)]
 
 
+@pytest.mark.parametrize("figures", [True, False])
+def test_log_trial_figures_decides_the_trials_importance_charts(tracking, runs, xgb_data, figures):
+    mltrail.hyperopt.autolog(log_trial_figures=figures)
+    mltrail.xgboost.autolog(log_models=False)
+    fmin(seed_objective(xgb_data), SEED_SPACE, algo=tpe.suggest, max_evals=2, trials=Trials(),
+         rstate=np.random.default_rng(23), show_progressbar=False)
+    mltrail.xgboost.wait_for_figures()
+    (parent,) = runs.parents()
+    for child in runs.children(parent.info.run_id):
+        names = [f.path for f in tracking.list_artifacts(child.info.run_id)]
+        assert "feature_importance_weight.json" in names  # the numbers always
+        assert ("feature_importance_weight.png" in names) is figures  # the chart only when asked for
+
+
+def test_objective_taking_expr_memo_ctrl_gets_trial_runs_with_its_params(tracking, runs):
+    from hyperopt.fmin import fmin_pass_expr_memo_ctrl
+    from hyperopt.pyll import rec_eval
+
+    @fmin_pass_expr_memo_ctrl
+    def objective(expr, memo, ctrl):  # hyperopt calls it with keywords only
+        point = rec_eval(expr, memo=memo)
+        return {"loss": (point["x"] - 0.3) ** 2, "status": STATUS_OK, "tid": float(ctrl.current_trial["tid"])}
+
+    mltrail.hyperopt.autolog()
+    fmin(objective, {"x": hp.uniform("x", 0, 1)}, algo=rand.suggest, max_evals=2, rstate=np.random.default_rng(24),
+         show_progressbar=False)
+    (parent,) = runs.parents()
+    children = runs.children(parent.info.run_id)
+    assert [c.data.metrics["tid"] for c in children] == [0, 1]
+    for child in children:
+        assert child.info.status == "FINISHED"
+        assert child.data.metrics["loss"] == pytest.approx((float(child.data.params["x"]) - 0.3) ** 2)
+
+
 def test_sweep_summary_is_sorted_by_loss(tracking, runs):
     mltrail.hyperopt.autolog()
 
@@ -324,3 +359,152 @@ def test_autolog_before_importing_the_frameworks(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["3", "2", "True"]
+
+
+class RandomSearch:
+    """A user's own algorithm: a callable object without a ``__name__``."""
+
+    def __call__(self, new_ids, domain, trials, seed):
+        return rand.suggest(new_ids, domain, trials, seed)
+
+
+def user_suggest(new_ids, domain, trials, seed):
+    """A user's own algorithm defined in a package module (dotted module name)."""
+    return rand.suggest(new_ids, domain, trials, seed)
+
+
+def _exec_suggest(module_globals: dict):
+    """A suggest function defined by exec() in ``module_globals`` (its ``__module__`` is their ``__name__``)."""
+    namespace: dict = {}
+    exec("def adhoc(new_ids, domain, trials, seed):\n    return suggest(new_ids, domain, trials, seed)\n",
+         {"suggest": rand.suggest, **module_globals}, namespace)
+    return namespace["adhoc"]
+
+
+@pytest.mark.parametrize("algo, tag", [
+    (functools.partial(tpe.suggest, n_startup_jobs=2), "tpe.suggest"),
+    (anneal.suggest, "anneal.suggest"),
+    (user_suggest, "test_autolog_sweep.user_suggest"),
+    (RandomSearch(), "test_autolog_sweep.RandomSearch"),
+    (_exec_suggest({"__name__": "__main__"}), "__main__.adhoc"),  # defined in the script being run
+    (_exec_suggest({}), "adhoc"),  # no __name__ in its globals: its __module__ is None
+], ids=["partial", "anneal", "user-function", "callable-object", "script", "no-module"])
+def test_algorithm_tag_names_the_suggest_function(tracking, runs, algo, tag):
+    mltrail.hyperopt.autolog()
+    fmin(lambda p: p["x"], {"x": hp.uniform("x", 0, 1)}, algo=algo, max_evals=2, rstate=np.random.default_rng(15),
+         show_progressbar=False)
+    (parent,) = runs.parents()
+    assert parent.data.tags["algorithm"] == tag
+    assert len(runs.children(parent.info.run_id)) == 2
+
+
+@pytest.mark.parametrize("max_evals, tag", [(2**62 - 1, str(2**62 - 1)), (2**62, "unlimited"), (None, "unlimited")],
+                         ids=["just-below", "at-the-limit", "none"])
+def test_max_evals_tag_of_open_ended_sweeps(tracking, runs, max_evals, tag):
+    mltrail.hyperopt.autolog()
+    fmin(lambda p: 1.0, {"x": hp.uniform("x", 0, 1)}, algo=rand.suggest, max_evals=max_evals,
+         early_stop_fn=no_progress_loss(1), rstate=np.random.default_rng(16), show_progressbar=False)
+    (parent,) = runs.parents()
+    assert parent.data.tags["max_evals"] == tag
+    assert parent.data.metrics["n_trials"] == 2 == len(runs.children(parent.info.run_id))
+
+
+def test_resuming_after_a_failed_trial_counts_it_as_done(tracking, runs):
+    mltrail.hyperopt.autolog()
+    trials = Trials()
+    space = {"x": hp.uniform("x", 0, 1)}
+
+    calls = []
+
+    def failing_second(p):
+        calls.append(p)
+        if len(calls) == 2:  # trial 1 raises (its document stays JOB_STATE_ERROR)
+            raise RuntimeError("diverged")
+        return p["x"]
+
+    fmin(failing_second, space, algo=rand.suggest, max_evals=3, trials=trials, catch_eval_exceptions=True,
+         rstate=np.random.default_rng(17), show_progressbar=False)
+    (first,) = runs.parents()
+    assert [c.info.status for c in runs.children(first.info.run_id)] == ["FINISHED", "FAILED", "FINISHED"]
+    assert "resumed_trials" not in first.data.tags
+    fmin(lambda p: p["x"], space, algo=rand.suggest, max_evals=5, trials=trials, rstate=np.random.default_rng(18),
+         show_progressbar=False)
+    (second,) = [p for p in runs.parents() if p.info.run_id != first.info.run_id]
+    assert second.data.tags["resumed_trials"] == "3"  # the failed trial is one of them
+    # hyperopt does not count the failed trial towards max_evals: three new trials, each with one new run
+    assert [c.info.run_name for c in runs.children(second.info.run_id)] == ["trial-3", "trial-4", "trial-5"]
+    assert (second.data.metrics["n_trials"], second.data.metrics["n_failed_trials"]) == (3, 0)
+    assert len(runs.all()) == 2 + 3 + 3
+
+
+def test_interrupted_trial_is_killed_and_the_sweep_summarized(tracking, runs):
+    mltrail.hyperopt.autolog()
+    calls = []
+
+    def objective(p):
+        calls.append(p["x"])
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return p["x"]
+
+    with pytest.raises(KeyboardInterrupt):
+        fmin(objective, {"x": hp.uniform("x", 0, 1)}, algo=rand.suggest, max_evals=4,
+             rstate=np.random.default_rng(19), show_progressbar=False)
+    (parent,) = runs.parents()
+    first, interrupted = runs.children(parent.info.run_id)
+    assert (first.info.status, interrupted.info.status) == ("FINISHED", "KILLED")
+    assert interrupted.data.tags["mltrail.hyperopt.status"] == "error"
+    assert interrupted.data.tags["error"] == "KeyboardInterrupt"
+    assert (parent.data.metrics["n_trials"], parent.data.metrics["n_failed_trials"]) == (2, 1)
+    assert parent.data.metrics["best_loss"] == calls[0] and parent.info.status == "FAILED"
+    assert mltrail.active_run() is None
+
+
+@pytest.mark.parametrize("leaves", ["ended", "open"])
+def test_objective_that_ends_the_trial_run_or_leaves_runs_open(tracking, runs, leaves):
+    mltrail.hyperopt.autolog()
+
+    def objective(p):
+        if leaves == "ended":
+            mltrail.end_run()  # the trial's run, ended by the objective
+        else:
+            mltrail.start_run(nested=True)  # the trial's run (joined)...
+            mltrail.start_run(nested=True)  # ...and one above it, never ended
+        return {"loss": p["x"], "status": STATUS_OK if p["x"] >= 0.5 else STATUS_FAIL}
+
+    trials = Trials()
+    fmin(objective, {"x": hp.uniform("x", 0, 1)}, algo=rand.suggest, max_evals=4, trials=trials,
+         rstate=np.random.default_rng(20), show_progressbar=False)
+    assert mltrail.active_run() is None
+    (parent,) = runs.parents()
+    children = runs.children(parent.info.run_id)
+    losses = [t["result"]["loss"] for t in trials.trials]
+    assert {x >= 0.5 for x in losses} == {True, False}  # the seed draws both kinds
+    assert [c.info.status for c in children] == ["FINISHED" if x >= 0.5 else "FAILED" for x in losses]
+    assert [c.data.metrics["loss"] for c in children] == losses
+    assert [c.data.params["x"] for c in children] == [str(t["misc"]["vals"]["x"][0]) for t in trials.trials]
+    assert [c.data.tags["mltrail.hyperopt.status"] for c in children] == [t["result"]["status"] for t in trials.trials]
+    assert all(c.info.end_time is not None for c in children)
+    assert parent.data.metrics["best_loss"] == min(x for x in losses if x >= 0.5)
+
+
+def test_tied_trials_keep_the_earliest_models(tracking, runs):
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(21)
+    X = rng.normal(size=(40, 2))
+    y = X[:, 0] + rng.normal(0, 0.1, 40)
+    script = iter([1.0, math.nan, 1.0, -1e9, 0.5, 1.0])  # -1e9: a failed trial's loss
+    mltrail.autolog(max_trial_models=2)
+
+    def objective(p):
+        Ridge(alpha=p["alpha"]).fit(X, y)
+        loss = next(script)
+        return {"loss": loss, "status": STATUS_FAIL if loss < 0 else STATUS_OK}
+
+    fmin(objective, {"alpha": hp.uniform("alpha", 0.1, 1)}, algo=rand.suggest, max_evals=6,
+         rstate=np.random.default_rng(22), show_progressbar=False)
+    (parent,) = runs.parents()
+    children = runs.children(parent.info.run_id)
+    assert [has_model(c.info.run_id) for c in children] == [True, False, False, False, True, False]
+    assert parent.data.tags["best_trial_run_id"] == children[4].info.run_id

@@ -9,6 +9,7 @@ loss among trials with status ``ok``, NaN never competing, ties going to the ear
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -26,6 +27,7 @@ def _sweep(script: list) -> tuple[dict, Trials]:
     calls = iter(script)
 
     def objective(point):
+        time.sleep(0.01)  # a duration the trial run must at least show
         loss = next(calls)
         if loss is RAISE:
             raise RuntimeError("diverged")
@@ -58,7 +60,9 @@ def _trial_run_id(runs, parent, tid: int) -> str:
     ids=["nan-and-tie", "three-way-tie", "failed", "inf", "minus-inf", "all-inf"],
 )
 def test_best_trial_on_the_parent_is_hyperopts_best(tracking, runs, script, best_tid, best_loss):
+    started = time.time()
     best, trials = _sweep(script)
+    elapsed = time.time() - started
     assert trials.best_trial["tid"] == best_tid  # the script means what this test says
     (parent,) = runs.parents()
     metrics, params = parent.data.metrics, parent.data.params
@@ -67,6 +71,14 @@ def test_best_trial_on_the_parent_is_hyperopts_best(tracking, runs, script, best
     assert parent.data.tags["best_trial_run_id"] == _trial_run_id(runs, parent, best_tid)
     assert metrics["n_trials"] == len(script)
     assert metrics["n_failed_trials"] == sum(1 for s in script if s is FAIL or s is RAISE)
+    children = runs.children(parent.info.run_id)
+    expected = [("FAILED", "fail") if s is FAIL else ("FAILED", "error") if s is RAISE else ("FINISHED", "ok")
+                for s in script]
+    assert [(c.info.status, c.data.tags["mltrail.hyperopt.status"]) for c in children] == expected
+    logged = [repr(c.data.metrics.get("loss")) for c in children]  # repr: nan == nan
+    assert logged == [repr(-1e9 if s is FAIL else None if s is RAISE else float(s)) for s in script]
+    assert all(0.01 <= c.data.metrics["duration_seconds"] <= elapsed for c in children)
+    assert "resumed_trials" not in parent.data.tags
 
 
 @pytest.mark.parametrize("script", [[math.nan, math.nan], [FAIL, RAISE, math.nan]], ids=["all-nan", "no-ok-trial"])

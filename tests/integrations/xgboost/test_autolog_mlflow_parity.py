@@ -7,6 +7,7 @@ MLflow's values were checked by running the same calls under mlflow-skinny
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -138,3 +139,79 @@ def test_pipeline_ending_in_xgbregressor_is_one_run(autolog_store, all_runs, arr
     assert run.data.tags["estimator_name"] == "Pipeline"
     assert run.data.params["xgbregressor__n_estimators"] == "5"
     assert "num_boost_round" not in run.data.params  # the inner xgboost.train is part of the Pipeline's run
+
+
+def half_rmse(predt, dmatrix):
+    """A custom metric given as a function: logged by its name."""
+    return "half_rmse", float(np.sqrt(np.mean((predt - dmatrix.get_label()) ** 2)) / 2)
+
+
+class MaxError:
+    """A custom metric given as a callable object: logged by its class name."""
+
+    def __call__(self, predt, dmatrix):
+        return "max_error", float(np.max(np.abs(predt - dmatrix.get_label())))
+
+
+def test_params_given_as_pairs_none_or_callables(autolog_store, all_runs, arrays):
+    X, y = arrays
+    mltrail.xgboost.autolog(log_models=False)
+    dtrain = xgb.DMatrix(X, label=y)
+    pairs = [("max_depth", 2), ("eval_metric", "rmse"), ("eval_metric", "mae"), ("eval_metric", "mape"),
+             ("nthread", 1), ("maximize", "given")]  # a key also named like a train() argument
+    xgb.train(pairs, dtrain, num_boost_round=2, evals=[(dtrain, "train")], custom_metric=half_rmse,
+              verbose_eval=False)
+    xgb.train(None, dtrain, num_boost_round=3, evals=[(dtrain, "train")], custom_metric=MaxError(),
+              verbose_eval=False)
+    pairs_run, none_run = all_runs()
+    # repeated keys become one list; the params given win over a train() argument of the same name
+    assert pairs_run.data.params == {
+        "max_depth": "2", "eval_metric": "['rmse', 'mae', 'mape']", "nthread": "1", "maximize": "given",
+        "num_boost_round": "2", "early_stopping_rounds": "None", "verbose_eval": "False",
+        "custom_metric": "half_rmse",
+    }
+    assert set(pairs_run.data.metrics) == {"train-rmse", "train-mae", "train-mape", "train-half_rmse"}
+    assert none_run.data.params == {
+        "num_boost_round": "3", "early_stopping_rounds": "None", "maximize": "None", "verbose_eval": "False",
+        "custom_metric": "MaxError",
+    }
+    assert [s for s, _ in _history(autolog_store, none_run.info.run_id, "train-max_error")] == [0, 1, 2]
+
+
+def test_early_stopping_at_the_first_round(autolog_store, all_runs, arrays):
+    X, y = arrays
+    mltrail.xgboost.autolog(log_models=False)
+    dtrain = xgb.DMatrix(X, label=y)
+    evals_result: dict = {}
+    started = time.time()
+    # maximizing a falling rmse: round 0 is the best and stays so
+    booster = xgb.train({"max_depth": 2, "nthread": 1}, dtrain, num_boost_round=20, evals=[(dtrain, "train")],
+                        early_stopping_rounds=2, maximize=True, evals_result=evals_result, verbose_eval=False)
+    ended = time.time()
+    rmse = evals_result["train"]["rmse"]
+    assert booster.best_iteration == 0 and len(rmse) == 3
+    (run,) = all_runs()
+    assert _history(autolog_store, run.info.run_id, "best_iteration") == [(0, 0)]
+    assert _history(autolog_store, run.info.run_id, "stopped_iteration") == [(0, 2)]
+    assert _history(autolog_store, run.info.run_id, "train-rmse") == [
+        (0, pytest.approx(rmse[0])), (1, pytest.approx(rmse[1])), (2, pytest.approx(rmse[2])),
+        (3, pytest.approx(rmse[0])),
+    ]
+    logged = [m for key in ("train-rmse", "best_iteration", "stopped_iteration")
+              for m in autolog_store.get_metric_history(run.info.run_id, key)]
+    assert all(int(started * 1000) <= m.timestamp <= int(ended * 1000) + 1 for m in logged)  # ms, while it trained
+
+
+def test_training_continued_without_early_stopping_logs_no_early_stopping_metrics(autolog_store, all_runs, arrays):
+    X, y = arrays
+    mltrail.xgboost.autolog(log_models=False)
+    dtrain, dvalid = xgb.DMatrix(X[:150], label=y[:150]), xgb.DMatrix(X[150:], label=y[150:])
+    stopped = xgb.train({"max_depth": 3, "eta": 1.0, "nthread": 1}, dtrain, num_boost_round=50,
+                        evals=[(dvalid, "validation")], early_stopping_rounds=2, verbose_eval=False)
+    continued = xgb.train({"max_depth": 2, "nthread": 1}, dtrain, num_boost_round=3, evals=[(dvalid, "validation")],
+                          xgb_model=stopped, verbose_eval=False)
+    assert continued.attr("best_iteration") == stopped.attr("best_iteration")  # carried over from the first model
+    first_run, continued_run = all_runs()
+    assert {"best_iteration", "stopped_iteration"} <= set(first_run.data.metrics)
+    assert set(continued_run.data.metrics) == {"validation-rmse"}
+    assert [s for s, _ in _history(autolog_store, continued_run.info.run_id, "validation-rmse")] == [0, 1, 2]
