@@ -109,7 +109,7 @@ def test_demo_has_no_dictvectorizer_run(autolog_store, tmp_path, monkeypatch):
         demo, ["--tracking-uri", mltrail.get_tracking_uri(), "--trials", "2", "--rows", "500"]
     )
     assert result.exit_code == 0, result.output
-    assert "1 scikit-learn runs (Pipeline)" in result.output  # the seed's bare DictVectorizer is no run
+    assert "1 scikit-learn run (Pipeline)" in result.output  # the seed's bare DictVectorizer is no run
 
 
 # -- item 11: search runs -----------------------------------------------------------------------------
