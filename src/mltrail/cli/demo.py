@@ -132,7 +132,8 @@ def _run(tracking_uri: str | None, trials: int, rows: int) -> None:
     artifacts = client.list_logged_model_artifacts(best_model.model_id) if best_model is not None else []
     click.echo("")
     click.echo(f"stored: {len(runs)} runs in {EXPERIMENT!r}: 1 sweep run with {len(trial_runs)} trial runs, "
-               f"{len(sklearn_runs)} scikit-learn run{'' if len(sklearn_runs) == 1 else 's'} ({', '.join(sklearn_runs)})")
+               f"{len(sklearn_runs)} scikit-learn run{'' if len(sklearn_runs) == 1 else 's'} "
+               f"({', '.join(sklearn_runs)})")
     model_uri = f"models:/{best_model.model_id}" if best_model is not None else "-"
     click.echo(f"best trial model {model_uri}: {', '.join(sorted(a.path.split('/')[-1] for a in artifacts))}")
     click.echo(f"total {time.perf_counter() - t0:.1f} s")
