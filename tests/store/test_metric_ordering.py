@@ -98,7 +98,10 @@ def test_lowest_and_highest_values_ignore_nan_whatever_the_logging_path(store, r
     store.log_batch(run_id, metrics=[Metric("b", 4.0, 4, 0)])
     store.log_metric(run_id, Metric("n", math.nan, 1, 0))
     store.log_batch(run_id, metrics=[Metric("c", v, 1, i) for i, v in enumerate((2.0, 9.0, -1.0, 3.0))])
-    columns = [Column("metric", k, agg) for k in ("m", "b", "n", "c") for agg in ("min", "max")]
+    # a batch whose first row holds the extreme, its timestamp beyond it: the extremes are values, not times
+    for key, values_times in (("lo", ((5.0, 1), (6.0, 2), (7.0, 3))), ("hi", ((5.0, 90), (3.0, 91), (1.0, 92)))):
+        store.log_batch(run_id, metrics=[Metric(key, v, t, i) for i, (v, t) in enumerate(values_times)])
+    columns = [Column("metric", k, agg) for k in ("m", "b", "n", "c", "lo", "hi") for agg in ("min", "max")]
     with store.engine.connect() as conn:
         (row,) = run_rows(conn, [run_id], columns, store.engine.dialect.name in ("mysql", "mariadb"))
     assert {k: v for k, v in row["values"].items() if ":" in k} == {
@@ -106,4 +109,6 @@ def test_lowest_and_highest_values_ignore_nan_whatever_the_logging_path(store, r
         "metrics.b:min": -7.0, "metrics.b:max": 4.0,
         "metrics.n:min": None, "metrics.n:max": None,
         "metrics.c:min": -1.0, "metrics.c:max": 9.0,
+        "metrics.lo:min": 5.0, "metrics.lo:max": 7.0,
+        "metrics.hi:min": 1.0, "metrics.hi:max": 5.0,
     }

@@ -122,6 +122,8 @@ def test_run_name_too_long(store):
         ({"run_id": "a" * 33}, f"Invalid run id {'a' * 33!r}: must be 32 lowercase hexadecimal characters"),
         ({"run_id": "g" * 32}, f"Invalid run id {'g' * 32!r}: must be 32 lowercase hexadecimal characters"),
         ({"run_id": "0123456789ABCDEF" + "X" * 16}, "must be 32 lowercase hexadecimal characters"),
+        ({"run_id": "0123456789abcdef" + "X" * 16}, "must be 32 lowercase hexadecimal characters"),
+        ({"run_id": "0123456789abcdef-123456789abcde"}, "must be 32 lowercase hexadecimal characters"),
         ({"run_id": "g" * 100}, f"Invalid run id {'g' * 80!r}: must be 32 lowercase hexadecimal characters"),
         ({"run_id": 5}, "Invalid run id '5': must be 32 lowercase hexadecimal characters"),
         ({"owner_id": "0" * 31}, f"Invalid run owner id {'0' * 31!r}: must be 32 lowercase hexadecimal characters"),
