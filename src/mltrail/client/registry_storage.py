@@ -153,7 +153,13 @@ def storage_root(store: RegistryStore) -> Optional[str]:
     return f"{root.rstrip('/')}/models" if root else None
 
 
-def _local_path(uri: str) -> Optional[str]:
+def local_source_path(uri: str) -> Optional[str]:
+    """The absolute local path a model source or artifact location names (a plain path, ``~/x`` or a
+    ``file://`` URI), or None for a model URI (``runs:/``, ``models:/``) or a remote one.
+
+    >>> local_source_path("file:///srv/models/m"), local_source_path("runs:/5f3c/model")
+    ('/srv/models/m', None)
+    """
     if uri.startswith("file:"):
         from ..artifacts.local import local_path_from_uri
 
@@ -214,7 +220,7 @@ class _Source:
                 return self._logged_model(client, logged)
             artifact_uri = client.get_run(run_id).info.artifact_uri
             return self._fetch(artifact_uri, path)
-        local = _local_path(source)
+        local = local_source_path(source)
         if local is not None:
             if not os.path.isdir(local):
                 raise InvalidParameterError(
@@ -229,9 +235,9 @@ class _Source:
         repo = get_artifact_repository(artifact_uri)
         if artifact_uri_scheme(artifact_uri) == "file":
             try:  # the repository refuses a path (or symlink) leading out of its folder
-                folder = repo.download_artifacts(path) if path else (_local_path(artifact_uri) or artifact_uri)
+                folder = repo.download_artifacts(path) if path else (local_source_path(artifact_uri) or artifact_uri)
             except ResourceNotFoundError:
-                folder = os.path.join(_local_path(artifact_uri) or artifact_uri, *path.split("/"))
+                folder = os.path.join(local_source_path(artifact_uri) or artifact_uri, *path.split("/"))
             except InvalidParameterError as e:
                 raise _invalid_source(self.source, e.message) from None
             if not os.path.isdir(folder):
@@ -342,7 +348,7 @@ def register_version(
         run_id = run_id or located.run_id or located.mlmodel_run_id()
         if run_id and run_link is None:
             run_link = _run_link(client, run_id)
-        local = _local_path(source)
+        local = local_source_path(source)
         if recorded_source is None:
             # MLflow 3 records a logged model's versions with source models:/<model_id>
             recorded_source = f"models:/{located.model_id}" if located.model_id else local if local is not None else source
@@ -411,7 +417,7 @@ def _record_origin(store: RegistryStore, name: str, version: Any, location: str,
     """Record the version's logged model and the sha256 of its copied MLmodel (checked by models:/ loads)."""
     digest = None
     if artifact_uri_scheme(location) == "file":
-        folder = _local_path(location) or location
+        folder = local_source_path(location) or location
         digest = mlmodel_sha256(folder) if os.path.isfile(os.path.join(folder, MLMODEL)) else None
     else:
         tmp = tempfile.mkdtemp(prefix="mltrail-register-")
@@ -439,7 +445,7 @@ def remove_copy(store: RegistryStore, location: str) -> None:
         return
     try:
         if artifact_uri_scheme(location) == "file":
-            shutil.rmtree(_local_path(location) or location, ignore_errors=True)
+            shutil.rmtree(local_source_path(location) or location, ignore_errors=True)
         else:
             get_artifact_repository(location).delete_artifacts()
     except (OSError, NotImplementedError, MltrailError):

@@ -31,16 +31,14 @@ import os
 from typing import Any, Optional
 
 from ..artifacts import artifact_uri_scheme
-from ..artifacts.local import local_path_from_uri
+from ..client.registry_storage import local_source_path
 from ..exceptions import InvalidParameterError, ResourceNotFoundError
 
 
 def _local_source(source: str) -> Optional[str]:
     """The resolved local path ``source`` names, or None for a URI that is not a local path."""
-    if source.startswith(("runs:", "models:")) or artifact_uri_scheme(source) != "file":
-        return None
-    path = local_path_from_uri(source) if source.startswith("file:") else os.path.expanduser(source)
-    return os.path.realpath(path)
+    path = local_source_path(source)
+    return None if path is None else os.path.realpath(path)
 
 
 def _owner_location(client: Any, source: str, run_id: Optional[str], model_id: Optional[str],

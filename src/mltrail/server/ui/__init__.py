@@ -38,7 +38,7 @@ from ..auth.access import (
 )
 from ..auth.routes_guard import guarded
 from . import actions, data, downloads, model_pages, pages
-from .artifact_views import ARTIFACT_CSP, LocalCopy, media_type, run_models
+from .artifact_views import LocalCopy, media_type, run_models
 from .rendering import page_handler
 
 STATIC_DIR = os.path.join(os.path.dirname(__file__), "static")
@@ -70,18 +70,9 @@ async def raw_artifact(request: Request) -> Response:
     run = pages.get_run(request, request.path_params["run_id"])
     models = run_models(pages.tracking_store(request), run)
     copy = await run_in_threadpool(LocalCopy, run, request.query_params.get("path", ""), models)  # S3 may be slow
-    from starlette.background import BackgroundTask
-
-    download = request.query_params.get("download") == "1"
-    headers = {"Content-Security-Policy": ARTIFACT_CSP, "X-Content-Type-Options": "nosniff",
-               "Cache-Control": "no-store"}
-    return FileResponse(
-        copy.local,
-        media_type="application/octet-stream" if download else media_type(copy.rel),
-        filename=os.path.basename(copy.rel) if download else None,
-        headers=headers,
-        background=BackgroundTask(copy.cleanup),
-    )
+    if request.query_params.get("download") == "1":
+        return copy.response("application/octet-stream", attachment=True)
+    return copy.response(media_type(copy.rel), attachment=False)
 
 
 def routes() -> list[Any]:

@@ -13,15 +13,12 @@ Paths go through the artifact repository's own checks (no ``..``, no absolute pa
 
 from __future__ import annotations
 
-import os
-
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
 from ...exceptions import InvalidParameterError
-from .artifact_views import ARTIFACT_CSP, LocalCopy, run_models
+from .artifact_views import LocalCopy, run_models
 from .pages import get_run, registry_store, tracking_store
 from .rendering import ajax_handler
 
@@ -37,14 +34,7 @@ def _required(request: Request, *names: str) -> str:
 def _attachment(copy: LocalCopy) -> Response:
     import mimetypes
 
-    return FileResponse(
-        copy.local,
-        media_type=mimetypes.guess_type(copy.rel)[0] or "application/octet-stream",
-        filename=os.path.basename(copy.rel),  # FileResponse makes it an attachment
-        headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": ARTIFACT_CSP,
-                 "Cache-Control": "no-store"},
-        background=BackgroundTask(copy.cleanup),
-    )
+    return copy.response(mimetypes.guess_type(copy.rel)[0] or "application/octet-stream", attachment=True)
 
 
 @ajax_handler
