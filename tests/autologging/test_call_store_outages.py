@@ -221,3 +221,33 @@ def test_a_store_stalling_at_the_run_start_is_warned_once_and_training_goes_on(p
     deadline = time.monotonic() + 30
     while proxy.url in retry_buffer().outages() and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+def test_after_the_cool_down_one_call_asks_the_store_again_and_logs_once_it_answers(proxy, toy, autolog_warnings,
+                                                                                     monkeypatch):
+    from mltrail.autologging import _retry_buffer
+
+    monkeypatch.setattr(_retry_buffer, "COOL_DOWN_S", 0.3)
+    proxy.mode = "refuse"
+    with autologged(toy.__name__, log_loss):
+        toy.Model(lr=0.5).train(steps=4)  # the outage starts: no run
+        asked = proxy.accepted["refuse"]
+        toy.Model(lr=0.25).train(steps=4)  # within the cool-down: the store is not asked
+        assert proxy.accepted["refuse"] == asked
+        time.sleep(0.4)
+        toy.Model(lr=0.125).train(steps=4)  # past it, still refused: asked again, without retries
+        # two connections: the run liveness extension's probe and one attempt at runs/create (the first
+        # call made three attempts at it)
+        assert proxy.accepted["refuse"] == asked + 2 and mltrail.active_run() is None
+        toy.Model(lr=0.0625).train(steps=4)  # a new cool-down started with that refusal
+        assert proxy.accepted["refuse"] == asked + 2
+        proxy.mode = "forward"
+        time.sleep(0.4)
+        logged = toy.Model(lr=2.0)
+        assert logged.train(steps=4) is logged
+    runs = mltrail.MlflowClient(proxy.url).search_runs(["0"])
+    assert [(r.data.params, r.data.metrics, r.info.status) for r in runs] == [({"lr": "2.0"}, {"loss": 0.125}, "FINISHED")]
+    assert runs[0].data.tags["mlflow.autologging"] == "toy"
+    assert proxy.url not in retry_buffer().outages()  # the outage ended with the answer
+    (warning,) = autolog_warnings()  # one warning for the whole outage
+    assert "could not start or find a run: StoreUnavailableError" in warning
