@@ -49,11 +49,13 @@ MODULES = [
             "tests/store/test_filter_boundaries.py", "tests/store/test_search_limits.py")),
     Module("search_sql", ("src/mltrail/store/sql/search_sql.py",),
            ("tests/store/test_filter_boundaries.py", "tests/store/test_search_runs.py",
-            "tests/store/test_search_experiments.py", "tests/store/test_metric_ordering.py")),
+            "tests/store/test_search_experiments.py", "tests/store/test_metric_ordering.py"),
+           tuple(NO_HTTP)),  # every dialect: PostgreSQL's collation and NULL order, MySQL's infinity
     Module("run_ops", ("src/mltrail/store/sql/run_ops.py",),
            ("tests/store/test_metric_ordering.py", "tests/store/test_logging.py", "tests/store/test_runs.py",
             "tests/store/test_finish_run.py", "tests/store/test_batch_chunks.py", "tests/store/test_run_edits.py",
-            "tests/store/test_dataset_inputs.py")),
+            "tests/store/test_dataset_inputs.py"),
+           tuple(NO_HTTP)),  # every dialect: MySQL's rowcount re-read and infinity encoding
     Module("statements", ("src/mltrail/store/sql/statements.py",),
            ("tests/store/test_metric_ordering.py", "tests/store/test_logging.py", "tests/store/test_run_edits.py"),
            tuple(NO_HTTP)),  # every dialect: its PostgreSQL/MySQL insert branches, MySQL's infinity encoding
@@ -134,10 +136,12 @@ def prepare(module: Module) -> Path:
     return work
 
 
-def run(module: Module, children: int) -> int:
+def run(module: Module, children: int, only: tuple[str, ...] = ()) -> int:
+    """Run mutmut on the module: every mutant not yet checked, or only those whose names match the
+    ``only`` globs (``mltrail.store.sql.run_ops.x_create_run__mutmut_*``), checked again."""
     work = prepare(module)
     mutmut = Path(sys.executable).with_name("mutmut")
-    command = [str(mutmut), "run", "--max-children", str(children)]
+    command = [str(mutmut), "run", "--max-children", str(children), *only]
     print(f"== {module.name}: {' '.join(command)} (in {work})", flush=True)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     # mutmut forks a child per mutant: an OpenMP thread pool (xgboost, sklearn) started in the parent
@@ -180,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.mutation", description=__doc__.split("\n\n")[0])
     parser.add_argument("modules", nargs="*", help=f"modules to run (default: all): {', '.join(BY_NAME)}")
     parser.add_argument("--children", type=int, default=2, help="mutants tested in parallel (default 2)")
+    parser.add_argument("--only", action="append", default=[], metavar="GLOB",
+                        help="check (again) only the mutants whose names match GLOB (repeatable; one module)")
     parser.add_argument("--list", action="store_true", help="list the modules, their files and tests")
     parser.add_argument("--report", action="store_true", help="print the score table of the last runs only")
     parser.add_argument("--survivors", action="store_true", help="list the surviving mutants of the modules")
@@ -188,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown module(s) {', '.join(unknown)}; known: {', '.join(BY_NAME)}")
     chosen = [BY_NAME[m] for m in args.modules] or MODULES
+    if args.only and len(chosen) != 1:
+        parser.error("--only needs exactly one module")
     if args.list:
         for m in chosen:
             print(f"{m.name}: mutates {', '.join(m.files)}; tests {' '.join(m.tests)} {' '.join(m.extra)}")
@@ -200,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.report:
         for m in chosen:
-            run(m, args.children)
+            run(m, args.children, tuple(args.only))
     table = score_table(chosen)
     WORK.mkdir(exist_ok=True)
     (WORK / "scores.md").write_text(table + "\n")
