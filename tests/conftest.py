@@ -4,7 +4,8 @@ Database URIs, each a fresh, empty database owned by the test:
 
 - ``sqlite_uri``   - ``sqlite:///<tmp dir>/mltrail.db`` (a new file per test).
 - ``postgres_uri`` - a new schema ``s_<hex>`` (made the connection's ``search_path`` through the
-  URI's ``options``) in this session's database ``mltrail_t_<hex>`` on the PostgreSQL server
+  URI's ``options``) in this session's database ``mltrail_t_<hex>`` (default collation ICU
+  ``en-US``, as on a production server, so code that relies on a ``C`` collation fails) on the PostgreSQL server
   named by ``MLTRAIL_TEST_POSTGRES_URI`` (default
   ``postgresql+psycopg://postgres@127.0.0.1:5432/test``). A schema isolates like a database
   but costs milliseconds, where each ``DROP DATABASE`` forces a checkpoint (over a second).
@@ -151,7 +152,12 @@ class _Server:
         if not self.created:
             name = f"mltrail_t_{uuid.uuid4().hex[:16]}"
             with self._admin().connect() as conn:
-                conn.exec_driver_sql(f"CREATE DATABASE {name}")
+                try:  # a natural-language default collation, as production servers have (en_US.UTF-8)
+                    conn.exec_driver_sql(
+                        f"CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"
+                    )
+                except Exception:  # noqa: BLE001 - a server without ICU (PostgreSQL < 15): its default
+                    conn.exec_driver_sql(f"CREATE DATABASE {name}")
             self.created.append(name)
         return self.created[0]
 

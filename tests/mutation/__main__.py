@@ -47,7 +47,7 @@ MODULES = [
     Module("store_search", ("src/mltrail/store/search/*",),
            ("tests/store/test_filters.py", "tests/store/test_filter_grammar_edges.py",
             "tests/store/test_filter_boundaries.py", "tests/store/test_search_limits.py")),
-    Module("search_sql", ("src/mltrail/store/sql/search_sql.py",),
+    Module("search_sql", ("src/mltrail/store/sql/search_sql.py", "src/mltrail/store/sql/collation.py"),
            ("tests/store/test_filter_boundaries.py", "tests/store/test_search_runs.py",
             "tests/store/test_search_experiments.py", "tests/store/test_metric_ordering.py"),
            tuple(NO_HTTP)),  # every dialect: PostgreSQL's collation and NULL order, MySQL's infinity

@@ -24,6 +24,17 @@ def test_names_are_case_sensitive_on_every_backend(client):
     assert names == ["Churn", "churn"]
 
 
+def test_models_sort_by_name_in_code_point_order_on_every_backend(client):
+    # by code point "Banana" < "apple" < "cherry"; a language collation (PostgreSQL's en_US) puts "apple" first
+    for name in ("apple", "cherry", "Banana"):
+        client.create_registered_model(name)
+    assert [m.name for m in client.search_registered_models(order_by=["name DESC"])] == ["cherry", "apple", "Banana"]
+    assert [m.name for m in client.search_registered_models()] == ["Banana", "apple", "cherry"]  # default: by name
+    first = client.search_registered_models(max_results=2, order_by=["name ASC"])
+    rest = client.search_registered_models(max_results=2, order_by=["name ASC"], page_token=first.token)
+    assert [m.name for m in [*first, *rest]] == ["Banana", "apple", "cherry"] and rest.token is None
+
+
 def test_update_description_and_tags(client):
     client.create_registered_model("m", tags={"a": "1"})
     client.update_registered_model("m", description="better")

@@ -202,6 +202,18 @@ def test_search_model_versions(client, log_model):
     assert [(v.name, v.version) for v in rest] == [("b", 1)] and rest.token is None
 
 
+def test_versions_sort_by_name_in_code_point_order_on_every_backend(client, log_model):
+    # by code point "Banana" < "apple" < "cherry"; a language collation (PostgreSQL's en_US) puts "apple" first
+    uri = log_model()
+    for name in ("apple", "cherry", "Banana"):
+        client.create_registered_model(name)
+        client.create_model_version(name, uri)
+    assert [v.name for v in client.search_model_versions(order_by=["name ASC"])] == ["Banana", "apple", "cherry"]
+    assert [v.name for v in client.search_model_versions(order_by=["name DESC"])] == ["cherry", "apple", "Banana"]
+    by_version = client.search_model_versions(order_by=["version_number ASC"])
+    assert [v.name for v in by_version] == ["Banana", "apple", "cherry"]  # all are version 1: ties break on name
+
+
 def test_fluent_register_model_creates_the_model_and_tags_the_version(sqlite_client, log_model):
     uri = log_model()
     mv = mltrail.register_model(model_uri=uri, name="nyc-taxi-regressor", tags={"candidate": "yes"})

@@ -127,6 +127,15 @@ def test_search_orders_pages_and_limits_by_experiment(store):
         store.search_logged_models([exp], max_results=0)
 
 
+def test_search_sorts_names_in_code_point_order_on_every_backend(store):
+    # by code point "Banana" < "apple" < "cherry"; a language collation (PostgreSQL's en_US) puts "apple" first
+    exp = store.create_experiment("e")
+    for name in ("apple", "cherry", "Banana"):
+        _model(store, exp, name)
+    assert [m.name for m in store.search_logged_models([exp], order_by=["name ASC"])] == ["Banana", "apple", "cherry"]
+    assert [m.name for m in store.search_logged_models([exp], order_by=["name DESC"])] == ["cherry", "apple", "Banana"]
+
+
 def test_search_by_dataset_and_metric_entities_carry_lineage(store):
     exp = store.create_experiment("e")
     run = store.create_run(exp, "ana", None).info.run_id

@@ -249,7 +249,7 @@ class LoggedModelOps:
         stmt = (
             sa.select(logged_models.c.model_id)
             .where(*where)
-            .order_by(*order_clauses(order_by))
+            .order_by(*order_clauses(order_by, self._engine.dialect.name))  # type: ignore[attr-defined]
             .limit(limit + 1)
             .offset(offset)
         )

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from ...exceptions import InvalidParameterError
 from ..search import ATTRIBUTE, METRIC, PARAM, TAG, SearchSpec, parse_filter, parse_order_by
 from .logged_model_tables import logged_model_metrics, logged_model_params, logged_model_tags, logged_models
+from .collation import code_point_order
 from .search_sql import compare
 
 LOGGED_MODEL_SPEC = SearchSpec(
@@ -119,14 +120,15 @@ def _order_strings(order_by: Optional[Sequence[Union[str, Mapping[str, Any]]]]) 
     return out
 
 
-def order_clauses(order_by: Optional[Sequence[Union[str, Mapping[str, Any]]]]) -> list[Any]:
-    """ORDER BY terms: the requested keys (NULLs last), then newest first, then model id."""
+def order_clauses(order_by: Optional[Sequence[Union[str, Mapping[str, Any]]]], dialect: str) -> list[Any]:
+    """ORDER BY terms: the requested keys (NULLs last; strings in code-point order on every
+    ``dialect``), then newest first, then model id."""
     terms: list[Any] = []
     for key in parse_order_by(_order_strings(order_by) or None, LOGGED_MODEL_SPEC):
         if key.entity == METRIC:
             expr = _latest_metric(key.key)
         elif key.entity == ATTRIBUTE and key.key in LOGGED_MODEL_SPEC.orderable:
-            expr = _column(key.key)
+            expr = code_point_order(_column(key.key), dialect)
         else:
             raise InvalidParameterError(
                 f"Invalid order_by key {key.key!r}: logged models can be ordered by "

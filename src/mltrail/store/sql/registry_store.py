@@ -51,7 +51,7 @@ from .registry_rows import (
 )
 from ..search import check_max_results, decode_page_token, encode_page_token
 from .logged_model_registry import ModelVersionOriginOps
-from .registry_search import MODEL_SPEC, filter_clauses, model_comparisons, order_columns
+from .registry_search import MODEL_SPEC, filter_clauses, model_comparisons, order_columns, order_terms
 from ..clock import now_ms
 from .registry_versions import (
     ModelVersionOps,
@@ -182,11 +182,8 @@ class SqlRegistryStore(ModelVersionOriginOps, ModelVersionOps, RegistryStore):
     ) -> PagedList:
         max_results = check_max_results(max_results, SEARCH_REGISTRY_MAX_RESULTS_THRESHOLD)
         where = filter_clauses(model_comparisons(filter_string), registered_models, registered_model_tags)
-        order = [
-            registered_models.c[col].asc() if asc else registered_models.c[col].desc()
-            for col, asc in order_columns(order_by, MODEL_SPEC)
-        ]
-        order.append(registered_models.c.name.asc())
+        columns = order_columns(order_by, MODEL_SPEC) + [("name", True)]  # ties: by name
+        order = order_terms(registered_models, columns, self.engine.dialect.name)
         offset = decode_page_token(page_token)
         with self._read() as conn:
             names = list(

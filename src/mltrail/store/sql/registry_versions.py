@@ -48,7 +48,7 @@ from .registry_rows import (
     stage_transitions,
 )
 from ..search import check_max_results, decode_page_token, encode_page_token
-from .registry_search import VERSION_SPEC, filter_clauses, order_columns, version_comparisons
+from .registry_search import VERSION_SPEC, filter_clauses, order_columns, order_terms, version_comparisons
 
 MAX_URI_LENGTH = 1000
 MAX_RUN_ID_LENGTH = 32
@@ -304,12 +304,9 @@ class ModelVersionOps(SqlTransactions):
         # MLflow's default: last_updated_timestamp DESC, name ASC, version_number DESC
         order_by = order_by or ["last_updated_timestamp DESC", "name ASC", "version_number DESC"]
         columns = order_columns(order_by, VERSION_SPEC)
-        order = [model_versions.c[col].asc() if asc else model_versions.c[col].desc() for col, asc in columns]
         # MLflow's natural order breaks ties: name ascending, newest version first
-        if all(col != "name" for col, _ in columns):
-            order.append(model_versions.c.name.asc())
-        if all(col != "version" for col, _ in columns):
-            order.append(model_versions.c.version.desc())
+        ties = [(col, asc) for col, asc in (("name", True), ("version", False)) if all(c != col for c, _ in columns)]
+        order = order_terms(model_versions, columns + ties, self.engine.dialect.name)
         offset = decode_page_token(page_token)
         with self._read() as conn:
             page = select_versions(conn, where, order, max_results + 1, offset)

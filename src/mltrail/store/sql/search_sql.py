@@ -27,6 +27,7 @@ from sqlalchemy.sql.operators import custom_op
 from ... import _system_tags
 
 from ..search import ATTRIBUTE, METRIC, PARAM, TAG, Comparison, OrderKey
+from .collation import code_point_order
 from .models import PARAM_INDEX_PREFIX, experiment_tags, experiments, latest_metrics, params, runs, tags
 from .statements import metric_to_db
 
@@ -105,13 +106,6 @@ def _attribute_value(key: str, value: Any) -> Any:
     if key in _NUMERIC_ATTRIBUTES and isinstance(value, float) and value.is_integer():
         return int(value)
     return value
-
-
-def _sortable(column: Any, dialect: str) -> Any:
-    """Strings sort by code point on every backend (PostgreSQL's default collation does not)."""
-    if dialect == "postgresql" and isinstance(column.type, sa.String):
-        return column.collate("C")
-    return column
 
 
 class RunSearchQuery:
@@ -233,7 +227,7 @@ class RunSearchQuery:
         else:
             column = RUN_ATTRIBUTE_COLUMNS[key.key]
         order.append(sa.case((column.is_(None), 1), else_=0))
-        sortable = _sortable(column, self.dialect)
+        sortable = code_point_order(column, self.dialect)
         order.append(sortable.asc() if key.ascending else sortable.desc())
         return source
 
@@ -271,7 +265,7 @@ def experiment_search_query(
         else:
             column = EXPERIMENT_ATTRIBUTE_COLUMNS[key.key]
         order.append(sa.case((column.is_(None), 1), else_=0))
-        sortable = _sortable(column, dialect)
+        sortable = code_point_order(column, dialect)
         order.append(sortable.asc() if key.ascending else sortable.desc())
     if not order_keys:
         order.append(experiments.c.creation_time.desc())
