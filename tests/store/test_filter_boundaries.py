@@ -171,6 +171,17 @@ def test_time_attribute_filters_at_just_below_and_just_above(store):
     assert mismatches == []
 
 
+def test_a_whole_float_time_compares_exactly_beyond_two_to_the_53(store):
+    # 2**53 + 1 has no float of its own: compared as doubles (PostgreSQL and MySQL compare a BIGINT
+    # column with a float parameter so) it would equal 9007199254740992.0; the filter means 2**53 exactly
+    exp_id = store.create_experiment("far")
+    for offset in range(3):
+        store.create_run(exp_id, "u", 2**53 + offset, run_name=f"t{offset}")
+    found = {op: sorted(_names(store.search_runs([exp_id], f"attributes.start_time {op} 9007199254740992.0")))
+             for op in ("=", ">", "<=")}
+    assert found == {"=": ["t0"], ">": ["t1", "t2"], "<=": ["t0"]}
+
+
 def test_experiment_filters_at_just_below_and_just_above(store):
     ids = [store.create_experiment(name) for name in ("exp_a", "exp_b", "exp_B")]
     created = {e.name: e.creation_time for e in (store.get_experiment(i) for i in ids)}
