@@ -86,7 +86,7 @@ def metric_histories(
     import numpy as np
 
     engine = store.engine
-    mysql = engine.dialect.name in ("mysql", "mariadb")
+    mysql = engine.dialect.name == "mysql"
     m = metrics
     out = []
     with read_connection(engine) as conn:
@@ -129,7 +129,7 @@ def metric_summaries(store: Any, run_id: str) -> dict[str, dict[str, Any]]:
     {'min': 6.1, 'max': 9.4, 'steps': 100}
     """
     engine = store.engine
-    mysql = engine.dialect.name in ("mysql", "mariadb")
+    mysql = engine.dialect.name == "mysql"
     m = metrics
     valid = sa.case((m.c.is_nan == sa.false(), m.c.value))
     query = (

@@ -249,7 +249,7 @@ def runs_page(
         extra.append(_is_top_level())
     store.reap_dead_runs_if_due()  # runs of crashed processes show KILLED
     engine = store.engine
-    mysql = engine.dialect.name in ("mysql", "mariadb")
+    mysql = engine.dialect.name == "mysql"
     query = RunsTableQuery(engine.dialect.name, mysql)
     select, count = query.select_ids(keys, stages, filter_string, extra, sort, ascending)
     newest_first = sort is None or (sort == Column("fixed", "start_time") and not ascending)
@@ -395,7 +395,7 @@ def group_runs(
         raise InvalidParameterError(f"Cannot aggregate {metric.name!r}: choose a metrics.<key> column")
     keys = experiment_keys(list(experiment_ids))
     engine = store.engine
-    mysql = engine.dialect.name in ("mysql", "mariadb")
+    mysql = engine.dialect.name == "mysql"
     source, conditions = RunsTableQuery(engine.dialect.name, mysql)._filtered(
         keys, _stages(view), parse_filter(filter_string, RUN_SPEC)
     )

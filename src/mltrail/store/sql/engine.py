@@ -122,7 +122,8 @@ def create_sql_engine(uri: str) -> Engine:
     """Create the engine for ``uri`` with mltrail's connection settings.
 
     Plain ``postgresql://`` and ``mysql://`` URIs get the psycopg (v3) and
-    PyMySQL drivers.
+    PyMySQL drivers; ``mariadb://`` (``mariadb+<driver>://``) URIs reach MariaDB
+    through SQLAlchemy's ``mysql`` dialect, the one mltrail's schema is made for.
     """
     try:
         url = make_url(uri)
@@ -132,10 +133,14 @@ def create_sql_engine(uri: str) -> Engine:
     if backend == "postgres":
         url = url.set(drivername="postgresql")
         backend = "postgresql"
+    if backend == "mariadb":  # SQLAlchemy's mariadb dialect: the same server through the mysql one
+        driver = url.drivername.partition("+")[2] or "pymysql"  # (mltrail's schema targets that one)
+        url = url.set(drivername=f"mysql+{driver}")
+        backend = "mysql"
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
-    elif url.drivername in ("mysql", "mariadb"):
-        url = url.set(drivername=f"{url.drivername}+pymysql")
+    elif url.drivername == "mysql":
+        url = url.set(drivername="mysql+pymysql")
 
     kwargs: dict[str, Any] = {"future": True}
     connect_s, statement_s = timeouts() if backend != "sqlite" else (0.0, 0.0)
@@ -149,7 +154,7 @@ def create_sql_engine(uri: str) -> Engine:
     elif backend == "postgresql":
         kwargs["connect_args"] = _postgres_args(url, connect_s, statement_s)
         # no pool_pre_ping: its ping would run before the watchdog is armed (see _bound_postgres)
-    elif backend in ("mysql", "mariadb"):
+    elif backend == "mysql":
         kwargs["connect_args"] = {
             "connect_timeout": connect_s,
             "read_timeout": statement_s,
@@ -236,7 +241,7 @@ def unbounded(conn: Connection) -> Iterator[None]:
         watchdog = conn.engine.dialect.mltrail_watchdog  # type: ignore[attr-defined]
         watchdog.disarm(conn.connection._connection_record)  # type: ignore[union-attr]
         lift, restore = "SET statement_timeout = 0", "RESET statement_timeout"
-    elif name in ("mysql", "mariadb"):
+    elif name == "mysql":
         dbapi_connection = conn.connection.dbapi_connection
         saved = dbapi_connection._read_timeout, dbapi_connection._write_timeout  # type: ignore[union-attr]
         dbapi_connection._read_timeout = dbapi_connection._write_timeout = None  # type: ignore[union-attr]
@@ -316,4 +321,5 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def is_mysql(engine: Engine) -> bool:
-    return engine.dialect.name in ("mysql", "mariadb")
+    """MySQL or MariaDB (an engine of :func:`create_sql_engine` is never of the ``mariadb`` dialect)."""
+    return engine.dialect.name == "mysql"

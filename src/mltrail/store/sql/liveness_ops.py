@@ -49,7 +49,7 @@ def db_now_ms(dialect: str) -> Any:
     """The database's current time in epoch milliseconds, as a SQL expression."""
     if dialect == "postgresql":
         return sa.literal_column("CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)")
-    if dialect in ("mysql", "mariadb"):
+    if dialect == "mysql":
         return sa.literal_column("CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)")
     return sa.literal_column("CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)")
 

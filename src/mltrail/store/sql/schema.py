@@ -161,7 +161,7 @@ def _upgrade_lock(engine: Engine) -> Iterator[None]:
             finally:
                 conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_LOCK_ID})")
                 conn.commit()
-    elif name in ("mysql", "mariadb"):
+    elif name == "mysql":
         with engine.connect() as conn, unbounded(conn):  # waits for another process's upgrade
             got = conn.exec_driver_sql(f"SELECT GET_LOCK('{_LOCK_NAME}', {_LOCK_WAIT_S})").scalar()
             if got != 1:

@@ -87,7 +87,7 @@ def _bind(name: str, type_: Any) -> sa.BindParameter:
 
 def _dialect_insert(engine: Engine, table: sa.Table) -> Any:
     name = engine.dialect.name
-    if name in ("mysql", "mariadb"):
+    if name == "mysql":
         from sqlalchemy.dialects.mysql import insert
     elif name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
@@ -99,7 +99,7 @@ def _dialect_insert(engine: Engine, table: sa.Table) -> Any:
 def insert_ignoring_duplicates(engine: Engine, table: sa.Table, keys: Sequence[str]) -> Any:
     """``INSERT`` that silently keeps the existing row when the primary key is taken."""
     stmt = _dialect_insert(engine, table)
-    if engine.dialect.name in ("mysql", "mariadb"):
+    if engine.dialect.name == "mysql":
         # a no-op update (INSERT IGNORE would also hide unrelated errors)
         return stmt.on_duplicate_key_update([(keys[0], table.c[keys[0]])])
     return stmt.on_conflict_do_nothing(index_elements=list(keys))
@@ -109,7 +109,7 @@ def upsert(engine: Engine, table: sa.Table, keys: Sequence[str], update: Sequenc
     """``INSERT ... ON CONFLICT/DUPLICATE KEY UPDATE`` for ``table``'s dialect: an incoming row whose
     ``keys`` are taken overwrites the ``update`` columns of the stored one."""
     stmt = _dialect_insert(engine, table)
-    if engine.dialect.name in ("mysql", "mariadb"):
+    if engine.dialect.name == "mysql":
         return stmt.on_duplicate_key_update([(c, stmt.inserted[c]) for c in update])
     return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in update})
 
@@ -129,7 +129,7 @@ def upsert_latest_metric(engine: Engine) -> Any:
     """
     stmt = _dialect_insert(engine, latest_metrics).values({c: sa.bindparam(c) for c in LATEST_METRIC_COLUMNS})
     old = latest_metrics.c
-    mysql = engine.dialect.name in ("mysql", "mariadb")
+    mysql = engine.dialect.name == "mysql"
     new = {c: (stmt.inserted if mysql else stmt.excluded)[c] for c in latest_metrics.c.keys()}
 
     def extreme(column: str, lower: bool) -> Any:

@@ -115,7 +115,7 @@ def _create_default_experiment() -> None:
     root = op.get_context().config.attributes.get("default_artifact_root") or os.path.abspath("mltrail-artifacts")
     location = root.rstrip("/") + "/0"
     now = int(time.time() * 1000)
-    if bind.dialect.name in ("mysql", "mariadb"):
+    if bind.dialect.name == "mysql":
         # An explicit 0 in an AUTO_INCREMENT column means "next value" unless told otherwise.
         bind.exec_driver_sql("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO')")
     experiments = sa.table(

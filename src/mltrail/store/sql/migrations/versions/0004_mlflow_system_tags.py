@@ -51,7 +51,7 @@ def _rename(table: str, owner_columns: str, names: dict[str, str]) -> None:
 
 def _key() -> str:
     # "key" is a reserved word on MySQL/MariaDB.
-    return "`key`" if op.get_bind().dialect.name in ("mysql", "mariadb") else '"key"'
+    return "`key`" if op.get_bind().dialect.name == "mysql" else '"key"'
 
 
 def upgrade() -> None:

@@ -32,7 +32,7 @@ PARAM_PREFIX = 200
 def upgrade() -> None:
     op.create_index("ix_latest_metrics_key_min", "latest_metrics", ["key", "min_value"])
     op.create_index("ix_latest_metrics_key_max", "latest_metrics", ["key", "max_value"])
-    if op.get_bind().dialect.name in ("mysql", "mariadb"):
+    if op.get_bind().dialect.name == "mysql":
         op.create_index("ix_params_key_value", "params", ["key", "value"], mysql_length={"value": PARAM_PREFIX})
     else:
         op.create_index("ix_params_key_value", "params", ["key", sa.text(f"substr(value, 1, {PARAM_PREFIX})")])
