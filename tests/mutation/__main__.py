@@ -57,7 +57,8 @@ MODULES = [
             "tests/store/test_dataset_inputs.py"),
            tuple(NO_HTTP)),  # every dialect: MySQL's rowcount re-read and infinity encoding
     Module("statements", ("src/mltrail/store/sql/statements.py",),
-           ("tests/store/test_metric_ordering.py", "tests/store/test_logging.py", "tests/store/test_run_edits.py"),
+           ("tests/store/test_metric_ordering.py", "tests/store/test_logging.py", "tests/store/test_run_edits.py",
+            "tests/store/test_prepared_statements.py"),
            tuple(NO_HTTP)),  # every dialect: its PostgreSQL/MySQL insert branches, MySQL's infinity encoding
     Module("validation", ("src/mltrail/store/validation.py",),
            ("tests/store/test_logging.py", "tests/store/test_hostile_values.py", "tests/store/test_runs.py",
