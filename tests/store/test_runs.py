@@ -31,6 +31,14 @@ def test_generated_run_names_are_readable(store):
     assert len(names) > 1
 
 
+def test_an_empty_run_name_is_no_name(store):
+    # as in MLflow: the name tag's value, else a generated name
+    unnamed = store.create_run("0", "u", None, run_name="").info.run_name
+    assert re.fullmatch(r"[a-z]+-[a-z]+-\d{1,3}", unnamed), unnamed
+    tagged = store.create_run("0", "u", None, run_name="", tags=[RunTag("mlflow.runName", "from-tag")])
+    assert tagged.info.run_name == "from-tag" == store.get_run(tagged.info.run_id).data.tags["mlflow.runName"]
+
+
 def test_run_name_from_tag_and_parent_run(store):
     parent = store.create_run("0", "u", None, run_name="parent").info.run_id
     child = store.create_run(
