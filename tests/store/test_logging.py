@@ -201,8 +201,12 @@ def test_exact_duplicate_metric_values_are_kept_once(store, run_id):
     # as in MLflow: the same (key, value, step, timestamp) logged twice is one history entry
     store.log_metric(run_id, Metric("m", 1.0, 5, 0))
     store.log_metric(run_id, Metric("m", 1.0, 5, 0))
+    assert [(m.value, m.step, m.timestamp) for m in store.get_metric_history(run_id, "m")] == [(1.0, 0, 5)]
     store.log_batch(run_id, metrics=[Metric("m", 1.0, 5, 0), Metric("m", 2.0, 5, 0)])
     assert [(m.value, m.step, m.timestamp) for m in store.get_metric_history(run_id, "m")] == [(1.0, 0, 5), (2.0, 0, 5)]
+    store.log_batch(run_id, metrics=[Metric("m", 2.0, 5, 0)])  # the duplicate comes alone
+    assert [(m.value, m.step, m.timestamp) for m in store.get_metric_history(run_id, "m")] == [(1.0, 0, 5), (2.0, 0, 5)]
+    assert store.get_run(run_id).data.metrics == {"m": 2.0}
 
 
 def _refusal(call) -> str:
