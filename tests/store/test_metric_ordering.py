@@ -101,7 +101,13 @@ def test_lowest_and_highest_values_ignore_nan_whatever_the_logging_path(store, r
     # a batch whose first row holds the extreme, its timestamp beyond it: the extremes are values, not times
     for key, values_times in (("lo", ((5.0, 1), (6.0, 2), (7.0, 3))), ("hi", ((5.0, 90), (3.0, 91), (1.0, 92)))):
         store.log_batch(run_id, metrics=[Metric(key, v, t, i) for i, (v, t) in enumerate(values_times)])
-    columns = [Column("metric", k, agg) for k in ("m", "b", "n", "c", "lo", "hi") for agg in ("min", "max")]
+    # a key whose first values are all NaN (no lowest or highest yet), real values after them
+    store.log_metric(run_id, Metric("f", math.nan, 1, 0))
+    store.log_metric(run_id, Metric("f", 3.0, 2, 1))
+    store.log_batch(run_id, metrics=[Metric("g", math.nan, 1, 0)])
+    store.log_batch(run_id, metrics=[Metric("g", -4.0, 2, 1), Metric("g", 6.0, 3, 2)])
+    keys = ("m", "b", "n", "c", "lo", "hi", "f", "g")
+    columns = [Column("metric", k, agg) for k in keys for agg in ("min", "max")]
     with store.engine.connect() as conn:
         (row,) = run_rows(conn, [run_id], columns, store.engine.dialect.name in ("mysql", "mariadb"))
     assert {k: v for k, v in row["values"].items() if ":" in k} == {
@@ -111,4 +117,6 @@ def test_lowest_and_highest_values_ignore_nan_whatever_the_logging_path(store, r
         "metrics.c:min": -1.0, "metrics.c:max": 9.0,
         "metrics.lo:min": 5.0, "metrics.lo:max": 7.0,
         "metrics.hi:min": 1.0, "metrics.hi:max": 5.0,
+        "metrics.f:min": 3.0, "metrics.f:max": 3.0,
+        "metrics.g:min": -4.0, "metrics.g:max": 6.0,
     }
