@@ -162,6 +162,7 @@ def test_deleted_run_refuses_logging_finished_run_accepts(store, run_id):
     store.log_metric(run_id, Metric("late_eval", 0.9, 20, 0))
     store.set_tag(run_id, RunTag("evaluated", "yes"))
     assert store.get_run(run_id).data.metrics == {"m": 1.0, "late_eval": 0.9}
+    store.create_run("0", "u", None, run_name="another, active")  # the deleted run's state decides, not any run's
     store.delete_run(run_id)
     before = _snapshot(store, run_id)
     for call in (
