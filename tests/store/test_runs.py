@@ -24,6 +24,28 @@ def test_create_run_fields(store, artifact_root):
     assert fetched.data.tags == {"mlflow.runName": "baseline"}
 
 
+def test_created_run_carries_its_tags_and_its_artifact_folder_under_the_experiment(store):
+    exp_id = store.create_experiment("exp", artifact_location="/data/runs/")  # a trailing slash
+    run = store.create_run(exp_id, "ana", None, tags=[RunTag("team", "growth")], run_name="baseline")
+    assert run.data.tags == {"team": "growth", "mlflow.runName": "baseline"} == store.get_run(run.info.run_id).data.tags
+    assert run.info.artifact_uri == f"/data/runs/{run.info.run_id}/artifacts"
+
+
+def test_a_chosen_run_id_that_is_taken_or_a_deleted_experiment_is_refused(store):
+    from mltrail.exceptions import ResourceAlreadyExistsError
+
+    chosen = "ab" * 16
+    store.create_run("0", "u", None, run_id=chosen, run_name="first")
+    with pytest.raises(ResourceAlreadyExistsError, match=f"A run with id '{chosen}' already exists"):
+        store.create_run("0", "u", None, run_id=chosen, run_name="second")
+    assert store.get_run(chosen).info.run_name == "first"
+    exp_id = store.create_experiment("gone")
+    store.delete_experiment(exp_id)
+    with pytest.raises(InvalidStateError,
+                       match=f"Cannot create a run in experiment '{exp_id}': it is deleted; restore it first"):
+        store.create_run(exp_id, "u", None)
+
+
 def test_generated_run_names_are_readable(store):
     names = {store.create_run("0", "u", None).info.run_name for _ in range(5)}
     for name in names:
