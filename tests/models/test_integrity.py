@@ -34,6 +34,15 @@ def test_an_added_file_is_named(saved_model):
         mltrail.sklearn.load_model(saved_model)
 
 
+def test_a_link_to_a_folder_added_after_saving_is_named_not_followed(saved_model, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "payload.py").write_text("import os\n")
+    os.symlink(outside, os.path.join(saved_model, "extras"))
+    with pytest.raises(ModelIntegrityError, match="file 'extras' is not listed in MLmodel"):
+        mltrail.sklearn.load_model(saved_model)
+
+
 def test_a_removed_file_is_named(saved_model):
     os.remove(os.path.join(saved_model, "conda.yaml"))
     with pytest.raises(ModelIntegrityError, match="file 'conda.yaml' listed in MLmodel is missing"):

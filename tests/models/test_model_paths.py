@@ -177,9 +177,17 @@ def test_verify_false_loads_a_folder_without_hashes(saved_model, pipeline, iris_
 def test_a_model_mlflow_wrote_loads_with_an_unverified_warning(saved_model, pipeline, iris_like):
     X, _ = iris_like
     _edit(saved_model, lambda d: (d.pop("files"), d.pop("mltrail_version"), d.__setitem__("mlflow_version", "3.17.2")))
-    with pytest.warns(UnverifiedModelWarning, match="written by MLflow 3.17.2 .* loaded unverified"):
+    with pytest.warns(UnverifiedModelWarning) as caught:
         model = mltrail.pyfunc.load_model(saved_model)
+    (warning,) = caught
+    assert str(warning.message) == (
+        f"Model folder {saved_model!r} was written by MLflow 3.17.2 and records no file hashes: it is loaded unverified"
+    )
+    assert warning.filename == __file__  # it points at the line that loads the model
     np.testing.assert_array_equal(model.predict(X[:3]), pipeline.predict(X[:3]))
+    with pytest.warns(UnverifiedModelWarning) as caught:
+        mltrail.sklearn.load_model(saved_model)
+    assert [w.filename for w in caught] == [__file__]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         mltrail.pyfunc.load_model(saved_model, verify=False)  # opted out: no warning
