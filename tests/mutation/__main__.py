@@ -86,10 +86,11 @@ MODULES = [
 ]
 BY_NAME = {m.name: m for m in MODULES}
 
-#: mutmut exit codes -> outcome (mutmut.stats.status_by_exit_code)
+#: mutmut exit codes -> outcome (mutmut.stats.status_by_exit_code); a mutant whose tests crashed the
+#: process (-11, or -9: killed by the kernel, e.g. a walk that never ends filling the memory) did not pass
 KILLED, SURVIVED, NO_TESTS = "killed", "survived", "no tests"
 _OUTCOME = {1: KILLED, 3: KILLED, 36: KILLED, 37: KILLED, 24: KILLED, -24: KILLED, 152: KILLED, 255: KILLED,
-            0: SURVIVED, 5: NO_TESTS, 33: NO_TESTS}
+            -11: KILLED, -9: KILLED, 0: SURVIVED, 5: NO_TESTS, 33: NO_TESTS}
 
 
 def _pyproject(module: Module) -> str:
