@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import warnings
 from typing import Any, Iterator, Optional
 
+from .._user_warnings import warn_user
 from ..exceptions import ModelIntegrityError
 
 MLMODEL_FILE_NAME = "MLmodel"
@@ -267,11 +267,10 @@ def check_model_folder(folder: str, mlmodel: Any, verify: Optional[bool] = None)
         verify_folder(folder, mlmodel.files)
         return
     if written_by_mlflow(mlmodel):
-        warnings.warn(
+        warn_user(
             f"Model folder {folder!r} was written by MLflow {mlmodel.to_dict().get('mlflow_version')} and records "
             "no file hashes: it is loaded unverified",
             UnverifiedModelWarning,
-            stacklevel=6,  # the caller of load_model (through open_model and contextlib)
         )
         return
     raise ModelIntegrityError(
