@@ -54,6 +54,14 @@ def test_updating_a_run_changes_that_run_only(store, two_runs):
     assert store.update_run_info(first) == info  # nothing to change: the run as it is
 
 
+def test_a_name_tag_renames_that_run_only(store, two_runs):
+    first, second = two_runs
+    store.log_batch(first, tags=[RunTag("mlflow.runName", "by-batch")])
+    assert (store.get_run_info(first).run_name, store.get_run_info(second).run_name) == ("by-batch", "r1")
+    store.set_tag(second, RunTag("mlflow.runName", "by-tag"))
+    assert (store.get_run_info(first).run_name, store.get_run_info(second).run_name) == ("by-batch", "by-tag")
+
+
 def test_a_deleted_run_is_not_updated(store, two_runs):
     first, _ = two_runs
     store.delete_run(first)
