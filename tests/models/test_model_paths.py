@@ -8,8 +8,8 @@ be refused before any pickle is read, so the planted pickle never runs.
 from __future__ import annotations
 
 import os
-import sys
 import pickle
+import sys
 import warnings
 
 import numpy as np
