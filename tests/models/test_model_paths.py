@@ -216,6 +216,7 @@ ESCAPE = "../evil.pkl"
     "flavors, example, key",
     [
         ({"f": {"pickled_model": ESCAPE}}, None, "flavors.f.pickled_model"),
+        ({"broken": "not a mapping", "f": {"pickled_model": ESCAPE}}, None, "flavors.f.pickled_model"),
         ({"f": {"data": ESCAPE}}, None, "flavors.f.data"),
         ({"f": {"model_path": ESCAPE}}, None, "flavors.f.model_path"),
         ({"f": {"model_data": ESCAPE}}, None, "flavors.f.model_data"),
