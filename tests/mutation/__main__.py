@@ -4,6 +4,7 @@
     python -m tests.mutation store_search run_ops  # some modules
     python -m tests.mutation --list                # the modules, their files and tests
     python -m tests.mutation --report              # the score table of the last runs
+    python -m tests.mutation run_ops --only 'mltrail.store.sql.run_ops.x*create_run__mutmut_*'  # chosen mutants
 
 Each module gets its own work dir ``.mutation/<module>/`` (git-ignored): a copy of ``src/``,
 ``integrations/`` (flattened into ``src/`` so mutmut puts the mutated integrations on
