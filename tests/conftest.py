@@ -25,7 +25,8 @@ sets both) an unreachable server fails them.
 Autouse (every test): the working directory is a fresh temp dir (nothing is written into the
 repository), every ``MLTRAIL_*``/``MLFLOW_*`` environment variable (but ``MLTRAIL_TEST_*``) is
 removed before and after the test, and after
-the test mltrail's process-wide store cache (``mltrail.store._clear_store_cache``) is cleared
+the test mltrail's process-wide store cache (``mltrail.store._clear_store_cache``) is cleared,
+the background artifact writes it left queued are discarded
 and ``mltrail.config``'s tracking/registry URIs are reset (and the stock ``mlflow`` client's, when a
 test imported it). The fluent API's state (active runs,
 active experiments, the client cached per tracking URI: ``mltrail.fluent._reset_state``) is
@@ -78,6 +79,11 @@ def _isolated_mltrail(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     from mltrail.autologging._retry_buffer import retry_buffer
 
     retry_buffer().reset()  # an outage a test caused (its held writes too) ends with it
+    from mltrail.autologging import background
+
+    # artifact writes a test left queued (its server may be gone, each write retrying for seconds)
+    # must not hold up the next test's flush points
+    background.discard_queued()
     fluent._reset_state()
     store._clear_store_cache()
     config._tracking_uri = None

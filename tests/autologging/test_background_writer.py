@@ -178,3 +178,21 @@ def test_mlflows_flush_name_waits_for_every_run(store):
     threading.Timer(0.2, release.set).start()
     mltrail.flush_artifact_async_logging()
     assert "m.txt" in _files_on_disk(run)
+
+
+def test_discarding_forgets_the_queued_writes_and_lets_the_one_being_written_finish(store):
+    with mltrail.start_run() as first:
+        pass
+    with mltrail.start_run() as second:
+        pass
+    release = threading.Event()
+    background.submit(first.info.run_id, _blocked(release, {"first.txt": b"1"}), artifact_uri=first.info.artifact_uri)
+    assert background.flush(first.info.run_id, timeout=0.3) is False  # the writer holds it now
+    background.submit(first.info.run_id, lambda: {"later.txt": b"2"}, artifact_uri=first.info.artifact_uri)
+    background.submit(second.info.run_id, lambda: {"other.txt": b"3"}, artifact_uri=second.info.artifact_uri)
+    assert background.discard_queued() == 2
+    assert (background.pending(first.info.run_id), background.pending(second.info.run_id)) == (1, 0)
+    assert background.flush(second.info.run_id, timeout=0) is True
+    release.set()
+    assert background.flush(None) is True
+    assert (_files_on_disk(first), _files_on_disk(second)) == ({"first.txt"}, set())

@@ -171,6 +171,28 @@ def flush(run_id: Optional[str] = None, timeout: Optional[float] = FLUSH_TIMEOUT
             _flushing -= 1
 
 
+def discard_queued() -> int:
+    """Forget the tasks not started yet (the one being written goes on); returns how many.
+
+    For a process that gives up on what it queued, such as a test whose tracking server is gone:
+    nothing is written or reported for them.
+
+    >>> background.discard_queued()
+    0
+    """
+    with _condition:
+        dropped = list(_tasks)
+        _tasks.clear()
+        for task in dropped:
+            left = _pending.get(task.run_id, 0) - 1
+            if left > 0:
+                _pending[task.run_id] = left
+            else:
+                _pending.pop(task.run_id, None)
+        _condition.notify_all()
+    return len(dropped)
+
+
 def pending(run_id: Optional[str] = None) -> int:
     """Tasks submitted for ``run_id`` (for any run when None) and not written yet.
 
