@@ -184,11 +184,7 @@ def discard_queued() -> int:
         dropped = list(_tasks)
         _tasks.clear()
         for task in dropped:
-            left = _pending.get(task.run_id, 0) - 1
-            if left > 0:
-                _pending[task.run_id] = left
-            else:
-                _pending.pop(task.run_id, None)
+            _uncount(task.run_id)
         _condition.notify_all()
     return len(dropped)
 
@@ -288,13 +284,18 @@ def _next_task() -> _Task:
                 idle_since = time.monotonic()
 
 
+def _uncount(run_id: str) -> None:
+    """One task of ``run_id`` is no longer pending (call with ``_condition`` held)."""
+    left = _pending.get(run_id, 0) - 1
+    if left > 0:
+        _pending[run_id] = left
+    else:
+        _pending.pop(run_id, None)
+
+
 def _finish(task: _Task) -> None:
     with _condition:
-        left = _pending.get(task.run_id, 0) - 1
-        if left > 0:
-            _pending[task.run_id] = left
-        else:
-            _pending.pop(task.run_id, None)
+        _uncount(task.run_id)
         _condition.notify_all()
 
 
