@@ -25,3 +25,13 @@ def code_point_order(column: Any, dialect: str) -> Any:
     if dialect == "postgresql" and isinstance(column.type, sa.String):
         return column.collate("C")
     return column
+
+
+def ordered(column: Any, dialect: str, ascending: bool) -> Any:
+    """The ORDER BY term of ``column`` in code-point order, ascending or descending.
+
+    >>> str(ordered(runs.c.name, "postgresql", False))
+    'runs.name COLLATE "C" DESC'
+    """
+    sortable = code_point_order(column, dialect)
+    return sortable.asc() if ascending else sortable.desc()

@@ -22,7 +22,7 @@ from typing import Any, Optional, Sequence
 
 from ...exceptions import InvalidParameterError
 from ..search import ATTRIBUTE, TAG, Comparison, SearchSpec, parse_filter, parse_order_by
-from .collation import code_point_order
+from .collation import ordered
 from .search_sql import compare as _compare
 
 _TIMESTAMPS = ("creation_timestamp", "timestamp", "last_updated_timestamp")
@@ -81,11 +81,7 @@ def order_columns(order_by: Optional[Sequence[str]], spec: SearchSpec) -> list[t
 def order_terms(table: Any, columns: Sequence[tuple[str, bool]], dialect: str) -> list[Any]:
     """ORDER BY terms of ``table`` for ``(column, ascending)`` pairs, strings in code-point order
     (:func:`.collation.code_point_order`) on every backend."""
-    terms = []
-    for column, ascending in columns:
-        sortable = code_point_order(table.c[column], dialect)
-        terms.append(sortable.asc() if ascending else sortable.desc())
-    return terms
+    return [ordered(table.c[column], dialect, ascending) for column, ascending in columns]
 
 
 # -- SQL -------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from sqlalchemy.sql.operators import custom_op
 from ... import _system_tags
 
 from ..search import ATTRIBUTE, METRIC, PARAM, TAG, Comparison, OrderKey
-from .collation import code_point_order
+from .collation import ordered
 from .models import PARAM_INDEX_PREFIX, experiment_tags, experiments, latest_metrics, params, runs, tags
 from .statements import metric_to_db
 
@@ -227,8 +227,7 @@ class RunSearchQuery:
         else:
             column = RUN_ATTRIBUTE_COLUMNS[key.key]
         order.append(sa.case((column.is_(None), 1), else_=0))
-        sortable = code_point_order(column, self.dialect)
-        order.append(sortable.asc() if key.ascending else sortable.desc())
+        order.append(ordered(column, self.dialect, key.ascending))
         return source
 
 
@@ -265,8 +264,7 @@ def experiment_search_query(
         else:
             column = EXPERIMENT_ATTRIBUTE_COLUMNS[key.key]
         order.append(sa.case((column.is_(None), 1), else_=0))
-        sortable = code_point_order(column, dialect)
-        order.append(sortable.asc() if key.ascending else sortable.desc())
+        order.append(ordered(column, dialect, key.ascending))
     if not order_keys:
         order.append(experiments.c.creation_time.desc())
     if not order_keys:
